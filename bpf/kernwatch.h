@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The one definition of every record kernwatch's BPF programs emit and of
+ * every map key and value userspace reads. Included by the bpf/ programs (through
+ * vmlinux.h types) and by native/ (through <linux/types.h>); the TypeScript
+ * decoder in src/events/ is checked against the BTF of the compiled object by
+ * test/layout.test.ts, so the three can never drift apart silently.
+ *
+ * Fixed-width types only, every struct padded explicitly to 8 bytes so that
+ * the BPF target (clang -target bpf) and x86_64 agree on each offset.
+ */
+#ifndef KERNWATCH_H
+#define KERNWATCH_H
+
+#define KW_COMM_LEN 16
+#define KW_PATH_LEN 256
+
+/* Event kinds. The numbering is part of the record format: append only. */
+enum kw_kind {
+	KW_OOM_VICTIM = 1,
+	KW_PCPU_DRAIN = 2,
+	KW_CGROUP_MKDIR = 3,
+	KW_CGROUP_RMDIR = 4,
+	KW_CGROUP_RELEASE = 5,
+	KW_CGROUP_POPULATED = 6,
+	KW_CGROUP_ATTACH = 7,
+	KW_CGROUP_RENAME = 8,
+	KW_CGROUP_TRANSFER = 9,
+	KW_CGROUP_FREEZE = 10,
+	KW_CGROUP_UNFREEZE = 11,
+	KW_CGROUP_FROZEN = 12,
+	KW_MIGRATE_START = 13,
+	KW_MIGRATE_PAGES = 14,
+	KW_MIGRATE_PTE = 15,
+	KW_PROC_FORK = 16,
+	KW_PROC_NEWTASK = 17,
+	KW_PROC_EXIT = 18,
+	KW_PROC_FREE = 19,
+	KW_PROC_HANG = 20,
+	KW_PROC_EXIT_MMAP = 21,
+	KW_KIND_MAX = 22,
+};
+
+/* Header flags. */
+#define KW_F_PATH_TRUNCATED (1u << 0) /* a path did not fit KW_PATH_LEN */
+
+/*
+ * Common header of every record. The task fields describe the event's
+ * subject: the OOM victim, the hung task, the freed task, the forking
+ * parent; for events without a subject task (cgroup, migration, page
+ * drain) they describe the task that was running when it fired.
+ */
+struct kw_header {
+	__u16 kind;       /* enum kw_kind */
+	__u16 size;       /* bytes in this record, header included */
+	__u16 cpu;
+	__u16 flags;      /* KW_F_* */
+	__u64 ts_ns;      /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u64 cgroup_id;  /* the task's cgroup v2 id (kernfs node id) */
+	__u32 pid;        /* thread id */
+	__u32 tgid;       /* process id */
+	__u32 uid;
+	__u32 _pad;
+	char comm[KW_COMM_LEN];
+};
+
+/* oom/mark_victim: sizes in KiB, as the tracepoint reports them. */
+struct kw_oom_victim {
+	struct kw_header h;
+	__u64 total_vm_kb;
+	__u64 anon_rss_kb;
+	__u64 file_rss_kb;
+	__u64 shmem_rss_kb;
+	__u64 pgtables_kb;
+	__u64 memcg_id;        /* the victim's memory cgroup (v1 or v2) */
+	__s32 memcg_hierarchy; /* 0 = cgroup v2, otherwise the v1 hierarchy id */
+	__s16 oom_score_adj;
+	__u16 _pad;
+	__u32 trigger_pid;     /* the task whose allocation invoked the killer */
+	__u32 _pad2;
+	char trigger_comm[KW_COMM_LEN];
+};
+
+/* kmem/mm_page_pcpu_drain */
+struct kw_pcpu_drain {
+	struct kw_header h;
+	__u64 pfn;
+	__u32 order;
+	__s32 migratetype;
+};
+
+/*
+ * Every cgroup/ tracepoint. `val` is populated/frozen's 0 or 1;
+ * task_pid/task_comm/threadgroup are the moved task of attach/transfer.
+ */
+struct kw_cgroup {
+	struct kw_header h;
+	__u64 id;
+	__s32 hierarchy;  /* 0 = cgroup v2 */
+	__s32 level;
+	__s32 val;
+	__u32 task_pid;
+	__u32 task_tgid;
+	__u32 threadgroup;
+	char task_comm[KW_COMM_LEN];
+	char path[KW_PATH_LEN];
+};
+
+/* migrate/mm_migrate_pages_start */
+struct kw_migrate_start {
+	struct kw_header h;
+	__u32 mode;
+	__s32 reason;
+};
+
+/* migrate/mm_migrate_pages */
+struct kw_migrate_pages {
+	struct kw_header h;
+	__u64 succeeded;
+	__u64 failed;
+	__u64 thp_succeeded;
+	__u64 thp_failed;
+	__u64 thp_split;
+	__u64 large_folio_split;
+	__u32 mode;
+	__s32 reason;
+};
+
+/* migrate/remove_migration_pte */
+struct kw_migrate_pte {
+	struct kw_header h;
+	__u64 addr;
+	__u64 pte;
+	__s32 order;
+	__u32 _pad;
+};
+
+/* sched/sched_process_fork: the header is the parent. */
+struct kw_fork {
+	struct kw_header h;
+	__u32 child_pid;
+	__u32 child_tgid;
+	char child_comm[KW_COMM_LEN];
+};
+
+/* task/task_newtask: the header is the new task. */
+struct kw_newtask {
+	struct kw_header h;
+	__u64 clone_flags;
+	__s16 oom_score_adj;
+	__u16 _pad;
+	__u32 _pad2;
+};
+
+/* sched/sched_process_exit */
+struct kw_exit {
+	struct kw_header h;
+	__s32 exit_code;  /* raw wait status: (status << 8) | signal */
+	__s32 prio;
+	__u32 group_dead;
+	__u32 _pad;
+};
+
+/* sched/sched_process_free and sched/sched_process_hang */
+struct kw_task {
+	struct kw_header h;
+	__s32 prio;
+	__u32 _pad;
+};
+
+/*
+ * mmap/exit_mmap. The tracepoint's own fields are two kernel pointers; we
+ * report the address space's size instead, which is what a person can act on.
+ */
+struct kw_exit_mmap {
+	struct kw_header h;
+	__u64 total_vm_kb;
+	__u64 rss_kb;
+};
+
+/* Value of the per-CPU `stats` array, indexed by enum kw_kind. */
+struct kw_stats {
+	__u64 seen;   /* the tracepoint fired */
+	__u64 sent;   /* a record was submitted to the ring buffer */
+	__u64 lost;   /* bpf_ringbuf_reserve() failed: the buffer was full */
+};
+
+#endif /* KERNWATCH_H */

@@ -1,0 +1,310 @@
+#include "bpf_session.h"
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <linux/types.h>
+
+#include <cerrno>
+#include <cstring>
+#include <set>
+
+#include "bpf_error.h"
+#include "kernwatch.h"
+#include "kernwatch.skel.h"
+
+namespace kernwatch {
+namespace {
+
+// "tp_btf/mark_victim" and "tracepoint/kmem/mm_page_pcpu_drain" both name
+// their tracepoint last.
+std::string TracepointOf(const bpf_program* prog) {
+  std::string section = bpf_program__section_name(prog);
+  size_t slash = section.rfind('/');
+  return slash == std::string::npos ? section : section.substr(slash + 1);
+}
+
+// Every tracepoint the running kernel defines has a `btf_trace_<name>`
+// typedef in its BTF, whichever way we attach to it.
+bool KernelHasTracepoint(const btf* vmlinux, const std::string& tracepoint) {
+  if (vmlinux == nullptr) return false;
+  std::string type_name = "btf_trace_" + tracepoint;
+  return btf__find_by_name_kind(vmlinux, type_name.c_str(), BTF_KIND_TYPEDEF) >= 0;
+}
+
+Napi::Buffer<uint8_t> BufferArg(const Napi::CallbackInfo& info, size_t index, const char* what) {
+  if (info.Length() <= index || !info[index].IsBuffer()) {
+    throw Napi::TypeError::New(info.Env(), std::string(what) + " must be a Buffer");
+  }
+  return info[index].As<Napi::Buffer<uint8_t>>();
+}
+
+}  // namespace
+
+Napi::Function BpfSession::Define(Napi::Env env) {
+  return DefineClass(env, "BpfSession",
+                     {
+                         InstanceMethod("programs", &BpfSession::Programs),
+                         InstanceMethod("load", &BpfSession::Load),
+                         InstanceMethod("attach", &BpfSession::Attach),
+                         InstanceMethod("detach", &BpfSession::Detach),
+                         InstanceMethod("lookup", &BpfSession::Lookup),
+                         InstanceMethod("update", &BpfSession::Update),
+                         InstanceMethod("delete", &BpfSession::Delete),
+                         InstanceMethod("updateBatch", &BpfSession::UpdateBatch),
+                         InstanceMethod("deleteBatch", &BpfSession::DeleteBatch),
+                         InstanceMethod("mapInfo", &BpfSession::MapInfo),
+                         InstanceMethod("startReader", &BpfSession::StartReader),
+                         InstanceMethod("stopReader", &BpfSession::StopReader),
+                         InstanceMethod("close", &BpfSession::Close),
+                     });
+}
+
+// new BpfSession({ ringBytes, wakeupBytes })
+BpfSession::BpfSession(const Napi::CallbackInfo& info) : Napi::ObjectWrap<BpfSession>(info) {
+  Napi::Env env = info.Env();
+  Napi::Object options = info.Length() > 0 && info[0].IsObject() ? info[0].As<Napi::Object>()
+                                                                 : Napi::Object::New(env);
+  skel_ = kernwatch_bpf__open();
+  if (skel_ == nullptr) throw BpfError(env, "kernwatch_bpf__open", errno);
+  if (options.Has("ringBytes")) {
+    uint32_t bytes = options.Get("ringBytes").As<Napi::Number>().Uint32Value();
+    int err = bpf_map__set_max_entries(skel_->maps.events, bytes);
+    if (err) {
+      Release();
+      throw BpfError(env, "bpf_map__set_max_entries(events)", err);
+    }
+  }
+  if (options.Has("wakeupBytes")) {
+    skel_->rodata->wakeup_bytes = options.Get("wakeupBytes").As<Napi::Number>().Int64Value();
+  }
+}
+
+BpfSession::~BpfSession() { Release(); }
+
+void BpfSession::Release() {
+  for (auto& entry : links_) bpf_link__destroy(entry.second);
+  links_.clear();
+  if (skel_ != nullptr) kernwatch_bpf__destroy(skel_);
+  skel_ = nullptr;
+  loaded_ = false;
+}
+
+void BpfSession::RequireLoaded(Napi::Env env, const char* operation) const {
+  if (skel_ == nullptr) throw Napi::Error::New(env, std::string(operation) + ": session is closed");
+  if (!loaded_) throw Napi::Error::New(env, std::string(operation) + ": programs are not loaded");
+}
+
+// [{ name, tracepoint, section, available }] for every program in the object.
+Napi::Value BpfSession::Programs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (skel_ == nullptr) throw Napi::Error::New(env, "programs: session is closed");
+  btf* vmlinux = btf__load_vmlinux_btf();
+  Napi::Array out = Napi::Array::New(env);
+  bpf_program* prog;
+  uint32_t i = 0;
+  bpf_object__for_each_program(prog, skel_->obj) {
+    Napi::Object entry = Napi::Object::New(env);
+    std::string tracepoint = TracepointOf(prog);
+    entry.Set("name", bpf_program__name(prog));
+    entry.Set("section", bpf_program__section_name(prog));
+    entry.Set("tracepoint", tracepoint);
+    entry.Set("available", KernelHasTracepoint(vmlinux, tracepoint));
+    out.Set(i++, entry);
+  }
+  btf__free(vmlinux);
+  TakeLibbpfLog();
+  return out;
+}
+
+// load(programNames): verifies and loads only the named programs.
+void BpfSession::Load(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (skel_ == nullptr) throw Napi::Error::New(env, "load: session is closed");
+  if (loaded_) throw Napi::Error::New(env, "load: already loaded");
+  if (info.Length() < 1 || !info[0].IsArray()) throw Napi::TypeError::New(env, "load: expected an array of program names");
+  Napi::Array names = info[0].As<Napi::Array>();
+  std::set<std::string> wanted;
+  for (uint32_t i = 0; i < names.Length(); i++) wanted.insert(names.Get(i).As<Napi::String>());
+  bpf_program* prog;
+  bpf_object__for_each_program(prog, skel_->obj) {
+    bool want = wanted.erase(bpf_program__name(prog)) > 0;
+    bpf_program__set_autoload(prog, want);
+  }
+  if (!wanted.empty()) throw Napi::Error::New(env, "load: no program named " + *wanted.begin());
+  TakeLibbpfLog();
+  int err = kernwatch_bpf__load(skel_);
+  if (err) throw BpfError(env, "bpf_object__load", err);
+  loaded_ = true;
+}
+
+bpf_program* BpfSession::ProgramArg(const Napi::CallbackInfo& info, size_t index) {
+  if (info.Length() <= index || !info[index].IsString()) throw Napi::TypeError::New(info.Env(), "expected a program name");
+  std::string name = info[index].As<Napi::String>();
+  bpf_program* prog = bpf_object__find_program_by_name(skel_->obj, name.c_str());
+  if (prog == nullptr) throw Napi::Error::New(info.Env(), "no program named " + name);
+  return prog;
+}
+
+bpf_map* BpfSession::MapArg(const Napi::CallbackInfo& info, size_t index) {
+  if (info.Length() <= index || !info[index].IsString()) throw Napi::TypeError::New(info.Env(), "expected a map name");
+  std::string name = info[index].As<Napi::String>();
+  bpf_map* map = bpf_object__find_map_by_name(skel_->obj, name.c_str());
+  if (map == nullptr) throw Napi::Error::New(info.Env(), "no map named " + name);
+  return map;
+}
+
+void BpfSession::Attach(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireLoaded(env, "attach");
+  bpf_program* prog = ProgramArg(info, 0);
+  std::string name = bpf_program__name(prog);
+  if (links_.count(name)) return;
+  bpf_link* link = bpf_program__attach(prog);
+  if (link == nullptr) throw BpfError(env, "attach " + TracepointOf(prog), errno);
+  links_[name] = link;
+}
+
+void BpfSession::Detach(const Napi::CallbackInfo& info) {
+  RequireLoaded(info.Env(), "detach");
+  std::string name = bpf_program__name(ProgramArg(info, 0));
+  auto it = links_.find(name);
+  if (it == links_.end()) return;
+  bpf_link__destroy(it->second);
+  links_.erase(it);
+}
+
+// lookup(map, key) -> Buffer | null. Per-CPU maps return one value per CPU,
+// each padded to 8 bytes, as the kernel lays them out.
+Napi::Value BpfSession::Lookup(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireLoaded(env, "lookup");
+  bpf_map* map = MapArg(info, 0);
+  Napi::Buffer<uint8_t> key = BufferArg(info, 1, "key");
+  size_t value_size = bpf_map__value_size(map);
+  bpf_map_type type = bpf_map__type(map);
+  if (type == BPF_MAP_TYPE_PERCPU_ARRAY || type == BPF_MAP_TYPE_PERCPU_HASH ||
+      type == BPF_MAP_TYPE_LRU_PERCPU_HASH) {
+    value_size = ((value_size + 7) / 8 * 8) * libbpf_num_possible_cpus();
+  }
+  Napi::Buffer<uint8_t> value = Napi::Buffer<uint8_t>::New(env, value_size);
+  int err = bpf_map__lookup_elem(map, key.Data(), key.Length(), value.Data(), value.Length(), 0);
+  if (err == -ENOENT) return env.Null();
+  if (err) throw BpfError(env, std::string("lookup ") + bpf_map__name(map), err);
+  return value;
+}
+
+// update(map, key, value, flags = BPF_ANY)
+void BpfSession::Update(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireLoaded(env, "update");
+  bpf_map* map = MapArg(info, 0);
+  Napi::Buffer<uint8_t> key = BufferArg(info, 1, "key");
+  Napi::Buffer<uint8_t> value = BufferArg(info, 2, "value");
+  uint64_t flags = info.Length() > 3 ? info[3].As<Napi::Number>().Int64Value() : uint64_t(BPF_ANY);
+  int err = bpf_map__update_elem(map, key.Data(), key.Length(), value.Data(), value.Length(), flags);
+  if (err) throw BpfError(env, std::string("update ") + bpf_map__name(map), err);
+}
+
+// delete(map, key) -> whether the key was there
+Napi::Value BpfSession::Delete(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireLoaded(env, "delete");
+  bpf_map* map = MapArg(info, 0);
+  Napi::Buffer<uint8_t> key = BufferArg(info, 1, "key");
+  int err = bpf_map__delete_elem(map, key.Data(), key.Length(), 0);
+  if (err == -ENOENT) return Napi::Boolean::New(env, false);
+  if (err) throw BpfError(env, std::string("delete ") + bpf_map__name(map), err);
+  return Napi::Boolean::New(env, true);
+}
+
+// updateBatch(map, keys, values, count): one syscall for `count` entries.
+void BpfSession::UpdateBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireLoaded(env, "updateBatch");
+  bpf_map* map = MapArg(info, 0);
+  Napi::Buffer<uint8_t> keys = BufferArg(info, 1, "keys");
+  Napi::Buffer<uint8_t> values = BufferArg(info, 2, "values");
+  uint32_t count = info[3].As<Napi::Number>().Uint32Value();
+  if (keys.Length() != size_t(count) * bpf_map__key_size(map) ||
+      values.Length() != size_t(count) * bpf_map__value_size(map)) {
+    throw Napi::RangeError::New(env, "updateBatch: buffer sizes do not match count");
+  }
+  LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = 0, .flags = 0);
+  int err = bpf_map_update_batch(bpf_map__fd(map), keys.Data(), values.Data(), &count, &opts);
+  if (err) throw BpfError(env, std::string("updateBatch ") + bpf_map__name(map), errno);
+}
+
+// deleteBatch(map, keys, count) -> number deleted
+Napi::Value BpfSession::DeleteBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireLoaded(env, "deleteBatch");
+  bpf_map* map = MapArg(info, 0);
+  Napi::Buffer<uint8_t> keys = BufferArg(info, 1, "keys");
+  uint32_t count = info[2].As<Napi::Number>().Uint32Value();
+  if (keys.Length() != size_t(count) * bpf_map__key_size(map)) {
+    throw Napi::RangeError::New(env, "deleteBatch: buffer size does not match count");
+  }
+  LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = 0, .flags = 0);
+  int err = bpf_map_delete_batch(bpf_map__fd(map), keys.Data(), &count, &opts);
+  if (err && errno != ENOENT) throw BpfError(env, std::string("deleteBatch ") + bpf_map__name(map), errno);
+  return Napi::Number::New(env, count);
+}
+
+// mapInfo(map) -> { keySize, valueSize, maxEntries, type }
+Napi::Value BpfSession::MapInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (skel_ == nullptr) throw Napi::Error::New(env, "mapInfo: session is closed");
+  bpf_map* map = MapArg(info, 0);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("keySize", bpf_map__key_size(map));
+  out.Set("valueSize", bpf_map__value_size(map));
+  out.Set("maxEntries", bpf_map__max_entries(map));
+  out.Set("type", static_cast<int>(bpf_map__type(map)));
+  return out;
+}
+
+// startReader(onBatch(err, buffer), { batchBytes, flushMs })
+void BpfSession::StartReader(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireLoaded(env, "startReader");
+  if (reader_ && !reader_->Finished()) throw Napi::Error::New(env, "startReader: already reading");
+  if (info.Length() < 1 || !info[0].IsFunction()) throw Napi::TypeError::New(env, "startReader: expected a callback");
+  RingReader::Options options{256 * 1024, 10};
+  if (info.Length() > 1 && info[1].IsObject()) {
+    Napi::Object o = info[1].As<Napi::Object>();
+    if (o.Has("batchBytes")) options.batch_bytes = o.Get("batchBytes").As<Napi::Number>().Uint32Value();
+    if (o.Has("flushMs")) options.flush_ms = o.Get("flushMs").As<Napi::Number>().Int32Value();
+  }
+  reader_.reset();
+  reader_ = std::make_unique<RingReader>(env, bpf_map__fd(skel_->maps.events),
+                                         info[0].As<Napi::Function>(), options);
+  Ref();  // the session must outlive its reader thread
+  Napi::Object stopped = reader_->Stopped().As<Napi::Object>();
+  stopped.Get("then").As<Napi::Function>().Call(
+      stopped, {Napi::Function::New(env, [this](const Napi::CallbackInfo&) { Unref(); })});
+}
+
+// stopReader() -> Promise resolved after the last batch was delivered.
+Napi::Value BpfSession::StopReader(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!reader_) {
+    auto done = Napi::Promise::Deferred::New(env);
+    done.Resolve(env.Undefined());
+    return done.Promise();
+  }
+  reader_->Stop();
+  return reader_->Stopped();
+}
+
+// close(): detaches everything and frees the object. The reader must have
+// stopped first, since its thread reads the ring buffer being freed.
+void BpfSession::Close(const Napi::CallbackInfo& info) {
+  if (reader_ && !reader_->Finished()) {
+    throw Napi::Error::New(info.Env(), "close: await stopReader() first");
+  }
+  reader_.reset();
+  Release();
+}
+
+}  // namespace kernwatch

@@ -1,0 +1,52 @@
+// One loaded instance of bpf/kernwatch.bpf.c: opens the skeleton, loads the
+// programs that are wanted and exist on this kernel, attaches and detaches
+// them, gives byte-level access to maps, and owns the ring reader.
+#pragma once
+#include <napi.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "ring_reader.h"
+
+struct kernwatch_bpf;
+struct bpf_link;
+struct bpf_map;
+struct bpf_program;
+
+namespace kernwatch {
+
+class BpfSession : public Napi::ObjectWrap<BpfSession> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit BpfSession(const Napi::CallbackInfo& info);
+  ~BpfSession() override;
+
+ private:
+  Napi::Value Programs(const Napi::CallbackInfo& info);
+  void Load(const Napi::CallbackInfo& info);
+  void Attach(const Napi::CallbackInfo& info);
+  void Detach(const Napi::CallbackInfo& info);
+  Napi::Value Lookup(const Napi::CallbackInfo& info);
+  void Update(const Napi::CallbackInfo& info);
+  Napi::Value Delete(const Napi::CallbackInfo& info);
+  void UpdateBatch(const Napi::CallbackInfo& info);
+  Napi::Value DeleteBatch(const Napi::CallbackInfo& info);
+  Napi::Value MapInfo(const Napi::CallbackInfo& info);
+  void StartReader(const Napi::CallbackInfo& info);
+  Napi::Value StopReader(const Napi::CallbackInfo& info);
+  void Close(const Napi::CallbackInfo& info);
+
+  bpf_program* ProgramArg(const Napi::CallbackInfo& info, size_t index);
+  bpf_map* MapArg(const Napi::CallbackInfo& info, size_t index);
+  void RequireLoaded(Napi::Env env, const char* operation) const;
+  void Release();
+
+  kernwatch_bpf* skel_ = nullptr;
+  bool loaded_ = false;
+  std::map<std::string, bpf_link*> links_;
+  std::unique_ptr<RingReader> reader_;
+};
+
+}  // namespace kernwatch
