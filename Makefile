@@ -1,0 +1,56 @@
+# kernwatch's entry point. `make demo` and `make test` install what is
+# missing, build what changed, then run; both are cheap when nothing changed.
+
+SHELL := /bin/bash
+OUTPUT := bpf/.output
+ADDON := native/build/Release/kernwatch.node
+# Node's own headers come with the installed Node; point node-gyp at them so
+# nothing is downloaded.
+NODEDIR := $(shell node -p "require('path').resolve(process.execPath, '../..')")
+NODE_GYP_FLAGS := $(if $(wildcard $(NODEDIR)/include/node/node.h),--nodedir=$(NODEDIR),)
+TS_SOURCES := $(shell find src test bench -name '*.ts' 2>/dev/null) tsconfig.json
+
+.PHONY: all build deps demo test test-unit bench clean
+
+all: build
+
+deps:
+	@./scripts/install-deps.sh
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+# vmlinux.h comes from the running kernel's BTF at build time: CO-RE
+# relocates field offsets at load time, so any recent BTF-enabled kernel works.
+$(OUTPUT)/vmlinux.h:
+	@mkdir -p $(OUTPUT)
+	bpftool btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(OUTPUT)/kernwatch.bpf.o: bpf/kernwatch.bpf.c bpf/kernwatch.h $(OUTPUT)/vmlinux.h
+	clang -g -O2 -Wall -target bpf -D__TARGET_ARCH_x86 -I$(OUTPUT) -Ibpf -c $< -o $@
+
+$(OUTPUT)/kernwatch.skel.h: $(OUTPUT)/kernwatch.bpf.o
+	bpftool gen skeleton $< name kernwatch_bpf > $@.tmp && mv $@.tmp $@
+
+$(ADDON): $(wildcard native/src/*) native/binding.gyp bpf/kernwatch.h $(OUTPUT)/kernwatch.skel.h node_modules/.package-lock.json
+	cd native && ../node_modules/.bin/node-gyp rebuild $(NODE_GYP_FLAGS) --loglevel=warn
+	@touch $@
+
+dist/.tsbuildinfo: $(TS_SOURCES) node_modules/.package-lock.json
+	npx tsc -p .
+	@touch $@
+
+build: deps $(ADDON) dist/.tsbuildinfo
+
+demo: build
+	./scripts/demo.sh
+
+test: build
+	./scripts/run-tests.sh
+
+bench: build
+	node dist/bench/run.js
+
+clean:
+	rm -rf $(OUTPUT) native/build dist

@@ -1,0 +1,63 @@
+/**
+ * The CLI edge: dispatches commands and turns every error a user can cause
+ * into one line and an exit status. Stack traces are for bugs only.
+ */
+import { eventsCommand } from './events_command';
+import { tailCommand } from './tail_command';
+import { UsageError } from './usage_error';
+import { KernelSessionError } from '../kernel/session';
+
+const USAGE = `usage: kernwatch <command> [options]
+
+commands:
+  events [--json]                               list the events kernwatch can watch
+  tail [EVENT...] [--duration S] [--json]       stream live events (all if none named;
+                                                'process.*' names a family)
+`;
+
+type Command = (args: readonly string[]) => number | Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
+  events: eventsCommand,
+  tail: tailCommand,
+};
+
+export async function main(argv: readonly string[]): Promise<number> {
+  // `kernwatch events | head`: a closed pipe ends the output, not the process with a trace
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`kernwatch: unknown command '${name}'\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await command(args);
+  } catch (e) {
+    return reportError(e);
+  }
+}
+
+function reportError(e: unknown): number {
+  if (e instanceof UsageError) {
+    process.stderr.write(`kernwatch: ${e.message}\n`);
+    return 2;
+  }
+  if (e instanceof KernelSessionError) {
+    process.stderr.write(`kernwatch: ${e.message}\n`);
+    if (e.detail && process.env.KERNWATCH_DEBUG) process.stderr.write(`${e.detail}\n`);
+    return e.exitCode;
+  }
+  // node:util parseArgs reports unknown options with this code
+  if (e instanceof Error && (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+    process.stderr.write(`kernwatch: ${e.message}\n`);
+    return 2;
+  }
+  throw e;
+}

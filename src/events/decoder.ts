@@ -1,0 +1,179 @@
+/**
+ * Decodes batches of ring-buffer records (bpf/kernwatch.h layouts, back to
+ * back, each 8-byte aligned) into KernelEvents, following the catalog.
+ */
+import { EVENTS } from './catalog';
+import type { CgroupPaths } from './cgroup_paths';
+import type { FieldValue, KernelEvent } from './event';
+import { HEADER_LAYOUT, recordLayout, type PlacedMember } from './layout';
+import type { EventSpec, FieldSpec } from './types';
+
+const KW_F_PATH_TRUNCATED = 1;
+const H = Object.fromEntries(HEADER_LAYOUT.members.map((m) => [m.c, m.offset])) as Record<string, number>;
+
+interface CompiledEvent {
+  readonly spec: EventSpec;
+  readonly size: number;
+  readonly members: readonly PlacedMember[];
+  readonly offsets: Readonly<Record<string, number>>;
+  readonly fieldTypes: ReadonlyMap<string, FieldSpec>;
+}
+
+const COMPILED = new Map<number, CompiledEvent>(
+  EVENTS.map((spec) => {
+    const layout = recordLayout(spec.members);
+    return [
+      spec.kind,
+      {
+        spec,
+        size: layout.size,
+        members: layout.members,
+        offsets: Object.fromEntries(layout.members.map((m) => [m.c, m.offset])),
+        fieldTypes: new Map(spec.fields.map((f) => [f.name, f])),
+      },
+    ];
+  }),
+);
+
+export interface DecodeStats {
+  /** records of a kind this build does not know, or cut short */
+  malformed: number;
+}
+
+export class Decoder {
+  readonly stats: DecodeStats = { malformed: 0 };
+  /** wall-clock ms minus monotonic ms, measured once */
+  private readonly wallOffsetMs: number;
+
+  constructor(private readonly cgroups: CgroupPaths, wallOffsetMs?: number) {
+    this.wallOffsetMs = wallOffsetMs ?? Date.now() - Number(process.hrtime.bigint()) / 1e6;
+  }
+
+  /** Decodes every record in `batch`, calling `emit` for each in order. */
+  decodeBatch(batch: Buffer, emit: (e: KernelEvent) => void): void {
+    let at = 0;
+    while (at + HEADER_LAYOUT.size <= batch.length) {
+      const kind = batch.readUInt16LE(at + (H.kind as number));
+      const size = batch.readUInt16LE(at + (H.size as number));
+      if (size < HEADER_LAYOUT.size || at + size > batch.length) {
+        this.stats.malformed++;
+        return; // cannot find the next record boundary
+      }
+      const compiled = COMPILED.get(kind);
+      if (compiled && size === compiled.size) emit(this.decodeRecord(batch, at, compiled));
+      else this.stats.malformed++;
+      at += Math.ceil(size / 8) * 8;
+    }
+  }
+
+  private decodeRecord(buf: Buffer, at: number, c: CompiledEvent): KernelEvent {
+    const fields: Record<string, FieldValue> = {};
+    for (const m of HEADER_LAYOUT.members) if (m.field) fields[m.field] = readMember(buf, at, m);
+    const raw: Record<string, FieldValue> = {};
+    for (const m of c.members) {
+      const value = readMember(buf, at, m);
+      if (!m.field) {
+        raw[m.c] = value;
+        continue;
+      }
+      const spec = c.fieldTypes.get(m.field);
+      fields[m.field] = spec ? present(spec, value, m.scale) : value;
+    }
+    const flags = buf.readUInt16LE(at + (H.flags as number));
+    const headerCgroup = buf.readBigUInt64LE(at + (H.cgroup_id as number));
+    this.derive(c.spec, fields, raw, headerCgroup);
+    const monoNs = buf.readBigUInt64LE(at + (H.ts_ns as number));
+    return {
+      name: c.spec.name,
+      monoNs,
+      time: this.wallOffsetMs + Number(monoNs) / 1e6,
+      truncated: (flags & KW_F_PATH_TRUNCATED) !== 0,
+      fields,
+    };
+  }
+
+  /** Fields that are not a plain copy of one C member. */
+  private derive(
+    spec: EventSpec,
+    fields: Record<string, FieldValue>,
+    raw: Record<string, FieldValue>,
+    headerCgroup: bigint,
+  ): void {
+    if (spec.subject === 'cgroup') {
+      this.deriveCgroupEvent(spec, fields, raw);
+    } else {
+      setCgroup(fields, 'cgroup', headerCgroup, this.cgroups.pathOf(0, headerCgroup));
+    }
+    if (spec.name === 'oom.victim') {
+      const hierarchy = raw.memcg_hierarchy as number;
+      const id = raw.memcg_id as bigint;
+      if (hierarchy >= 0 && id !== 0n) setCgroup(fields, 'memcg', id, this.cgroups.pathOf(hierarchy, id));
+    }
+    if (spec.name === 'process.exit') {
+      const code = fields.exit_code as number;
+      fields.signal = code & 0x7f;
+      fields.exit_status = (code >> 8) & 0xff;
+    }
+  }
+
+  private deriveCgroupEvent(spec: EventSpec, fields: Record<string, FieldValue>, raw: Record<string, FieldValue>): void {
+    const hierarchy = raw.hierarchy as number;
+    const id = raw.id as bigint;
+    const cgroupPath = raw.path as string;
+    fields.cgroup = cgroupPath;
+    fields.cgroup_id = id;
+    fields.hierarchy = this.cgroups.hierarchyName(hierarchy);
+    if (spec.name === 'cgroup.mkdir' || spec.name === 'cgroup.rename') this.cgroups.learn(hierarchy, id, cgroupPath);
+    if (spec.name === 'cgroup.release') this.cgroups.forget(hierarchy, id);
+    if (spec.name === 'cgroup.populated') fields.populated = raw.val !== 0;
+    if (spec.name === 'cgroup.frozen') fields.frozen = raw.val !== 0;
+    if (spec.name === 'cgroup.attach' || spec.name === 'cgroup.transfer') {
+      fields.task_pid = raw.task_pid as number;
+      fields.task_tgid = raw.task_tgid as number;
+      fields.task_comm = raw.task_comm as string;
+      fields.threadgroup = raw.threadgroup !== 0;
+    }
+  }
+}
+
+function setCgroup(fields: Record<string, FieldValue>, name: string, id: bigint, cgroupPath: string | undefined): void {
+  fields[`${name}_id`] = id;
+  if (cgroupPath !== undefined) fields[name] = cgroupPath;
+}
+
+function readMember(buf: Buffer, at: number, m: PlacedMember): FieldValue {
+  const o = at + m.offset;
+  switch (m.ctype) {
+    case 'u16':
+      return buf.readUInt16LE(o);
+    case 's16':
+      return buf.readInt16LE(o);
+    case 'u32':
+      return buf.readUInt32LE(o);
+    case 's32':
+      return buf.readInt32LE(o);
+    case 'u64':
+      return buf.readBigUInt64LE(o);
+    case 'comm':
+    case 'path': {
+      const end = buf.indexOf(0, o);
+      return buf.toString('utf8', o, end < 0 || end > o + m.size ? o + m.size : end);
+    }
+  }
+}
+
+/** Converts a raw C value into the catalog's type for the field. */
+function present(spec: FieldSpec, value: FieldValue, scale = 1): FieldValue {
+  switch (spec.type) {
+    case 'number':
+      return typeof value === 'bigint' ? Number(value) * scale : (value as number) * scale;
+    case 'bool':
+      return value !== 0;
+    case 'enum':
+      return spec.values?.[value as number] ?? String(value);
+    case 'address':
+      return `0x${(value as bigint).toString(16)}`;
+    default:
+      return value;
+  }
+}

@@ -1,0 +1,64 @@
+/** Typed view of the native addon (native/src/binding.cc). */
+import * as path from 'node:path';
+
+export interface ProgramInfo {
+  readonly name: string;
+  readonly section: string;
+  readonly tracepoint: string;
+  /** the running kernel defines this tracepoint */
+  readonly available: boolean;
+}
+
+export interface MapInfo {
+  readonly keySize: number;
+  readonly valueSize: number;
+  readonly maxEntries: number;
+  readonly type: number;
+}
+
+export interface BpfSessionHandle {
+  programs(): ProgramInfo[];
+  load(programs: readonly string[]): void;
+  attach(program: string): void;
+  detach(program: string): void;
+  lookup(map: string, key: Buffer): Buffer | null;
+  update(map: string, key: Buffer, value: Buffer, flags?: number): void;
+  delete(map: string, key: Buffer): boolean;
+  updateBatch(map: string, keys: Buffer, values: Buffer, count: number): void;
+  deleteBatch(map: string, keys: Buffer, count: number): number;
+  mapInfo(map: string): MapInfo;
+  startReader(onBatch: (err: BpfError | null, batch: Buffer | null) => void, options?: { batchBytes?: number; flushMs?: number }): void;
+  stopReader(): Promise<void>;
+  close(): void;
+}
+
+/** What the addon throws for a failed libbpf or kernel call. */
+export interface BpfError extends Error {
+  readonly errno: number;
+  readonly code: string;
+  readonly operation: string;
+  readonly libbpfLog: string;
+}
+
+export interface NativeAddon {
+  BpfSession: new (options?: { ringBytes?: number; wakeupBytes?: number }) => BpfSessionHandle;
+  libbpfVersion(): string;
+  possibleCpus(): number;
+  recordSizes(): Record<string, number>;
+}
+
+let addon: NativeAddon | undefined;
+
+/** Loads native/build/Release/kernwatch.node once. */
+export function nativeAddon(): NativeAddon {
+  if (!addon) {
+    // dist/src/kernel/native.js -> repository root
+    const root = path.resolve(__dirname, '..', '..', '..');
+    addon = require(path.join(root, 'native', 'build', 'Release', 'kernwatch.node')) as NativeAddon;
+  }
+  return addon;
+}
+
+export function isBpfError(e: unknown): e is BpfError {
+  return e instanceof Error && typeof (e as Partial<BpfError>).errno === 'number';
+}

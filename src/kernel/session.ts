@@ -1,0 +1,132 @@
+/**
+ * A live kernel session: loads and attaches the programs for the events
+ * asked for, streams decoded events in batches, and reports counters.
+ */
+import { EVENTS, eventByName } from '../events/catalog';
+import { CgroupPaths } from '../events/cgroup_paths';
+import { Decoder } from '../events/decoder';
+import type { KernelEvent } from '../events/event';
+import type { EventSpec } from '../events/types';
+import { nativeAddon, type BpfError, type BpfSessionHandle } from './native';
+import { canTrace } from './privileges';
+import { readCounters, type EventCounters } from './stats';
+import { ensureTracefs } from './tracefs';
+
+export interface SessionOptions {
+  /** catalog names; all events if empty */
+  readonly events: readonly string[];
+  readonly onEvents: (events: readonly KernelEvent[]) => void;
+  /** a reader failure; the session has stopped reading when it is called */
+  readonly onError?: (error: Error) => void;
+  readonly ringBytes?: number;
+  readonly cgroups?: CgroupPaths;
+}
+
+/** A problem a user can fix or must know, with no stack trace worth showing. */
+export class KernelSessionError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+    readonly detail?: string,
+  ) {
+    super(message);
+  }
+}
+
+export class KernelSession {
+  /** events asked for that this kernel does not have */
+  readonly missing: readonly string[];
+  /** events attached and streaming */
+  readonly attached: readonly string[];
+  readonly decoder: Decoder;
+  private stopped = false;
+
+  private constructor(
+    private readonly bpf: BpfSessionHandle,
+    attached: readonly string[],
+    missing: readonly string[],
+    decoder: Decoder,
+  ) {
+    this.attached = attached;
+    this.missing = missing;
+    this.decoder = decoder;
+  }
+
+  static start(options: SessionOptions): KernelSession {
+    if (!canTrace()) {
+      throw new KernelSessionError('kernwatch needs root or CAP_BPF with CAP_PERFMON to load BPF programs', 2);
+    }
+    const wanted = resolveEvents(options.events);
+    const addon = nativeAddon();
+    const bpf = new addon.BpfSession({ ringBytes: options.ringBytes ?? 16 << 20 });
+    try {
+      const available = new Map(bpf.programs().map((p) => [p.name, p.available]));
+      const usable = wanted.filter((e) => available.get(e.program) === true);
+      const missing = wanted.filter((e) => available.get(e.program) !== true).map((e) => e.name);
+      if (usable.length === 0) {
+        throw new KernelSessionError(`none of the events asked for exist on this kernel: ${missing.join(', ')}`, 1);
+      }
+      if (usable.some((e) => e.program === 'handle__mm_page_pcpu_drain')) ensureTracefs();
+      callBpf(() => bpf.load([...new Set(usable.map((e) => e.program))]));
+      const cgroups = options.cgroups ?? CgroupPaths.forHost();
+      const decoder = new Decoder(cgroups);
+      const session = new KernelSession(bpf, usable.map((e) => e.name), missing, decoder);
+      for (const e of usable) callBpf(() => bpf.attach(e.program));
+      bpf.startReader((err, batch) => session.onBatch(err, batch, options));
+      return session;
+    } catch (e) {
+      bpf.close();
+      throw e;
+    }
+  }
+
+  counters(): Map<string, EventCounters> {
+    return readCounters(this.bpf);
+  }
+
+  /** Detaches every program, delivers what is left in the ring buffer, frees it all. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const name of this.attached) this.bpf.detach((eventByName(name) as EventSpec).program);
+    await this.bpf.stopReader();
+  }
+
+  /** Frees the kernel objects; counters are gone after this. */
+  close(): void {
+    this.bpf.close();
+  }
+
+  private onBatch(err: BpfError | null, batch: Buffer | null, options: SessionOptions): void {
+    if (err) {
+      options.onError?.(err);
+      return;
+    }
+    if (!batch) return;
+    const events: KernelEvent[] = [];
+    this.decoder.decodeBatch(batch, (e) => events.push(e));
+    if (events.length > 0) options.onEvents(events);
+  }
+}
+
+function resolveEvents(names: readonly string[]): EventSpec[] {
+  if (names.length === 0) return [...EVENTS];
+  return names.map((n) => {
+    const spec = eventByName(n);
+    if (!spec) throw new KernelSessionError(`unknown event '${n}' (see 'kernwatch events')`, 1);
+    return spec;
+  });
+}
+
+/** Runs a libbpf call, turning a permission failure into the one-line message. */
+function callBpf(fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    const err = e as BpfError;
+    if (err.errno === 1 || err.errno === 13) {
+      throw new KernelSessionError(`kernwatch is not allowed to load BPF programs: ${err.message}`, 2, err.libbpfLog);
+    }
+    throw new KernelSessionError(err.message, 1, err.libbpfLog);
+  }
+}

@@ -1,0 +1,45 @@
+/** Reads the per-CPU `stats` map: per event kind, how many fired, were sent, were lost. */
+import { EVENTS } from '../events/catalog';
+import type { BpfSessionHandle } from './native';
+
+export interface EventCounters {
+  /** the tracepoint fired */
+  readonly seen: number;
+  /** a record went into the ring buffer */
+  readonly sent: number;
+  /** the ring buffer was full: a record could not be written */
+  readonly lost: number;
+}
+
+const VALUE_STRIDE = 24; // struct kw_stats, already a multiple of 8
+
+export function readCounters(bpf: BpfSessionHandle): Map<string, EventCounters> {
+  const out = new Map<string, EventCounters>();
+  const key = Buffer.alloc(4);
+  for (const e of EVENTS) {
+    key.writeUInt32LE(e.kind);
+    const perCpu = bpf.lookup('stats', key);
+    let seen = 0n;
+    let sent = 0n;
+    let lost = 0n;
+    for (let at = 0; perCpu && at + VALUE_STRIDE <= perCpu.length; at += VALUE_STRIDE) {
+      seen += perCpu.readBigUInt64LE(at);
+      sent += perCpu.readBigUInt64LE(at + 8);
+      lost += perCpu.readBigUInt64LE(at + 16);
+    }
+    out.set(e.name, { seen: Number(seen), sent: Number(sent), lost: Number(lost) });
+  }
+  return out;
+}
+
+export function totalCounters(counters: ReadonlyMap<string, EventCounters>): EventCounters {
+  let seen = 0;
+  let sent = 0;
+  let lost = 0;
+  for (const c of counters.values()) {
+    seen += c.seen;
+    sent += c.sent;
+    lost += c.lost;
+  }
+  return { seen, sent, lost };
+}
