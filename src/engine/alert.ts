@@ -1,0 +1,42 @@
+/**
+ * What the engine hands to notifiers. Identity is the rule plus the group
+ * key labels, never a value: the same OOM-looping service is one alert with
+ * a running count, not one page per kill.
+ */
+import type { FieldValue } from '../events/event';
+
+export type Severity = 'info' | 'warning' | 'critical';
+
+export interface Alert {
+  /** stable identity: a hash of rule name and labels */
+  readonly fingerprint: string;
+  readonly rule: string;
+  readonly state: 'firing' | 'resolved';
+  readonly severity: Severity;
+  /** identity only: alertname, rule, host, severity and the group-by fields */
+  readonly labels: Readonly<Record<string, string>>;
+  /** the rule's summary template, rendered with the latest event's fields */
+  readonly summary: string;
+  /** key fields of the latest event (cgroup, pid, comm, sizes...); untrusted strings */
+  readonly fields: Readonly<Record<string, FieldValue>>;
+  /** events folded into this alert since it started firing */
+  readonly count: number;
+  /** the aggregate value that crossed the threshold, for windowed rules */
+  readonly value?: number;
+  /** wall-clock ms */
+  readonly startsAt: number;
+  /** wall-clock ms, set once resolved */
+  readonly endsAt?: number;
+  readonly host: string;
+  /** the kernel reported lost records while this alert was being evaluated */
+  readonly degraded?: { readonly lostRecords: number };
+  /** sent by `rules test --send`: not a real page */
+  readonly test?: boolean;
+}
+
+/** One delivery request: an alert and the notifier arguments from the rule's `then`. */
+export interface Notification {
+  readonly alert: Alert;
+  /** e.g. ["#oncall"] for slack("#oncall"); empty when the rule gave none */
+  readonly args: readonly string[];
+}
