@@ -35,6 +35,25 @@ struct {
 	__type(value, struct kw_stats);
 } stats SEC(".maps");
 
+/*
+ * Never read: it puts every record type into the object's BTF, where
+ * test/layout.test.ts checks the TypeScript decoder's offsets against it.
+ */
+struct kw_record_types {
+	struct kw_oom_victim oom_victim;
+	struct kw_pcpu_drain pcpu_drain;
+	struct kw_cgroup cgroup;
+	struct kw_migrate_start migrate_start;
+	struct kw_migrate_pages migrate_pages;
+	struct kw_migrate_pte migrate_pte;
+	struct kw_fork fork;
+	struct kw_newtask newtask;
+	struct kw_exit exit;
+	struct kw_task task;
+	struct kw_exit_mmap exit_mmap;
+};
+const struct kw_record_types *record_types __attribute__((unused));
+
 static __always_inline struct kw_stats *stats_of(__u32 kind)
 {
 	return bpf_map_lookup_elem(&stats, &kind);

@@ -1,0 +1,210 @@
+/**
+ * Decoder behaviour on hand-built records. Offsets here are written out from
+ * bpf/kernwatch.h by hand, independently of src/events/layout.ts.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { CgroupPaths } from '../src/events/cgroup_paths';
+import { Decoder } from '../src/events/decoder';
+import type { KernelEvent } from '../src/events/event';
+import { eventToJson } from '../src/events/event';
+
+interface HeaderInit {
+  kind: number;
+  size: number;
+  cgroupId?: bigint;
+  pid?: number;
+  comm?: string | Buffer;
+  flags?: number;
+}
+
+function record(h: HeaderInit): Buffer {
+  const b = Buffer.alloc(h.size);
+  b.writeUInt16LE(h.kind, 0);
+  b.writeUInt16LE(h.size, 2);
+  b.writeUInt16LE(1, 4); // cpu
+  b.writeUInt16LE(h.flags ?? 0, 6);
+  b.writeBigUInt64LE(5_000_000_000n, 8); // 5 s after boot
+  b.writeBigUInt64LE(h.cgroupId ?? 1n, 16);
+  b.writeUInt32LE(h.pid ?? 100, 24);
+  b.writeUInt32LE(h.pid ?? 100, 28);
+  b.writeUInt32LE(1000, 32);
+  (typeof h.comm === 'string' ? Buffer.from(h.comm) : (h.comm ?? Buffer.from('bash'))).copy(b, 40, 0, 16);
+  return b;
+}
+
+function paths(): CgroupPaths {
+  const p = new CgroupPaths(
+    [
+      { id: 0, name: 'unified', mountPoint: '/nonexistent/unified' },
+      { id: 4, name: 'memory', mountPoint: '/nonexistent/memory' },
+    ],
+    () => 0,
+  );
+  p.learn(0, 1n, '/');
+  p.learn(0, 77n, '/prod/api');
+  p.learn(4, 9n, '/prod/api-memcg');
+  return p;
+}
+
+function decodeAll(batch: Buffer, decoder = new Decoder(paths(), 1_000_000)): KernelEvent[] {
+  const out: KernelEvent[] = [];
+  decoder.decodeBatch(batch, (e) => out.push(e));
+  return out;
+}
+
+test('a fork record decodes parent from the header and the child from the payload', () => {
+  const r = record({ kind: 16, size: 80, pid: 4242, comm: 'java', cgroupId: 77n });
+  r.writeUInt32LE(4243, 56);
+  r.writeUInt32LE(4243, 60);
+  Buffer.from('java').copy(r, 64);
+  const [e] = decodeAll(r);
+  assert.ok(e);
+  assert.equal(e.name, 'process.fork');
+  assert.equal(e.monoNs, 5_000_000_000n);
+  assert.equal(e.time, 1_000_000 + 5_000);
+  assert.deepEqual(e.fields, {
+    cpu: 1,
+    pid: 4242,
+    tgid: 4242,
+    uid: 1000,
+    comm: 'java',
+    cgroup_id: 77n,
+    cgroup: '/prod/api',
+    child_pid: 4243,
+    child_tgid: 4243,
+    child_comm: 'java',
+  });
+});
+
+test('an OOM victim record reports sizes in bytes and both cgroups as paths', () => {
+  const r = record({ kind: 1, size: 136, pid: 31337, comm: 'python3', cgroupId: 77n });
+  r.writeBigUInt64LE(2048n, 56); // total_vm_kb
+  r.writeBigUInt64LE(1024n, 64); // anon_rss_kb
+  r.writeBigUInt64LE(8n, 72);
+  r.writeBigUInt64LE(0n, 80);
+  r.writeBigUInt64LE(4n, 88); // pgtables_kb
+  r.writeBigUInt64LE(9n, 96); // memcg_id
+  r.writeInt32LE(4, 104); // memcg_hierarchy
+  r.writeInt16LE(-500, 108);
+  r.writeUInt32LE(999, 112);
+  Buffer.from('stress').copy(r, 120);
+  const [e] = decodeAll(r);
+  assert.ok(e);
+  assert.equal(e.name, 'oom.victim');
+  assert.equal(e.fields.total_vm, 2048 * 1024);
+  assert.equal(e.fields.anon_rss, 1024 * 1024);
+  assert.equal(e.fields.pgtables, 4096);
+  assert.equal(e.fields.oom_score_adj, -500);
+  assert.equal(e.fields.memcg, '/prod/api-memcg');
+  assert.equal(e.fields.memcg_id, 9n);
+  assert.equal(e.fields.cgroup, '/prod/api');
+  assert.equal(e.fields.trigger_pid, 999);
+  assert.equal(e.fields.trigger_comm, 'stress');
+});
+
+test('a cgroup id nobody can resolve leaves the path absent, never a made-up one', () => {
+  const r = record({ kind: 20, size: 64, cgroupId: 123456n });
+  const [e] = decodeAll(r);
+  assert.ok(e);
+  assert.equal(e.name, 'process.hang');
+  assert.equal(e.fields.cgroup, undefined);
+  assert.equal(e.fields.cgroup_id, 123456n);
+});
+
+test('cgroup events carry their own path, learn it on mkdir and forget it on release', () => {
+  const p = paths();
+  const decoder = new Decoder(p, 0);
+  const mkdir = record({ kind: 3, size: 360 });
+  mkdir.writeBigUInt64LE(555n, 56);
+  mkdir.writeInt32LE(0, 64);
+  mkdir.writeInt32LE(2, 68);
+  Buffer.from('/prod/new').copy(mkdir, 104);
+  const [e] = decodeAll(mkdir, decoder);
+  assert.ok(e);
+  assert.equal(e.name, 'cgroup.mkdir');
+  assert.equal(e.fields.cgroup, '/prod/new');
+  assert.equal(e.fields.hierarchy, 'unified');
+  assert.equal(e.fields.level, 2);
+  assert.equal(p.pathOf(0, 555n), '/prod/new');
+  const release = Buffer.from(mkdir);
+  release.writeUInt16LE(5, 0);
+  decodeAll(release, decoder);
+  assert.equal(p.pathOf(0, 555n), undefined);
+});
+
+test('a frozen notification decodes val as a boolean and attach names the moved task', () => {
+  const frozen = record({ kind: 12, size: 360 });
+  frozen.writeInt32LE(1, 72);
+  Buffer.from('/x').copy(frozen, 104);
+  const attach = record({ kind: 7, size: 360 });
+  attach.writeUInt32LE(321, 76);
+  attach.writeUInt32LE(320, 80);
+  attach.writeUInt32LE(1, 84);
+  Buffer.from('worker').copy(attach, 88);
+  Buffer.from('/y').copy(attach, 104);
+  const [f, a] = decodeAll(Buffer.concat([frozen, attach]));
+  assert.equal(f?.fields.frozen, true);
+  assert.equal(a?.fields.task_pid, 321);
+  assert.equal(a?.fields.task_tgid, 320);
+  assert.equal(a?.fields.task_comm, 'worker');
+  assert.equal(a?.fields.threadgroup, true);
+});
+
+test('an exit record splits the wait status into exit status and signal', () => {
+  const killed = record({ kind: 18, size: 72 });
+  killed.writeInt32LE(9, 56);
+  killed.writeUInt32LE(1, 64);
+  const exited = record({ kind: 18, size: 72 });
+  exited.writeInt32LE(3 << 8, 56);
+  const [k, x] = decodeAll(Buffer.concat([killed, exited]));
+  assert.equal(k?.fields.signal, 9);
+  assert.equal(k?.fields.group_dead, true);
+  assert.equal(x?.fields.signal, 0);
+  assert.equal(x?.fields.exit_status, 3);
+  assert.equal(x?.fields.group_dead, false);
+});
+
+test('migration reasons decode to their names, unknown ones to their number', () => {
+  const known = record({ kind: 14, size: 112 });
+  known.writeBigUInt64LE(10n, 56);
+  known.writeBigUInt64LE(2n, 64);
+  known.writeUInt32LE(2, 104);
+  known.writeInt32LE(0, 108);
+  const unknown = record({ kind: 13, size: 64 });
+  unknown.writeInt32LE(42, 60);
+  const [k, u] = decodeAll(Buffer.concat([known, unknown]));
+  assert.equal(k?.fields.reason, 'compaction');
+  assert.equal(k?.fields.mode, 'sync');
+  assert.equal(k?.fields.failed, 2);
+  assert.equal(u?.fields.reason, '42');
+});
+
+test('a comm of 16 bytes without a terminator and invalid UTF-8 still decode safely', () => {
+  const r = record({ kind: 19, size: 64, comm: Buffer.from([0xff, 0xfe, ...Buffer.from('abcdefghijklmn')]) });
+  const [e] = decodeAll(r);
+  assert.equal(typeof e?.fields.comm, 'string');
+  assert.equal((e?.fields.comm as string).endsWith('abcdefghijklmn'), true);
+});
+
+test('unknown kinds and cut-off records are counted, not decoded into junk', () => {
+  const decoder = new Decoder(paths(), 0);
+  const unknown = record({ kind: 99, size: 64 });
+  const good = record({ kind: 19, size: 64 });
+  const cut = record({ kind: 19, size: 64 }).subarray(0, 60);
+  const out = decodeAll(Buffer.concat([unknown, good, cut]), decoder);
+  assert.deepEqual(out.map((e) => e.name), ['process.free']);
+  assert.equal(decoder.stats.malformed, 2);
+});
+
+test('a truncated path is flagged and JSON output turns ids into strings', () => {
+  const r = record({ kind: 3, size: 360, flags: 1 });
+  r.writeBigUInt64LE(2n ** 63n + 5n, 56);
+  const [e] = decodeAll(r);
+  assert.ok(e);
+  assert.equal(e.truncated, true);
+  const json = eventToJson(e);
+  assert.equal(json.cgroup_id, (2n ** 63n + 5n).toString());
+  assert.equal(json.truncated, true);
+  assert.doesNotThrow(() => JSON.stringify(json));
+});

@@ -1,0 +1,83 @@
+/**
+ * The addon opened, loaded, attached, read and closed many times leaves no
+ * file descriptor and no thread behind, and reports libbpf failures as
+ * exceptions with errno and code.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { test } from 'node:test';
+import { nativeAddon, isBpfError } from '../src/kernel/native';
+import { NEEDS_ROOT } from './support/root';
+
+const count = (dir: string): number => fs.readdirSync(dir).length;
+
+test('opening and closing a session 50 times leaks no fds and no threads', { skip: NEEDS_ROOT }, async () => {
+  const { BpfSession } = nativeAddon();
+  const cycle = async (): Promise<number> => {
+    const bpf = new BpfSession({ ringBytes: 1 << 16 });
+    bpf.load(['handle__sched_process_fork', 'handle__sched_process_exit']);
+    bpf.attach('handle__sched_process_fork');
+    bpf.attach('handle__sched_process_exit');
+    let bytes = 0;
+    bpf.startReader((err, batch) => {
+      assert.equal(err, null);
+      bytes += batch?.length ?? 0;
+    });
+    spawnSync('/bin/true');
+    await bpf.stopReader();
+    bpf.close();
+    return bytes;
+  };
+  await cycle(); // first use loads the addon and libbpf's own state
+  const fdsBefore = count('/proc/self/fd');
+  const threadsBefore = count('/proc/self/task');
+  let delivered = 0;
+  for (let i = 0; i < 50; i++) delivered += await cycle();
+  assert.ok(delivered > 0, 'records were delivered while attached');
+  assert.equal(count('/proc/self/fd'), fdsBefore, 'open fds');
+  assert.equal(count('/proc/self/task'), threadsBefore, 'threads');
+});
+
+test('a reader stopped while the ring buffer is busy still delivers what was submitted', { skip: NEEDS_ROOT }, async () => {
+  const { BpfSession } = nativeAddon();
+  const bpf = new BpfSession();
+  try {
+    bpf.load(['handle__sched_process_fork']);
+    bpf.attach('handle__sched_process_fork');
+    let records = 0;
+    bpf.startReader((_err, batch) => {
+      for (let at = 0; batch && at < batch.length; at += Math.ceil(batch.readUInt16LE(at + 2) / 8) * 8) records++;
+    });
+    for (let i = 0; i < 20; i++) spawnSync('/bin/true');
+    bpf.detach('handle__sched_process_fork');
+    await bpf.stopReader();
+    const key = Buffer.alloc(4);
+    key.writeUInt32LE(16);
+    const perCpu = bpf.lookup('stats', key);
+    assert.ok(perCpu);
+    let sent = 0n;
+    for (let at = 0; at < perCpu.length; at += 24) sent += perCpu.readBigUInt64LE(at + 8);
+    assert.ok(records >= 20, `at least our 20 forks arrived (got ${records})`);
+    assert.equal(BigInt(records), sent, 'every record the kernel sent reached JavaScript');
+  } finally {
+    bpf.close();
+  }
+});
+
+test('libbpf failures become exceptions with errno, code and the operation', { skip: NEEDS_ROOT }, () => {
+  const { BpfSession } = nativeAddon();
+  const bpf = new BpfSession();
+  try {
+    bpf.load(['handle__sched_process_fork']);
+    assert.throws(
+      () => bpf.update('stats', Buffer.alloc(4, 0xff), Buffer.alloc(24 * nativeAddon().possibleCpus())),
+      (e: unknown) => isBpfError(e) && e.code === 'E2BIG' && e.errno === 7 && /^update stats: /.test(e.message),
+    );
+    assert.throws(() => bpf.attach('no_such_program'), /no program named no_such_program/);
+    assert.throws(() => bpf.load([]), /already loaded/);
+  } finally {
+    bpf.close();
+  }
+  assert.throws(() => bpf.lookup('stats', Buffer.alloc(4)), /session is closed/);
+});
