@@ -1,0 +1,87 @@
+/**
+ * The validated, secret-resolved form of kernwatch.yaml. Everything here is
+ * plain data: durations in milliseconds, paths absolute, secrets read.
+ */
+
+export type NotifierType = 'slack' | 'email' | 'webhook' | 'alertmanager' | 'stdout';
+
+export interface OutboxSettings {
+  /** pending notifications kept on disk; beyond it the oldest are dropped and counted */
+  readonly maxEntries: number;
+  /** a notification older than this is dropped (counted) rather than delivered late */
+  readonly maxAgeMs: number;
+}
+
+interface NotifierCommon {
+  readonly name: string;
+  /** send a notification when the alert resolves */
+  readonly sendResolved: boolean;
+  /** per delivery attempt */
+  readonly timeoutMs: number;
+  readonly outbox: OutboxSettings;
+}
+
+export interface SlackConfig extends NotifierCommon {
+  readonly type: 'slack';
+  readonly url: string;
+  readonly channel?: string;
+  readonly username?: string;
+  readonly iconEmoji?: string;
+  /** at most one message per this interval; a burst in between is grouped */
+  readonly minIntervalMs: number;
+}
+
+export type SmtpTls = 'starttls' | 'tls' | 'none';
+
+export interface EmailConfig extends NotifierCommon {
+  readonly type: 'email';
+  readonly smtp: {
+    readonly host: string;
+    readonly port: number;
+    readonly tls: SmtpTls;
+    readonly tlsVerify: boolean;
+    readonly ca?: string;
+    readonly user?: string;
+    readonly password?: string;
+  };
+  readonly from: string;
+  readonly to: readonly string[];
+}
+
+export interface WebhookConfig extends NotifierCommon {
+  readonly type: 'webhook';
+  readonly url: string;
+  /** HMAC-SHA256 key for the X-Kernwatch-Signature header */
+  readonly secret: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface AlertmanagerConfig extends NotifierCommon {
+  readonly type: 'alertmanager';
+  /** every member of the Alertmanager cluster, as Prometheus does it */
+  readonly urls: readonly string[];
+  /** active alerts are re-sent this often, well inside resolve_timeout */
+  readonly resendIntervalMs: number;
+}
+
+export interface StdoutConfig extends NotifierCommon {
+  readonly type: 'stdout';
+  readonly format: 'json' | 'text';
+}
+
+export type NotifierConfig = SlackConfig | EmailConfig | WebhookConfig | AlertmanagerConfig | StdoutConfig;
+
+export interface Config {
+  /** absolute path of the file read, undefined for the built-in defaults */
+  readonly file?: string;
+  /** host name put on every alert */
+  readonly host: string;
+  /** where outboxes live */
+  readonly stateDir: string;
+  /** rule files and directories for `kernwatch run`, absolute */
+  readonly rules: readonly string[];
+  /** address of the Prometheus /metrics endpoint, e.g. "127.0.0.1:9469"; absent = off */
+  readonly metricsListen?: string;
+  /** by name; always holds `stdout` */
+  readonly notifiers: ReadonlyMap<string, NotifierConfig>;
+}

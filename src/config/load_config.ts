@@ -1,0 +1,351 @@
+/**
+ * loadConfig(path): read kernwatch.yaml (or JSON), check it against
+ * schema/kernwatch.schema.json with ajv, resolve secrets from environment
+ * variables and files, fill in defaults. Every mistake becomes a
+ * ConfigProblem naming its line, column and dotted path in the file.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import type { Config, NotifierConfig, OutboxSettings, SmtpTls } from './config';
+import { ConfigError, type ConfigProblem } from './config_error';
+import { durationMs } from './duration';
+import { isEmailAddress, isHttpUrl } from './formats';
+
+export const SCHEMA_PATH = path.resolve(__dirname, '../../../schema/kernwatch.schema.json');
+
+const DEFAULT_OUTBOX: OutboxSettings = { maxEntries: 1000, maxAgeMs: 24 * 3_600_000 };
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+let validator: ValidateFunction | undefined;
+
+function schemaValidator(): ValidateFunction {
+  if (validator) return validator;
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false });
+  ajv.addFormat('url', isHttpUrl);
+  ajv.addFormat('email-address', isEmailAddress);
+  validator = ajv.compile(JSON.parse(fs.readFileSync(SCHEMA_PATH, 'utf8')) as object);
+  return validator;
+}
+
+/** Read and check a config file; throws ConfigError (one printable line) on any mistake. */
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Config {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(file, [{ path: '', message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }]);
+  }
+  return parseConfig(text, file, env);
+}
+
+/** The configuration when no file is given: the built-in stdout notifier only. */
+export function defaultConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return parseConfig('{}', '<defaults>', env);
+}
+
+type Raw = Record<string, unknown>;
+
+export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): Config {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      file,
+      doc.errors.map((e) => {
+        const pos = lines.linePos(e.pos[0]);
+        return { path: '', message: e.message.split('\n')[0] ?? e.code, line: pos.line, column: pos.col };
+      }),
+    );
+  }
+  const data: unknown = doc.toJS() ?? {};
+  const locate = locator(doc, lines);
+  const validate = schemaValidator();
+  if (!validate(data)) throw new ConfigError(file, schemaProblems(validate.errors ?? [], locate));
+  const builder = new Builder(file, env, locate);
+  const config = builder.build(data as Raw);
+  if (builder.problems.length > 0) throw new ConfigError(file, builder.problems);
+  return config;
+}
+
+type Locate = (segments: readonly (string | number)[]) => { line?: number; column?: number };
+
+function locator(doc: Document, lines: LineCounter): Locate {
+  return (segments) => {
+    // the deepest node that exists: a missing key is reported at its parent
+    for (let n = segments.length; n >= 0; n--) {
+      const node = n === 0 ? doc.contents : doc.getIn(segments.slice(0, n), true);
+      const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+      if (range) {
+        const pos = lines.linePos(range[0]);
+        return { line: pos.line, column: pos.col };
+      }
+    }
+    return {};
+  };
+}
+
+function pointerSegments(pointer: string): (string | number)[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+function dotted(segments: readonly (string | number)[]): string {
+  return segments.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+}
+
+function schemaProblems(errors: readonly ErrorObject[], locate: Locate): ConfigProblem[] {
+  const byPath = new Map<string, ConfigProblem>();
+  for (const e of errors) {
+    const segments = pointerSegments(e.instancePath);
+    let message: string | undefined;
+    if (e.keyword === 'if' || e.keyword === 'oneOf' || e.keyword === 'propertyNames') continue;
+    if (e.schemaPath.includes('/duration/')) {
+      message = 'must be a duration such as 500ms, 10s, 5m or 24h';
+    } else if (e.keyword === 'required') {
+      segments.push((e.params as { missingProperty: string }).missingProperty);
+      message = 'is required';
+    } else if (e.keyword === 'additionalProperties') {
+      const key = (e.params as { additionalProperty: string }).additionalProperty;
+      const known = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+      segments.push(key);
+      const hint = closest(key, known);
+      message = `unknown setting${hint ? ` (did you mean '${hint}'?)` : ''}`;
+    } else if (e.propertyName !== undefined) {
+      segments.push(e.propertyName);
+      message = 'a notifier name is letters, digits and _ (rules call it by this name)';
+    } else if (e.keyword === 'format') {
+      message = (e.params as { format: string }).format === 'url' ? 'must be a URL' : 'must be an email address (name@domain)';
+    } else if (e.keyword === 'enum') {
+      message = `must be one of: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+    } else if (e.keyword === 'pattern' && segments.at(-1) === 'channel') {
+      message = 'must be a Slack channel such as #oncall';
+    } else if (e.keyword === 'pattern' && segments.at(-1) === 'icon_emoji') {
+      message = 'must be an emoji name such as :rotating_light:';
+    } else if (e.keyword === 'pattern' && typeof segments.at(-1) === 'string' && String(segments.at(-1)).endsWith('_env')) {
+      message = 'must be an environment variable name';
+    } else if (e.keyword === 'pattern' && segments.at(-2) === 'headers') {
+      message = 'a header value cannot contain a line break';
+    } else if (e.keyword === 'pattern' && segments.at(-1) === 'listen') {
+      message = 'must be host:port, e.g. 127.0.0.1:9469';
+    } else {
+      message = e.message ?? e.keyword;
+    }
+    const key = dotted(segments);
+    if (!byPath.has(key)) byPath.set(key, { path: key, message, ...locate(segments) });
+  }
+  return [...byPath.values()].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+}
+
+/** Edit distance, for "did you mean". */
+function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
+  for (const c of candidates) {
+    const d = levenshtein(word, c);
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function levenshtein(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length] ?? 0;
+}
+
+/** Turns schema-valid raw data into Config, collecting secret and default problems. */
+class Builder {
+  readonly problems: ConfigProblem[] = [];
+  private readonly dir: string;
+
+  constructor(
+    private readonly file: string,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly locate: Locate,
+  ) {
+    this.dir = path.dirname(path.resolve(file));
+  }
+
+  private problem(segments: readonly (string | number)[], message: string): void {
+    this.problems.push({ path: dotted(segments), message, ...this.locate(segments) });
+  }
+
+  build(raw: Raw): Config {
+    const stateDirEnv = this.env.STATE_DIRECTORY?.split(':')[0];
+    const stateDir =
+      typeof raw.state_dir === 'string' ? path.resolve(this.dir, raw.state_dir) : stateDirEnv || '/var/lib/kernwatch';
+    const notifiers = new Map<string, NotifierConfig>();
+    const rawNotifiers = (raw.notifiers ?? {}) as Record<string, Raw>;
+    for (const [name, n] of Object.entries(rawNotifiers)) {
+      const built = this.notifier(name, n);
+      if (built) notifiers.set(name, built);
+    }
+    if (!notifiers.has('stdout') && !('stdout' in rawNotifiers)) {
+      notifiers.set('stdout', { name: 'stdout', type: 'stdout', format: 'json', ...this.common({}) });
+    }
+    const metrics = raw.metrics as { listen?: string } | undefined;
+    return {
+      file: this.file.startsWith('<') ? undefined : path.resolve(this.file),
+      host: typeof raw.host === 'string' ? raw.host : os.hostname(),
+      stateDir,
+      rules: ((raw.rules as string[] | undefined) ?? []).map((r) => path.resolve(this.dir, r)),
+      metricsListen: metrics?.listen,
+      notifiers,
+    };
+  }
+
+  private common(n: Raw): { sendResolved: boolean; timeoutMs: number; outbox: OutboxSettings } {
+    const outbox = (n.outbox ?? {}) as { max_entries?: number; max_age?: string | number };
+    return {
+      sendResolved: n.send_resolved !== false,
+      timeoutMs: n.timeout !== undefined ? durationMs(n.timeout as string | number) : DEFAULT_TIMEOUT_MS,
+      outbox: {
+        maxEntries: outbox.max_entries ?? DEFAULT_OUTBOX.maxEntries,
+        maxAgeMs: outbox.max_age !== undefined ? durationMs(outbox.max_age) : DEFAULT_OUTBOX.maxAgeMs,
+      },
+    };
+  }
+
+  private notifier(name: string, n: Raw): NotifierConfig | undefined {
+    const at = ['notifiers', name];
+    const common = { name, ...this.common(n) };
+    if (name === 'stdout' && n.type !== 'stdout') {
+      this.problem([...at, 'type'], "the name 'stdout' is reserved for the built-in stdout notifier");
+      return undefined;
+    }
+    switch (n.type) {
+      case 'slack': {
+        const url = this.secret(n, at, 'url', true, isHttpUrl, 'a URL');
+        if (url === undefined) return undefined;
+        return {
+          ...common,
+          type: 'slack',
+          url,
+          channel: n.channel as string | undefined,
+          username: n.username as string | undefined,
+          iconEmoji: n.icon_emoji as string | undefined,
+          minIntervalMs: n.min_interval !== undefined ? durationMs(n.min_interval as string | number) : 1000,
+        };
+      }
+      case 'email': {
+        const smtp = n.smtp as Raw;
+        const smtpAt = [...at, 'smtp'];
+        const tls = (smtp.tls as SmtpTls | undefined) ?? 'starttls';
+        const user = this.secret(smtp, smtpAt, 'user', false);
+        const password = this.secret(smtp, smtpAt, 'password', false);
+        if ((user === undefined) !== (password === undefined)) {
+          this.problem(smtpAt, 'set both a user and a password, or neither');
+        }
+        let ca: string | undefined;
+        if (typeof smtp.ca_file === 'string') ca = this.readFile([...smtpAt, 'ca_file'], smtp.ca_file);
+        return {
+          ...common,
+          type: 'email',
+          smtp: {
+            host: smtp.host as string,
+            port: (smtp.port as number | undefined) ?? (tls === 'tls' ? 465 : tls === 'starttls' ? 587 : 25),
+            tls,
+            tlsVerify: smtp.tls_verify !== false,
+            ca,
+            user,
+            password,
+          },
+          from: n.from as string,
+          to: n.to as string[],
+        };
+      }
+      case 'webhook': {
+        const url = this.secret(n, at, 'url', true, isHttpUrl, 'a URL');
+        const secret = this.secret(n, at, 'secret', true, (s) => s.length >= 16, 'at least 16 characters');
+        if (url === undefined || secret === undefined) return undefined;
+        return { ...common, type: 'webhook', url, secret, headers: (n.headers as Record<string, string> | undefined) ?? {} };
+      }
+      case 'alertmanager':
+        return {
+          ...common,
+          type: 'alertmanager',
+          urls: n.urls as string[],
+          resendIntervalMs: n.resend_interval !== undefined ? durationMs(n.resend_interval as string | number) : 60_000,
+        };
+      case 'stdout':
+        return { ...common, type: 'stdout', format: (n.format as 'json' | 'text' | undefined) ?? 'json' };
+      default:
+        return undefined;
+    }
+  }
+
+  /**
+   * A secret given inline as `key`, by environment variable as `key_env`, or
+   * in a file as `key_file` (relative to the config file): exactly one.
+   */
+  private secret(
+    n: Raw,
+    at: readonly string[],
+    key: string,
+    required: boolean,
+    valid?: (s: string) => boolean,
+    what?: string,
+  ): string | undefined {
+    const forms = [key, `${key}_env`, `${key}_file`].filter((k) => n[k] !== undefined);
+    if (forms.length === 0) {
+      if (required) this.problem([...at], `needs ${key}, ${key}_env or ${key}_file`);
+      return undefined;
+    }
+    if (forms.length > 1) {
+      this.problem([...at, forms[1] ?? key], `set only one of ${forms.join(', ')}`);
+      return undefined;
+    }
+    const form = forms[0] ?? key;
+    let value: string | undefined;
+    let source: string;
+    if (form === key) {
+      value = n[key] as string;
+      source = 'the value';
+    } else if (form.endsWith('_env')) {
+      const variable = n[form] as string;
+      value = this.env[variable];
+      source = `$${variable}`;
+      if (value === undefined || value === '') {
+        this.problem([...at, form], `environment variable ${variable} is not set`);
+        return undefined;
+      }
+    } else {
+      value = this.readFile([...at, form], n[form] as string)?.replace(/\r?\n$/, '');
+      source = `the file ${n[form] as string}`;
+      if (value === undefined) return undefined;
+    }
+    // the secret itself is never echoed
+    if (valid && !valid(value)) {
+      this.problem([...at, form], `${source} is not ${what ?? 'valid'}`);
+      return undefined;
+    }
+    return value;
+  }
+
+  private readFile(at: readonly string[], file: string): string | undefined {
+    const full = path.resolve(this.dir, file);
+    try {
+      return fs.readFileSync(full, 'utf8');
+    } catch (e) {
+      this.problem(at, `cannot read ${full}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      return undefined;
+    }
+  }
+}
+
