@@ -1,0 +1,92 @@
+/**
+ * Process events from real children: fork, newtask, exit, free and
+ * exit_mmap carry the pids, exit status and signal the test knows.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Worker } from 'node:worker_threads';
+import { runChild, startChild, waitExit } from '../support/child';
+import { collect } from '../support/collect';
+import { assertNothingLost } from '../support/counters';
+import { EventStream } from '../support/event_stream';
+import { NEEDS_ROOT } from '../support/root';
+
+const PROCESS_EVENTS = ['process.fork', 'process.newtask', 'process.exit', 'process.free', 'process.exit_mmap'];
+const CLONE_THREAD = 0x10000;
+const WAIT_MS = 5_000;
+
+test('a child that exits with status 3 reports fork, newtask, exit, free and exit_mmap with its pid', { skip: NEEDS_ROOT, timeout: 30_000 }, async () => {
+  const stream = EventStream.open(PROCESS_EVENTS);
+  try {
+    const child = await runChild(['/bin/sh', '-c', 'exit 3']);
+    assert.equal(child.code, 3);
+    const ofChild = (field: string) => (e: { fields: Record<string, unknown> }) => e.fields[field] === child.pid;
+
+    const fork = await collect(stream, { name: 'process.fork', where: ofChild('child_pid'), describe: `of child ${child.pid}` }, WAIT_MS);
+    assert.equal(fork.fields.child_tgid, child.pid);
+    assert.equal(fork.fields.tgid, process.pid, 'the parent is this test process');
+
+    const newtask = await collect(stream, { name: 'process.newtask', where: ofChild('pid'), describe: `pid ${child.pid}` }, WAIT_MS);
+    assert.equal(newtask.fields.tgid, child.pid, 'a new process, not a thread');
+    assert.equal((newtask.fields.clone_flags as number) & CLONE_THREAD, 0);
+
+    const exit = await collect(stream, { name: 'process.exit', where: ofChild('pid'), describe: `pid ${child.pid}` }, WAIT_MS);
+    assert.equal(exit.fields.comm, 'sh');
+    assert.equal(exit.fields.exit_status, 3);
+    assert.equal(exit.fields.signal, 0);
+    assert.equal(exit.fields.group_dead, true);
+
+    const mmap = await collect(
+      stream,
+      { name: 'process.exit_mmap', where: (e) => e.fields.pid === child.pid && e.fields.comm === 'sh', describe: `of sh ${child.pid}` },
+      WAIT_MS,
+    );
+    assert.ok((mmap.fields.total_vm as number) > 0, 'total_vm');
+    assert.ok((mmap.fields.total_vm as number) >= (mmap.fields.rss as number), 'total_vm >= rss');
+
+    // the task struct is freed after an RCU grace period once the child is reaped
+    const free = await collect(stream, { name: 'process.free', where: ofChild('pid'), describe: `pid ${child.pid}` }, WAIT_MS);
+    assert.equal(free.fields.comm, 'sh');
+  } finally {
+    const result = await stream.close();
+    assertNothingLost(result, PROCESS_EVENTS);
+  }
+});
+
+test('a child killed by SIGTERM reports signal 15 and no exit status', { skip: NEEDS_ROOT, timeout: 30_000 }, async () => {
+  const stream = EventStream.open(['process.exit']);
+  try {
+    const child = await startChild(['/bin/sleep', '30']);
+    child.process.kill('SIGTERM');
+    const status = await waitExit(child, WAIT_MS);
+    assert.equal(status.signal, 'SIGTERM');
+    const exit = await collect(stream, { name: 'process.exit', where: (e) => e.fields.pid === child.pid }, WAIT_MS);
+    assert.equal(exit.fields.comm, 'sleep');
+    assert.equal(exit.fields.signal, 15);
+    assert.equal(exit.fields.exit_status, 0);
+    assert.equal(exit.fields.group_dead, true);
+  } finally {
+    assertNothingLost(await stream.close(), ['process.exit']);
+  }
+});
+
+test('a thread ending in a live process reports an exit with group_dead false and a CLONE_THREAD newtask', { skip: NEEDS_ROOT, timeout: 30_000 }, async () => {
+  const stream = EventStream.open(['process.newtask', 'process.exit']);
+  try {
+    const worker = new Worker('require("node:worker_threads").parentPort.postMessage("up")', { eval: true });
+    await new Promise((resolve) => worker.once('message', resolve));
+    await worker.terminate();
+    const ofThisProcess = (e: { fields: Record<string, unknown> }): boolean => e.fields.tgid === process.pid && e.fields.pid !== process.pid;
+    const exit = await collect(stream, { name: 'process.exit', where: ofThisProcess, describe: 'of a thread of this process' }, WAIT_MS);
+    assert.equal(exit.fields.group_dead, false);
+    const newtask = await collect(
+      stream,
+      { name: 'process.newtask', where: (e) => e.fields.pid === exit.fields.pid, describe: `of thread ${exit.fields.pid}` },
+      WAIT_MS,
+    );
+    assert.equal(newtask.fields.tgid, process.pid);
+    assert.notEqual((newtask.fields.clone_flags as number) & CLONE_THREAD, 0);
+  } finally {
+    assertNothingLost(await stream.close(), ['process.newtask', 'process.exit']);
+  }
+});
