@@ -50,7 +50,7 @@ test: build
 	./scripts/run-tests.sh
 
 bench: build
-	node dist/bench/run.js
+	@for b in dist/bench/*.js; do echo "== $$b"; node "$$b" || exit 1; done
 
 clean:
 	rm -rf $(OUTPUT) native/build dist

@@ -46,6 +46,7 @@ export async function tailCommand(args: readonly string[]): Promise<number> {
     },
   });
   for (const name of session.missing) process.stderr.write(`kernwatch: event ${name} is not available on this kernel; skipped\n`);
+  process.stderr.write(`kernwatch: watching ${session.attached.length} events\n`);
   try {
     await untilSignalOr(durationMs);
   } finally {
