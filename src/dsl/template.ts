@@ -1,0 +1,88 @@
+/**
+ * Summary templates: "{comm} ({pid}) OOM-killed in {cgroup}". Parsed once at
+ * check time so the engine renders without re-parsing and a misspelt field
+ * is a check error, not a literal "{pidd}" in a page at 3 a.m.
+ */
+
+export type TemplatePart =
+  | { readonly kind: 'text'; readonly text: string }
+  /** an event field or group-by field */
+  | { readonly kind: 'field'; readonly name: string }
+  /** events folded into the alert so far (the running count) */
+  | { readonly kind: 'count' }
+  /** the aggregate value that crossed the threshold (window rules) */
+  | { readonly kind: 'value' };
+
+export interface Template {
+  readonly text: string;
+  readonly parts: readonly TemplatePart[];
+  /** event fields it interpolates, in order of first use */
+  readonly fields: readonly string[];
+}
+
+export interface RawPlaceholder {
+  readonly name: string;
+  /** offset of `{` within the template text */
+  readonly offset: number;
+  readonly length: number;
+}
+
+export interface RawTemplate {
+  readonly parts: readonly (TemplatePart | { readonly kind: 'placeholder'; readonly placeholder: RawPlaceholder })[];
+  readonly error?: { readonly offset: number; readonly message: string };
+}
+
+/** `{{` and `}}` are literal braces. */
+export function scanTemplate(text: string): RawTemplate {
+  const parts: RawTemplate['parts'][number][] = [];
+  let buf = '';
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === '{' && text[i + 1] === '{') {
+      buf += '{';
+      i++;
+    } else if (ch === '}' && text[i + 1] === '}') {
+      buf += '}';
+      i++;
+    } else if (ch === '}') {
+      return { parts, error: { offset: i, message: "unmatched '}' in summary (write '}}' for a literal brace)" } };
+    } else if (ch === '{') {
+      const close = text.indexOf('}', i);
+      if (close < 0) return { parts, error: { offset: i, message: "unclosed '{' in summary (write '{{' for a literal brace)" } };
+      const name = text.slice(i + 1, close).trim();
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+        return { parts, error: { offset: i, message: `'{${text.slice(i + 1, close)}}' is not a field name` } };
+      }
+      if (buf) parts.push({ kind: 'text', text: buf });
+      buf = '';
+      parts.push({ kind: 'placeholder', placeholder: { name, offset: i, length: close - i + 1 } });
+      i = close;
+    } else {
+      buf += ch;
+    }
+  }
+  if (buf) parts.push({ kind: 'text', text: buf });
+  return { parts };
+}
+
+/**
+ * Fills a template. Absent fields render as "?" (a field the kernel could not
+ * fill is absent, and a page must still read as a sentence).
+ */
+export function renderTemplate(
+  t: Template,
+  fields: Readonly<Record<string, unknown>>,
+  extra: { readonly count?: number; readonly value?: number } = {},
+): string {
+  let out = '';
+  for (const p of t.parts) {
+    if (p.kind === 'text') out += p.text;
+    else if (p.kind === 'count') out += extra.count === undefined ? '?' : String(extra.count);
+    else if (p.kind === 'value') out += extra.value === undefined ? '?' : String(extra.value);
+    else {
+      const v = fields[p.name];
+      out += v === undefined || v === null ? '?' : String(v);
+    }
+  }
+  return out;
+}
