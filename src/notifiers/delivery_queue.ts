@@ -1,0 +1,220 @@
+/**
+ * One loop per notifier: takes the oldest pending deliveries from the
+ * outbox (a burst that shares a batch key goes out as one send), paces
+ * sends, retries with backoff and jitter or the receiver's Retry-After, and
+ * counts everything. A failing notifier never throws into the agent.
+ */
+import type { Outbox, DropReason } from './outbox';
+import { DeliveryError, type Delivery, type Logger, type Notifier } from './notifier';
+import { backoffMs, type BackoffPolicy, DEFAULT_BACKOFF } from './backoff';
+
+export interface NotifierStats {
+  readonly name: string;
+  readonly type: string;
+  /** deliveries the receiver accepted */
+  readonly delivered: number;
+  /** sends (batches) the receiver accepted */
+  readonly sends: number;
+  /** send attempts that failed, retryable or not */
+  readonly failures: number;
+  /** failed attempts that will be tried again */
+  readonly retries: number;
+  /** deliveries given up, by reason: outbox full, too old, rejected by the receiver, unreadable on disk */
+  readonly dropped: Readonly<Record<DropReason, number>>;
+  /** waiting in the outbox now */
+  readonly pending: number;
+  /** failed attempts since the last success: a self-alert watches this */
+  readonly consecutiveFailures: number;
+  readonly lastSuccessAt?: number;
+  readonly lastError?: string;
+}
+
+export interface QueueOptions {
+  readonly log: Logger;
+  readonly now: () => number;
+  readonly random: () => number;
+  readonly backoff: BackoffPolicy;
+}
+
+export const DEFAULT_QUEUE_OPTIONS: Omit<QueueOptions, 'log'> = { now: Date.now, random: Math.random, backoff: DEFAULT_BACKOFF };
+
+export class DeliveryQueue {
+  private delivered = 0;
+  private sends = 0;
+  private failures = 0;
+  private retries = 0;
+  private readonly dropped: Record<DropReason, number> = { overflow: 0, expired: 0, rejected: 0, corrupt: 0 };
+  private consecutiveFailures = 0;
+  private lastSuccessAt: number | undefined;
+  private lastError: string | undefined;
+
+  /** earliest time of the next send: pacing or backoff */
+  private notBefore = 0;
+  private nextTick = 0;
+  private closed = false;
+  private running: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    readonly notifier: Notifier,
+    readonly outbox: Outbox,
+    private readonly options: QueueOptions,
+  ) {
+    this.dropped.corrupt = outbox.corruptAtOpen;
+    if (outbox.corruptAtOpen > 0) {
+      options.log.error({ notifier: notifier.name, entries: outbox.corruptAtOpen }, 'unreadable outbox entries set aside as *.corrupt');
+    }
+  }
+
+  start(): void {
+    this.nextTick = this.options.now() + (this.notifier.tickIntervalMs ?? 0);
+    this.running ??= this.loop().catch((e: unknown) => {
+      // a bug, not a delivery failure: say so loudly, never crash the agent
+      this.options.log.error({ notifier: this.notifier.name, err: String((e as Error)?.stack ?? e) }, 'delivery loop stopped');
+    });
+  }
+
+  /** New work, or a flush asking to skip the current backoff wait. */
+  wake(skipBackoff = false): void {
+    if (skipBackoff) this.notBefore = Math.min(this.notBefore, this.lastSendAt + this.notifier.minIntervalMs);
+    this.wakeUp?.();
+  }
+
+  private lastSendAt = 0;
+
+  countDropped(reason: DropReason, deliveries: readonly Delivery[], why: string): void {
+    if (deliveries.length === 0) return;
+    this.dropped[reason] += deliveries.length;
+    this.options.log.error(
+      { notifier: this.notifier.name, reason, dropped: deliveries.length, keys: deliveries.map((d) => d.key).slice(0, 20) },
+      `notifications dropped: ${why}`,
+    );
+  }
+
+  /** Resolves when the outbox is empty (now or later); never rejects. */
+  idle(): Promise<void> {
+    if (this.outbox.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.wakeUp?.();
+    await this.running;
+    for (const w of this.idleWaiters.splice(0)) w();
+    await this.notifier.close();
+  }
+
+  stats(): NotifierStats {
+    return {
+      name: this.notifier.name,
+      type: this.notifier.type,
+      delivered: this.delivered,
+      sends: this.sends,
+      failures: this.failures,
+      retries: this.retries,
+      dropped: { ...this.dropped },
+      pending: this.outbox.size,
+      consecutiveFailures: this.consecutiveFailures,
+      lastSuccessAt: this.lastSuccessAt,
+      lastError: this.lastError,
+    };
+  }
+
+  private async loop(): Promise<void> {
+    const { now } = this.options;
+    while (!this.closed) {
+      const expired = await this.outbox.expire(now());
+      this.countDropped('expired', expired, 'older than the outbox max_age');
+
+      if (this.notifier.tick && this.notifier.tickIntervalMs && now() >= this.nextTick) {
+        await this.runTick();
+        continue;
+      }
+      const batch = this.nextBatch();
+      if (batch.length === 0) {
+        for (const w of this.idleWaiters.splice(0)) w();
+        await this.sleep(this.notifier.tick ? this.nextTick - now() : undefined);
+        continue;
+      }
+      if (now() < this.notBefore) {
+        await this.sleep(this.notBefore - now());
+        continue;
+      }
+      await this.attempt(batch);
+    }
+  }
+
+  private nextBatch(): Delivery[] {
+    const pending = this.outbox.pending();
+    const first = pending[0];
+    if (!first) return [];
+    const key = this.notifier.batchKey(first);
+    return pending.filter((d) => this.notifier.batchKey(d) === key).slice(0, this.notifier.maxBatch);
+  }
+
+  private async attempt(batch: readonly Delivery[]): Promise<void> {
+    const { now, log } = this.options;
+    this.lastSendAt = now();
+    try {
+      await this.notifier.send(batch);
+    } catch (e) {
+      this.failures++;
+      this.consecutiveFailures++;
+      const err = e instanceof DeliveryError ? e : new DeliveryError(String((e as Error)?.message ?? e), true);
+      this.lastError = err.message;
+      const fields = { notifier: this.notifier.name, deliveries: batch.length, err: err.message, attempt: this.consecutiveFailures };
+      if (!err.retryable) {
+        await this.outbox.remove(batch);
+        this.countDropped('rejected', batch, `the receiver rejected them: ${err.message}`);
+        this.notBefore = now() + this.notifier.minIntervalMs;
+        return;
+      }
+      this.retries++;
+      const wait = Math.max(err.retryAfterMs ?? 0, backoffMs(this.consecutiveFailures, this.options.backoff, this.options.random));
+      this.notBefore = now() + wait;
+      log.warn({ ...fields, retryInMs: wait }, 'notification failed, will retry');
+      return;
+    }
+    await this.outbox.remove(batch);
+    this.delivered += batch.length;
+    this.sends++;
+    this.consecutiveFailures = 0;
+    this.lastSuccessAt = now();
+    this.notBefore = this.lastSendAt + this.notifier.minIntervalMs;
+  }
+
+  private async runTick(): Promise<void> {
+    const { now, log } = this.options;
+    const interval = this.notifier.tickIntervalMs ?? 60_000;
+    try {
+      await this.notifier.tick?.(now());
+      this.nextTick = now() + interval;
+    } catch (e) {
+      this.failures++;
+      this.lastError = String((e as Error)?.message ?? e);
+      // sooner than a full interval, so a restarted receiver is refilled quickly
+      this.nextTick = now() + Math.min(interval, backoffMs(1, this.options.backoff, this.options.random) * 5);
+      log.warn({ notifier: this.notifier.name, err: this.lastError }, 'periodic re-send failed');
+    }
+  }
+
+  private sleep(ms: number | undefined): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        if (this.timer) clearTimeout(this.timer);
+        this.timer = undefined;
+        this.wakeUp = undefined;
+        resolve();
+      };
+      this.wakeUp = done;
+      if (ms !== undefined) {
+        this.timer = setTimeout(done, Math.max(0, ms));
+        this.timer.unref();
+      }
+    });
+  }
+}

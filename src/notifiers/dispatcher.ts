@@ -1,0 +1,181 @@
+/**
+ * The notifiers' front door for the agent: routes each Notification to
+ * the named notifier's durable outbox, and from there a delivery loop per
+ * notifier sends it. dispatch() resolves once the notification is on disk.
+ *
+ *   const d = await Dispatcher.open(config, { log });
+ *   await d.dispatch('oncall', { alert, args: ['#oncall'] });
+ *   ...; await d.flush(5000); await d.close();
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Writable } from 'node:stream';
+import type { Config, NotifierConfig } from '../config/config';
+import type { Notification } from '../engine/alert';
+import { Outbox, idempotencyKey } from './outbox';
+import { DeliveryQueue, DEFAULT_QUEUE_OPTIONS, type NotifierStats, type QueueOptions } from './delivery_queue';
+import { stderrLogger, type Logger, type Notifier } from './notifier';
+import { createNotifier } from './create_notifier';
+import { storableAlert } from './render';
+import type { BackoffPolicy } from './backoff';
+
+export interface DispatcherOptions {
+  readonly log?: Logger;
+  /** false: outboxes in memory only (`rules test --send`); default true, under config.stateDir/outbox/<name> */
+  readonly durable?: boolean;
+  /** where the stdout notifier writes; default process.stdout */
+  readonly stdout?: Writable;
+  readonly now?: () => number;
+  readonly random?: () => number;
+  readonly backoff?: BackoffPolicy;
+  /** tests: build notifiers some other way */
+  readonly createNotifier?: (config: NotifierConfig) => Notifier;
+}
+
+export type DispatchOutcome =
+  /** on disk (or in memory) and on its way */
+  | 'queued'
+  /** the same alert transition is already waiting for this notifier */
+  | 'duplicate'
+  /** a resolution for a notifier configured with send_resolved: false */
+  | 'skipped';
+
+export class UnknownNotifierError extends Error {
+  override readonly name = 'UnknownNotifierError';
+}
+
+export class StateDirLockedError extends Error {
+  override readonly name = 'StateDirLockedError';
+}
+
+export class Dispatcher {
+  private closed = false;
+
+  private constructor(
+    private readonly config: Config,
+    private readonly queues: ReadonlyMap<string, DeliveryQueue>,
+    private readonly lockFile: string | undefined,
+    private readonly now: () => number,
+  ) {}
+
+  /** Opens every notifier's outbox, takes the state directory's lock, and starts delivering what a previous run left. */
+  static async open(config: Config, options: DispatcherOptions = {}): Promise<Dispatcher> {
+    const durable = options.durable ?? true;
+    const queueOptions: QueueOptions = {
+      ...DEFAULT_QUEUE_OPTIONS,
+      log: options.log ?? stderrLogger,
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.random ? { random: options.random } : {}),
+      ...(options.backoff ? { backoff: options.backoff } : {}),
+    };
+    const outboxRoot = path.join(config.stateDir, 'outbox');
+    const lockFile = durable ? takeLock(outboxRoot) : undefined;
+    const queues = new Map<string, DeliveryQueue>();
+    try {
+      for (const [name, n] of config.notifiers) {
+        // stdout cannot be down; a disk copy of it would only replay old lines
+        const dir = durable && n.type !== 'stdout' ? path.join(outboxRoot, name) : undefined;
+        const outbox = await Outbox.open(dir, n.outbox);
+        const notifier = options.createNotifier ? options.createNotifier(n) : createNotifier(n, options.stdout);
+        queues.set(name, new DeliveryQueue(notifier, outbox, queueOptions));
+      }
+    } catch (e) {
+      if (lockFile) fs.rmSync(lockFile, { force: true });
+      throw e;
+    }
+    for (const q of queues.values()) {
+      if (q.outbox.size > 0) queueOptions.log.info({ notifier: q.notifier.name, pending: q.outbox.size }, 'delivering notifications left by a previous run');
+      q.start();
+    }
+    return new Dispatcher(config, queues, lockFile, queueOptions.now);
+  }
+
+  has(notifier: string): boolean {
+    return this.queues.has(notifier);
+  }
+
+  /**
+   * Puts a notification in the named notifier's outbox. Resolves once it is
+   * durable; never waits for delivery. Rejects only for an unknown notifier
+   * or a disk error (counted nowhere else: the caller should log it).
+   */
+  async dispatch(notifier: string, n: Notification): Promise<DispatchOutcome> {
+    const q = this.queues.get(notifier);
+    if (!q || this.closed) {
+      throw new UnknownNotifierError(this.closed ? 'dispatcher is closed' : `unknown notifier '${notifier}'`);
+    }
+    const settings = this.config.notifiers.get(notifier);
+    if (n.alert.state === 'resolved' && settings?.sendResolved === false) return 'skipped';
+    const alert = storableAlert(n.alert);
+    const result = await q.outbox.add(
+      { key: idempotencyKey(alert, n.args), notifier, args: [...n.args], alert, enqueuedAt: this.now() },
+      q.notifier.supersedes?.bind(q.notifier),
+    );
+    if (result.outcome === 'duplicate') return 'duplicate';
+    q.countDropped('overflow', result.dropped, `outbox full (max_entries ${q.outbox.settings.maxEntries})`);
+    q.wake();
+    return 'queued';
+  }
+
+  /**
+   * Tries to deliver everything pending now, skipping backoff waits, for at
+   * most timeoutMs. What is left stays in the outbox for the next start.
+   */
+  async flush(timeoutMs: number): Promise<{ readonly pending: number }> {
+    for (const q of this.queues.values()) q.wake(true);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all([...this.queues.values()].map((q) => q.idle())),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    return { pending: [...this.queues.values()].reduce((n, q) => n + q.outbox.size, 0) };
+  }
+
+  /** Stops the delivery loops (an in-flight send finishes) and releases the lock. Pending entries stay on disk. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    if (this.lockFile) fs.rmSync(this.lockFile, { force: true });
+  }
+
+  /** Counters and gauges per notifier, for /metrics and self-alerts. */
+  stats(): NotifierStats[] {
+    return [...this.queues.values()].map((q) => q.stats());
+  }
+}
+
+/**
+ * One agent per state directory: two would deliver each other's outboxes
+ * twice. A lock left by a killed agent (its pid gone) is taken over.
+ */
+function takeLock(dir: string): string {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = path.join(dir, 'LOCK');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      return file;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number.parseInt(fs.readFileSync(file, 'utf8'), 10);
+      if (Number.isInteger(pid) && pid !== process.pid && alive(pid)) {
+        throw new StateDirLockedError(`${dir} is in use by another kernwatch (pid ${pid})`);
+      }
+      fs.rmSync(file, { force: true });
+    }
+  }
+  throw new StateDirLockedError(`${dir}: cannot take the lock`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

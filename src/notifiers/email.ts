@@ -1,0 +1,130 @@
+/**
+ * Email through nodemailer over SMTP: a one-line subject, a text part and
+ * an HTML part, every kernel string escaped for its part. Message-IDs come
+ * from the alert, so the resolved mail threads under the firing one and a
+ * re-delivery is recognisable.
+ */
+import * as nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
+import type { EmailConfig } from '../config/config';
+import type { Alert } from '../engine/alert';
+import { DeliveryError, type Delivery, type Notifier } from './notifier';
+import { contextParts, fieldLines, title } from './render';
+import { fit, headerText, html, visible } from './escape';
+
+/** RFC 5322 allows 998 per line; clients show far less. */
+export const SUBJECT_MAX = 200;
+const VALUE_MAX = 1024;
+const SUMMARY_MAX = 4000;
+
+export interface EmailMessage {
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+  readonly messageId: string;
+  readonly inReplyTo?: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+function messageId(a: Alert, suffix: string, host: string): string {
+  const domain = host.replace(/[^A-Za-z0-9.-]/g, '-').slice(0, 63) || 'localhost';
+  return `<kernwatch.${a.fingerprint.replace(/[^A-Za-z0-9]/g, '')}.${a.startsAt}${suffix}@${domain}>`;
+}
+
+/** Subject like `[FIRING:critical] prod-oom on web-3: java (4242) OOM-killed in /prod/api`. */
+export function emailMessage(d: Delivery): EmailMessage {
+  const a = d.alert;
+  const fields = fieldLines(a);
+  const firingId = messageId(a, '', a.host);
+  const text = [
+    title(a),
+    '',
+    fit(a.summary, SUMMARY_MAX, visible),
+    '',
+    ...fields.map((f) => `${f.name}: ${fit(f.text, VALUE_MAX, visible)}`),
+    '',
+    ...contextParts(a),
+    `key: ${d.key}`,
+    '',
+  ].join('\n');
+  const color = a.state === 'resolved' ? '#2e7d32' : a.severity === 'critical' ? '#c62828' : a.severity === 'warning' ? '#ef6c00' : '#1565c0';
+  const rows = fields
+    .map((f) => `<tr><th align="left" style="padding:2px 12px 2px 0">${html(f.name)}</th><td><code>${fit(f.text, VALUE_MAX, html)}</code></td></tr>`)
+    .join('');
+  const body = [
+    '<!doctype html><html><body style="font-family:sans-serif">',
+    `<h2 style="color:${color};margin:0 0 8px">${html(title(a))}</h2>`,
+    `<p style="white-space:pre-wrap">${fit(a.summary, SUMMARY_MAX, html)}</p>`,
+    `<table>${rows}</table>`,
+    `<p style="color:#666;font-size:small">${contextParts(a).map(html).join(' · ')}<br>key ${html(d.key)}</p>`,
+    '</body></html>',
+  ].join('\n');
+  return {
+    subject: headerText(`${title(a)}: ${a.summary}`, SUBJECT_MAX),
+    text,
+    html: body,
+    messageId: a.state === 'resolved' ? messageId(a, '.resolved', a.host) : firingId,
+    ...(a.state === 'resolved' ? { inReplyTo: firingId } : {}),
+    headers: { 'X-Kernwatch-Key': d.key, 'X-Kernwatch-Fingerprint': headerText(a.fingerprint, 128) },
+  };
+}
+
+export class EmailNotifier implements Notifier {
+  readonly type = 'email';
+  readonly name: string;
+  readonly maxBatch = 1;
+  readonly minIntervalMs = 0;
+  private readonly transport: Transporter;
+
+  constructor(private readonly config: EmailConfig) {
+    this.name = config.name;
+    const s = config.smtp;
+    this.transport = nodemailer.createTransport({
+      host: s.host,
+      port: s.port,
+      secure: s.tls === 'tls',
+      requireTLS: s.tls === 'starttls',
+      ignoreTLS: s.tls === 'none',
+      ...(s.user !== undefined ? { auth: { user: s.user, pass: s.password ?? '' } } : {}),
+      tls: { rejectUnauthorized: s.tlsVerify, ...(s.ca ? { ca: s.ca } : {}) },
+      connectionTimeout: config.timeoutMs,
+      greetingTimeout: config.timeoutMs,
+      socketTimeout: config.timeoutMs,
+      dnsTimeout: config.timeoutMs,
+      disableFileAccess: true,
+      disableUrlAccess: true,
+    });
+  }
+
+  batchKey(d: Delivery): string {
+    return d.args.join(',');
+  }
+
+  async send(batch: readonly Delivery[]): Promise<void> {
+    for (const d of batch) {
+      const m = emailMessage(d);
+      try {
+        await this.transport.sendMail({
+          from: this.config.from,
+          to: d.args.length > 0 ? [...d.args] : [...this.config.to],
+          subject: m.subject,
+          text: m.text,
+          html: m.html,
+          messageId: m.messageId,
+          ...(m.inReplyTo ? { inReplyTo: m.inReplyTo, references: [m.inReplyTo] } : {}),
+          headers: m.headers,
+        });
+      } catch (e) {
+        const err = e as { responseCode?: number; code?: string; message?: string };
+        // 5xx is the server's final word; 4xx and connection trouble may pass
+        const permanent = err.responseCode !== undefined && err.responseCode >= 500;
+        const what = err.responseCode !== undefined ? `SMTP ${err.responseCode}` : (err.code ?? 'error');
+        throw new DeliveryError(`${this.config.smtp.host}:${this.config.smtp.port}: ${what}: ${(err.message ?? '').slice(0, 200)}`, !permanent);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.transport.close();
+  }
+}

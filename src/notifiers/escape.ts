@@ -1,0 +1,75 @@
+/**
+ * Kernel strings are untrusted: any user can name a process `<!channel>`,
+ * `<img src=x>` or put a newline in it. Everything that reaches a medium goes
+ * through visible() (no control, line-separator or bidi characters), then the
+ * medium's escape, then a length cap with a visible marker.
+ */
+
+// C0, DEL, C1, line/paragraph separators, bidi embeddings, overrides and isolates
+// eslint-disable-next-line no-control-regex
+const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
+
+export function visible(s: string): string {
+  return s.replace(INVISIBLE, (c) => {
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** As visible(), but newlines stay: for multi-line text bodies built by us. */
+export function visibleLines(s: string): string {
+  return s.split('\n').map(visible).join('\n');
+}
+
+const marker = (cut: number): string => `…[+${cut} chars]`;
+
+/**
+ * The longest prefix of `raw` whose escaped form plus the truncation marker
+ * fits in `max` characters. Cuts raw text, never an escape sequence, and
+ * never between the halves of a surrogate pair.
+ */
+export function fit(raw: string, max: number, escape: (s: string) => string = (s) => s): string {
+  const whole = escape(raw);
+  if (whole.length <= max) return whole;
+  let lo = 0;
+  let hi = raw.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (escape(raw.slice(0, mid)).length + marker(raw.length - mid).length <= max) lo = mid;
+    else hi = mid - 1;
+  }
+  let n = lo;
+  const code = raw.charCodeAt(n - 1);
+  if (n > 0 && code >= 0xd800 && code <= 0xdbff) n--;
+  const out = escape(raw.slice(0, n)) + marker(raw.length - n);
+  return out.length <= max ? out : out.slice(0, max);
+}
+
+/** Slack mrkdwn and the fallback text: no `<!channel>`, `<@U1>`, `<url|link>`, no bare @here. */
+export function slackText(s: string): string {
+  return visible(s)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/@(channel|here|everyone)\b/gi, '@\u2060$1');
+}
+
+/** An untrusted value shown verbatim in Slack: a code span, which Slack neither formats nor links. */
+export function slackCode(s: string): string {
+  if (s === '') return '` `';
+  return `\`${slackText(s.replace(/`/g, 'ˋ'))}\``;
+}
+
+export function html(s: string): string {
+  return visible(s)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+/** A mail header value: one line, no control characters. */
+export function headerText(s: string, max: number): string {
+  return fit(s, max, visible);
+}

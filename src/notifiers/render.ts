@@ -1,0 +1,89 @@
+/**
+ * What every medium says about an alert, before medium-specific escaping:
+ * the title line, the key fields in a stable order with units, the times.
+ * Values here are still raw (untrusted); each notifier escapes them.
+ */
+import type { Alert } from '../engine/alert';
+import type { FieldValue } from '../events/event';
+import { COMMON_FIELDS, EVENTS } from '../events/catalog';
+import type { Unit } from '../events/types';
+
+/** Fields shown first, in this order; the rest follow alphabetically. */
+const LEADING = ['cgroup', 'comm', 'pid', 'tgid', 'uid'];
+/** Noise in a human message; still in webhook, JSON and Alertmanager payloads. */
+const HIDDEN_FROM_HUMANS = new Set(['cpu', 'cgroup_id']);
+
+const UNITS: ReadonlyMap<string, Unit> = new Map(
+  [...COMMON_FIELDS, ...EVENTS.flatMap((e) => e.fields)].flatMap((f) => (f.unit ? [[f.name, f.unit] as const] : [])),
+);
+
+export interface FieldLine {
+  readonly name: string;
+  /** raw value as text, with its unit where the catalog gives one */
+  readonly text: string;
+}
+
+export function stateWord(a: Alert): string {
+  return a.state === 'firing' ? 'FIRING' : 'RESOLVED';
+}
+
+/** `[FIRING:critical] prod-oom on web-3`, `[TEST] ` in front of a test alert. */
+export function title(a: Alert): string {
+  return `${a.test ? '[TEST] ' : ''}[${stateWord(a)}:${a.severity}] ${a.rule} on ${a.host}`;
+}
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let v = n;
+  let i = 0;
+  while (Math.abs(v) >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${n} B` : `${v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0)} ${units[i]}`;
+}
+
+export function formatNs(n: number): string {
+  if (Math.abs(n) < 1e3) return `${n} ns`;
+  if (Math.abs(n) < 1e6) return `${(n / 1e3).toFixed(1)} µs`;
+  if (Math.abs(n) < 1e9) return `${(n / 1e6).toFixed(1)} ms`;
+  return `${(n / 1e9).toFixed(2)} s`;
+}
+
+export function formatValue(name: string, v: FieldValue): string {
+  if (typeof v === 'number') {
+    const unit = UNITS.get(name);
+    if (unit === 'bytes') return formatBytes(v);
+    if (unit === 'ns') return formatNs(v);
+  }
+  return String(v);
+}
+
+/** Key fields for people, ordered, with units. */
+export function fieldLines(a: Alert): FieldLine[] {
+  const names = Object.keys(a.fields).filter((k) => !HIDDEN_FROM_HUMANS.has(k));
+  const lead = LEADING.filter((k) => names.includes(k));
+  const rest = names.filter((k) => !LEADING.includes(k)).sort();
+  return [...lead, ...rest].map((name) => ({ name, text: formatValue(name, a.fields[name] as FieldValue) }));
+}
+
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** `started 2026-11-25T15:00:00.000Z · 3 events`, and resolution, value, lost records. */
+export function contextParts(a: Alert): string[] {
+  const parts = [`started ${iso(a.startsAt)}`];
+  if (a.endsAt !== undefined) parts.push(`resolved ${iso(a.endsAt)}`);
+  parts.push(`${a.count} event${a.count === 1 ? '' : 's'}`);
+  if (a.value !== undefined) parts.push(`value ${a.value}`);
+  if (a.degraded) parts.push(`⚠ ${a.degraded.lostRecords} kernel records lost while evaluating`);
+  return parts;
+}
+
+/** JSON-safe copy of an alert: bigint field values become decimal strings. */
+export function storableAlert(a: Alert): Alert {
+  const fields: Record<string, FieldValue> = {};
+  for (const [k, v] of Object.entries(a.fields)) fields[k] = typeof v === 'bigint' ? v.toString() : v;
+  return { ...a, fields };
+}

@@ -1,0 +1,149 @@
+/**
+ * Slack through an incoming webhook (@slack/webhook): a Block Kit message
+ * with a plain-text fallback. A burst for one channel becomes one message
+ * (at most one per min_interval), never a flood and never a drop.
+ */
+import { IncomingWebhook, IncomingWebhookHTTPError, type IncomingWebhookSendArguments } from '@slack/webhook';
+import type { KnownBlock } from '@slack/types';
+import type { SlackConfig } from '../config/config';
+import type { Alert } from '../engine/alert';
+import { DeliveryError, type Delivery, type Notifier } from './notifier';
+import { contextParts, fieldLines, stateWord, title } from './render';
+import { fit, slackCode, slackText } from './escape';
+import { httpError, redact } from './http';
+
+/** Block Kit limits (api.slack.com/reference/block-kit/blocks). */
+export const SLACK_LIMITS = {
+  blocks: 50,
+  sectionText: 3000,
+  fieldText: 2000,
+  fieldsPerSection: 10,
+  headerText: 150,
+  contextText: 2000,
+  fallbackText: 3000,
+} as const;
+
+/** Alerts in one grouped message: one section each, plus header and context, under 50 blocks. */
+export const SLACK_MAX_BATCH = 40;
+/** Longest raw field value shown; the code span and escaping come on top. */
+const FIELD_VALUE = 300;
+
+const EMOJI = { firing: '🔥', resolved: '✅' } as const;
+
+function plain(text: string): { type: 'plain_text'; text: string; emoji: boolean } {
+  return { type: 'plain_text', text, emoji: true };
+}
+
+function mrkdwn(text: string): { type: 'mrkdwn'; text: string } {
+  return { type: 'mrkdwn', text };
+}
+
+function singleBlocks(a: Alert): KnownBlock[] {
+  const header = fit(`${EMOJI[a.state]} ${title(a)}`, SLACK_LIMITS.headerText, (s) => s.replace(/[\r\n]+/g, ' '));
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: plain(header) },
+    { type: 'section', text: mrkdwn(fit(a.summary, SLACK_LIMITS.sectionText, slackText)) },
+  ];
+  const fields = [
+    `*Severity*\n${a.severity}`,
+    `*Host*\n${slackCode(fit(a.host, FIELD_VALUE))}`,
+    ...fieldLines(a).map((f) => `*${slackText(f.name)}*\n${slackCode(fit(f.text, FIELD_VALUE))}`),
+  ].map((t) => mrkdwn(fit(t, SLACK_LIMITS.fieldText)));
+  for (let i = 0; i < fields.length && i < 2 * SLACK_LIMITS.fieldsPerSection; i += SLACK_LIMITS.fieldsPerSection) {
+    blocks.push({ type: 'section', fields: fields.slice(i, i + SLACK_LIMITS.fieldsPerSection) });
+  }
+  blocks.push({ type: 'context', elements: [mrkdwn(fit(contextParts(a).join(' · '), SLACK_LIMITS.contextText, slackText))] });
+  return blocks;
+}
+
+/** One alert in a grouped message: title, summary and the key fields on one line. */
+function groupSection(a: Alert): KnownBlock {
+  const fields = fieldLines(a)
+    .slice(0, 8)
+    .map((f) => `${slackText(f.name)} ${slackCode(fit(f.text, 120))}`)
+    .join(' · ');
+  const head = `${EMOJI[a.state]} *${slackText(title(a))}*`;
+  const summary = fit(a.summary, 1200, slackText);
+  return { type: 'section', text: mrkdwn(fit(`${head}\n${summary}\n${fields}`, SLACK_LIMITS.sectionText)) };
+}
+
+function groupHeader(alerts: readonly Alert[]): string {
+  const firing = alerts.filter((a) => a.state === 'firing').length;
+  const resolved = alerts.length - firing;
+  const parts = [firing > 0 ? `${firing} firing` : '', resolved > 0 ? `${resolved} resolved` : ''].filter(Boolean);
+  return `${firing > 0 ? EMOJI.firing : EMOJI.resolved} kernwatch: ${alerts.length} alerts (${parts.join(', ')})`;
+}
+
+/** The exact payload for one send: a pure function of the batch and the settings. */
+export function slackMessage(batch: readonly Delivery[], config: SlackConfig): IncomingWebhookSendArguments {
+  const alerts = batch.map((d) => d.alert);
+  const first = alerts[0];
+  if (!first) throw new Error('empty batch');
+  const channel = batch[0]?.args[0] ?? config.channel;
+  let blocks: KnownBlock[];
+  let text: string;
+  if (alerts.length === 1) {
+    blocks = singleBlocks(first);
+    text = `${title(first)}: ${first.summary}`;
+  } else {
+    const shown = alerts.slice(0, SLACK_LIMITS.blocks - 2);
+    blocks = [{ type: 'header', text: plain(fit(groupHeader(alerts), SLACK_LIMITS.headerText)) }, ...shown.map(groupSection)];
+    const keys = batch.map((d) => d.key.slice(0, 8)).join(' ');
+    blocks.push({ type: 'context', elements: [mrkdwn(fit(`keys ${keys}`, SLACK_LIMITS.contextText))] });
+    text = `${groupHeader(alerts)}: ${alerts.map((a) => `[${stateWord(a)}:${a.severity}] ${a.rule}`).join(', ')}`;
+  }
+  return {
+    text: fit(text, SLACK_LIMITS.fallbackText, slackText),
+    blocks,
+    ...(channel ? { channel } : {}),
+    ...(config.username ? { username: config.username } : {}),
+    ...(config.iconEmoji ? { icon_emoji: config.iconEmoji } : {}),
+    unfurl_links: false,
+    unfurl_media: false,
+  };
+}
+
+export class SlackNotifier implements Notifier {
+  readonly type = 'slack';
+  readonly name: string;
+  readonly maxBatch = SLACK_MAX_BATCH;
+  readonly minIntervalMs: number;
+  private readonly webhook: IncomingWebhook;
+  /** Retry-After of the last response; @slack/webhook's error does not carry headers */
+  private lastRetryAfter: string | null = null;
+
+  constructor(private readonly config: SlackConfig) {
+    this.name = config.name;
+    this.minIntervalMs = config.minIntervalMs;
+    this.webhook = new IncomingWebhook(config.url, {
+      timeout: config.timeoutMs,
+      // retries are ours: durable, paced and counted
+      retryConfig: { retries: 0 },
+      fetch: async (url, init) => {
+        const response = await fetch(url, init);
+        this.lastRetryAfter = response.headers.get('retry-after');
+        return response;
+      },
+    });
+  }
+
+  batchKey(d: Delivery): string {
+    return d.args[0] ?? '';
+  }
+
+  async send(batch: readonly Delivery[]): Promise<void> {
+    this.lastRetryAfter = null;
+    try {
+      await this.webhook.send(slackMessage(batch, this.config));
+    } catch (e) {
+      if (e instanceof IncomingWebhookHTTPError) {
+        throw httpError(this.config.url, e.statusCode, e.body, this.lastRetryAfter, Date.now());
+      }
+      const original = (e as { original?: { cause?: { code?: string }; name?: string } }).original;
+      const why = original?.cause?.code ?? original?.name ?? String(e);
+      throw new DeliveryError(`${redact(this.config.url)}: ${why === 'TimeoutError' ? `no answer within ${this.config.timeoutMs} ms` : why}`, true);
+    }
+  }
+
+  async close(): Promise<void> {}
+}

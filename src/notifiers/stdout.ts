@@ -1,0 +1,68 @@
+/** JSON lines (or one readable line) per notification on stdout, for logs and pipes. */
+import type { Writable } from 'node:stream';
+import type { StdoutConfig } from '../config/config';
+import type { Delivery, Notifier } from './notifier';
+import { contextParts, fieldLines, iso, title } from './render';
+import { fit, visible } from './escape';
+
+/** Longest string value written; a 10,000-character path is cut with a marker. */
+const MAX_VALUE = 4096;
+
+export function deliveryJson(d: Delivery, maxValue = MAX_VALUE): Record<string, unknown> {
+  const a = d.alert;
+  const cap = (v: unknown): unknown => (typeof v === 'string' ? fit(v, maxValue) : typeof v === 'bigint' ? v.toString() : v);
+  const capAll = (o: Readonly<Record<string, unknown>>): Record<string, unknown> =>
+    Object.fromEntries(Object.entries(o).map(([k, v]) => [k, cap(v)]));
+  return {
+    key: d.key,
+    notifier: d.notifier,
+    ...(d.args.length > 0 ? { args: d.args.map(cap) } : {}),
+    fingerprint: a.fingerprint,
+    rule: a.rule,
+    state: a.state,
+    severity: a.severity,
+    host: cap(a.host),
+    labels: capAll(a.labels),
+    summary: cap(a.summary),
+    fields: capAll(a.fields),
+    count: a.count,
+    ...(a.value !== undefined ? { value: a.value } : {}),
+    startsAt: iso(a.startsAt),
+    ...(a.endsAt !== undefined ? { endsAt: iso(a.endsAt) } : {}),
+    ...(a.degraded ? { degraded: a.degraded } : {}),
+    ...(a.test ? { test: true } : {}),
+  };
+}
+
+export function deliveryText(d: Delivery): string {
+  const a = d.alert;
+  const fields = fieldLines(a)
+    .map((f) => `${f.name}=${fit(f.text, 256, visible)}`)
+    .join(' ');
+  return `${visible(title(a))}: ${fit(a.summary, 1024, visible)} | ${fields} | ${contextParts(a).join(' · ')}`;
+}
+
+export class StdoutNotifier implements Notifier {
+  readonly type = 'stdout';
+  readonly name: string;
+  readonly maxBatch = 100;
+  readonly minIntervalMs = 0;
+
+  constructor(
+    private readonly config: StdoutConfig,
+    private readonly out: Writable = process.stdout,
+  ) {
+    this.name = config.name;
+  }
+
+  batchKey(): string {
+    return '';
+  }
+
+  send(batch: readonly Delivery[]): Promise<void> {
+    const text = batch.map((d) => (this.config.format === 'json' ? JSON.stringify(deliveryJson(d)) : deliveryText(d))).join('\n');
+    return new Promise((resolve, reject) => this.out.write(`${text}\n`, (e) => (e ? reject(e) : resolve())));
+  }
+
+  async close(): Promise<void> {}
+}
