@@ -1,15 +1,22 @@
 /** Making the kernel migrate pages: compact all memory, with some recently dirtied. */
-import * as fs from 'node:fs/promises';
+import { runChild } from './child';
+
+export interface Compaction {
+  /** pid of the task that ran compaction: migration happens in its context */
+  readonly pid: number;
+}
 
 /**
  * Dirties `mib` MiB of anonymous memory in this process, so that compaction
  * finds mapped movable pages to migrate (and remove_migration_pte fires),
- * then compacts every zone. /proc/sys/vm/compact_memory is a trigger, not a
- * setting: there is nothing to restore. Resolves once compaction is done.
+ * then has a child shell compact every zone. /proc/sys/vm/compact_memory is
+ * a trigger, not a setting: there is nothing to restore.
  */
-export async function compactMemory(mib = 64): Promise<void> {
+export async function compactMemory(mib = 64, timeoutMs = 20_000): Promise<Compaction> {
   const dirty = Buffer.alloc(mib << 20);
   for (let at = 0; at < dirty.length; at += 4096) dirty[at] = 1;
-  await fs.writeFile('/proc/sys/vm/compact_memory', '1');
+  const run = await runChild(['/bin/sh', '-c', 'echo 1 > /proc/sys/vm/compact_memory'], timeoutMs);
+  if (run.code !== 0) throw new Error(`compact_memory failed: exit ${run.code ?? run.signal}`);
   dirty[0] = 2; // keeps the pages mapped until compaction is over
+  return { pid: run.pid };
 }

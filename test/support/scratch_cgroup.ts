@@ -61,6 +61,11 @@ export class ScratchCgroup {
     return ScratchCgroup.make(`${CGROUP_ROOT}/${controller}`, path.posix.join(own, name));
   }
 
+  /** Takes charge of a cgroup that already exists, e.g. after renaming a scratch cgroup. */
+  static existing(mount: string, cgPath: string): ScratchCgroup {
+    return new ScratchCgroup(mount, cgPath);
+  }
+
   private static make(mount: string, cgPath: string): ScratchCgroup {
     const cg = new ScratchCgroup(mount, cgPath);
     fs.mkdirSync(cg.dir);

@@ -1,0 +1,83 @@
+/**
+ * The life of a scratch v2 cgroup: mkdir, a task attached, populated, frozen
+ * and thawed, emptied, removed and released; every event names the cgroup
+ * by its path in the unified hierarchy and by its id.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { KernelEvent } from '../../src/events/event';
+import { startChild, stopChild, type Child } from '../support/child';
+import { collect, type EventMatch } from '../support/collect';
+import { assertNothingLost } from '../support/counters';
+import { EventStream } from '../support/event_stream';
+import { NEEDS_ROOT } from '../support/root';
+import { ScratchCgroup, v2Unavailable } from '../support/scratch_cgroup';
+
+const EVENTS = [
+  'cgroup.mkdir',
+  'cgroup.attach',
+  'cgroup.populated',
+  'cgroup.freeze',
+  'cgroup.frozen',
+  'cgroup.unfreeze',
+  'cgroup.rmdir',
+  'cgroup.release',
+];
+const WAIT_MS = 5_000;
+/** cgroup_release waits for the last css reference to go: seconds, sometimes */
+const RELEASE_WAIT_MS = 15_000;
+
+test(
+  'a v2 cgroup reports mkdir, attach, populated, freeze, frozen, unfreeze, rmdir and release with its path',
+  { skip: NEEDS_ROOT || v2Unavailable(), timeout: 60_000 },
+  async () => {
+    const stream = EventStream.open(EVENTS);
+    let cg: ScratchCgroup | undefined;
+    let child: Child | undefined;
+    try {
+      cg = ScratchCgroup.v2();
+      const id = cg.id();
+      const scratch = cg;
+      const about = (name: string, where?: (e: KernelEvent) => boolean): EventMatch => ({
+        name,
+        where: (e) => e.fields.cgroup === scratch.path && (where?.(e) ?? true),
+        describe: `for ${scratch.path}`,
+      });
+      const expectCgroup = (e: KernelEvent): void => {
+        assert.equal(e.fields.hierarchy, 'unified', `${e.name} hierarchy`);
+        assert.equal(e.fields.cgroup_id, id, `${e.name} cgroup_id`);
+        assert.equal(e.fields.level, 1, `${e.name} level`);
+      };
+
+      expectCgroup(await collect(stream, about('cgroup.mkdir'), WAIT_MS));
+
+      child = await startChild(['/bin/sleep', '30']);
+      const pid = child.pid;
+      cg.add(pid);
+      const attach = await collect(stream, about('cgroup.attach', (e) => e.fields.task_pid === pid), WAIT_MS);
+      expectCgroup(attach);
+      assert.equal(attach.fields.task_tgid, pid);
+      assert.equal(attach.fields.task_comm, 'sleep');
+      assert.equal(attach.fields.pid, process.pid, 'the mover is this test process');
+      expectCgroup(await collect(stream, about('cgroup.populated', (e) => e.fields.populated === true), WAIT_MS));
+
+      cg.write('cgroup.freeze', 1);
+      expectCgroup(await collect(stream, about('cgroup.freeze'), WAIT_MS));
+      expectCgroup(await collect(stream, about('cgroup.frozen', (e) => e.fields.frozen === true), WAIT_MS));
+      cg.write('cgroup.freeze', 0);
+      expectCgroup(await collect(stream, about('cgroup.unfreeze'), WAIT_MS));
+      expectCgroup(await collect(stream, about('cgroup.frozen', (e) => e.fields.frozen === false), WAIT_MS));
+
+      await stopChild(child);
+      expectCgroup(await collect(stream, about('cgroup.populated', (e) => e.fields.populated === false), WAIT_MS));
+
+      await cg.remove();
+      expectCgroup(await collect(stream, about('cgroup.rmdir'), WAIT_MS));
+      expectCgroup(await collect(stream, about('cgroup.release'), RELEASE_WAIT_MS));
+    } finally {
+      if (child) await stopChild(child);
+      await cg?.remove();
+      assertNothingLost(await stream.close(), EVENTS);
+    }
+  },
+);

@@ -1,0 +1,46 @@
+/**
+ * An OOM kill inside a scratch v1 memory cgroup (64 MiB limit, 200 MiB
+ * allocated): the victim's pid, comm, memory cgroup and sizes come out right.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { collect } from '../support/collect';
+import { assertNothingLost } from '../support/counters';
+import { EventStream } from '../support/event_stream';
+import { oomKillIn } from '../support/oom';
+import { NEEDS_ROOT } from '../support/root';
+import { ScratchCgroup, v1Unavailable } from '../support/scratch_cgroup';
+
+const MIB = 1 << 20;
+const WAIT_MS = 5_000;
+
+test(
+  "an OOM kill in a v1 memory cgroup reports the victim's pid, comm and memcg",
+  { skip: NEEDS_ROOT || v1Unavailable('memory'), timeout: 60_000 },
+  async () => {
+    const events = ['oom.victim'];
+    const stream = EventStream.open(events);
+    let cg: ScratchCgroup | undefined;
+    try {
+      cg = ScratchCgroup.v1('memory');
+      const memcgId = cg.id();
+      const run = await oomKillIn(cg, 64, 200);
+      assert.equal(run.signal, 'SIGKILL', `the allocator was OOM-killed (exit ${run.code})`);
+
+      const victim = await collect(stream, { name: 'oom.victim', where: (e) => e.fields.pid === run.pid, describe: `pid ${run.pid}` }, WAIT_MS);
+      assert.equal(victim.fields.comm, run.comm);
+      assert.equal(victim.fields.tgid, run.pid);
+      assert.equal(victim.fields.uid, 0);
+      assert.equal(victim.fields.memcg, cg.path, 'memcg is the scratch cgroup, relative to the memory hierarchy');
+      assert.equal(victim.fields.memcg_id, memcgId);
+      assert.equal(victim.fields.trigger_pid, run.pid, 'the victim itself hit the limit');
+      assert.ok((victim.fields.total_vm as number) >= 200 * MIB, `total_vm ${victim.fields.total_vm} covers the 200 MiB buffer`);
+      const anon = victim.fields.anon_rss as number;
+      assert.ok(anon > 16 * MIB && anon <= 64 * MIB, `anon_rss ${anon} is within the 64 MiB limit`);
+
+    } finally {
+      await cg?.remove();
+      assertNothingLost(await stream.close(), events);
+    }
+  },
+);
