@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { test } from 'node:test';
+import { Dispatcher } from '../../src/notifiers/dispatcher';
+import { SLACK_LIMITS } from '../../src/notifiers/slack';
+import { retryUntil, sleep } from '../support/bounded';
+import { FAST_BACKOFF, HOSTILE_COMM, LONG_PATH, Receiver, configFrom, memoryLogger, oomAlert, tempDir } from './support';
+
+interface Block {
+  type: string;
+  text?: { type: string; text: string };
+  fields?: { type: string; text: string }[];
+  elements?: { type: string; text: string }[];
+}
+
+function slackYaml(url: string, extra = ''): string {
+  return `
+state_dir: ./state
+notifiers:
+  oncall:
+    type: slack
+    url_env: SLACK_URL
+    channel: "#alerts"
+    username: kernwatch
+    min_interval: 1s
+${extra}`;
+}
+
+async function withSlack(
+  body: (r: Receiver, d: Dispatcher, log: ReturnType<typeof memoryLogger>) => Promise<void>,
+  extra = '',
+): Promise<void> {
+  const dir = tempDir('slack');
+  const r = await Receiver.start();
+  const log = memoryLogger();
+  let d: Dispatcher | undefined;
+  try {
+    d = await Dispatcher.open(configFrom(slackYaml(r.url, extra), dir, { SLACK_URL: r.url }), { log, backoff: FAST_BACKOFF });
+    await body(r, d, log);
+  } finally {
+    await d?.close();
+    await r.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('slack: one alert becomes this exact Block Kit message, posted to the webhook', async () => {
+  await withSlack(async (r, d) => {
+    assert.equal(await d.dispatch('oncall', { alert: oomAlert(), args: ['#oncall'] }), 'queued');
+    await retryUntil('the Slack post', 5000, () => (r.requests.length === 1 ? true : undefined));
+    await retryUntil('the delivery counted', 2000, () => d.stats().find((s) => s.name === 'oncall' && s.delivered === 1));
+    const req = r.requests[0];
+    assert.ok(req);
+    assert.equal(req.method, 'POST');
+    assert.equal(req.url, '/hook/T000/B000/secret');
+    assert.equal(req.headers['content-type'], 'application/json');
+    assert.deepEqual(JSON.parse(req.body), {
+      username: 'kernwatch',
+      channel: '#oncall',
+      text: '[FIRING:critical] prod-oom on web-3: java (4242) OOM-killed in /prod/api',
+      blocks: [
+        { type: 'header', text: { type: 'plain_text', text: '🔥 [FIRING:critical] prod-oom on web-3', emoji: true } },
+        { type: 'section', text: { type: 'mrkdwn', text: 'java (4242) OOM-killed in /prod/api' } },
+        {
+          type: 'section',
+          fields: [
+            { type: 'mrkdwn', text: '*Severity*\ncritical' },
+            { type: 'mrkdwn', text: '*Host*\n`web-3`' },
+            { type: 'mrkdwn', text: '*cgroup*\n`/prod/api`' },
+            { type: 'mrkdwn', text: '*comm*\n`java`' },
+            { type: 'mrkdwn', text: '*pid*\n`4242`' },
+            { type: 'mrkdwn', text: '*tgid*\n`4242`' },
+            { type: 'mrkdwn', text: '*anon_rss*\n`1.50 GiB`' },
+          ],
+        },
+        { type: 'context', elements: [{ type: 'mrkdwn', text: 'started 2026-11-25T15:00:00.000Z · 1 event' }] },
+      ],
+      unfurl_links: false,
+      unfurl_media: false,
+    });
+  });
+});
+
+test('slack: a resolved alert says so, and the channel defaults to the configured one', async () => {
+  await withSlack(async (r, d) => {
+    const endsAt = Date.parse('2026-11-25T15:05:00.000Z');
+    await d.dispatch('oncall', { alert: oomAlert({ state: 'resolved', endsAt }), args: [] });
+    await retryUntil('the Slack post', 5000, () => r.requests[0]);
+    const payload = JSON.parse(r.requests[0]?.body ?? '{}') as { channel: string; text: string; blocks: Block[] };
+    assert.equal(payload.channel, '#alerts');
+    assert.equal(payload.text, '[RESOLVED:critical] prod-oom on web-3: java (4242) OOM-killed in /prod/api');
+    assert.equal(payload.blocks[0]?.text?.text, '✅ [RESOLVED:critical] prod-oom on web-3');
+    assert.match(payload.blocks.at(-1)?.elements?.[0]?.text ?? '', /resolved 2026-11-25T15:05:00.000Z/);
+  });
+});
+
+test('slack: hostile kernel strings cannot mention, link or break the message, and long ones are cut visibly', async () => {
+  await withSlack(async (r, d) => {
+    const alert = oomAlert({
+      summary: `${HOSTILE_COMM} <@U123> <https://evil.example|click> @here ${'x'.repeat(10_000)}`,
+      fields: { comm: HOSTILE_COMM, cgroup: LONG_PATH, path: `<!subteam^S1> ${'p'.repeat(10_000)}`, pid: 1 },
+    });
+    await d.dispatch('oncall', { alert, args: [] });
+    await retryUntil('the Slack post', 5000, () => r.requests[0]);
+    const body = r.requests[0]?.body ?? '';
+    const payload = JSON.parse(body) as { text: string; blocks: Block[] };
+    const texts = [
+      payload.text,
+      ...payload.blocks.flatMap((b) => [b.text?.text ?? '', ...(b.fields ?? []).map((f) => f.text), ...(b.elements ?? []).map((e) => e.text)]),
+    ];
+    for (const t of texts) {
+      assert.doesNotMatch(t, /<[!@#]/, 'no Slack control sequence survives');
+      assert.doesNotMatch(t, /<https?:/, 'no injected link');
+      assert.doesNotMatch(t, /<img/);
+      assert.doesNotMatch(t, /@here\b/, 'bare @here is broken by a word joiner');
+      assert.doesNotMatch(t, /[\r]|\nBcc/, 'no raw CR, no forged line');
+    }
+    assert.ok(payload.blocks.length <= SLACK_LIMITS.blocks);
+    for (const b of payload.blocks) {
+      if (b.type === 'header') assert.ok((b.text?.text.length ?? 0) <= SLACK_LIMITS.headerText);
+      if (b.text) assert.ok(b.text.text.length <= SLACK_LIMITS.sectionText, `section ${b.text.text.length} chars`);
+      for (const f of b.fields ?? []) assert.ok(f.text.length <= SLACK_LIMITS.fieldText);
+    }
+    assert.ok(payload.text.length <= SLACK_LIMITS.fallbackText);
+    assert.match(body, /…\[\+\d+ chars\]/, 'truncation is visible');
+    assert.match(body, /&lt;!channel&gt;/, 'the text is still there, escaped');
+  });
+});
+
+test('slack: a burst is grouped into a few paced messages, nothing dropped', async () => {
+  await withSlack(async (r, d) => {
+    const n = 60;
+    await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        d.dispatch('oncall', { alert: oomAlert({ fingerprint: `fp${i}`, summary: `victim ${i}` }), args: [] }),
+      ),
+    );
+    const seen = (): string[] =>
+      r.requests.flatMap((q) => {
+        const p = JSON.parse(q.body) as { blocks: Block[] };
+        return p.blocks.map((b) => /victim (\d+)/.exec(b.text?.text ?? '')?.[1]).filter((x): x is string => x !== undefined);
+      });
+    await retryUntil('all alerts in Slack', 10_000, () => (seen().length >= n ? true : undefined));
+    await sleep(1200);
+    const ids = seen();
+    assert.equal(ids.length, n, 'each alert exactly once');
+    assert.equal(new Set(ids).size, n);
+    assert.ok(r.requests.length <= 4, `${r.requests.length} messages for a burst of ${n}`);
+    for (let i = 1; i < r.requests.length; i++) {
+      const gap = (r.requests[i]?.at ?? 0) - (r.requests[i - 1]?.at ?? 0);
+      assert.ok(gap >= 950, `messages ${gap} ms apart: paced at one per second`);
+    }
+    const grouped = JSON.parse(r.requests.at(-1)?.body ?? '{}') as { blocks: Block[]; text: string };
+    assert.ok(grouped.blocks.length <= SLACK_LIMITS.blocks);
+    assert.match(grouped.blocks[0]?.text?.text ?? '', /kernwatch: \d+ alerts \(\d+ firing\)/);
+  });
+});
+
+test('slack: HTTP 429 is retried no sooner than Retry-After, and counted', async () => {
+  await withSlack(async (r, d) => {
+    r.replies = [{ status: 429, headers: { 'retry-after': '1' }, body: 'rate_limited' }];
+    await d.dispatch('oncall', { alert: oomAlert(), args: [] });
+    await retryUntil('the retry', 10_000, () => (r.requests.length === 2 ? true : undefined));
+    const gap = (r.requests[1]?.at ?? 0) - (r.requests[0]?.at ?? 0);
+    assert.ok(gap >= 950, `retried after ${gap} ms, Retry-After said 1 s`);
+    assert.equal(r.requests[0]?.body, r.requests[1]?.body, 'the same message');
+    const s = await retryUntil('the delivery counted', 2000, () => d.stats().find((x) => x.name === 'oncall' && x.delivered === 1));
+    assert.equal(s?.failures, 1);
+    assert.equal(s?.retries, 1);
+    assert.equal(s?.delivered, 1);
+    assert.equal(s?.consecutiveFailures, 0);
+  });
+});
+
+test('slack: a 404 (webhook revoked) is not retried; the drop is counted and logged', async () => {
+  await withSlack(async (r, d, log) => {
+    r.replies = [{ status: 404, body: 'no_service' }];
+    await d.dispatch('oncall', { alert: oomAlert(), args: [] });
+    await retryUntil('the drop', 5000, () => (d.stats().find((x) => x.name === 'oncall')?.dropped.rejected === 1 ? true : undefined));
+    await sleep(300);
+    assert.equal(r.requests.length, 1);
+    assert.ok(log.lines.some((l) => l.level === 'error' && /rejected/.test(l.msg) && !/secret/.test(JSON.stringify(l))), 'logged without the webhook secret');
+  });
+});

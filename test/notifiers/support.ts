@@ -1,0 +1,224 @@
+/** Real receivers on loopback for the notifier tests, and an alert to send them. */
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+import type { Alert } from '../../src/engine/alert';
+import { parseConfig } from '../../src/config/load_config';
+import type { Config } from '../../src/config/config';
+import type { Logger } from '../../src/notifiers/notifier';
+
+export const HOSTILE_COMM = '<!channel> <img src=x>\r\nBcc: evil@example.com';
+export const LONG_PATH = `/prod/${'a'.repeat(10_000)}`;
+
+export function oomAlert(overrides: Partial<Alert> = {}): Alert {
+  return {
+    fingerprint: 'f1e2d3c4b5a69788',
+    rule: 'prod-oom',
+    state: 'firing',
+    severity: 'critical',
+    labels: { alertname: 'prod-oom', rule: 'prod-oom', host: 'web-3', severity: 'critical', cgroup: '/prod/api' },
+    summary: 'java (4242) OOM-killed in /prod/api',
+    fields: { cgroup: '/prod/api', comm: 'java', pid: 4242, tgid: 4242, anon_rss: 1610612736, cgroup_id: 12345678901234567890n },
+    count: 1,
+    startsAt: Date.parse('2026-11-25T15:00:00.000Z'),
+    host: 'web-3',
+    ...overrides,
+  };
+}
+
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `kw-${prefix}-`));
+}
+
+/** A config from YAML text, as an operator would write it. */
+export function configFrom(yaml: string, dir: string, env: NodeJS.ProcessEnv = {}): Config {
+  return parseConfig(yaml, path.join(dir, 'kernwatch.yaml'), env);
+}
+
+export interface Received {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: string;
+  readonly at: number;
+}
+
+export interface Reply {
+  readonly status: number;
+  readonly headers?: Record<string, string>;
+  readonly body?: string;
+}
+
+/** An HTTP receiver that records every request and answers from a script (then 200 "ok"). */
+export class Receiver {
+  readonly requests: Received[] = [];
+  private readonly server: http.Server;
+  replies: Reply[] = [];
+
+  private constructor() {
+    this.server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        this.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
+        const reply = this.replies.shift() ?? { status: 200, body: 'ok' };
+        res.writeHead(reply.status, { 'content-type': 'text/plain', ...reply.headers });
+        res.end(reply.body ?? '');
+      });
+    });
+  }
+
+  static async start(port = 0): Promise<Receiver> {
+    const r = new Receiver();
+    await new Promise<void>((resolve, reject) => {
+      r.server.once('error', reject);
+      r.server.listen(port, '127.0.0.1', resolve);
+    });
+    return r;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/hook/T000/B000/secret`;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+export interface ReceivedMail {
+  readonly from: string;
+  readonly to: readonly string[];
+  readonly raw: string;
+}
+
+/** A real SMTP server on loopback (no TLS, no auth unless asked) that keeps what it receives. */
+export class MailSink {
+  readonly mails: ReceivedMail[] = [];
+  /** SMTP reply code to answer DATA with, once each; empty: accept */
+  rejectWith: number[] = [];
+  private readonly server: SMTPServer;
+
+  private constructor(auth?: { user: string; pass: string }) {
+    this.server = new SMTPServer({
+      disabledCommands: auth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
+      authOptional: !auth,
+      allowInsecureAuth: true,
+      logger: false,
+      onAuth: (a, _session, cb) => {
+        if (auth && a.username === auth.user && a.password === auth.pass) cb(null, { user: a.username });
+        else cb(new Error('bad credentials'));
+      },
+      onData: (stream, session, cb) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          const code = this.rejectWith.shift();
+          if (code !== undefined) {
+            const err = new Error(code >= 500 ? 'mailbox unavailable' : 'try again later') as Error & { responseCode: number };
+            err.responseCode = code;
+            cb(err);
+            return;
+          }
+          this.mails.push({
+            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+            to: session.envelope.rcptTo.map((r) => r.address),
+            raw: Buffer.concat(chunks).toString('utf8'),
+          });
+          cb();
+        });
+      },
+    });
+  }
+
+  static async start(auth?: { user: string; pass: string }): Promise<MailSink> {
+    const s = new MailSink(auth);
+    await new Promise<void>((resolve, reject) => {
+      s.server.once('error', reject);
+      s.server.listen(0, '127.0.0.1', () => resolve());
+    });
+    return s;
+  }
+
+  get port(): number {
+    return (this.server.server.address() as AddressInfo).port;
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** A logger that keeps lines for assertions. */
+export function memoryLogger(): Logger & { readonly lines: { level: string; msg: string; fields: Record<string, unknown> }[] } {
+  const lines: { level: string; msg: string; fields: Record<string, unknown> }[] = [];
+  return {
+    lines,
+    info: (fields, msg) => lines.push({ level: 'info', msg, fields }),
+    warn: (fields, msg) => lines.push({ level: 'warn', msg, fields }),
+    error: (fields, msg) => lines.push({ level: 'error', msg, fields }),
+  };
+}
+
+/** Fast retries for tests; the policy itself is tested on its own. */
+export const FAST_BACKOFF = { baseMs: 50, capMs: 200 };
+
+export interface ParsedMail {
+  readonly headers: ReadonlyMap<string, string>;
+  readonly text: string;
+  readonly html: string;
+}
+
+function decodeWords(value: string): string {
+  return value.replace(/=\?([^?]+)\?([QqBb])\?([^?]*)\?=\s*/g, (_m, _charset: string, enc: string, data: string) =>
+    enc.toUpperCase() === 'B'
+      ? Buffer.from(data, 'base64').toString('utf8')
+      : Buffer.from(data.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (_x, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8'),
+  ).trimEnd();
+}
+
+function parseHeaders(block: string): Map<string, string> {
+  const headers = new Map<string, string>();
+  for (const line of block.replace(/\r\n[ \t]+/g, ' ').split('\r\n')) {
+    const i = line.indexOf(':');
+    if (i > 0) headers.set(line.slice(0, i).toLowerCase(), decodeWords(line.slice(i + 1).trim()));
+  }
+  return headers;
+}
+
+function decodeBody(body: string, encoding: string | undefined): string {
+  if (encoding === 'base64') return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+  if (encoding === 'quoted-printable') {
+    const bytes = body.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/gi, (_x, h: string) => String.fromCharCode(parseInt(h, 16)));
+    return Buffer.from(bytes, 'latin1').toString('utf8');
+  }
+  return body;
+}
+
+/** Just enough MIME for nodemailer's multipart/alternative: headers, the text part and the HTML part. */
+export function parseMail(raw: string): ParsedMail {
+  const split = raw.indexOf('\r\n\r\n');
+  const headers = parseHeaders(raw.slice(0, split));
+  const boundary = /boundary="?([^";]+)"?/.exec(headers.get('content-type') ?? '')?.[1];
+  let text = '';
+  let html = '';
+  if (boundary) {
+    for (const part of raw.slice(split + 4).split(`--${boundary}`)) {
+      const at = part.indexOf('\r\n\r\n');
+      if (at < 0) continue;
+      const h = parseHeaders(part.slice(0, at).replace(/^\r\n/, ''));
+      const body = decodeBody(part.slice(at + 4).replace(/\r\n$/, ''), h.get('content-transfer-encoding'));
+      if (h.get('content-type')?.startsWith('text/plain')) text = body.replace(/\r\n/g, '\n');
+      if (h.get('content-type')?.startsWith('text/html')) html = body.replace(/\r\n/g, '\n');
+    }
+  }
+  return { headers, text, html };
+}
