@@ -149,7 +149,7 @@ export class AstBuilder {
         return { kind: 'summary', template: this.string(token(c, 'StringLiteral')), range };
       case 'labelsClause': {
         token(c, 'RBrace');
-        const keys = tokens(c, 'Identifier');
+        const keys = tokens(c, 'AnyWord');
         const values = tokens(c, 'StringLiteral');
         if (keys.length !== values.length) throw new Incomplete();
         const pairs = keys.map((k, i) => {

@@ -167,7 +167,7 @@ export class RuleParser extends CstParser {
     this.MANY_SEP({
       SEP: T.Comma,
       DEF: () => {
-        this.CONSUME(T.Identifier);
+        this.CONSUME(T.AnyWord);
         this.CONSUME(T.Assign);
         this.CONSUME(T.StringLiteral);
       },

@@ -9,9 +9,13 @@ export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n]+
 /** Comments go to their own group: the formatter puts them back. */
 export const Comment = createToken({ name: 'Comment', pattern: /#[^\n]*/, group: 'comments' });
 
+/** Any word, keywords included: label keys may be `severity` (and are then rejected by meaning, not syntax). */
+export const AnyWord = createToken({ name: 'AnyWord', pattern: Lexer.NA, label: 'a name' });
+
 /** Dotted names: `oom.victim`, `migrate.pages.failed`, `cgroup`. */
 export const Identifier = createToken({
   name: 'Identifier',
+  categories: AnyWord,
   pattern: /[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*/,
   label: 'a name',
 });
@@ -21,6 +25,7 @@ function keyword(word: string): TokenType {
     name: word[0]!.toUpperCase() + word.slice(1),
     pattern: new RegExp(word),
     longer_alt: Identifier,
+    categories: AnyWord,
     label: `'${word}'`,
   });
 }
@@ -84,13 +89,12 @@ const KEYWORDS = [
   Severity, Summary, Labels, Cooldown, True, False,
 ];
 
-export const KEYWORD_NAMES: ReadonlySet<string> = new Set(KEYWORDS.map((k) => String(k.PATTERN).slice(1, -1)));
-
 export const ALL_TOKENS: TokenType[] = [
   WhiteSpace,
   Comment,
   ...KEYWORDS,
   Identifier,
+  AnyWord,
   StringLiteral,
   NumberLiteral,
   CompareOp,

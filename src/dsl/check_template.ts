@@ -1,0 +1,109 @@
+/**
+ * Summary templates are checked against what the engine can fill in: any
+ * field of the event for event rules; for window rules only the group-by
+ * fields and {value} (with kernel-side counting there is no single event
+ * to read a field from).
+ */
+import { fieldOf, fieldsOf } from '../events/catalog';
+import type { EventSpec } from '../events/types';
+import type * as A from './ast';
+import type { FieldRef } from './checked_rule';
+import type { SourceRange } from './source_range';
+import { didYouMean } from './suggest';
+import { scanTemplate, type Template, type TemplatePart } from './template';
+import { formatDuration, parseNumber } from './units';
+
+export interface TemplateScope {
+  readonly kind: 'event' | 'window' | 'absence' | 'sequence';
+  /** the event whose fields a placeholder may name: the first for absence, the second for sequence */
+  readonly event: EventSpec;
+  readonly groupBy: readonly FieldRef[];
+}
+
+export function checkTemplate(
+  lit: A.StringLiteral,
+  scope: TemplateScope,
+  error: (range: SourceRange, message: string) => void,
+): Template | undefined {
+  const raw = scanTemplate(lit.value);
+  const at = (offset: number, length: number): SourceRange => {
+    // exact unless the string has escapes before `offset`
+    const start = { ...lit.range.start, column: lit.range.start.column + 1 + offset, offset: lit.range.start.offset + 1 + offset };
+    return { start, end: { ...start, column: start.column + length, offset: start.offset + length } };
+  };
+  if (raw.error) {
+    error(at(raw.error.offset, 1), raw.error.message);
+    return undefined;
+  }
+  const parts: TemplatePart[] = [];
+  let ok = true;
+  for (const p of raw.parts) {
+    if (p.kind !== 'placeholder') {
+      parts.push(p);
+      continue;
+    }
+    const { name, offset, length } = p.placeholder;
+    const problem = placeholderProblem(name, scope);
+    if (problem) {
+      error(at(offset, length), problem);
+      ok = false;
+    } else if (name === 'count' || name === 'value') parts.push({ kind: name });
+    else parts.push({ kind: 'field', name });
+  }
+  return ok ? { text: lit.value, parts, fields: fieldNames(parts) } : undefined;
+}
+
+function placeholderProblem(name: string, scope: TemplateScope): string | undefined {
+  if (name === 'count') return undefined;
+  if (name === 'value') return scope.kind === 'window' ? undefined : '{value} is the aggregate of a window rule; this rule has none';
+  if (scope.kind === 'window') {
+    if (scope.groupBy.some((f) => f.name === name)) return undefined;
+    const by = scope.groupBy.map((f) => f.name);
+    const can = by.length ? `its group-by fields (${by.join(', ')}) and {value}` : '{value} and {count}';
+    return fieldOf(scope.event, name)
+      ? `a window rule's summary can use ${can}; '${name}' is not grouped by`
+      : `unknown field '${name}' in summary${didYouMean(name, [...by, 'value', 'count'])}`;
+  }
+  if (fieldOf(scope.event, name)) return undefined;
+  const names = [...fieldsOf(scope.event).map((f) => f.name), 'count'];
+  return `unknown field '${name}' on ${scope.event.name} in summary${didYouMean(name, names)}`;
+}
+
+function fieldNames(parts: readonly TemplatePart[]): string[] {
+  return [...new Set(parts.flatMap((p) => (p.kind === 'field' ? [p.name] : [])))];
+}
+
+/** What a rule without `summary` says: the trigger in words, with its identity fields. */
+export function defaultSummary(t: A.Trigger, identity: readonly FieldRef[]): Template {
+  const parts: TemplatePart[] = [];
+  const text = (s: string): void => void parts.push({ kind: 'text', text: s });
+  if (t.kind === 'event') {
+    text(`${t.selector.event.text}: `);
+    parts.push({ kind: 'field', name: 'comm' }, { kind: 'text', text: ' (' }, { kind: 'field', name: 'pid' }, { kind: 'text', text: ') in ' }, { kind: 'field', name: 'cgroup' });
+  } else if (t.kind === 'window') {
+    const within = t.within ? parseNumber(t.within.text) : undefined;
+    const span = within && typeof within !== 'string' ? ` in ${formatDuration(within.value)}` : '';
+    text(`${t.fn.text}(${t.selector.event.text}) = `);
+    parts.push({ kind: 'value' });
+    text(span);
+  } else {
+    text(`${t.first.event.text} ${t.negated ? 'not followed' : 'followed'} by ${t.second.event.text}`);
+  }
+  identity.forEach((f, i) => {
+    text(i === 0 ? ' for ' : ', ');
+    text(`${f.name} `);
+    parts.push({ kind: 'field', name: f.name });
+  });
+  const merged = parts.reduce<TemplatePart[]>((acc, p) => {
+    const last = acc[acc.length - 1];
+    if (p.kind === 'text' && last?.kind === 'text') acc[acc.length - 1] = { kind: 'text', text: last.text + p.text };
+    else acc.push(p);
+    return acc;
+  }, []);
+  return { text: merged.map(templateText).join(''), parts: merged, fields: fieldNames(merged) };
+}
+
+function templateText(p: TemplatePart): string {
+  if (p.kind === 'text') return p.text.replace(/[{}]/g, (b) => b + b);
+  return p.kind === 'field' ? `{${p.name}}` : `{${p.kind}}`;
+}
