@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { Dispatcher } from '../../src/notifiers/dispatcher';
+import { retryUntil } from '../support/bounded';
+import { FAST_BACKOFF, HOSTILE_COMM, LONG_PATH, configFrom, memoryLogger, oomAlert, tempDir } from './support';
+
+const BINARY = '/usr/bin/prometheus-alertmanager';
+
+interface AmAlertOut {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  endsAt: string;
+  status: { state: string };
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** A real Alertmanager on loopback, clustering off, its own storage. */
+class Alertmanager {
+  private child: ChildProcess | undefined;
+  private log = '';
+
+  constructor(
+    readonly dir: string,
+    readonly port: number,
+  ) {
+    fs.writeFileSync(
+      path.join(dir, 'alertmanager.yml'),
+      "route:\n  receiver: blackhole\n  group_wait: 1s\nreceivers:\n  - name: blackhole\n",
+    );
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    this.child = spawn(
+      BINARY,
+      [
+        `--config.file=${path.join(this.dir, 'alertmanager.yml')}`,
+        `--storage.path=${path.join(this.dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${this.port}`,
+        '--cluster.listen-address=',
+        '--log.level=warn',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    this.child.stderr?.on('data', (c: Buffer) => (this.log += c.toString()));
+    await retryUntil(`alertmanager ready (${this.log.slice(-300)})`, 15_000, async () => {
+      const r = await fetch(`${this.url}/-/ready`, { signal: AbortSignal.timeout(1000) }).catch(() => undefined);
+      return r?.ok ? true : undefined;
+    }, 100);
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  async alerts(): Promise<AmAlertOut[]> {
+    const r = await fetch(`${this.url}/api/v2/alerts`, { signal: AbortSignal.timeout(2000) });
+    return (await r.json()) as AmAlertOut[];
+  }
+}
+
+async function withAlertmanager(body: (am: Alertmanager, d: Dispatcher) => Promise<void>): Promise<void> {
+  const dir = tempDir('am');
+  const am = new Alertmanager(dir, await freePort());
+  let d: Dispatcher | undefined;
+  try {
+    await am.start();
+    const yaml = `
+state_dir: ./state
+notifiers:
+  fleet:
+    type: alertmanager
+    urls: [${am.url}]
+    resend_interval: 1s
+`;
+    d = await Dispatcher.open(configFrom(yaml, dir), { log: memoryLogger(), backoff: FAST_BACKOFF });
+    await body(am, d);
+  } finally {
+    await d?.close();
+    await am.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('alertmanager: the alert arrives with identity labels and value annotations, read back through /api/v2/alerts', async () => {
+  await withAlertmanager(async (am, d) => {
+    await d.dispatch('fleet', { alert: oomAlert({ count: 3 }), args: [] });
+    const [a] = await retryUntil('the alert in Alertmanager', 10_000, async () => {
+      const list = await am.alerts();
+      return list.length > 0 ? list : undefined;
+    });
+    assert.ok(a);
+    assert.deepEqual(a.labels, { alertname: 'prod-oom', rule: 'prod-oom', host: 'web-3', severity: 'critical', cgroup: '/prod/api' });
+    assert.equal(a.annotations.summary, 'java (4242) OOM-killed in /prod/api');
+    assert.equal(a.annotations.field_comm, 'java');
+    assert.equal(a.annotations.field_cgroup_id, '12345678901234567890');
+    assert.equal(a.annotations.count, '3');
+    assert.match(a.annotations.description ?? '', /^cgroup: \/prod\/api\ncomm: java\npid: 4242\n/);
+    assert.equal(a.startsAt, '2026-11-25T15:00:00.000Z');
+    assert.equal(a.status.state, 'active');
+    assert.ok(Date.parse(a.endsAt) > Date.now(), 'a firing alert ends in the future, renewed by re-sends');
+  });
+});
+
+test('alertmanager: resolving sets endsAt and the alert leaves the active list', async () => {
+  await withAlertmanager(async (am, d) => {
+    await d.dispatch('fleet', { alert: oomAlert(), args: [] });
+    await retryUntil('the alert', 10_000, async () => ((await am.alerts()).length === 1 ? true : undefined));
+    await d.dispatch('fleet', { alert: oomAlert({ state: 'resolved', endsAt: Date.now() - 1000 }), args: [] });
+    await retryUntil('the alert resolved', 10_000, async () => ((await am.alerts()).length === 0 ? true : undefined));
+    // the re-send cadence must not bring it back
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    assert.equal((await am.alerts()).length, 0);
+  });
+});
+
+test('alertmanager: a restarted Alertmanager is refilled by the re-send cadence', async () => {
+  await withAlertmanager(async (am, d) => {
+    await d.dispatch('fleet', { alert: oomAlert(), args: [] });
+    await retryUntil('the alert', 10_000, async () => ((await am.alerts()).length === 1 ? true : undefined));
+    await am.stop();
+    fs.rmSync(path.join(am.dir, 'data'), { recursive: true, force: true });
+    await am.start();
+    const [a] = await retryUntil('the alert back after the restart', 15_000, async () => {
+      const list = await am.alerts();
+      return list.length === 1 ? list : undefined;
+    });
+    assert.equal(a?.labels.alertname, 'prod-oom');
+    assert.equal(a?.startsAt, '2026-11-25T15:00:00.000Z', 'same alert, same start');
+  });
+});
+
+test('alertmanager: hostile and huge values are capped; a long identity label keeps a hash so alerts stay distinct', async () => {
+  await withAlertmanager(async (am, d) => {
+    const labels = { alertname: 'prod-oom', cgroup: LONG_PATH };
+    await d.dispatch('fleet', { alert: oomAlert({ fingerprint: 'a', labels, fields: { comm: HOSTILE_COMM, cgroup: LONG_PATH } }), args: [] });
+    await d.dispatch('fleet', { alert: oomAlert({ fingerprint: 'b', labels: { ...labels, cgroup: `${LONG_PATH}b` } }), args: [] });
+    const list = await retryUntil('both alerts', 10_000, async () => {
+      const l = await am.alerts();
+      return l.length === 2 ? l : undefined;
+    });
+    for (const a of list) assert.ok((a.labels.cgroup ?? '').length <= 256);
+    assert.notEqual(list[0]?.labels.cgroup, list[1]?.labels.cgroup);
+    const withComm = list.find((a) => a.annotations.fingerprint === 'a');
+    assert.equal(withComm?.annotations.field_comm, '<!channel> <img src=x>\\x0d\\x0aBcc: evil@example.com');
+    assert.ok((withComm?.annotations.field_cgroup ?? '').length <= 2048);
+  });
+});

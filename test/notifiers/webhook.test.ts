@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { Dispatcher } from '../../src/notifiers/dispatcher';
+import { retryUntil, sleep } from '../support/bounded';
+import { FAST_BACKOFF, HOSTILE_COMM, LONG_PATH, Receiver, configFrom, memoryLogger, oomAlert, tempDir } from './support';
+
+const SECRET = 'a-webhook-secret-of-32-characters';
+
+/** What a receiver does: recompute the HMAC over timestamp and body, compare in constant time. */
+function verify(secret: string, timestamp: string, body: string, signature: string): boolean {
+  const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`);
+  const got = Buffer.from(signature);
+  return expected.length === got.length && timingSafeEqual(expected, got);
+}
+
+async function withHook(body: (r: Receiver, d: Dispatcher) => Promise<void>): Promise<void> {
+  const dir = tempDir('webhook');
+  const r = await Receiver.start();
+  let d: Dispatcher | undefined;
+  try {
+    fs.writeFileSync(path.join(dir, 'hook.key'), `${SECRET}\n`);
+    const yaml = `
+state_dir: ./state
+notifiers:
+  hook:
+    type: webhook
+    url: ${r.url}
+    secret_file: hook.key
+    headers: { X-Team: sre }
+`;
+    d = await Dispatcher.open(configFrom(yaml, dir), { log: memoryLogger(), backoff: FAST_BACKOFF });
+    await body(r, d);
+  } finally {
+    await d?.close();
+    await r.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('webhook: the JSON body is signed with HMAC-SHA256 over timestamp and body, with an idempotency key', async () => {
+  await withHook(async (r, d) => {
+    await d.dispatch('hook', { alert: oomAlert({ value: 3.5 }), args: [] });
+    const req = await retryUntil('the POST', 5000, () => r.requests[0]);
+    const ts = String(req.headers['x-kernwatch-timestamp']);
+    assert.match(ts, /^\d{10}$/);
+    assert.ok(verify(SECRET, ts, req.body, String(req.headers['x-kernwatch-signature'])), 'signature verifies');
+    assert.ok(!verify('another-secret-of-enough-length', ts, req.body, String(req.headers['x-kernwatch-signature'])));
+    assert.equal(req.headers['x-team'], 'sre');
+    const body = JSON.parse(req.body) as Record<string, unknown>;
+    assert.equal(req.headers['idempotency-key'], body.key);
+    assert.deepEqual(body, {
+      version: 1,
+      key: body.key,
+      notifier: 'hook',
+      fingerprint: 'f1e2d3c4b5a69788',
+      rule: 'prod-oom',
+      state: 'firing',
+      severity: 'critical',
+      host: 'web-3',
+      labels: { alertname: 'prod-oom', rule: 'prod-oom', host: 'web-3', severity: 'critical', cgroup: '/prod/api' },
+      summary: 'java (4242) OOM-killed in /prod/api',
+      fields: { cgroup: '/prod/api', comm: 'java', pid: 4242, tgid: 4242, anon_rss: 1610612736, cgroup_id: '12345678901234567890' },
+      count: 1,
+      value: 3.5,
+      startsAt: '2026-11-25T15:00:00.000Z',
+    });
+  });
+});
+
+test('webhook: a 503 is retried with the same key and body; a 400 is dropped and counted', async () => {
+  await withHook(async (r, d) => {
+    r.replies = [{ status: 503 }];
+    await d.dispatch('hook', { alert: oomAlert(), args: [] });
+    await retryUntil('the retry', 5000, () => r.requests[1]);
+    assert.equal(r.requests[0]?.headers['idempotency-key'], r.requests[1]?.headers['idempotency-key']);
+    assert.equal(r.requests[0]?.body, r.requests[1]?.body);
+    r.replies = [{ status: 400, body: 'bad payload' }];
+    await d.dispatch('hook', { alert: oomAlert({ fingerprint: 'x' }), args: [] });
+    const s = await retryUntil('the drop', 5000, () => d.stats().find((x) => x.name === 'hook' && x.dropped.rejected === 1));
+    await sleep(200);
+    assert.equal(r.requests.length, 3);
+    assert.equal(s.delivered, 1);
+    assert.match(s.lastError ?? '', /HTTP 400: bad payload/);
+    assert.doesNotMatch(s.lastError ?? '', /secret/, 'the URL path is redacted');
+  });
+});
+
+test('webhook: hostile strings stay JSON-safe and are capped', async () => {
+  await withHook(async (r, d) => {
+    await d.dispatch('hook', { alert: oomAlert({ fields: { comm: HOSTILE_COMM, cgroup: LONG_PATH } }), args: [] });
+    const req = await retryUntil('the POST', 5000, () => r.requests[0]);
+    const body = JSON.parse(req.body) as { fields: { comm: string; cgroup: string } };
+    assert.equal(body.fields.comm, HOSTILE_COMM, 'JSON carries the exact name; escaping is the receiver’s medium');
+    assert.ok(body.fields.cgroup.length <= 4096);
+    assert.match(body.fields.cgroup, /…\[\+\d+ chars\]$/);
+  });
+});
