@@ -3,6 +3,7 @@
  * into one line and an exit status. Stack traces are for bugs only.
  */
 import { eventsCommand } from './events_command';
+import { rulesCommand } from './rules_command';
 import { tailCommand } from './tail_command';
 import { UsageError } from './usage_error';
 import { KernelSessionError } from '../kernel/session';
@@ -13,6 +14,8 @@ commands:
   events [--json]                               list the events kernwatch can watch
   tail [EVENT...] [--duration S] [--json]       stream live events (all if none named;
                                                 'process.*' names a family)
+  rules check [--config FILE] PATH...           check rule files (directories: every *.rules)
+  rules fmt [--check] PATH...                   rewrite rule files in the canonical layout
 `;
 
 type Command = (args: readonly string[]) => number | Promise<number>;
@@ -20,6 +23,7 @@ type Command = (args: readonly string[]) => number | Promise<number>;
 const COMMANDS: Record<string, Command> = {
   events: eventsCommand,
   tail: tailCommand,
+  rules: rulesCommand,
 };
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -23,6 +23,8 @@ export interface RuleSource {
 export interface CheckOptions {
   /** notifier names from the config; when absent, any name is accepted */
   readonly notifiers?: ReadonlySet<string>;
+  /** a finer check of one action against the config (arguments too); a message, or undefined if fine */
+  readonly checkAction?: (notifier: string, args: readonly string[]) => string | undefined;
 }
 
 export interface CheckResult {
@@ -65,7 +67,7 @@ export function checkRuleSources(sources: readonly RuleSource[], options: CheckO
         error(f.file, item.name.range, 'a rule name is 1-128 letters, digits and . _ : / - (it becomes an alert label)');
         continue;
       }
-      const rule = new RuleChecker({ file: f.file, lets, notifiers: options.notifiers, error }, item).check(name, !item.name);
+      const rule = new RuleChecker({ file: f.file, lets, notifiers: options.notifiers, checkAction: options.checkAction, error }, item).check(name, !item.name);
       if (!rule) continue;
       const first = firstByName.get(rule.name);
       if (first) {

@@ -29,6 +29,7 @@ export interface RuleScope {
   readonly file: string;
   readonly lets: ReadonlyMap<string, LetEntry>;
   readonly notifiers?: ReadonlySet<string>;
+  readonly checkAction?: (notifier: string, args: readonly string[]) => string | undefined;
   readonly error: (file: string, range: SourceRange, message: string) => void;
 }
 
@@ -146,11 +147,13 @@ export class RuleChecker {
     const known = this.scope.notifiers;
     return c.actions.map((a) => {
       const name = a.notifier.text;
-      if (known && !known.has(name) && !BUILTIN_NOTIFIERS.has(name)) {
+      const args = a.args.map((s) => s.value);
+      const problem = this.scope.checkAction?.(name, args);
+      if (problem) this.error(a.notifier.range, problem);
+      else if (known && !known.has(name) && !BUILTIN_NOTIFIERS.has(name)) {
         const all = [...known, ...BUILTIN_NOTIFIERS];
         this.error(a.notifier.range, `unknown notifier '${name}'${didYouMean(name, all)}; the config defines: ${all.join(', ')}`);
       }
-      const args = a.args.map((s) => s.value);
       const key = JSON.stringify([name, args]);
       if (seen.has(key)) this.error(a.range, `'${name}' is already notified with the same arguments`);
       seen.add(key);

@@ -23,18 +23,22 @@ export function formatDiagnostic(d: Diagnostic, text?: string): string {
   if (text === undefined) return head;
   const source = lineAt(text, d.range.start.offset);
   if (source === undefined) return head;
-  // tabs would put the caret under the wrong character in most terminals
-  const shown = source.text.replace(/\t/g, ' ');
   const startCol = d.range.start.offset - source.start;
   const endOffset = d.range.end.line === line ? d.range.end.offset : source.start + source.text.length;
   const width = Math.max(1, Math.min(endOffset, source.start + source.text.length) - d.range.start.offset);
-  const caret = `${' '.repeat(startCol)}^${'~'.repeat(width - 1)}`;
-  return `${head}\n  ${truncate(shown)}\n  ${caret}`;
+  // a 1 MB single-line file must not be echoed in full: show a window around the caret
+  const from = startCol > WINDOW ? startCol - WINDOW / 2 : 0;
+  const shown = (from > 0 ? '...' : '') + printable(source.text.slice(from, from + WINDOW * 2));
+  const pad = startCol - from + (from > 0 ? 3 : 0);
+  const caret = `${' '.repeat(pad)}^${'~'.repeat(Math.min(width, WINDOW) - 1)}`;
+  return `${head}\n  ${shown}\n  ${caret}`;
 }
 
-export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
-  if (a.file !== b.file) return 0; // keep the order in which files were given
-  return a.range.start.offset - b.range.start.offset;
+const WINDOW = 120;
+
+/** Tabs would misplace the caret and control bytes garble the terminal: one column each, as '?' or ' '. */
+function printable(line: string): string {
+  return line.replace(/[\u0000-\u001f\u007f-\u009f\ufffd]/g, (c) => (c === '\t' ? ' ' : '?'));
 }
 
 function lineAt(text: string, offset: number): { text: string; start: number } | undefined {
@@ -43,9 +47,4 @@ function lineAt(text: string, offset: number): { text: string; start: number } |
   let end = text.indexOf('\n', offset);
   if (end < 0) end = text.length;
   return { text: text.slice(start, end).replace(/\r$/, ''), start };
-}
-
-// a 1 MB single-line file must not be echoed in full
-function truncate(line: string): string {
-  return line.length > 400 ? `${line.slice(0, 400)}...` : line;
 }
