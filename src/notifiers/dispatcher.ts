@@ -16,7 +16,6 @@ import { Outbox, idempotencyKey } from './outbox';
 import { DeliveryQueue, DEFAULT_QUEUE_OPTIONS, type NotifierStats, type QueueOptions } from './delivery_queue';
 import { stderrLogger, type Logger, type Notifier } from './notifier';
 import { createNotifier } from './create_notifier';
-import { storableAlert } from './render';
 import type { BackoffPolicy } from './backoff';
 
 export interface DispatcherOptions {
@@ -80,7 +79,7 @@ export class Dispatcher {
         queues.set(name, new DeliveryQueue(notifier, outbox, queueOptions));
       }
     } catch (e) {
-      if (lockFile) fs.rmSync(lockFile, { force: true });
+      if (lockFile) releaseLock(lockFile);
       throw e;
     }
     for (const q of queues.values()) {
@@ -106,9 +105,8 @@ export class Dispatcher {
     }
     const settings = this.config.notifiers.get(notifier);
     if (n.alert.state === 'resolved' && settings?.sendResolved === false) return 'skipped';
-    const alert = storableAlert(n.alert);
     const result = await q.outbox.add(
-      { key: idempotencyKey(alert, n.args), notifier, args: [...n.args], alert, enqueuedAt: this.now() },
+      { key: idempotencyKey(n.alert, n.args), notifier, args: [...n.args], alert: n.alert, enqueuedAt: this.now() },
       q.notifier.supersedes?.bind(q.notifier),
     );
     if (result.outcome === 'duplicate') return 'duplicate';
@@ -139,7 +137,7 @@ export class Dispatcher {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.queues.values()].map((q) => q.close()));
-    if (this.lockFile) fs.rmSync(this.lockFile, { force: true });
+    if (this.lockFile) releaseLock(this.lockFile);
   }
 
   /** Counters and gauges per notifier, for /metrics and self-alerts. */
@@ -148,21 +146,29 @@ export class Dispatcher {
   }
 }
 
+/** Lock files this process holds, so a second Dispatcher on the same directory is refused too. */
+const heldLocks = new Set<string>();
+
 /**
  * One agent per state directory: two would deliver each other's outboxes
- * twice. A lock left by a killed agent (its pid gone) is taken over.
+ * twice. The lock names its holder by pid and start time, so a lock left by
+ * a killed agent is taken over even when its pid has been reused (pid 1 in
+ * a restarted container).
  */
 function takeLock(dir: string): string {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = path.join(dir, 'LOCK');
+  if (heldLocks.has(file)) throw new StateDirLockedError(`${dir} is in use by another dispatcher in this process`);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      fs.writeFileSync(file, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      fs.writeFileSync(file, `${process.pid} ${startTime(process.pid) ?? ''}\n`, { flag: 'wx', mode: 0o600 });
+      heldLocks.add(file);
       return file;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const pid = Number.parseInt(fs.readFileSync(file, 'utf8'), 10);
-      if (Number.isInteger(pid) && pid !== process.pid && alive(pid)) {
+      const [pidText, started] = fs.readFileSync(file, 'utf8').trim().split(' ');
+      const pid = Number.parseInt(pidText ?? '', 10);
+      if (Number.isInteger(pid) && pid !== process.pid && startTime(pid) !== undefined && startTime(pid) === started) {
         throw new StateDirLockedError(`${dir} is in use by another kernwatch (pid ${pid})`);
       }
       fs.rmSync(file, { force: true });
@@ -171,11 +177,18 @@ function takeLock(dir: string): string {
   throw new StateDirLockedError(`${dir}: cannot take the lock`);
 }
 
-function alive(pid: number): boolean {
+function releaseLock(file: string): void {
+  heldLocks.delete(file);
+  fs.rmSync(file, { force: true });
+}
+
+/** Field 22 of /proc/PID/stat (clock ticks since boot), or undefined when no such process. */
+function startTime(pid: number): string | undefined {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // the command name (field 2) may hold spaces and parentheses: count from the last ')'
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
   }
 }

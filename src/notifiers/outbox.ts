@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import type { Alert } from '../engine/alert';
 import type { OutboxSettings } from '../config/config';
 import type { Delivery } from './notifier';
+import { storableAlert } from './render';
 
 export type DropReason = 'overflow' | 'expired' | 'rejected' | 'corrupt';
 
@@ -87,7 +88,7 @@ export class Outbox {
   ): Promise<AddResult> {
     if (this.writing.has(fields.key) || this.entries.some((e) => e.key === fields.key)) return { outcome: 'duplicate' };
     const id = `${String(fields.enqueuedAt).padStart(14, '0')}-${String(this.seq++ % 1e6).padStart(6, '0')}-${fields.key.slice(0, 12)}`;
-    const delivery: Delivery = { ...fields, id };
+    const delivery: Delivery = { ...fields, alert: storableAlert(fields.alert), id };
     this.writing.add(fields.key);
     try {
       if (this.dir) await this.write(delivery);
