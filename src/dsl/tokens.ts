@@ -60,10 +60,10 @@ export const StringLiteral = createToken({
   label: 'a string',
 });
 
-/** Digits with `_` separators, a fraction, a unit: `10_000`, `1.5GiB`, `500ms`, `0x1f`. */
+/** Digits with `_` separators, a sign, a fraction, a unit: `10_000`, `-500`, `1.5GiB`, `500ms`, `0x1f`. */
 export const NumberLiteral = createToken({
   name: 'NumberLiteral',
-  pattern: /0x[0-9A-Fa-f_]+|[0-9][0-9_]*(?:\.[0-9][0-9_]*)?(?:[A-Za-z]+)?/,
+  pattern: /-?(?:0x[0-9A-Fa-f_]+|[0-9][0-9_]*(?:\.[0-9][0-9_]*)?(?:[A-Za-z]+)?)/,
   label: 'a number',
 });
 

@@ -39,6 +39,10 @@ export const UNIT_HELP = 'sizes: B KiB MiB GiB TiB KB MB GB TB; durations: ns us
 
 /** Returns an error message for malformed literals and unknown units. */
 export function parseNumber(text: string): ParsedNumber | string {
+  if (text.startsWith('-')) {
+    const n = parseNumber(text.slice(1));
+    return typeof n === 'string' ? n : { ...n, value: -n.value };
+  }
   if (/^0x/.test(text)) {
     const digits = text.slice(2).replace(/_/g, '');
     if (digits === '' || text.endsWith('_')) return `'${text}' is not a valid hex number`;
