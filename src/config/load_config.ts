@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
 import type { Config, NotifierConfig, OutboxSettings, SmtpTls } from './config';
 import { ConfigError, type ConfigProblem } from './config_error';
 import { durationMs } from './duration';
@@ -70,10 +70,22 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   return config;
 }
 
-type Locate = (segments: readonly (string | number)[]) => { line?: number; column?: number };
+type Locate = (segments: readonly (string | number)[], atKey?: boolean) => { line?: number; column?: number };
 
 function locator(doc: Document, lines: LineCounter): Locate {
-  return (segments) => {
+  return (segments, atKey = false) => {
+    if (atKey && segments.length > 0) {
+      // an unknown setting is shown at its key, not its value
+      const parent = segments.length === 1 ? doc.contents : doc.getIn(segments.slice(0, -1), true);
+      if (isMap(parent)) {
+        const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === segments.at(-1));
+        const range = isScalar(pair?.key) ? pair?.key.range : undefined;
+        if (range) {
+          const pos = lines.linePos(range[0]);
+          return { line: pos.line, column: pos.col };
+        }
+      }
+    }
     // the deepest node that exists: a missing key is reported at its parent
     for (let n = segments.length; n >= 0; n--) {
       const node = n === 0 ? doc.contents : doc.getIn(segments.slice(0, n), true);
@@ -105,6 +117,7 @@ function schemaProblems(errors: readonly ErrorObject[], locate: Locate): ConfigP
   for (const e of errors) {
     const segments = pointerSegments(e.instancePath);
     let message: string | undefined;
+    let atKey = false;
     if (e.keyword === 'if' || e.keyword === 'oneOf' || e.keyword === 'propertyNames') continue;
     if (e.schemaPath.includes('/duration/')) {
       message = 'must be a duration such as 500ms, 10s, 5m or 24h';
@@ -116,9 +129,11 @@ function schemaProblems(errors: readonly ErrorObject[], locate: Locate): ConfigP
       const known = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
       segments.push(key);
       const hint = closest(key, known);
+      atKey = true;
       message = `unknown setting${hint ? ` (did you mean '${hint}'?)` : ''}`;
     } else if (e.propertyName !== undefined) {
       segments.push(e.propertyName);
+      atKey = true;
       message = 'a notifier name is letters, digits and _ (rules call it by this name)';
     } else if (e.keyword === 'format') {
       message = (e.params as { format: string }).format === 'url' ? 'must be a URL' : 'must be an email address (name@domain)';
@@ -138,7 +153,7 @@ function schemaProblems(errors: readonly ErrorObject[], locate: Locate): ConfigP
       message = e.message ?? e.keyword;
     }
     const key = dotted(segments);
-    if (!byPath.has(key)) byPath.set(key, { path: key, message, ...locate(segments) });
+    if (!byPath.has(key)) byPath.set(key, { path: key, message, ...locate(segments, atKey) });
   }
   return [...byPath.values()].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
 }
@@ -249,7 +264,8 @@ class Builder {
         const tls = (smtp.tls as SmtpTls | undefined) ?? 'starttls';
         const user = this.secret(smtp, smtpAt, 'user', false);
         const password = this.secret(smtp, smtpAt, 'password', false);
-        if ((user === undefined) !== (password === undefined)) {
+        const given = (key: string): boolean => [key, `${key}_env`, `${key}_file`].some((k) => smtp[k] !== undefined);
+        if (given('user') !== given('password')) {
           this.problem(smtpAt, 'set both a user and a password, or neither');
         }
         let ca: string | undefined;
