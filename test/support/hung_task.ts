@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { retryUntil } from './bounded';
 import { startChild, stopChild, type Child } from './child';
-import { setSysctl } from './sysctl';
+import { readSysctl, setSysctl } from './sysctl';
 import { registerUndo } from './undo';
 
 const TIMEOUT_SYSCTL = 'kernel.hung_task_timeout_secs';
@@ -23,6 +23,8 @@ const run = (cmd: string, ...args: string[]): void => {
 /** Why a hung task cannot be made here, or false if it can. */
 export function hungTaskUnavailable(): string | false {
   if (!fs.existsSync(`/proc/sys/${TIMEOUT_SYSCTL.replace(/\./g, '/')}`)) return 'needs the hung-task detector';
+  // with hung_task_panic set, the detector would panic the host instead of reporting
+  if (readSysctl('kernel.hung_task_panic') !== '0') return 'kernel.hung_task_panic is set: a hung task would panic this host';
   for (const tool of ['mkfs.ext4', 'fsfreeze', 'mount', 'umount']) {
     try {
       execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
