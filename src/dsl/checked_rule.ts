@@ -114,13 +114,8 @@ export interface WindowRule extends RuleBase {
   readonly keepFiringForMs: number;
 }
 
-/**
- * `first` then `second` with equal `match` fields within `withinMs`.
- * absence: fires when no such `second` arrives by the deadline.
- * sequence: fires when one does.
- */
-export interface SequenceRule extends RuleBase {
-  readonly kind: 'absence' | 'sequence';
+/** `first` then `second` with equal `match` fields within `withinMs`. */
+interface PairRule extends RuleBase {
   readonly first: Selection;
   readonly second: Selection;
   /** fields equal on both events (same name, same type on both); the alert's identity labels */
@@ -128,5 +123,15 @@ export interface SequenceRule extends RuleBase {
   readonly withinMs: number;
 }
 
-export type CheckedRule = EventRule | WindowRule | SequenceRule;
+/** `cgroup.freeze not followed by cgroup.unfreeze within 5m by cgroup`: fires at the deadline when no `second` came. */
+export interface AbsenceRule extends PairRule {
+  readonly kind: 'absence';
+}
+
+/** `process.newtask followed by process.exit ... within 2s by pid`: fires when `second` comes in time. */
+export interface SequenceRule extends PairRule {
+  readonly kind: 'sequence';
+}
+
+export type CheckedRule = EventRule | WindowRule | AbsenceRule | SequenceRule;
 export type RuleKind = CheckedRule['kind'];
