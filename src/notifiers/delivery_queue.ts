@@ -50,6 +50,7 @@ export class DeliveryQueue {
 
   /** earliest time of the next send: pacing or backoff */
   private notBefore = 0;
+  private lastSendAt = 0;
   private nextTick = 0;
   private closed = false;
   private running: Promise<void> | undefined;
@@ -81,8 +82,6 @@ export class DeliveryQueue {
     if (skipBackoff) this.notBefore = Math.min(this.notBefore, this.lastSendAt + this.notifier.minIntervalMs);
     this.wakeUp?.();
   }
-
-  private lastSendAt = 0;
 
   countDropped(reason: DropReason, deliveries: readonly Delivery[], why: string): void {
     if (deliveries.length === 0) return;
@@ -140,7 +139,8 @@ export class DeliveryQueue {
         continue;
       }
       if (now() < this.notBefore) {
-        await this.sleep(this.notBefore - now());
+        // a long backoff must not hold up the periodic re-send
+        await this.sleep(Math.min(this.notBefore, this.notifier.tick ? this.nextTick : Infinity) - now());
         continue;
       }
       await this.attempt(batch);

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { test } from 'node:test';
+import { fit, html, headerText, slackCode, slackText, visible } from '../../src/notifiers/escape';
+import { backoffMs, parseRetryAfter } from '../../src/notifiers/backoff';
+import { formatBytes, formatNs, fieldLines, title } from '../../src/notifiers/render';
+import { StdoutNotifier } from '../../src/notifiers/stdout';
+import { HOSTILE_COMM, LONG_PATH, oomAlert } from './support';
+
+test('visible: control, line-separator and bidi characters are shown, not obeyed', () => {
+  assert.equal(visible('a\r\nb\u0000c\u001b[31m'), 'a\\x0d\\x0ab\\x00c\\x1b[31m');
+  assert.equal(visible('evil\u202egnp.exe'), 'evil\\u202egnp.exe', 'no right-to-left override (Trojan Source)');
+  assert.equal(visible('x\u2028y'), 'x\\u2028y');
+  assert.equal(visible('java ünïcode 🔥'), 'java ünïcode 🔥');
+});
+
+test('fit: cuts the raw text so escaped text plus a visible marker fits, never inside an escape or a surrogate pair', () => {
+  assert.equal(fit('short', 10), 'short');
+  const cut = fit(LONG_PATH, 100);
+  assert.ok(cut.length <= 100);
+  assert.match(cut, /^\/prod\/a+…\[\+\d+ chars\]$/);
+  const amps = fit('&'.repeat(1000), 50, slackText);
+  assert.ok(amps.length <= 50);
+  assert.match(amps, /^(&amp;)+…\[\+\d+ chars\]$/, 'no half entity');
+  const emoji = fit('🔥'.repeat(100), 30);
+  assert.doesNotMatch(emoji, /[\ud800-\udbff](?![\udc00-\udfff])/, 'no lone high surrogate');
+});
+
+test('slack escaping: no mention, link or formatting from a process name', () => {
+  assert.equal(slackText('<!channel> <@U1> <http://x|y> & @here @Everyone'), '&lt;!channel&gt; &lt;@U1&gt; &lt;http://x|y&gt; &amp; @\u2060here @\u2060Everyone');
+  assert.equal(slackCode('a`b*c*'), '`aˋb*c*`', 'a backtick cannot close the code span');
+  assert.equal(slackCode(''), '` `');
+});
+
+test('html and header escaping', () => {
+  assert.equal(html(`<img src=x onerror="a('b')">&`), '&lt;img src=x onerror=&quot;a(&#39;b&#39;)&quot;&gt;&amp;');
+  assert.equal(headerText(HOSTILE_COMM, 200), '<!channel> <img src=x>\\x0d\\x0aBcc: evil@example.com');
+  assert.doesNotMatch(headerText(LONG_PATH, 200), /[\r\n]/);
+});
+
+test('rendering: title, units from the catalog, a stable field order', () => {
+  assert.equal(title(oomAlert()), '[FIRING:critical] prod-oom on web-3');
+  assert.equal(title(oomAlert({ test: true, state: 'resolved' })), '[TEST] [RESOLVED:critical] prod-oom on web-3');
+  assert.equal(formatBytes(512), '512 B');
+  assert.equal(formatBytes(1536), '1.50 KiB');
+  assert.equal(formatBytes(150 * 1024 ** 3), '150 GiB');
+  assert.equal(formatNs(2_500_000), '2.5 ms');
+  assert.deepEqual(
+    fieldLines(oomAlert()).map((f) => `${f.name}=${f.text}`),
+    ['cgroup=/prod/api', 'comm=java', 'pid=4242', 'tgid=4242', 'anon_rss=1.50 GiB'],
+  );
+});
+
+test('backoff: exponential with jitter, capped; Retry-After as seconds or a date', () => {
+  const policy = { baseMs: 1000, capMs: 8000 };
+  assert.equal(backoffMs(1, policy, () => 0), 500);
+  assert.equal(backoffMs(1, policy, () => 1), 1000);
+  assert.equal(backoffMs(3, policy, () => 0.5), 3000);
+  assert.equal(backoffMs(20, policy, () => 1), 8000);
+  const now = Date.parse('2026-11-25T15:00:00Z');
+  assert.equal(parseRetryAfter('7', now), 7000);
+  assert.equal(parseRetryAfter('Wed, 25 Nov 2026 15:00:30 GMT', now), 30_000);
+  assert.equal(parseRetryAfter('Wed, 25 Nov 2026 14:00:00 GMT', now), 0);
+  assert.equal(parseRetryAfter('999999', now), 3_600_000, 'capped at an hour');
+  assert.equal(parseRetryAfter('soon', now), undefined);
+  assert.equal(parseRetryAfter(null, now), undefined);
+});
+
+test('stdout: JSON lines carry the whole alert; text lines are one line each, whatever the kernel said', async () => {
+  const chunks: string[] = [];
+  const out = new Writable({
+    write(chunk: Buffer, _e, cb) {
+      chunks.push(chunk.toString());
+      cb();
+    },
+  });
+  const base = { name: 'stdout', sendResolved: true, timeoutMs: 1000, outbox: { maxEntries: 10, maxAgeMs: 1000 } };
+  const alert = oomAlert({ fields: { comm: HOSTILE_COMM, cgroup: LONG_PATH, pid: 1 } });
+  const d = { id: '1', key: 'k', notifier: 'stdout', args: [], alert, enqueuedAt: 0 };
+  await new StdoutNotifier({ ...base, type: 'stdout', format: 'json' }, out).send([d]);
+  const json = JSON.parse(chunks.join('')) as { fields: { comm: string; cgroup: string } };
+  assert.equal(json.fields.comm, HOSTILE_COMM);
+  assert.ok(json.fields.cgroup.length <= 4096);
+  chunks.length = 0;
+  await new StdoutNotifier({ ...base, type: 'stdout', format: 'text' }, out).send([d]);
+  const text = chunks.join('');
+  assert.equal(text.split('\n').length, 2, 'one line and its newline');
+  assert.match(text, /^\[FIRING:critical\] prod-oom on web-3: java \(4242\) OOM-killed in \/prod\/api \| cgroup=\/prod\/a+…\[\+\d+ chars\] comm=<!channel> <img src=x>\\x0d\\x0aBcc: evil@example.com pid=1 \| started/);
+});
