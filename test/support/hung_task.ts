@@ -43,35 +43,47 @@ export async function withHungTask<T>(whileHung: (child: Child) => Promise<T>): 
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kw-hang-'));
   const image = path.join(work, 'fs.img');
   const dir = path.join(work, 'mnt');
-  fs.mkdirSync(dir);
-  fs.writeFileSync(image, '');
-  fs.truncateSync(image, 64 << 20);
-  run('mkfs.ext4', '-q', '-F', image);
-  run('mount', '-o', 'loop', image, dir);
-  const unmount = registerUndo(() => run('umount', dir));
-  let child: Child | undefined;
+  let mounted = false;
   try {
-    run('fsfreeze', '-f', dir);
-    const thaw = registerUndo(() => run('fsfreeze', '-u', dir));
+    fs.mkdirSync(dir);
+    fs.writeFileSync(image, '');
+    fs.truncateSync(image, 64 << 20);
+    run('mkfs.ext4', '-q', '-F', image);
+    run('mount', '-o', 'loop', image, dir);
+    mounted = true;
+    const unmount = registerUndo(() => run('umount', dir));
     try {
-      child = await startChild(['/bin/sh', '-c', `echo hung > '${dir}/blocked'`], 30_000);
-      await retryUntil(`child ${child.pid} blocking in D state`, 5_000, () => (taskState(child?.pid ?? 0) === 'D' ? true : undefined));
-      const timeout = setSysctl(TIMEOUT_SYSCTL, 2);
-      try {
-        return await whileHung(child);
-      } finally {
-        timeout.run();
-      }
+      return await whileFrozen(dir, whileHung);
     } finally {
-      thaw.run();
-      if (child) await stopChild(child);
+      await retryUntil(`umount ${dir}`, 5_000, () => {
+        unmount.run();
+        return true;
+      });
+      mounted = false;
     }
   } finally {
-    await retryUntil(`umount ${dir}`, 5_000, () => {
-      unmount.run();
-      return true;
-    });
-    fs.rmSync(work, { recursive: true, force: true });
+    // never delete through a mount that is still there: it would empty the filesystem
+    if (!mounted) fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+async function whileFrozen<T>(dir: string, whileHung: (child: Child) => Promise<T>): Promise<T> {
+  run('fsfreeze', '-f', dir);
+  const thaw = registerUndo(() => run('fsfreeze', '-u', dir));
+  let child: Child | undefined;
+  try {
+    const writer = await startChild(['/bin/sh', '-c', `echo hung > '${dir}/blocked'`], 30_000);
+    child = writer;
+    await retryUntil(`child ${writer.pid} blocking in D state`, 5_000, () => (taskState(writer.pid) === 'D' ? true : undefined));
+    const timeout = setSysctl(TIMEOUT_SYSCTL, 2);
+    try {
+      return await whileHung(writer);
+    } finally {
+      timeout.run();
+    }
+  } finally {
+    thaw.run();
+    if (child) await stopChild(child);
   }
 }
 
