@@ -56,11 +56,31 @@ export class CgroupPaths {
     const known = this.paths.get(hierarchy);
     if (!known) return undefined;
     const hit = known.get(id);
-    if (hit !== undefined) return hit;
+    if (hit !== undefined) {
+      if (hierarchy === 0 || this.stillAt(hierarchy, id, hit)) return hit;
+      // a v1 cgroup renamed or removed with no event to tell us: look for it once more
+      known.delete(id);
+      this.scan(hierarchy);
+      return known.get(id);
+    }
     const last = this.lastScan.get(hierarchy) ?? -Infinity;
     if (this.now() - last < RESCAN_INTERVAL_MS) return undefined;
     this.scan(hierarchy);
     return known.get(id);
+  }
+
+  /**
+   * Whether cgroup `id` is still at `cgroupPath`. Only v1 cgroups can be
+   * renamed, and v1 lookups (an OOM victim's memcg) are rare, so only they pay
+   * for this stat; v2 lookups happen for every event and are never stale.
+   */
+  private stillAt(hierarchy: number, id: bigint, cgroupPath: string): boolean {
+    const dir = this.directoryOf(hierarchy, cgroupPath);
+    try {
+      return dir !== undefined && fs.statSync(dir, { bigint: true }).ino === id;
+    } catch {
+      return false;
+    }
   }
 
   learn(hierarchy: number, id: bigint, cgroupPath: string): void {

@@ -81,3 +81,27 @@ test(
     }
   },
 );
+
+test(
+  'a task in a v2 cgroup created after the session started reports that cgroup\'s path on exit',
+  { skip: NEEDS_ROOT || v2Unavailable(), timeout: 30_000 },
+  async () => {
+    const stream = EventStream.open(['process.exit']);
+    let cg: ScratchCgroup | undefined;
+    let child: Child | undefined;
+    try {
+      cg = ScratchCgroup.v2();
+      child = await startChild(['/bin/sleep', '30']);
+      const pid = child.pid;
+      cg.add(pid);
+      await stopChild(child);
+      const exit = await collect(stream, { name: 'process.exit', where: (e) => e.fields.pid === pid, describe: `of pid ${pid}` }, WAIT_MS);
+      assert.equal(exit.fields.cgroup, cg.path);
+      assert.equal(exit.fields.cgroup_id, cg.id());
+    } finally {
+      if (child) await stopChild(child);
+      await cg?.remove();
+      assertNothingLost(await stream.close(), ['process.exit']);
+    }
+  },
+);

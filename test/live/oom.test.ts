@@ -3,13 +3,15 @@
  * allocated): the victim's pid, comm, memory cgroup and sizes come out right.
  */
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { test } from 'node:test';
 import { collect } from '../support/collect';
 import { assertNothingLost } from '../support/counters';
 import { EventStream } from '../support/event_stream';
 import { oomKillIn } from '../support/oom';
 import { NEEDS_ROOT } from '../support/root';
-import { ScratchCgroup, v1Unavailable } from '../support/scratch_cgroup';
+import { ScratchCgroup, uniqueName, v1Unavailable } from '../support/scratch_cgroup';
 
 const MIB = 1 << 20;
 const WAIT_MS = 5_000;
@@ -38,6 +40,37 @@ test(
       const anon = victim.fields.anon_rss as number;
       assert.ok(anon > 16 * MIB && anon <= 64 * MIB, `anon_rss ${anon} is within the 64 MiB limit`);
 
+    } finally {
+      await cg?.remove();
+      assertNothingLost(await stream.close(), events);
+    }
+  },
+);
+
+test(
+  'an OOM kill in a v1 memory cgroup renamed since an earlier OOM there reports the new memcg path',
+  { skip: NEEDS_ROOT || v1Unavailable('memory'), timeout: 60_000 },
+  async () => {
+    // only oom.victim is watched: no rename event tells the path cache about the rename
+    const events = ['oom.victim'];
+    const stream = EventStream.open(events);
+    let cg: ScratchCgroup | undefined;
+    try {
+      cg = ScratchCgroup.v1('memory');
+      const id = cg.id();
+      const victimIn = async (scratch: ScratchCgroup) => {
+        const run = await oomKillIn(scratch, 32, 128);
+        assert.equal(run.signal, 'SIGKILL', `the allocator was OOM-killed (exit ${run.code})`);
+        return collect(stream, { name: 'oom.victim', where: (e) => e.fields.pid === run.pid, describe: `pid ${run.pid}` }, WAIT_MS);
+      };
+      assert.equal((await victimIn(cg)).fields.memcg, cg.path);
+
+      const renamed = path.posix.join(path.posix.dirname(cg.path), uniqueName('kw-renamed'));
+      fs.renameSync(cg.dir, path.join(cg.mount, renamed));
+      cg = ScratchCgroup.existing(cg.mount, renamed);
+      const victim = await victimIn(cg);
+      assert.equal(victim.fields.memcg, renamed);
+      assert.equal(victim.fields.memcg_id, id);
     } finally {
       await cg?.remove();
       assertNothingLost(await stream.close(), events);

@@ -10,6 +10,7 @@ import { collect } from '../support/collect';
 import { assertNothingLost } from '../support/counters';
 import { EventStream } from '../support/event_stream';
 import { NEEDS_ROOT } from '../support/root';
+import { ownV2Path } from '../support/scratch_cgroup';
 
 const PROCESS_EVENTS = ['process.fork', 'process.newtask', 'process.exit', 'process.free', 'process.exit_mmap'];
 const CLONE_THREAD = 0x10000;
@@ -35,6 +36,7 @@ test('a child that exits with status 3 reports fork, newtask, exit, free and exi
     assert.equal(exit.fields.exit_status, 3);
     assert.equal(exit.fields.signal, 0);
     assert.equal(exit.fields.group_dead, true);
+    assert.equal(exit.fields.cgroup, ownV2Path(), "the child's v2 cgroup is this process's");
 
     const mmap = await collect(
       stream,

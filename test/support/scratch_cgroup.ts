@@ -28,6 +28,12 @@ export function ownV1Path(controller: string, procSelfCgroup = fs.readFileSync('
   return undefined;
 }
 
+/** This process's cgroup v2 path, from the "0::" line of /proc/self/cgroup. */
+export function ownV2Path(procSelfCgroup = fs.readFileSync('/proc/self/cgroup', 'utf8')): string | undefined {
+  const line = procSelfCgroup.split('\n').find((l) => l.startsWith('0::'));
+  return line?.slice(3);
+}
+
 /** Why scratch cgroups of this kind cannot be made here, or false if they can. */
 export function v1Unavailable(controller: string): string | false {
   if (!fs.existsSync(`${CGROUP_ROOT}/${controller}/cgroup.procs`)) return `needs a cgroup v1 ${controller} hierarchy`;
