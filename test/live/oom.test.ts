@@ -26,13 +26,14 @@ test(
     try {
       cg = ScratchCgroup.v1('memory');
       const memcgId = cg.id();
-      const run = await oomKillIn(cg, 64, 200);
+      const run = await oomKillIn(cg, 64, 200, 321);
       assert.equal(run.signal, 'SIGKILL', `the allocator was OOM-killed (exit ${run.code})`);
 
       const victim = await collect(stream, { name: 'oom.victim', where: (e) => e.fields.pid === run.pid, describe: `pid ${run.pid}` }, WAIT_MS);
       assert.equal(victim.fields.comm, run.comm);
       assert.equal(victim.fields.tgid, run.pid);
       assert.equal(victim.fields.uid, 0);
+      assert.equal(victim.fields.oom_score_adj, 321);
       assert.equal(victim.fields.memcg, cg.path, 'memcg is the scratch cgroup, relative to the memory hierarchy');
       assert.equal(victim.fields.memcg_id, memcgId);
       assert.equal(victim.fields.trigger_pid, run.pid, 'the victim itself hit the limit');

@@ -3,6 +3,7 @@
  * exit_mmap carry the pids, exit status and signal the test knows.
  */
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { runChild, startChild, waitExit } from '../support/child';
@@ -26,10 +27,12 @@ test('a child that exits with status 3 reports fork, newtask, exit, free and exi
     const fork = await collect(stream, { name: 'process.fork', where: ofChild('child_pid'), describe: `of child ${child.pid}` }, WAIT_MS);
     assert.equal(fork.fields.child_tgid, child.pid);
     assert.equal(fork.fields.tgid, process.pid, 'the parent is this test process');
+    assert.equal(fork.fields.child_comm, fork.fields.comm, 'a forked child has its parent\'s comm until it execs');
 
     const newtask = await collect(stream, { name: 'process.newtask', where: ofChild('pid'), describe: `pid ${child.pid}` }, WAIT_MS);
     assert.equal(newtask.fields.tgid, child.pid, 'a new process, not a thread');
     assert.equal((newtask.fields.clone_flags as number) & CLONE_THREAD, 0);
+    assert.equal(newtask.fields.oom_score_adj, Number(fs.readFileSync('/proc/self/oom_score_adj', 'utf8')), 'inherited oom_score_adj');
 
     const exit = await collect(stream, { name: 'process.exit', where: ofChild('pid'), describe: `pid ${child.pid}` }, WAIT_MS);
     assert.equal(exit.fields.comm, 'sh');

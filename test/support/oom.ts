@@ -17,14 +17,16 @@ export interface OomRun extends Exit {
   readonly comm: string;
 }
 
-/** Sets a v1 (memory.limit_in_bytes) or v2 (memory.max) limit and runs the allocator in `cg`. */
-export async function oomKillIn(cg: ScratchCgroup, limitMib = 64, allocMib = 200, timeoutMs = 15_000): Promise<OomRun> {
+/** Sets a v1 (memory.limit_in_bytes) or v2 (memory.max) limit and runs the allocator in `cg` with `oomScoreAdj`. */
+export async function oomKillIn(cg: ScratchCgroup, limitMib = 64, allocMib = 200, oomScoreAdj = 0, timeoutMs = 15_000): Promise<OomRun> {
   if (limitMib < 32 || limitMib > MAX_LIMIT_MIB) throw new Error(`memory limit ${limitMib} MiB is outside 32-${MAX_LIMIT_MIB}`);
   if (allocMib > MAX_ALLOC_MIB || allocMib <= limitMib) throw new Error(`allocation ${allocMib} MiB must exceed the limit and stay <= ${MAX_ALLOC_MIB}`);
   const v1 = !cg.mount.endsWith('/unified') && cg.mount !== '/sys/fs/cgroup';
   cg.write(v1 ? 'memory.limit_in_bytes' : 'memory.max', `${limitMib}M`);
   // The shell puts itself in the cgroup, then becomes dd: the victim's pid is the child's.
-  const script = `echo $$ > '${cg.dir}/cgroup.procs' && exec dd if=/dev/zero of=/dev/null bs=${allocMib}M count=1`;
+  const script =
+    `echo $$ > '${cg.dir}/cgroup.procs' && echo ${Math.trunc(oomScoreAdj)} > /proc/self/oom_score_adj && ` +
+    `exec dd if=/dev/zero of=/dev/null bs=${allocMib}M count=1`;
   const child = await startChild(['/bin/sh', '-c', script], timeoutMs + 1_000);
   const exit = await waitExit(child, timeoutMs);
   return { pid: child.pid, comm: 'dd', ...exit };
