@@ -4,9 +4,9 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { Dispatcher } from '../../src/notifiers/dispatcher';
+import type { Dispatcher } from '../../src/notifiers/dispatcher';
 import { retryUntil } from '../support/bounded';
-import { FAST_BACKOFF, HOSTILE_COMM, LONG_PATH, configFrom, memoryLogger, oomAlert, tempDir } from './support';
+import { HOSTILE_COMM, LONG_PATH, oomAlert, tempDir, withDispatcher } from './support';
 
 const BINARY = '/usr/bin/prometheus-alertmanager';
 
@@ -64,6 +64,10 @@ class Alertmanager {
     }, 100);
   }
 
+  close(): Promise<void> {
+    return this.stop();
+  }
+
   async stop(): Promise<void> {
     const child = this.child;
     this.child = undefined;
@@ -80,25 +84,27 @@ class Alertmanager {
 }
 
 async function withAlertmanager(body: (am: Alertmanager, d: Dispatcher) => Promise<void>): Promise<void> {
-  const dir = tempDir('am');
-  const am = new Alertmanager(dir, await freePort());
-  let d: Dispatcher | undefined;
+  const amDir = tempDir('am-data');
   try {
-    await am.start();
-    const yaml = `
+    await withDispatcher(
+      'am',
+      async () => {
+        const am = new Alertmanager(amDir, await freePort());
+        await am.start();
+        return am;
+      },
+      (am) => `
 state_dir: ./state
 notifiers:
   fleet:
     type: alertmanager
     urls: [${am.url}]
     resend_interval: 1s
-`;
-    d = await Dispatcher.open(configFrom(yaml, dir), { log: memoryLogger(), backoff: FAST_BACKOFF });
-    await body(am, d);
+`,
+      (h) => body(h.server, h.dispatcher),
+    );
   } finally {
-    await d?.close();
-    await am.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(amDir, { recursive: true, force: true });
   }
 }
 

@@ -2,21 +2,18 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { Dispatcher } from '../../src/notifiers/dispatcher';
+import type { Dispatcher } from '../../src/notifiers/dispatcher';
 import { SUBJECT_MAX } from '../../src/notifiers/email';
 import { retryUntil, sleep } from '../support/bounded';
-import { FAST_BACKOFF, HOSTILE_COMM, LONG_PATH, MailSink, configFrom, memoryLogger, oomAlert, parseMail, tempDir } from './support';
+import { HOSTILE_COMM, LONG_PATH, MailSink, oomAlert, parseMail, withDispatcher } from './support';
 
-async function withMail(
-  body: (sink: MailSink, d: Dispatcher, dir: string) => Promise<void>,
-  auth?: { user: string; pass: string },
-): Promise<void> {
-  const dir = tempDir('email');
-  const sink = await MailSink.start(auth);
-  let d: Dispatcher | undefined;
-  try {
-    if (auth) fs.writeFileSync(path.join(dir, 'smtp-password'), `${auth.pass}\n`, { mode: 0o600 });
-    const yaml = `
+async function withMail(body: (sink: MailSink, d: Dispatcher) => Promise<void>, auth?: { user: string; pass: string }): Promise<void> {
+  await withDispatcher(
+    'email',
+    () => MailSink.start(auth),
+    (sink, dir) => {
+      if (auth) fs.writeFileSync(path.join(dir, 'smtp-password'), `${auth.pass}\n`, { mode: 0o600 });
+      return `
 state_dir: ./state
 notifiers:
   sre:
@@ -30,13 +27,9 @@ ${auth ? `      user: ${auth.user}\n      password_file: smtp-password` : ''}
     to: [sre@example.com, oncall@example.com]
     timeout: 5s
 `;
-    d = await Dispatcher.open(configFrom(yaml, dir), { log: memoryLogger(), backoff: FAST_BACKOFF });
-    await body(sink, d, dir);
-  } finally {
-    await d?.close();
-    await sink.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+    },
+    (h) => body(h.server, h.dispatcher),
+  );
 }
 
 test('email: the mail has the subject, a text part and an HTML part, sent to the configured recipients', async () => {

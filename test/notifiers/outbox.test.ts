@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { Dispatcher, StateDirLockedError } from '../../src/notifiers/dispatcher';
 import { Outbox, idempotencyKey } from '../../src/notifiers/outbox';
 import type { NotifierStats } from '../../src/notifiers/delivery_queue';
 import { retryUntil, sleep } from '../support/bounded';
-import { FAST_BACKOFF, Receiver, configFrom, memoryLogger, oomAlert, tempDir } from './support';
+import { Receiver, configFrom, deadUrl, memoryLogger, oomAlert, tempDir, withDispatcher, withTempDir } from './support';
 
 const SETTINGS = { maxEntries: 3, maxAgeMs: 60_000 };
 
@@ -17,8 +18,7 @@ function entry(fingerprint: string, enqueuedAt = 1000): Parameters<Outbox['add']
 }
 
 test('outbox: entries survive reopening, in order; a repeated key is one entry', async () => {
-  const dir = tempDir('outbox');
-  try {
+  await withTempDir('outbox', async (dir) => {
     const box = await Outbox.open(dir, SETTINGS);
     await box.add(entry('a'));
     await box.add(entry('b'));
@@ -28,28 +28,22 @@ test('outbox: entries survive reopening, in order; a repeated key is one entry',
     assert.equal(typeof again.pending()[0]?.alert.fields.cgroup_id, 'string', 'bigint stored as a decimal string');
     await again.remove(again.pending().slice(0, 1));
     assert.deepEqual((await Outbox.open(dir, SETTINGS)).pending().map((d) => d.alert.fingerprint), ['b']);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('outbox: when full the oldest go, and are returned to be counted', async () => {
-  const dir = tempDir('outbox');
-  try {
+  await withTempDir('outbox', async (dir) => {
     const box = await Outbox.open(dir, SETTINGS);
     for (const f of ['a', 'b', 'c']) await box.add(entry(f));
     const r = await box.add(entry('d'));
     assert.equal(r.outcome, 'queued');
     assert.deepEqual(r.outcome === 'queued' ? r.dropped.map((d) => d.alert.fingerprint) : [], ['a']);
     assert.equal(fs.readdirSync(dir).filter((n) => n.endsWith('.json')).length, 3);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('outbox: a half-written entry is discarded and an unreadable one set aside and counted', async () => {
-  const dir = tempDir('outbox');
-  try {
+  await withTempDir('outbox', async (dir) => {
     const box = await Outbox.open(dir, SETTINGS);
     await box.add(entry('a'));
     fs.writeFileSync(path.join(dir, '.00000000002000-000001-abc.tmp'), '{"key":');
@@ -58,53 +52,43 @@ test('outbox: a half-written entry is discarded and an unreadable one set aside 
     assert.equal(again.size, 1);
     assert.equal(again.corruptAtOpen, 1);
     assert.deepEqual(fs.readdirSync(dir).sort().slice(-2), ['00000000003000-000002-def.json.corrupt', again.pending()[0]?.id + '.json'].sort());
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
+const hookYaml = (url: string, extra = ''): string =>
+  `state_dir: ./state\nnotifiers:\n  hook: { type: webhook, url: "${url}", secret: 0123456789abcdef${extra} }\n`;
+
 test('dispatcher: a notification older than max_age is dropped and counted, not delivered late', async () => {
-  const dir = tempDir('expire');
-  const r = await Receiver.start();
-  let d: Dispatcher | undefined;
   let now = Date.parse('2026-11-25T15:00:00Z');
-  try {
-    const url = r.url;
-    await r.close();
-    const yaml = `state_dir: ./state\nnotifiers:\n  hook: { type: webhook, url: "${url}", secret: 0123456789abcdef, outbox: { max_age: 1m } }\n`;
-    const log = memoryLogger();
-    d = await Dispatcher.open(configFrom(yaml, dir), { log, now: () => now, backoff: FAST_BACKOFF });
-    await d.dispatch('hook', { alert: oomAlert(), args: [] });
-    await retryUntil('a failed attempt', 5000, () => d?.stats().find((s) => s.name === 'hook' && s.failures > 0));
-    now += 61_000;
-    const s = await retryUntil('the expiry', 5000, () => d?.stats().find((x) => x.name === 'hook' && x.dropped.expired === 1));
-    assert.equal(s.pending, 0);
-    assert.ok(log.lines.some((l) => l.level === 'error' && /max_age/.test(l.msg)));
-  } finally {
-    await d?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  await withDispatcher(
+    'expire',
+    deadUrl,
+    (dead) => hookYaml(dead.url, ', outbox: { max_age: 1m }'),
+    async ({ dispatcher: d, log }) => {
+      await d.dispatch('hook', { alert: oomAlert(), args: [] });
+      await retryUntil('a failed attempt', 5000, () => d.stats().find((s) => s.name === 'hook' && s.failures > 0));
+      now += 61_000;
+      const s = await retryUntil('the expiry', 5000, () => d.stats().find((x) => x.name === 'hook' && x.dropped.expired === 1));
+      assert.equal(s.pending, 0);
+      assert.ok(log.lines.some((l) => l.level === 'error' && /max_age/.test(l.msg)));
+    },
+    { now: () => now },
+  );
 });
 
 test('dispatcher: overflow while the receiver is down is counted as dropped, never silent', async () => {
-  const dir = tempDir('overflow');
-  const r = await Receiver.start();
-  let d: Dispatcher | undefined;
-  try {
-    const url = r.url;
-    await r.close();
-    const yaml = `state_dir: ./state\nnotifiers:\n  hook: { type: webhook, url: "${url}", secret: 0123456789abcdef, outbox: { max_entries: 5 } }\n`;
-    const log = memoryLogger();
-    d = await Dispatcher.open(configFrom(yaml, dir), { log, backoff: FAST_BACKOFF });
-    for (let i = 0; i < 8; i++) await d.dispatch('hook', { alert: oomAlert({ fingerprint: `f${i}` }), args: [] });
-    const s = d.stats().find((x) => x.name === 'hook');
-    assert.equal(s?.dropped.overflow, 3);
-    assert.equal(s?.pending, 5);
-    assert.ok(log.lines.some((l) => l.level === 'error' && /outbox full/.test(l.msg)));
-  } finally {
-    await d?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  await withDispatcher(
+    'overflow',
+    deadUrl,
+    (dead) => hookYaml(dead.url, ', outbox: { max_entries: 5 }'),
+    async ({ dispatcher: d, log }) => {
+      for (let i = 0; i < 8; i++) await d.dispatch('hook', { alert: oomAlert({ fingerprint: `f${i}` }), args: [] });
+      const s = d.stats().find((x) => x.name === 'hook');
+      assert.equal(s?.dropped.overflow, 3);
+      assert.equal(s?.pending, 5);
+      assert.ok(log.lines.some((l) => l.level === 'error' && /outbox full/.test(l.msg)));
+    },
+  );
 });
 
 test('dispatcher: resolutions are skipped where send_resolved is false; unknown notifiers are refused', async () => {
@@ -113,8 +97,8 @@ test('dispatcher: resolutions are skipped where send_resolved is false; unknown 
   try {
     const yaml = `state_dir: ./state\nnotifiers:\n  quiet: { type: stdout, send_resolved: false }\n`;
     const lines: string[] = [];
-    const stdout = new (require('node:stream').Writable)({
-      write(chunk: Buffer, _e: string, cb: () => void) {
+    const stdout = new Writable({
+      write(chunk: Buffer, _e, cb) {
         lines.push(chunk.toString());
         cb();
       },
@@ -154,23 +138,23 @@ test('dispatcher: one agent per state directory; a dead agent’s lock is taken 
 });
 
 test('dispatcher: flush on shutdown delivers what is pending now, skipping the backoff wait', async () => {
-  const dir = tempDir('flush');
-  const r = await Receiver.start();
-  let d: Dispatcher | undefined;
-  try {
-    r.replies = [{ status: 503 }];
-    const yaml = `state_dir: ./state\nnotifiers:\n  hook: { type: webhook, url: "${r.url}", secret: 0123456789abcdef }\n`;
+  await withDispatcher(
+    'flush',
+    async () => {
+      const r = await Receiver.start();
+      r.replies = [{ status: 503 }];
+      return r;
+    },
+    (r) => hookYaml(r.url),
+    async ({ server: r, dispatcher: d }) => {
+      await d.dispatch('hook', { alert: oomAlert(), args: [] });
+      await retryUntil('the failed attempt', 5000, () => d.stats().find((s) => s.name === 'hook' && s.failures === 1));
+      assert.deepEqual(await d.flush(5000), { pending: 0 });
+      assert.equal(r.requests.length, 2);
+    },
     // a long backoff: only flush can make the retry happen within the test
-    d = await Dispatcher.open(configFrom(yaml, dir), { log: memoryLogger(), backoff: { baseMs: 60_000, capMs: 60_000 } });
-    await d.dispatch('hook', { alert: oomAlert(), args: [] });
-    await retryUntil('the failed attempt', 5000, () => d?.stats().find((s) => s.name === 'hook' && s.failures === 1));
-    assert.deepEqual(await d.flush(5000), { pending: 0 });
-    assert.equal(r.requests.length, 2);
-  } finally {
-    await d?.close();
-    await r.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+    { backoff: { baseMs: 60_000, capMs: 60_000 } },
+  );
 });
 
 /** Runs outage_child.js; lines of stdout are collected. */

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import { test } from 'node:test';
-import { Dispatcher } from '../../src/notifiers/dispatcher';
+import type { Dispatcher } from '../../src/notifiers/dispatcher';
 import { SLACK_LIMITS } from '../../src/notifiers/slack';
 import { retryUntil, sleep } from '../support/bounded';
-import { FAST_BACKOFF, HOSTILE_COMM, LONG_PATH, Receiver, configFrom, memoryLogger, oomAlert, tempDir } from './support';
+import { HOSTILE_COMM, LONG_PATH, Receiver, oomAlert, withDispatcher, type Harness } from './support';
 
 interface Block {
   type: string;
@@ -13,8 +12,7 @@ interface Block {
   elements?: { type: string; text: string }[];
 }
 
-function slackYaml(url: string, extra = ''): string {
-  return `
+const SLACK_YAML = (r: Receiver): string => `
 state_dir: ./state
 notifiers:
   oncall:
@@ -23,25 +21,11 @@ notifiers:
     channel: "#alerts"
     username: kernwatch
     min_interval: 1s
-${extra}`;
-}
+`;
 
-async function withSlack(
-  body: (r: Receiver, d: Dispatcher, log: ReturnType<typeof memoryLogger>) => Promise<void>,
-  extra = '',
-): Promise<void> {
-  const dir = tempDir('slack');
+async function withSlack(body: (r: Receiver, d: Dispatcher, log: Harness<Receiver>['log']) => Promise<void>): Promise<void> {
   const r = await Receiver.start();
-  const log = memoryLogger();
-  let d: Dispatcher | undefined;
-  try {
-    d = await Dispatcher.open(configFrom(slackYaml(r.url, extra), dir, { SLACK_URL: r.url }), { log, backoff: FAST_BACKOFF });
-    await body(r, d, log);
-  } finally {
-    await d?.close();
-    await r.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  await withDispatcher('slack', async () => r, SLACK_YAML, (h) => body(h.server, h.dispatcher, h.log), { env: { SLACK_URL: r.url } });
 }
 
 test('slack: one alert becomes this exact Block Kit message, posted to the webhook', async () => {

@@ -9,6 +9,7 @@ import type { Alert } from '../../src/engine/alert';
 import { parseConfig } from '../../src/config/load_config';
 import type { Config } from '../../src/config/config';
 import type { Logger } from '../../src/notifiers/notifier';
+import { Dispatcher, type DispatcherOptions } from '../../src/notifiers/dispatcher';
 
 export const HOSTILE_COMM = '<!channel> <img src=x>\r\nBcc: evil@example.com';
 export const LONG_PATH = `/prod/${'a'.repeat(10_000)}`;
@@ -31,6 +32,15 @@ export function oomAlert(overrides: Partial<Alert> = {}): Alert {
 
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `kw-${prefix}-`));
+}
+
+export async function withTempDir(prefix: string, body: (dir: string) => Promise<void>): Promise<void> {
+  const dir = tempDir(prefix);
+  try {
+    await body(dir);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** A config from YAML text, as an operator would write it. */
@@ -221,4 +231,45 @@ export function parseMail(raw: string): ParsedMail {
     }
   }
   return { headers, text, html };
+}
+
+export interface Harness<S> {
+  readonly server: S;
+  readonly dispatcher: Dispatcher;
+  readonly dir: string;
+  readonly log: ReturnType<typeof memoryLogger>;
+}
+
+/**
+ * Starts a receiver, opens a Dispatcher on a config written for it in a
+ * temp dir, runs the test, and always closes all three.
+ */
+export async function withDispatcher<S extends { close(): Promise<void> }>(
+  prefix: string,
+  start: () => Promise<S>,
+  yaml: (server: S, dir: string) => string,
+  body: (h: Harness<S>) => Promise<void>,
+  options: Omit<DispatcherOptions, 'log'> & { readonly env?: NodeJS.ProcessEnv } = {},
+): Promise<void> {
+  const dir = tempDir(prefix);
+  const log = memoryLogger();
+  let server: S | undefined;
+  let dispatcher: Dispatcher | undefined;
+  try {
+    server = await start();
+    dispatcher = await Dispatcher.open(configFrom(yaml(server, dir), dir, options.env), { backoff: FAST_BACKOFF, ...options, log });
+    await body({ server, dispatcher, dir, log });
+  } finally {
+    await dispatcher?.close();
+    await server?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A receiver that is down: the URL of a port nobody listens on. */
+export async function deadUrl(): Promise<{ url: string; close(): Promise<void> }> {
+  const r = await Receiver.start();
+  const url = r.url;
+  await r.close();
+  return { url, close: async () => undefined };
 }

@@ -3,9 +3,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { Dispatcher } from '../../src/notifiers/dispatcher';
+import type { Dispatcher } from '../../src/notifiers/dispatcher';
 import { retryUntil, sleep } from '../support/bounded';
-import { FAST_BACKOFF, HOSTILE_COMM, LONG_PATH, Receiver, configFrom, memoryLogger, oomAlert, tempDir } from './support';
+import { HOSTILE_COMM, LONG_PATH, Receiver, oomAlert, withDispatcher } from './support';
 
 const SECRET = 'a-webhook-secret-of-32-characters';
 
@@ -17,12 +17,12 @@ function verify(secret: string, timestamp: string, body: string, signature: stri
 }
 
 async function withHook(body: (r: Receiver, d: Dispatcher) => Promise<void>): Promise<void> {
-  const dir = tempDir('webhook');
-  const r = await Receiver.start();
-  let d: Dispatcher | undefined;
-  try {
-    fs.writeFileSync(path.join(dir, 'hook.key'), `${SECRET}\n`);
-    const yaml = `
+  await withDispatcher(
+    'webhook',
+    () => Receiver.start(),
+    (r, dir) => {
+      fs.writeFileSync(path.join(dir, 'hook.key'), `${SECRET}\n`);
+      return `
 state_dir: ./state
 notifiers:
   hook:
@@ -31,13 +31,9 @@ notifiers:
     secret_file: hook.key
     headers: { X-Team: sre }
 `;
-    d = await Dispatcher.open(configFrom(yaml, dir), { log: memoryLogger(), backoff: FAST_BACKOFF });
-    await body(r, d);
-  } finally {
-    await d?.close();
-    await r.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+    },
+    (h) => body(h.server, h.dispatcher),
+  );
 }
 
 test('webhook: the JSON body is signed with HMAC-SHA256 over timestamp and body, with an idempotency key', async () => {
