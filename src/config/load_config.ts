@@ -212,7 +212,7 @@ class Builder {
       if (built) notifiers.set(name, built);
     }
     if (!notifiers.has('stdout') && !('stdout' in rawNotifiers)) {
-      notifiers.set('stdout', { name: 'stdout', type: 'stdout', format: 'json', ...this.common({}) });
+      notifiers.set('stdout', { name: 'stdout', type: 'stdout', format: 'json', ...this.common({}, []) });
     }
     const metrics = raw.metrics as { listen?: string } | undefined;
     return {
@@ -225,21 +225,32 @@ class Builder {
     };
   }
 
-  private common(n: Raw): { sendResolved: boolean; timeoutMs: number; outbox: OutboxSettings } {
-    const outbox = (n.outbox ?? {}) as { max_entries?: number; max_age?: string | number };
+  /** A duration setting in ms, at least `minMs` (a zero re-send interval would spin). */
+  private duration(n: Raw, at: readonly string[], key: string, fallback: number, minMs: number): number {
+    if (n[key] === undefined) return fallback;
+    const ms = durationMs(n[key] as string | number);
+    if (ms < minMs) {
+      this.problem([...at, key], `must be at least ${minMs >= 1000 ? `${minMs / 1000}s` : `${minMs}ms`}`);
+      return fallback;
+    }
+    return ms;
+  }
+
+  private common(n: Raw, at: readonly string[]): { sendResolved: boolean; timeoutMs: number; outbox: OutboxSettings } {
+    const outbox = (n.outbox ?? {}) as Raw;
     return {
       sendResolved: n.send_resolved !== false,
-      timeoutMs: n.timeout !== undefined ? durationMs(n.timeout as string | number) : DEFAULT_TIMEOUT_MS,
+      timeoutMs: this.duration(n, at, 'timeout', DEFAULT_TIMEOUT_MS, 100),
       outbox: {
-        maxEntries: outbox.max_entries ?? DEFAULT_OUTBOX.maxEntries,
-        maxAgeMs: outbox.max_age !== undefined ? durationMs(outbox.max_age) : DEFAULT_OUTBOX.maxAgeMs,
+        maxEntries: (outbox.max_entries as number | undefined) ?? DEFAULT_OUTBOX.maxEntries,
+        maxAgeMs: this.duration(outbox, [...at, 'outbox'], 'max_age', DEFAULT_OUTBOX.maxAgeMs, 60_000),
       },
     };
   }
 
   private notifier(name: string, n: Raw): NotifierConfig | undefined {
     const at = ['notifiers', name];
-    const common = { name, ...this.common(n) };
+    const common = { name, ...this.common(n, at) };
     if (name === 'stdout' && n.type !== 'stdout') {
       this.problem([...at, 'type'], "the name 'stdout' is reserved for the built-in stdout notifier");
       return undefined;
@@ -255,7 +266,7 @@ class Builder {
           channel: n.channel as string | undefined,
           username: n.username as string | undefined,
           iconEmoji: n.icon_emoji as string | undefined,
-          minIntervalMs: n.min_interval !== undefined ? durationMs(n.min_interval as string | number) : 1000,
+          minIntervalMs: this.duration(n, at, 'min_interval', 1000, 0),
         };
       }
       case 'email': {
@@ -297,7 +308,7 @@ class Builder {
           ...common,
           type: 'alertmanager',
           urls: n.urls as string[],
-          resendIntervalMs: n.resend_interval !== undefined ? durationMs(n.resend_interval as string | number) : 60_000,
+          resendIntervalMs: this.duration(n, at, 'resend_interval', 60_000, 1000),
         };
       case 'stdout':
         return { ...common, type: 'stdout', format: (n.format as 'json' | 'text' | undefined) ?? 'json' };

@@ -25,6 +25,8 @@ export interface NotifierStats {
   readonly pending: number;
   /** failed attempts since the last success: a self-alert watches this */
   readonly consecutiveFailures: number;
+  /** wall-clock ms of the first failure in the current run of failures; absent while healthy */
+  readonly failingSince?: number;
   readonly lastSuccessAt?: number;
   readonly lastError?: string;
 }
@@ -45,6 +47,7 @@ export class DeliveryQueue {
   private retries = 0;
   private readonly dropped: Record<DropReason, number> = { overflow: 0, expired: 0, rejected: 0, corrupt: 0 };
   private consecutiveFailures = 0;
+  private failingSince: number | undefined;
   private lastSuccessAt: number | undefined;
   private lastError: string | undefined;
 
@@ -117,6 +120,7 @@ export class DeliveryQueue {
       dropped: { ...this.dropped },
       pending: this.outbox.size,
       consecutiveFailures: this.consecutiveFailures,
+      failingSince: this.failingSince,
       lastSuccessAt: this.lastSuccessAt,
       lastError: this.lastError,
     };
@@ -163,6 +167,7 @@ export class DeliveryQueue {
     } catch (e) {
       this.failures++;
       this.consecutiveFailures++;
+      this.failingSince ??= now();
       const err = e instanceof DeliveryError ? e : new DeliveryError(String((e as Error)?.message ?? e), true);
       this.lastError = err.message;
       const fields = { notifier: this.notifier.name, deliveries: batch.length, err: err.message, attempt: this.consecutiveFailures };
@@ -182,6 +187,7 @@ export class DeliveryQueue {
     this.delivered += batch.length;
     this.sends++;
     this.consecutiveFailures = 0;
+    this.failingSince = undefined;
     this.lastSuccessAt = now();
     this.notBefore = this.lastSendAt + this.notifier.minIntervalMs;
   }

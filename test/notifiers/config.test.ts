@@ -82,6 +82,10 @@ test('config: mistakes name the line, column and path in the file, in one line',
     problem('notifiers:\n  x:\n    type: stdout\n    timeout: soon\n'),
     '/etc/kernwatch/kernwatch.yaml:4:14: notifiers.x.timeout: must be a duration such as 500ms, 10s, 5m or 24h',
   );
+  assert.equal(
+    problem('notifiers:\n  am:\n    type: alertmanager\n    urls: ["http://am:9093"]\n    resend_interval: 0s\n'),
+    '/etc/kernwatch/kernwatch.yaml:5:22: notifiers.am.resend_interval: must be at least 1s',
+  );
   assert.match(problem('notifiers:\n  sre-mail:\n    type: stdout\n'), /:2:3: notifiers\.sre-mail: a notifier name is letters, digits and _/);
   assert.match(problem('notifiers: [\n'), /^\/etc\/kernwatch\/kernwatch\.yaml:\d+:\d+: /);
   assert.match(problem('a: 1\na: 2\n'), /:2:1: .*[Uu]nique|:2:1: .*duplicate/i);

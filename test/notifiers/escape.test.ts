@@ -5,6 +5,7 @@ import { fit, html, headerText, slackCode, slackText, visible } from '../../src/
 import { backoffMs, parseRetryAfter } from '../../src/notifiers/backoff';
 import { formatBytes, formatNs, fieldLines, title } from '../../src/notifiers/render';
 import { StdoutNotifier } from '../../src/notifiers/stdout';
+import { notifierMetrics } from '../../src/notifiers/metrics';
 import { HOSTILE_COMM, LONG_PATH, oomAlert } from './support';
 
 test('visible: control, line-separator and bidi characters are shown, not obeyed', () => {
@@ -86,4 +87,26 @@ test('stdout: JSON lines carry the whole alert; text lines are one line each, wh
   const text = chunks.join('');
   assert.equal(text.split('\n').length, 2, 'one line and its newline');
   assert.match(text, /^\[FIRING:critical\] prod-oom on web-3: java \(4242\) OOM-killed in \/prod\/api \| cgroup=\/prod\/a+…\[\+\d+ chars\] comm=<!channel> <img src=x>\\x0d\\x0aBcc: evil@example.com pid=1 \| started/);
+});
+
+test('metrics: the counters in Prometheus text format, drops by reason', () => {
+  const text = notifierMetrics([
+    {
+      name: 'oncall',
+      type: 'slack',
+      delivered: 5,
+      sends: 2,
+      failures: 3,
+      retries: 2,
+      dropped: { overflow: 0, expired: 1, rejected: 1, corrupt: 0 },
+      pending: 4,
+      consecutiveFailures: 1,
+      failingSince: 1_700_000_000_000,
+      lastSuccessAt: 1_700_000_000_500,
+    },
+  ]);
+  assert.match(text, /^# HELP kernwatch_notifier_deliveries_total .+\n# TYPE kernwatch_notifier_deliveries_total counter\nkernwatch_notifier_deliveries_total\{notifier="oncall",type="slack"\} 5\n/);
+  assert.match(text, /\nkernwatch_notifier_last_success_timestamp_seconds\{notifier="oncall",type="slack"\} 1700000000.5\n/);
+  assert.match(text, /\nkernwatch_notifier_dropped_total\{notifier="oncall",type="slack",reason="expired"\} 1\n/);
+  assert.match(text, /\nkernwatch_notifier_pending\{notifier="oncall",type="slack"\} 4\n/);
 });

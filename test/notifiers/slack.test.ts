@@ -153,6 +153,7 @@ test('slack: HTTP 429 is retried no sooner than Retry-After, and counted', async
     assert.equal(s?.retries, 1);
     assert.equal(s?.delivered, 1);
     assert.equal(s?.consecutiveFailures, 0);
+    assert.equal(s?.failingSince, undefined, 'healthy again');
   });
 });
 
