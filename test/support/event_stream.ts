@@ -42,7 +42,7 @@ export class EventStream {
       onError: (e) => stream.errors.push(e),
     });
     if (stream.session.missing.length > 0) {
-      void stream.close();
+      stream.close().catch(() => undefined); // the missing events are the error worth reporting
       throw new Error(`events missing on this kernel: ${stream.session.missing.join(', ')}`);
     }
     return stream;
