@@ -36,6 +36,80 @@ struct {
 } stats SEC(".maps");
 
 /*
+ * Records are built here, one buffer per kind and CPU: a program can be
+ * interrupted on its CPU by another one (sched_process_free runs from RCU
+ * softirq), but never by itself.
+ */
+struct scratch_buf {
+	__u8 bytes[KW_SCRATCH_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, KW_KIND_MAX);
+	__type(key, __u32);
+	__type(value, struct scratch_buf);
+} scratch SEC(".maps");
+
+/* ---- filter maps: see the comment in kernwatch.h ---------------------- */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct kw_control);
+} control SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, KW_GENERATIONS * KW_KIND_MAX);
+	__type(key, __u32);
+	__type(value, struct kw_kind_filter);
+} kind_filters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct kw_cgroup_key);
+	__type(value, struct kw_cgroup_rules);
+} cgroup_rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct kw_comm_key);
+	__type(value, __u64);
+} comm_rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct kw_uid_key);
+	__type(value, __u64);
+} uid_rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, KW_GENERATIONS * KW_MAX_THRESHOLDS);
+	__type(key, __u32);
+	__type(value, struct kw_threshold);
+} thresholds SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, KW_GENERATIONS * KW_MAX_RULES);
+	__type(key, __u32);
+	__type(value, __u32);
+} rule_group_by SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct kw_count_key);
+	__type(value, struct kw_count);
+} counts SEC(".maps");
+
+/*
  * Never read: it puts every record type into the object's BTF, where
  * test/layout.test.ts checks the TypeScript decoder's offsets against it.
  */
@@ -59,44 +133,206 @@ static __always_inline struct kw_stats *stats_of(__u32 kind)
 	return bpf_map_lookup_elem(&stats, &kind);
 }
 
-/* Reserves a record of `size` bytes, counting the firing and any loss. */
-static __always_inline void *reserve(__u32 kind, __u32 size)
+static __always_inline __u32 active_generation(void)
+{
+	__u32 zero = 0;
+	struct kw_control *c = bpf_map_lookup_elem(&control, &zero);
+
+	return c ? c->generation & 1 : 0;
+}
+
+/* Starts a record of `kind` in its scratch buffer, counting the firing. */
+static __always_inline void *begin(__u32 kind)
 {
 	struct kw_stats *s = stats_of(kind);
-	void *rec;
+	struct kw_header *h;
 
 	if (s)
 		s->seen++;
-	rec = bpf_ringbuf_reserve(&events, size, 0);
-	if (!rec) {
-		if (s)
-			s->lost++;
+	h = bpf_map_lookup_elem(&scratch, &kind);
+	if (!h)
 		return NULL;
-	}
-	((struct kw_header *)rec)->kind = kind;
-	((struct kw_header *)rec)->size = size;
-	((struct kw_header *)rec)->flags = 0;
-	((struct kw_header *)rec)->_pad = 0;
-	((struct kw_header *)rec)->cpu = bpf_get_smp_processor_id();
-	((struct kw_header *)rec)->ts_ns = bpf_ktime_get_ns();
-	return rec;
+	h->kind = kind;
+	h->flags = 0;
+	h->_pad = 0;
+	h->cpu = bpf_get_smp_processor_id();
+	h->ts_ns = bpf_ktime_get_ns();
+	h->rules = 0;
+	return h;
 }
 
-static __always_inline void submit(void *rec)
-{
-	struct kw_stats *s = stats_of(((struct kw_header *)rec)->kind);
-	__u64 flags = BPF_RB_NO_WAKEUP;
+struct threshold_ctx {
+	__u32 kind;
+	__u32 generation;
+	__u64 mask;
+};
 
-	if (s)
-		s->sent++;
+static __always_inline bool compare(__u8 cmp, bool is_signed, __u64 a, __u64 b)
+{
+	if (is_signed) {
+		__s64 x = a, y = b;
+		return cmp == KW_CMP_EQ ? x == y : cmp == KW_CMP_NE ? x != y : cmp == KW_CMP_LT ? x < y :
+		       cmp == KW_CMP_LE ? x <= y : cmp == KW_CMP_GT ? x > y : x >= y;
+	}
+	return cmp == KW_CMP_EQ ? a == b : cmp == KW_CMP_NE ? a != b : cmp == KW_CMP_LT ? a < b :
+	       cmp == KW_CMP_LE ? a <= b : cmp == KW_CMP_GT ? a > b : a >= b;
+}
+
+/* bpf_loop callback: one threshold slot; clears the rule's bit when it fails. */
+static long check_threshold(__u32 slot, struct threshold_ctx *ctx)
+{
+	__u32 index = ctx->generation * KW_MAX_THRESHOLDS + slot;
+	struct kw_threshold *t = bpf_map_lookup_elem(&thresholds, &index);
+	__u32 kind = ctx->kind;
+	__u8 *rec;
+	__u64 raw;
+	__u32 off;
+
+	if (!t || t->cmp == KW_CMP_NONE || t->kind != kind)
+		return 0;
+	rec = bpf_map_lookup_elem(&scratch, &kind);
+	off = t->offset;
+	if (!rec || off > KW_SCRATCH_LEN - 8)
+		return 0;
+	raw = *(__u64 *)(rec + off);
+	switch (t->size) {
+	case 1:
+		raw = t->is_signed ? (__u64)(__s64)(__s8)raw : (__u8)raw;
+		break;
+	case 2:
+		raw = t->is_signed ? (__u64)(__s64)(__s16)raw : (__u16)raw;
+		break;
+	case 4:
+		raw = t->is_signed ? (__u64)(__s64)(__s32)raw : (__u32)raw;
+		break;
+	}
+	if (!compare(t->cmp, t->is_signed, raw, t->value))
+		ctx->mask &= ~(1ULL << (t->rule & 63));
+	return 0;
+}
+
+struct count_ctx {
+	__u64 rules;
+	__u64 cgroup_id;
+	__u32 tgid;
+	__u32 uid;
+	__u32 generation;
+};
+
+/* bpf_loop callback: counts the event for rule `rule` if it is in ctx->rules. */
+static long count_rule(__u32 rule, struct count_ctx *ctx)
+{
+	__u32 index = ctx->generation * KW_MAX_RULES + rule;
+	struct kw_count_key key = { .rule = rule, .generation = ctx->generation };
+	struct kw_count one = { .events = 1 }, *c;
+	__u32 *group_by;
+
+	if (!(ctx->rules & (1ULL << (rule & 63))))
+		return 0;
+	group_by = bpf_map_lookup_elem(&rule_group_by, &index);
+	if (group_by && *group_by == KW_GROUP_CGROUP)
+		key.group = ctx->cgroup_id;
+	else if (group_by && *group_by == KW_GROUP_TGID)
+		key.group = ctx->tgid;
+	else if (group_by && *group_by == KW_GROUP_UID)
+		key.group = ctx->uid;
+	c = bpf_map_lookup_elem(&counts, &key);
+	if (c) {
+		c->events++;
+	} else if (bpf_map_update_elem(&counts, &key, &one, BPF_NOEXIST)) {
+		/* another CPU created the key first: count on ours */
+		c = bpf_map_lookup_elem(&counts, &key);
+		if (c)
+			c->events++;
+	}
+	return 0;
+}
+
+/*
+ * Decides which rules may want the record built in `rec`, counts it for the
+ * rules aggregated in the kernel, and writes it to the ring buffer when a
+ * rule evaluated in userspace may match. `cgroup_id` is the v2 cgroup the
+ * event is about (0 when it is not a v2 cgroup: cgroup filters then pass).
+ */
+static __always_inline int finish(void *rec, __u32 size, __u64 cgroup_id)
+{
+	struct kw_header *h = rec;
+	__u32 kind = h->kind;
+	struct kw_stats *s = stats_of(kind);
+	__u32 generation = active_generation();
+	__u32 index = generation * KW_KIND_MAX + kind;
+	struct kw_kind_filter *kf = bpf_map_lookup_elem(&kind_filters, &index);
+	__u64 mask, flags = BPF_RB_NO_WAKEUP;
+
+	if (!kf || !s)
+		return 0;
+	mask = kf->rules;
+	if ((mask & kf->by_cgroup) && cgroup_id) {
+		struct kw_cgroup_key key = { .cgroup_id = cgroup_id, .generation = generation };
+		struct kw_cgroup_rules *cr = bpf_map_lookup_elem(&cgroup_rules, &key);
+
+		mask &= ~kf->by_cgroup | (cr ? cr->match : 0);
+	}
+	if (mask & kf->by_comm) {
+		struct kw_comm_key key = { .generation = generation };
+		__u64 *accept;
+
+		__builtin_memcpy(key.comm, h->comm, KW_COMM_LEN);
+		accept = bpf_map_lookup_elem(&comm_rules, &key);
+		mask &= ~kf->by_comm | (accept ? *accept : 0);
+	}
+	if (mask & kf->by_uid) {
+		struct kw_uid_key key = { .uid = h->uid, .generation = generation };
+		__u64 *accept = bpf_map_lookup_elem(&uid_rules, &key);
+
+		mask &= ~kf->by_uid | (accept ? *accept : 0);
+	}
+	if (mask & kf->by_threshold) {
+		struct threshold_ctx ctx = { .kind = kind, .generation = generation, .mask = mask };
+
+		bpf_loop(KW_MAX_THRESHOLDS, check_threshold, &ctx, 0);
+		mask = ctx.mask;
+	}
+	if (mask & kf->counted) {
+		struct count_ctx ctx = {
+			.rules = mask & kf->counted,
+			.cgroup_id = cgroup_id,
+			.tgid = h->tgid,
+			.uid = h->uid,
+			.generation = generation,
+		};
+
+		bpf_loop(KW_MAX_RULES, count_rule, &ctx, 0);
+	}
+	mask &= ~kf->counted;
+	if (!mask) {
+		s->filtered++;
+		return 0;
+	}
+	h->rules = mask;
+	h->size = size;
 	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
 		flags = BPF_RB_FORCE_WAKEUP;
-	bpf_ringbuf_submit(rec, flags);
+	if (bpf_ringbuf_output(&events, rec, size, flags))
+		s->lost++;
+	else
+		s->sent++;
+	return 0;
 }
 
 static __always_inline __u64 task_cgroup_id(struct task_struct *task)
 {
 	return BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+}
+
+/*
+ * Reads a task's comm zero-padded: records are built in reused buffers and
+ * comm filters compare all 16 bytes.
+ */
+static __always_inline void read_comm(char *dst, struct task_struct *task)
+{
+	__builtin_memset(dst, 0, KW_COMM_LEN);
+	bpf_probe_read_kernel_str(dst, KW_COMM_LEN, &task->comm);
 }
 
 /* Fills the header's task fields from `task`, the event's subject. */
@@ -106,7 +342,7 @@ static __always_inline void header_from_task(struct kw_header *h, struct task_st
 	h->tgid = BPF_CORE_READ(task, tgid);
 	h->uid = BPF_CORE_READ(task, cred, uid.val);
 	h->cgroup_id = task_cgroup_id(task);
-	BPF_CORE_READ_STR_INTO(&h->comm, task, comm);
+	read_comm(h->comm, task);
 }
 
 /* Fills the header's task fields from the task running now. */
@@ -135,7 +371,7 @@ static __always_inline __u64 mm_counter_kb(struct mm_struct *mm, int member)
 SEC("tp_btf/mark_victim")
 int BPF_PROG(handle__mark_victim, struct task_struct *task, uid_t uid)
 {
-	struct kw_oom_victim *r = reserve(KW_OOM_VICTIM, sizeof(*r));
+	struct kw_oom_victim *r = begin(KW_OOM_VICTIM);
 	struct mm_struct *mm;
 	struct cgroup *memcg;
 	int memory_id = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
@@ -159,7 +395,7 @@ int BPF_PROG(handle__mark_victim, struct task_struct *task, uid_t uid)
 	r->_pad2 = 0;
 	r->trigger_pid = (__u32)bpf_get_current_pid_tgid();
 	bpf_get_current_comm(&r->trigger_comm, sizeof(r->trigger_comm));
-	submit(r);
+	finish(r, sizeof(*r), r->h.cgroup_id);
 	return 0;
 }
 
@@ -172,7 +408,7 @@ int BPF_PROG(handle__mark_victim, struct task_struct *task, uid_t uid)
 SEC("tracepoint/kmem/mm_page_pcpu_drain")
 int handle__mm_page_pcpu_drain(struct trace_event_raw_mm_page_pcpu_drain *ctx)
 {
-	struct kw_pcpu_drain *r = reserve(KW_PCPU_DRAIN, sizeof(*r));
+	struct kw_pcpu_drain *r = begin(KW_PCPU_DRAIN);
 
 	if (!r)
 		return 0;
@@ -180,7 +416,7 @@ int handle__mm_page_pcpu_drain(struct trace_event_raw_mm_page_pcpu_drain *ctx)
 	r->pfn = BPF_CORE_READ(ctx, pfn);
 	r->order = BPF_CORE_READ(ctx, order);
 	r->migratetype = BPF_CORE_READ(ctx, migratetype);
-	submit(r);
+	finish(r, sizeof(*r), r->h.cgroup_id);
 	return 0;
 }
 
@@ -189,7 +425,7 @@ int handle__mm_page_pcpu_drain(struct trace_event_raw_mm_page_pcpu_drain *ctx)
 static __always_inline struct kw_cgroup *
 cgroup_record(__u32 kind, struct cgroup *cgrp, const char *path)
 {
-	struct kw_cgroup *r = reserve(kind, sizeof(*r));
+	struct kw_cgroup *r = begin(kind);
 	char last = 0;
 	long n;
 
@@ -213,6 +449,52 @@ cgroup_record(__u32 kind, struct cgroup *cgrp, const char *path)
 	return r;
 }
 
+/* The cgroup filter keys on v2 ids; a v1 cgroup event passes it unfiltered. */
+static __always_inline __u64 v2_cgroup_of(struct kw_cgroup *r)
+{
+	return r->hierarchy == 0 ? r->id : 0;
+}
+
+/*
+ * A cgroup created after the rules were loaded gets, in both generations,
+ * the rules its parent passes down, before any task can run in it: an OOM
+ * in a brand-new /prod/x is filtered like one in an old /prod/y. Only globs
+ * this inheritance decides exactly ("/prod", "/prod/*", "/prod/**") are
+ * filtered by cgroup in the kernel (src/engine/kernel_plan.ts).
+ */
+static __always_inline void inherit_cgroup_rules(struct cgroup *cgrp)
+{
+	struct kw_cgroup_key parent = { .cgroup_id = BPF_CORE_READ(cgrp, self.parent, cgroup, kn, id) };
+	struct kw_cgroup_key child = { .cgroup_id = BPF_CORE_READ(cgrp, kn, id) };
+	struct kw_cgroup_rules *from, inherited;
+
+	if (BPF_CORE_READ(cgrp, root, hierarchy_id) != 0)
+		return;
+	for (__u32 g = 0; g < KW_GENERATIONS; g++) {
+		parent.generation = g;
+		child.generation = g;
+		from = bpf_map_lookup_elem(&cgroup_rules, &parent);
+		if (!from || !(from->children | from->descendants))
+			continue;
+		inherited.match = from->children | from->descendants;
+		inherited.children = 0;
+		inherited.descendants = from->descendants;
+		bpf_map_update_elem(&cgroup_rules, &child, &inherited, BPF_NOEXIST);
+	}
+}
+
+static __always_inline void forget_cgroup_rules(struct cgroup *cgrp)
+{
+	struct kw_cgroup_key key = { .cgroup_id = BPF_CORE_READ(cgrp, kn, id) };
+
+	if (BPF_CORE_READ(cgrp, root, hierarchy_id) != 0)
+		return;
+	for (__u32 g = 0; g < KW_GENERATIONS; g++) {
+		key.generation = g;
+		bpf_map_delete_elem(&cgroup_rules, &key);
+	}
+}
+
 static __always_inline int emit_cgroup(__u32 kind, struct cgroup *cgrp, const char *path, int val)
 {
 	struct kw_cgroup *r = cgroup_record(kind, cgrp, path);
@@ -220,7 +502,7 @@ static __always_inline int emit_cgroup(__u32 kind, struct cgroup *cgrp, const ch
 	if (!r)
 		return 0;
 	r->val = val;
-	submit(r);
+	finish(r, sizeof(*r), v2_cgroup_of(r));
 	return 0;
 }
 
@@ -234,8 +516,8 @@ static __always_inline int emit_cgroup_task(__u32 kind, struct cgroup *cgrp, con
 	r->task_pid = BPF_CORE_READ(task, pid);
 	r->task_tgid = BPF_CORE_READ(task, tgid);
 	r->threadgroup = threadgroup;
-	BPF_CORE_READ_STR_INTO(&r->task_comm, task, comm);
-	submit(r);
+	read_comm(r->task_comm, task);
+	finish(r, sizeof(*r), v2_cgroup_of(r));
 	return 0;
 }
 
@@ -243,6 +525,7 @@ static __always_inline int emit_cgroup_task(__u32 kind, struct cgroup *cgrp, con
 SEC("tp_btf/cgroup_mkdir")
 int BPF_PROG(handle__cgroup_mkdir, struct cgroup *cgrp, const char *path)
 {
+	inherit_cgroup_rules(cgrp);
 	return emit_cgroup(KW_CGROUP_MKDIR, cgrp, path, 0);
 }
 
@@ -255,7 +538,9 @@ int BPF_PROG(handle__cgroup_rmdir, struct cgroup *cgrp, const char *path)
 SEC("tp_btf/cgroup_release")
 int BPF_PROG(handle__cgroup_release, struct cgroup *cgrp, const char *path)
 {
-	return emit_cgroup(KW_CGROUP_RELEASE, cgrp, path, 0);
+	emit_cgroup(KW_CGROUP_RELEASE, cgrp, path, 0);
+	forget_cgroup_rules(cgrp);
+	return 0;
 }
 
 SEC("tp_btf/cgroup_rename")
@@ -310,14 +595,14 @@ int BPF_PROG(handle__cgroup_transfer_tasks, struct cgroup *dst_cgrp, const char 
 SEC("tp_btf/mm_migrate_pages_start")
 int BPF_PROG(handle__mm_migrate_pages_start, enum migrate_mode mode, int reason)
 {
-	struct kw_migrate_start *r = reserve(KW_MIGRATE_START, sizeof(*r));
+	struct kw_migrate_start *r = begin(KW_MIGRATE_START);
 
 	if (!r)
 		return 0;
 	header_from_current(&r->h);
 	r->mode = mode;
 	r->reason = reason;
-	submit(r);
+	finish(r, sizeof(*r), r->h.cgroup_id);
 	return 0;
 }
 
@@ -332,7 +617,7 @@ int BPF_PROG(handle__mm_migrate_pages, unsigned long succeeded, unsigned long fa
 	     unsigned long thp_succeeded, unsigned long thp_failed, unsigned long thp_split,
 	     unsigned long large_folio_split, enum migrate_mode mode, int reason)
 {
-	struct kw_migrate_pages *r = reserve(KW_MIGRATE_PAGES, sizeof(*r));
+	struct kw_migrate_pages *r = begin(KW_MIGRATE_PAGES);
 
 	if (!r)
 		return 0;
@@ -345,7 +630,7 @@ int BPF_PROG(handle__mm_migrate_pages, unsigned long succeeded, unsigned long fa
 	r->large_folio_split = large_folio_split;
 	r->mode = mode;
 	r->reason = reason;
-	submit(r);
+	finish(r, sizeof(*r), r->h.cgroup_id);
 	return 0;
 }
 
@@ -353,7 +638,7 @@ int BPF_PROG(handle__mm_migrate_pages, unsigned long succeeded, unsigned long fa
 SEC("tp_btf/remove_migration_pte")
 int BPF_PROG(handle__remove_migration_pte, unsigned long addr, unsigned long pte, int order)
 {
-	struct kw_migrate_pte *r = reserve(KW_MIGRATE_PTE, sizeof(*r));
+	struct kw_migrate_pte *r = begin(KW_MIGRATE_PTE);
 
 	if (!r)
 		return 0;
@@ -362,7 +647,7 @@ int BPF_PROG(handle__remove_migration_pte, unsigned long addr, unsigned long pte
 	r->pte = pte;
 	r->order = order;
 	r->_pad = 0;
-	submit(r);
+	finish(r, sizeof(*r), r->h.cgroup_id);
 	return 0;
 }
 
@@ -372,15 +657,15 @@ int BPF_PROG(handle__remove_migration_pte, unsigned long addr, unsigned long pte
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(handle__sched_process_fork, struct task_struct *parent, struct task_struct *child)
 {
-	struct kw_fork *r = reserve(KW_PROC_FORK, sizeof(*r));
+	struct kw_fork *r = begin(KW_PROC_FORK);
 
 	if (!r)
 		return 0;
 	header_from_task(&r->h, parent);
 	r->child_pid = BPF_CORE_READ(child, pid);
 	r->child_tgid = BPF_CORE_READ(child, tgid);
-	BPF_CORE_READ_STR_INTO(&r->child_comm, child, comm);
-	submit(r);
+	read_comm(r->child_comm, child);
+	finish(r, sizeof(*r), r->h.cgroup_id);
 	return 0;
 }
 
@@ -388,7 +673,7 @@ int BPF_PROG(handle__sched_process_fork, struct task_struct *parent, struct task
 SEC("tp_btf/task_newtask")
 int BPF_PROG(handle__task_newtask, struct task_struct *task, u64 clone_flags)
 {
-	struct kw_newtask *r = reserve(KW_PROC_NEWTASK, sizeof(*r));
+	struct kw_newtask *r = begin(KW_PROC_NEWTASK);
 
 	if (!r)
 		return 0;
@@ -397,7 +682,7 @@ int BPF_PROG(handle__task_newtask, struct task_struct *task, u64 clone_flags)
 	r->oom_score_adj = BPF_CORE_READ(task, signal, oom_score_adj);
 	r->_pad = 0;
 	r->_pad2 = 0;
-	submit(r);
+	finish(r, sizeof(*r), r->h.cgroup_id);
 	return 0;
 }
 
@@ -405,7 +690,7 @@ int BPF_PROG(handle__task_newtask, struct task_struct *task, u64 clone_flags)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(handle__sched_process_exit, struct task_struct *p, bool group_dead)
 {
-	struct kw_exit *r = reserve(KW_PROC_EXIT, sizeof(*r));
+	struct kw_exit *r = begin(KW_PROC_EXIT);
 
 	if (!r)
 		return 0;
@@ -415,20 +700,20 @@ int BPF_PROG(handle__sched_process_exit, struct task_struct *p, bool group_dead)
 	r->prio = BPF_CORE_READ(p, prio);
 	r->group_dead = group_dead;
 	r->_pad = 0;
-	submit(r);
+	finish(r, sizeof(*r), r->h.cgroup_id);
 	return 0;
 }
 
 static __always_inline int emit_task(__u32 kind, struct task_struct *task)
 {
-	struct kw_task *r = reserve(kind, sizeof(*r));
+	struct kw_task *r = begin(kind);
 
 	if (!r)
 		return 0;
 	header_from_task(&r->h, task);
 	r->prio = BPF_CORE_READ(task, prio);
 	r->_pad = 0;
-	submit(r);
+	finish(r, sizeof(*r), r->h.cgroup_id);
 	return 0;
 }
 
@@ -450,7 +735,7 @@ int BPF_PROG(handle__sched_process_hang, struct task_struct *tsk)
 SEC("tp_btf/exit_mmap")
 int BPF_PROG(handle__exit_mmap, struct mm_struct *mm)
 {
-	struct kw_exit_mmap *r = reserve(KW_PROC_EXIT_MMAP, sizeof(*r));
+	struct kw_exit_mmap *r = begin(KW_PROC_EXIT_MMAP);
 
 	if (!r)
 		return 0;
@@ -458,6 +743,6 @@ int BPF_PROG(handle__exit_mmap, struct mm_struct *mm)
 	r->total_vm_kb = BPF_CORE_READ(mm, total_vm) * 4;
 	r->rss_kb = mm_counter_kb(mm, MM_ANONPAGES) + mm_counter_kb(mm, MM_FILEPAGES) +
 		    mm_counter_kb(mm, MM_SHMEMPAGES);
-	submit(r);
+	finish(r, sizeof(*r), r->h.cgroup_id);
 	return 0;
 }

@@ -14,6 +14,10 @@
 
 #define KW_COMM_LEN 16
 #define KW_PATH_LEN 256
+#define KW_MAX_RULES 64      /* one bit each in a __u64 rule mask */
+#define KW_MAX_THRESHOLDS 32 /* numeric predicates the kernel evaluates, all rules together */
+#define KW_GENERATIONS 2     /* filter maps hold two rule sets: the active one and the next */
+#define KW_SCRATCH_LEN 512   /* per-CPU buffer a record is built in; >= every record */
 
 /* Event kinds. The numbering is part of the record format: append only. */
 enum kw_kind {
@@ -62,6 +66,7 @@ struct kw_header {
 	__u32 uid;
 	__u32 _pad;
 	char comm[KW_COMM_LEN];
+	__u64 rules;      /* the rules this record may match (bit i = rule i) */
 };
 
 /* oom/mark_victim: sizes in KiB, as the tracepoint reports them. */
@@ -180,9 +185,103 @@ struct kw_exit_mmap {
 
 /* Value of the per-CPU `stats` array, indexed by enum kw_kind. */
 struct kw_stats {
-	__u64 seen;   /* the tracepoint fired */
-	__u64 sent;   /* a record was submitted to the ring buffer */
-	__u64 lost;   /* bpf_ringbuf_reserve() failed: the buffer was full */
+	__u64 seen;     /* the tracepoint fired */
+	__u64 sent;     /* a record was written to the ring buffer */
+	__u64 lost;     /* the ring buffer was full: the record was not written */
+	__u64 filtered; /* no rule wanted it, or only rules counted in the kernel */
+};
+
+/*
+ * In-kernel filtering. Rules are compiled into map entries, never code: per
+ * event kind a set of rules that want it and which of them are constrained by
+ * cgroup, comm or uid; per cgroup / comm / uid the rules that accept it; and
+ * numeric thresholds on record fields. A record is sent when some rule may
+ * still match it; userspace then decides exactly. Every key carries the rule
+ * set's generation so a new rule set is written beside the old one and takes
+ * over with one write to `control` (see src/engine/kernel_plan.ts).
+ */
+
+/* `control` array, index 0 */
+struct kw_control {
+	__u32 generation; /* the rule set programs use now: 0 or 1 */
+	__u32 _pad;
+};
+
+/* `kind_filters` array, index generation * KW_KIND_MAX + kind */
+struct kw_kind_filter {
+	__u64 rules;          /* rules that want this kind; none = never sent */
+	__u64 by_cgroup;      /* of those, rules that accept only cgroups in `cgroup_rules` */
+	__u64 by_comm;        /* ... only comms in `comm_rules` */
+	__u64 by_uid;         /* ... only uids in `uid_rules` */
+	__u64 by_threshold;   /* ... only records passing their `thresholds` */
+	__u64 counted;        /* rules aggregated in the kernel: counted, never sent for them */
+};
+
+/* `cgroup_rules` hash: a v2 cgroup and the rules that accept it */
+struct kw_cgroup_key {
+	__u64 cgroup_id;
+	__u32 generation;
+	__u32 _pad;
+};
+
+struct kw_cgroup_rules {
+	__u64 match;       /* rules whose cgroup glob matches this cgroup */
+	__u64 children;    /* rules whose glob matches every child created in it */
+	__u64 descendants; /* rules whose glob matches every cgroup created below it */
+};
+
+/* `comm_rules` hash */
+struct kw_comm_key {
+	char comm[KW_COMM_LEN];
+	__u32 generation;
+	__u32 _pad;
+};
+
+/* `uid_rules` hash */
+struct kw_uid_key {
+	__u32 uid;
+	__u32 generation;
+};
+
+enum kw_cmp {
+	KW_CMP_NONE = 0, /* an unused slot */
+	KW_CMP_EQ = 1,
+	KW_CMP_NE = 2,
+	KW_CMP_LT = 3,
+	KW_CMP_LE = 4,
+	KW_CMP_GT = 5,
+	KW_CMP_GE = 6,
+};
+
+/* `thresholds` array, index generation * KW_MAX_THRESHOLDS + slot */
+struct kw_threshold {
+	__u16 kind;
+	__u16 offset;   /* byte offset of the field in the record */
+	__u8 size;      /* 1, 2, 4 or 8 */
+	__u8 is_signed;
+	__u8 cmp;       /* enum kw_cmp */
+	__u8 rule;      /* the rule that fails when the comparison is false */
+	__u64 value;    /* compared as the field's type */
+};
+
+enum kw_group_by {
+	KW_GROUP_NONE = 0,
+	KW_GROUP_CGROUP = 1,
+	KW_GROUP_TGID = 2,
+	KW_GROUP_UID = 3,
+};
+
+/* `rule_group_by` array, index generation * KW_MAX_RULES + rule: a __u32 enum kw_group_by */
+
+/* `counts` per-CPU hash: in-kernel aggregation of counted rules */
+struct kw_count_key {
+	__u32 rule;
+	__u32 generation;
+	__u64 group;    /* cgroup id, tgid or uid, per the kind's group_by; 0 if none */
+};
+
+struct kw_count {
+	__u64 events;
 };
 
 #endif /* KERNWATCH_H */

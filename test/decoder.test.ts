@@ -29,6 +29,7 @@ function record(h: HeaderInit): Buffer {
   b.writeUInt32LE(h.pid ?? 100, 24);
   b.writeUInt32LE(h.pid ?? 100, 28);
   b.writeUInt32LE(1000, 32);
+  b.writeBigUInt64LE(0b101n, 56); // rules
   (typeof h.comm === 'string' ? Buffer.from(h.comm) : (h.comm ?? Buffer.from('bash'))).copy(b, 40, 0, 16);
   return b;
 }
@@ -54,14 +55,15 @@ function decodeAll(batch: Buffer, decoder = new Decoder(paths(), 1_000_000)): Ke
 }
 
 test('a fork record decodes parent from the header and the child from the payload', () => {
-  const r = record({ kind: 16, size: 80, pid: 4242, comm: 'java', cgroupId: 77n });
-  r.writeUInt32LE(4243, 56);
-  r.writeUInt32LE(4243, 60);
-  Buffer.from('java').copy(r, 64);
+  const r = record({ kind: 16, size: 88, pid: 4242, comm: 'java', cgroupId: 77n });
+  r.writeUInt32LE(4243, 64);
+  r.writeUInt32LE(4243, 68);
+  Buffer.from('java').copy(r, 72);
   const [e] = decodeAll(r);
   assert.ok(e);
   assert.equal(e.name, 'process.fork');
   assert.equal(e.monoNs, 5_000_000_000n);
+  assert.equal(e.rules, 0b101n);
   assert.equal(e.time, 1_000_000 + 5_000);
   assert.deepEqual(e.fields, {
     cpu: 1,
@@ -78,17 +80,17 @@ test('a fork record decodes parent from the header and the child from the payloa
 });
 
 test('an OOM victim record reports sizes in bytes and both cgroups as paths', () => {
-  const r = record({ kind: 1, size: 136, pid: 31337, comm: 'python3', cgroupId: 77n });
-  r.writeBigUInt64LE(2048n, 56); // total_vm_kb
-  r.writeBigUInt64LE(1024n, 64); // anon_rss_kb
-  r.writeBigUInt64LE(8n, 72);
-  r.writeBigUInt64LE(0n, 80);
-  r.writeBigUInt64LE(4n, 88); // pgtables_kb
-  r.writeBigUInt64LE(9n, 96); // memcg_id
-  r.writeInt32LE(4, 104); // memcg_hierarchy
-  r.writeInt16LE(-500, 108);
-  r.writeUInt32LE(999, 112);
-  Buffer.from('stress').copy(r, 120);
+  const r = record({ kind: 1, size: 144, pid: 31337, comm: 'python3', cgroupId: 77n });
+  r.writeBigUInt64LE(2048n, 64); // total_vm_kb
+  r.writeBigUInt64LE(1024n, 72); // anon_rss_kb
+  r.writeBigUInt64LE(8n, 80);
+  r.writeBigUInt64LE(0n, 88);
+  r.writeBigUInt64LE(4n, 96); // pgtables_kb
+  r.writeBigUInt64LE(9n, 104); // memcg_id
+  r.writeInt32LE(4, 112); // memcg_hierarchy
+  r.writeInt16LE(-500, 116);
+  r.writeUInt32LE(999, 120);
+  Buffer.from('stress').copy(r, 128);
   const [e] = decodeAll(r);
   assert.ok(e);
   assert.equal(e.name, 'oom.victim');
@@ -104,7 +106,7 @@ test('an OOM victim record reports sizes in bytes and both cgroups as paths', ()
 });
 
 test('a cgroup id nobody can resolve leaves the path absent, never a made-up one', () => {
-  const r = record({ kind: 20, size: 64, cgroupId: 123456n });
+  const r = record({ kind: 20, size: 72, cgroupId: 123456n });
   const [e] = decodeAll(r);
   assert.ok(e);
   assert.equal(e.name, 'process.hang');
@@ -115,11 +117,11 @@ test('a cgroup id nobody can resolve leaves the path absent, never a made-up one
 test('cgroup events carry their own path, learn it on mkdir and forget it on release', () => {
   const p = paths();
   const decoder = new Decoder(p, 0);
-  const mkdir = record({ kind: 3, size: 360 });
-  mkdir.writeBigUInt64LE(555n, 56);
-  mkdir.writeInt32LE(0, 64);
-  mkdir.writeInt32LE(2, 68);
-  Buffer.from('/prod/new').copy(mkdir, 104);
+  const mkdir = record({ kind: 3, size: 368 });
+  mkdir.writeBigUInt64LE(555n, 64);
+  mkdir.writeInt32LE(0, 72);
+  mkdir.writeInt32LE(2, 76);
+  Buffer.from('/prod/new').copy(mkdir, 112);
   const [e] = decodeAll(mkdir, decoder);
   assert.ok(e);
   assert.equal(e.name, 'cgroup.mkdir');
@@ -134,15 +136,15 @@ test('cgroup events carry their own path, learn it on mkdir and forget it on rel
 });
 
 test('a frozen notification decodes val as a boolean and attach names the moved task', () => {
-  const frozen = record({ kind: 12, size: 360 });
-  frozen.writeInt32LE(1, 72);
-  Buffer.from('/x').copy(frozen, 104);
-  const attach = record({ kind: 7, size: 360 });
-  attach.writeUInt32LE(321, 76);
-  attach.writeUInt32LE(320, 80);
-  attach.writeUInt32LE(1, 84);
-  Buffer.from('worker').copy(attach, 88);
-  Buffer.from('/y').copy(attach, 104);
+  const frozen = record({ kind: 12, size: 368 });
+  frozen.writeInt32LE(1, 80);
+  Buffer.from('/x').copy(frozen, 112);
+  const attach = record({ kind: 7, size: 368 });
+  attach.writeUInt32LE(321, 84);
+  attach.writeUInt32LE(320, 88);
+  attach.writeUInt32LE(1, 92);
+  Buffer.from('worker').copy(attach, 96);
+  Buffer.from('/y').copy(attach, 112);
   const [f, a] = decodeAll(Buffer.concat([frozen, attach]));
   assert.equal(f?.fields.frozen, true);
   assert.equal(a?.fields.task_pid, 321);
@@ -152,11 +154,11 @@ test('a frozen notification decodes val as a boolean and attach names the moved 
 });
 
 test('an exit record splits the wait status into exit status and signal', () => {
-  const killed = record({ kind: 18, size: 72 });
-  killed.writeInt32LE(9, 56);
-  killed.writeUInt32LE(1, 64);
-  const exited = record({ kind: 18, size: 72 });
-  exited.writeInt32LE(3 << 8, 56);
+  const killed = record({ kind: 18, size: 80 });
+  killed.writeInt32LE(9, 64);
+  killed.writeUInt32LE(1, 72);
+  const exited = record({ kind: 18, size: 80 });
+  exited.writeInt32LE(3 << 8, 64);
   const [k, x] = decodeAll(Buffer.concat([killed, exited]));
   assert.equal(k?.fields.signal, 9);
   assert.equal(k?.fields.group_dead, true);
@@ -166,13 +168,13 @@ test('an exit record splits the wait status into exit status and signal', () => 
 });
 
 test('migration reasons decode to their names, unknown ones to their number', () => {
-  const known = record({ kind: 14, size: 112 });
-  known.writeBigUInt64LE(10n, 56);
-  known.writeBigUInt64LE(2n, 64);
-  known.writeUInt32LE(2, 104);
-  known.writeInt32LE(0, 108);
-  const unknown = record({ kind: 13, size: 64 });
-  unknown.writeInt32LE(42, 60);
+  const known = record({ kind: 14, size: 120 });
+  known.writeBigUInt64LE(10n, 64);
+  known.writeBigUInt64LE(2n, 72);
+  known.writeUInt32LE(2, 112);
+  known.writeInt32LE(0, 116);
+  const unknown = record({ kind: 13, size: 72 });
+  unknown.writeInt32LE(42, 68);
   const [k, u] = decodeAll(Buffer.concat([known, unknown]));
   assert.equal(k?.fields.reason, 'compaction');
   assert.equal(k?.fields.mode, 'sync');
@@ -181,7 +183,7 @@ test('migration reasons decode to their names, unknown ones to their number', ()
 });
 
 test('a comm of 16 bytes without a terminator and invalid UTF-8 still decode safely', () => {
-  const r = record({ kind: 19, size: 64, comm: Buffer.from([0xff, 0xfe, ...Buffer.from('abcdefghijklmn')]) });
+  const r = record({ kind: 19, size: 72, comm: Buffer.from([0xff, 0xfe, ...Buffer.from('abcdefghijklmn')]) });
   const [e] = decodeAll(r);
   assert.equal(typeof e?.fields.comm, 'string');
   assert.equal((e?.fields.comm as string).endsWith('abcdefghijklmn'), true);
@@ -189,17 +191,17 @@ test('a comm of 16 bytes without a terminator and invalid UTF-8 still decode saf
 
 test('unknown kinds and cut-off records are counted, not decoded into junk', () => {
   const decoder = new Decoder(paths(), 0);
-  const unknown = record({ kind: 99, size: 64 });
-  const good = record({ kind: 19, size: 64 });
-  const cut = record({ kind: 19, size: 64 }).subarray(0, 60);
+  const unknown = record({ kind: 99, size: 72 });
+  const good = record({ kind: 19, size: 72 });
+  const cut = record({ kind: 19, size: 72 }).subarray(0, 68);
   const out = decodeAll(Buffer.concat([unknown, good, cut]), decoder);
   assert.deepEqual(out.map((e) => e.name), ['process.free']);
   assert.equal(decoder.stats.malformed, 2);
 });
 
 test('a truncated path is flagged and JSON output turns ids into strings', () => {
-  const r = record({ kind: 3, size: 360, flags: 1 });
-  r.writeBigUInt64LE(2n ** 63n + 5n, 56);
+  const r = record({ kind: 3, size: 368, flags: 1 });
+  r.writeBigUInt64LE(2n ** 63n + 5n, 64);
   const [e] = decodeAll(r);
   assert.ok(e);
   assert.equal(e.truncated, true);

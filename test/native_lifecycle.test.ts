@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { test } from 'node:test';
+import { FilterMaps } from '../src/kernel/filter_maps';
+import { passAll } from '../src/kernel/kernel_rule_set';
 import { nativeAddon, isBpfError } from '../src/kernel/native';
 import { NEEDS_ROOT } from './support/root';
 
@@ -17,6 +19,7 @@ test('opening and closing a session 50 times leaks no fds and no threads', { ski
   const cycle = async (): Promise<number> => {
     const bpf = new BpfSession({ ringBytes: 1 << 16 });
     bpf.load(['handle__sched_process_fork', 'handle__sched_process_exit']);
+    new FilterMaps(bpf).installFirst(passAll([16, 18]));
     bpf.attach('handle__sched_process_fork');
     bpf.attach('handle__sched_process_exit');
     let bytes = 0;
@@ -44,6 +47,7 @@ test('a reader stopped while the ring buffer is busy still delivers what was sub
   const bpf = new BpfSession();
   try {
     bpf.load(['handle__sched_process_fork']);
+    new FilterMaps(bpf).installFirst(passAll([16]));
     bpf.attach('handle__sched_process_fork');
     let records = 0;
     bpf.startReader((_err, batch) => {
@@ -57,7 +61,7 @@ test('a reader stopped while the ring buffer is busy still delivers what was sub
     const perCpu = bpf.lookup('stats', key);
     assert.ok(perCpu);
     let sent = 0n;
-    for (let at = 0; at < perCpu.length; at += 24) sent += perCpu.readBigUInt64LE(at + 8);
+    for (let at = 0; at < perCpu.length; at += 32) sent += perCpu.readBigUInt64LE(at + 8);
     assert.ok(records >= 20, `at least our 20 forks arrived (got ${records})`);
     assert.equal(BigInt(records), sent, 'every record the kernel sent reached JavaScript');
   } finally {
@@ -71,7 +75,7 @@ test('libbpf failures become exceptions with errno, code and the operation', { s
   try {
     bpf.load(['handle__sched_process_fork']);
     assert.throws(
-      () => bpf.update('stats', Buffer.alloc(4, 0xff), Buffer.alloc(24 * nativeAddon().possibleCpus())),
+      () => bpf.update('stats', Buffer.alloc(4, 0xff), Buffer.alloc(32 * nativeAddon().possibleCpus())),
       (e: unknown) => isBpfError(e) && e.code === 'E2BIG' && e.errno === 7 && /^update stats: /.test(e.message),
     );
     assert.throws(() => bpf.attach('no_such_program'), /no program named no_such_program/);

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <set>
+#include <vector>
 
 #include "bpf_error.h"
 #include "kernwatch.h"
@@ -51,6 +52,7 @@ Napi::Function BpfSession::Define(Napi::Env env) {
                          InstanceMethod("lookup", &BpfSession::Lookup),
                          InstanceMethod("update", &BpfSession::Update),
                          InstanceMethod("delete", &BpfSession::Delete),
+                         InstanceMethod("keys", &BpfSession::Keys),
                          InstanceMethod("updateBatch", &BpfSession::UpdateBatch),
                          InstanceMethod("deleteBatch", &BpfSession::DeleteBatch),
                          InstanceMethod("mapInfo", &BpfSession::MapInfo),
@@ -216,6 +218,27 @@ Napi::Value BpfSession::Delete(const Napi::CallbackInfo& info) {
   if (err == -ENOENT) return Napi::Boolean::New(env, false);
   if (err) throw BpfError(env, std::string("delete ") + bpf_map__name(map), err);
   return Napi::Boolean::New(env, true);
+}
+
+// keys(map) -> Buffer of every key, back to back. Keys deleted meanwhile by
+// the kernel may end the walk early, which callers tolerate: they only clear.
+Napi::Value BpfSession::Keys(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireLoaded(env, "keys");
+  bpf_map* map = MapArg(info, 0);
+  size_t key_size = bpf_map__key_size(map);
+  std::vector<uint8_t> all;
+  std::vector<uint8_t> key(key_size), next(key_size);
+  const void* previous = nullptr;
+  while (true) {
+    int err = bpf_map__get_next_key(map, previous, next.data(), key_size);
+    if (err == -ENOENT) break;
+    if (err) throw BpfError(env, std::string("keys ") + bpf_map__name(map), err);
+    all.insert(all.end(), next.begin(), next.end());
+    key.swap(next);
+    previous = key.data();
+  }
+  return Napi::Buffer<uint8_t>::Copy(env, all.data(), all.size());
 }
 
 // updateBatch(map, keys, values, count): one syscall for `count` entries.

@@ -31,6 +31,7 @@ class BpfSession : public Napi::ObjectWrap<BpfSession> {
   Napi::Value Lookup(const Napi::CallbackInfo& info);
   void Update(const Napi::CallbackInfo& info);
   Napi::Value Delete(const Napi::CallbackInfo& info);
+  Napi::Value Keys(const Napi::CallbackInfo& info);
   void UpdateBatch(const Napi::CallbackInfo& info);
   Napi::Value DeleteBatch(const Napi::CallbackInfo& info);
   Napi::Value MapInfo(const Napi::CallbackInfo& info);

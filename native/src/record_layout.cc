@@ -7,20 +7,29 @@
 
 // The BPF side is compiled for a 64-bit little-endian target; these sizes are
 // what it produced, so a host compiler that pads differently fails here.
-static_assert(sizeof(struct kw_header) == 56, "kw_header layout");
+static_assert(sizeof(struct kw_header) == 64, "kw_header layout");
 static_assert(offsetof(struct kw_header, comm) == 40, "kw_header.comm offset");
-static_assert(sizeof(struct kw_oom_victim) == 136, "kw_oom_victim layout");
-static_assert(sizeof(struct kw_pcpu_drain) == 72, "kw_pcpu_drain layout");
-static_assert(sizeof(struct kw_cgroup) == 360, "kw_cgroup layout");
-static_assert(sizeof(struct kw_migrate_start) == 64, "kw_migrate_start layout");
-static_assert(sizeof(struct kw_migrate_pages) == 112, "kw_migrate_pages layout");
-static_assert(sizeof(struct kw_migrate_pte) == 80, "kw_migrate_pte layout");
-static_assert(sizeof(struct kw_fork) == 80, "kw_fork layout");
-static_assert(sizeof(struct kw_newtask) == 72, "kw_newtask layout");
-static_assert(sizeof(struct kw_exit) == 72, "kw_exit layout");
-static_assert(sizeof(struct kw_task) == 64, "kw_task layout");
-static_assert(sizeof(struct kw_exit_mmap) == 72, "kw_exit_mmap layout");
-static_assert(sizeof(struct kw_stats) == 24, "kw_stats layout");
+static_assert(sizeof(struct kw_oom_victim) == 144, "kw_oom_victim layout");
+static_assert(sizeof(struct kw_pcpu_drain) == 80, "kw_pcpu_drain layout");
+static_assert(sizeof(struct kw_cgroup) == 368, "kw_cgroup layout");
+static_assert(sizeof(struct kw_migrate_start) == 72, "kw_migrate_start layout");
+static_assert(sizeof(struct kw_migrate_pages) == 120, "kw_migrate_pages layout");
+static_assert(sizeof(struct kw_migrate_pte) == 88, "kw_migrate_pte layout");
+static_assert(sizeof(struct kw_fork) == 88, "kw_fork layout");
+static_assert(sizeof(struct kw_newtask) == 80, "kw_newtask layout");
+static_assert(sizeof(struct kw_exit) == 80, "kw_exit layout");
+static_assert(sizeof(struct kw_task) == 72, "kw_task layout");
+static_assert(sizeof(struct kw_exit_mmap) == 80, "kw_exit_mmap layout");
+static_assert(sizeof(struct kw_stats) == 32, "kw_stats layout");
+static_assert(sizeof(struct kw_control) == 8, "kw_control layout");
+static_assert(sizeof(struct kw_kind_filter) == 48, "kw_kind_filter layout");
+static_assert(sizeof(struct kw_cgroup_key) == 16, "kw_cgroup_key layout");
+static_assert(sizeof(struct kw_cgroup_rules) == 24, "kw_cgroup_rules layout");
+static_assert(sizeof(struct kw_comm_key) == 24, "kw_comm_key layout");
+static_assert(sizeof(struct kw_uid_key) == 8, "kw_uid_key layout");
+static_assert(sizeof(struct kw_threshold) == 16, "kw_threshold layout");
+static_assert(sizeof(struct kw_count_key) == 16, "kw_count_key layout");
+static_assert(sizeof(struct kw_count) == 8, "kw_count layout");
 
 namespace kernwatch {
 
@@ -40,6 +49,15 @@ Napi::Object RecordSizes(Napi::Env env) {
   KW_SIZE(kw_task);
   KW_SIZE(kw_exit_mmap);
   KW_SIZE(kw_stats);
+  KW_SIZE(kw_control);
+  KW_SIZE(kw_kind_filter);
+  KW_SIZE(kw_cgroup_key);
+  KW_SIZE(kw_cgroup_rules);
+  KW_SIZE(kw_comm_key);
+  KW_SIZE(kw_uid_key);
+  KW_SIZE(kw_threshold);
+  KW_SIZE(kw_count_key);
+  KW_SIZE(kw_count);
 #undef KW_SIZE
   return sizes;
 }

@@ -19,6 +19,7 @@ export const HEADER_MEMBERS: readonly MemberSpec[] = [
   { c: 'uid', ctype: 'u32', field: 'uid' },
   { c: '_pad', ctype: 'u32' },
   { c: 'comm', ctype: 'comm', field: 'comm' },
+  { c: 'rules', ctype: 'u64' },
 ];
 export const HEADER_RECORD = 'kw_header';
 

@@ -58,10 +58,11 @@ export class CgroupPaths {
     const hit = known.get(id);
     if (hit !== undefined) {
       if (hierarchy === 0 || this.stillAt(hierarchy, id, hit)) return hit;
-      // a v1 cgroup renamed or removed with no event to tell us: look for it once more
+      // a v1 cgroup renamed or removed with no event to tell us: look for it
+      // once more; if it is nowhere it was removed, and its last path is right
       known.delete(id);
       this.scan(hierarchy);
-      return known.get(id);
+      return known.get(id) ?? hit;
     }
     const last = this.lastScan.get(hierarchy) ?? -Infinity;
     if (this.now() - last < RESCAN_INTERVAL_MS) return undefined;

@@ -87,6 +87,7 @@ export class Decoder {
       name: c.spec.name,
       monoNs,
       time: this.wallOffsetMs + Number(monoNs) / 1e6,
+      rules: buf.readBigUInt64LE(at + (H.rules as number)),
       truncated: (flags & KW_F_PATH_TRUNCATED) !== 0,
       fields,
     };

@@ -9,6 +9,8 @@ export interface KernelEvent {
   readonly monoNs: bigint;
   /** wall-clock milliseconds since the epoch */
   readonly time: number;
+  /** rules the kernel found this record may match (bit i = rule i) */
+  readonly rules: bigint;
   /** a path did not fit in the record and was cut */
   readonly truncated: boolean;
   /** common and event fields; a field that could not be filled is absent */

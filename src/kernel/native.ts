@@ -24,6 +24,8 @@ export interface BpfSessionHandle {
   lookup(map: string, key: Buffer): Buffer | null;
   update(map: string, key: Buffer, value: Buffer, flags?: number): void;
   delete(map: string, key: Buffer): boolean;
+  /** every key of a map, back to back */
+  keys(map: string): Buffer;
   updateBatch(map: string, keys: Buffer, values: Buffer, count: number): void;
   deleteBatch(map: string, keys: Buffer, count: number): number;
   mapInfo(map: string): MapInfo;

@@ -10,6 +10,8 @@ import type { EventSpec } from '../events/types';
 import { nativeAddon, type BpfError, type BpfSessionHandle } from './native';
 import { canTrace } from './privileges';
 import { readCounters, type EventCounters } from './stats';
+import { FilterMaps } from './filter_maps';
+import { passAll, type KernelRuleSet } from './kernel_rule_set';
 import { ensureTracefs } from './tracefs';
 
 export interface SessionOptions {
@@ -20,6 +22,8 @@ export interface SessionOptions {
   readonly onError?: (error: Error) => void;
   readonly ringBytes?: number;
   readonly cgroups?: CgroupPaths;
+  /** what the kernel filters and counts; by default every record of `events` is sent */
+  readonly ruleSet?: KernelRuleSet;
 }
 
 /** A problem a user can fix or must know, with no stack trace worth showing. */
@@ -39,10 +43,12 @@ export class KernelSession {
   /** events attached and streaming */
   readonly attached: readonly string[];
   readonly decoder: Decoder;
+  readonly filters: FilterMaps;
   private stopped = false;
 
   private constructor(
-    private readonly bpf: BpfSessionHandle,
+    readonly bpf: BpfSessionHandle,
+    private readonly programs: readonly string[],
     attached: readonly string[],
     missing: readonly string[],
     decoder: Decoder,
@@ -50,6 +56,7 @@ export class KernelSession {
     this.attached = attached;
     this.missing = missing;
     this.decoder = decoder;
+    this.filters = new FilterMaps(bpf);
   }
 
   static start(options: SessionOptions): KernelSession {
@@ -67,11 +74,14 @@ export class KernelSession {
         throw new KernelSessionError(`none of the events asked for exist on this kernel: ${missing.join(', ')}`, 1);
       }
       if (usable.some((e) => e.program === 'handle__mm_page_pcpu_drain')) ensureTracefs();
-      callBpf(() => bpf.load([...new Set(usable.map((e) => e.program))]));
+      const ruleSet = options.ruleSet ?? passAll(usable.map((e) => e.kind));
+      const programs = [...new Set([...usable.map((e) => e.program), ...trackerPrograms(ruleSet, available)])];
+      callBpf(() => bpf.load(programs));
       const cgroups = options.cgroups ?? CgroupPaths.forHost();
       const decoder = new Decoder(cgroups);
-      const session = new KernelSession(bpf, usable.map((e) => e.name), missing, decoder);
-      for (const e of usable) callBpf(() => bpf.attach(e.program));
+      const session = new KernelSession(bpf, programs, usable.map((e) => e.name), missing, decoder);
+      session.filters.installFirst(ruleSet);
+      for (const program of programs) callBpf(() => bpf.attach(program));
       bpf.startReader((err, batch) => session.onBatch(err, batch, options));
       return session;
     } catch (e) {
@@ -88,7 +98,7 @@ export class KernelSession {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    for (const name of this.attached) this.bpf.detach((eventByName(name) as EventSpec).program);
+    for (const program of this.programs) this.bpf.detach(program);
     await this.bpf.stopReader();
   }
 
@@ -107,6 +117,17 @@ export class KernelSession {
     this.decoder.decodeBatch(batch, (e) => events.push(e));
     if (events.length > 0) options.onEvents(events);
   }
+}
+
+/**
+ * Programs that must run for the filters to stay right even when no rule
+ * wants their records: cgroup mkdir/release keep `cgroup_rules` current for
+ * cgroups created after load. Their records are dropped in the kernel then.
+ */
+function trackerPrograms(set: KernelRuleSet, available: ReadonlyMap<string, boolean>): string[] {
+  if (set.cgroups.size === 0) return [];
+  const trackers = ['handle__cgroup_mkdir', 'handle__cgroup_release'];
+  return trackers.filter((p) => available.get(p) === true);
 }
 
 function resolveEvents(names: readonly string[]): EventSpec[] {

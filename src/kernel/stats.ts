@@ -9,9 +9,11 @@ export interface EventCounters {
   readonly sent: number;
   /** the ring buffer was full: a record could not be written */
   readonly lost: number;
+  /** dropped in the kernel: no rule wanted it, or only rules counted there */
+  readonly filtered: number;
 }
 
-const VALUE_STRIDE = 24; // struct kw_stats, already a multiple of 8
+const VALUE_STRIDE = 32; // struct kw_stats, already a multiple of 8
 
 export function readCounters(bpf: BpfSessionHandle): Map<string, EventCounters> {
   const out = new Map<string, EventCounters>();
@@ -22,12 +24,14 @@ export function readCounters(bpf: BpfSessionHandle): Map<string, EventCounters> 
     let seen = 0n;
     let sent = 0n;
     let lost = 0n;
+    let filtered = 0n;
     for (let at = 0; perCpu && at + VALUE_STRIDE <= perCpu.length; at += VALUE_STRIDE) {
       seen += perCpu.readBigUInt64LE(at);
       sent += perCpu.readBigUInt64LE(at + 8);
       lost += perCpu.readBigUInt64LE(at + 16);
+      filtered += perCpu.readBigUInt64LE(at + 24);
     }
-    out.set(e.name, { seen: Number(seen), sent: Number(sent), lost: Number(lost) });
+    out.set(e.name, { seen: Number(seen), sent: Number(sent), lost: Number(lost), filtered: Number(filtered) });
   }
   return out;
 }
@@ -36,10 +40,12 @@ export function totalCounters(counters: ReadonlyMap<string, EventCounters>): Eve
   let seen = 0;
   let sent = 0;
   let lost = 0;
+  let filtered = 0;
   for (const c of counters.values()) {
     seen += c.seen;
     sent += c.sent;
     lost += c.lost;
+    filtered += c.filtered;
   }
-  return { seen, sent, lost };
+  return { seen, sent, lost, filtered };
 }

@@ -1,0 +1,62 @@
+/**
+ * One rule set as the kernel's filter maps hold it (bpf/kernwatch.h, "In-kernel
+ * filtering"). Rule i is bit i of every mask. The engine's compiler produces
+ * it; FilterMaps writes it.
+ */
+
+export type Comparison = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+export type GroupBy = 'none' | 'cgroup' | 'tgid' | 'uid';
+
+export interface KindFilter {
+  /** rules that want the kind at all */
+  readonly rules: bigint;
+  readonly byCgroup: bigint;
+  readonly byComm: bigint;
+  readonly byUid: bigint;
+  readonly byThreshold: bigint;
+  /** rules counted in the kernel instead of sent */
+  readonly counted: bigint;
+}
+
+export interface CgroupRules {
+  readonly match: bigint;
+  readonly children: bigint;
+  readonly descendants: bigint;
+}
+
+export interface Threshold {
+  readonly kind: number;
+  /** byte offset of the field in the record */
+  readonly offset: number;
+  readonly size: 1 | 2 | 4 | 8;
+  readonly signed: boolean;
+  readonly cmp: Comparison;
+  readonly rule: number;
+  readonly value: bigint;
+}
+
+export interface KernelRuleSet {
+  readonly kinds: ReadonlyMap<number, KindFilter>;
+  /** v2 cgroup id -> rules */
+  readonly cgroups: ReadonlyMap<bigint, CgroupRules>;
+  readonly comms: ReadonlyMap<string, bigint>;
+  readonly uids: ReadonlyMap<number, bigint>;
+  readonly thresholds: readonly Threshold[];
+  /** rule index -> how its in-kernel counts are grouped */
+  readonly groupBy: ReadonlyMap<number, GroupBy>;
+}
+
+/** The rule bit `tail` uses: every record of the kinds asked for, unfiltered. */
+export const PASS_ALL_RULE = 63;
+
+export function passAll(kinds: Iterable<number>): KernelRuleSet {
+  const filter: KindFilter = { rules: 1n << BigInt(PASS_ALL_RULE), byCgroup: 0n, byComm: 0n, byUid: 0n, byThreshold: 0n, counted: 0n };
+  return {
+    kinds: new Map([...kinds].map((k) => [k, filter])),
+    cgroups: new Map(),
+    comms: new Map(),
+    uids: new Map(),
+    thresholds: [],
+    groupBy: new Map(),
+  };
+}

@@ -1,0 +1,189 @@
+/**
+ * The kernel tier on the live kernel: records no rule wants never reach
+ * userspace, cgroups created after load inherit their parent's rules at once,
+ * thresholds are decided in the kernel, counted rules are aggregated there,
+ * and a new rule set takes over with one flip.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import { eventByName } from '../src/events/catalog';
+import type { KernelEvent } from '../src/events/event';
+import { recordLayout } from '../src/events/layout';
+import type { EventSpec } from '../src/events/types';
+import { KIND_MAX } from '../src/kernel/filter_maps';
+import type { KernelRuleSet, KindFilter } from '../src/kernel/kernel_rule_set';
+import { KernelSession } from '../src/kernel/session';
+import { NEEDS_ROOT } from './support/root';
+import { ScratchCgroup, v2Unavailable } from './support/scratch_cgroup';
+
+const FORK = eventByName('process.fork') as EventSpec;
+const EXIT = eventByName('process.exit') as EventSpec;
+const bit = (rule: number): bigint => 1n << BigInt(rule);
+const SKIP = NEEDS_ROOT || v2Unavailable();
+
+function kind(rules: bigint, extra: Partial<KindFilter> = {}): KindFilter {
+  return { rules, byCgroup: 0n, byComm: 0n, byUid: 0n, byThreshold: 0n, counted: 0n, ...extra };
+}
+
+function ruleSet(partial: Partial<KernelRuleSet>): KernelRuleSet {
+  return { kinds: new Map(), cgroups: new Map(), comms: new Map(), uids: new Map(), thresholds: [], groupBy: new Map(), ...partial };
+}
+
+/** Runs `script` in python3 named `comm`, so that the kernel sees that comm. */
+function pythonNamed(comm: string, script: string): void {
+  const named = `import ctypes; ctypes.CDLL(None).prctl(15, ${JSON.stringify(comm)}.encode(), 0, 0, 0)\n${script}`;
+  const r = spawnSync('python3', ['-c', named], { timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr?.toString());
+}
+
+async function withSession(
+  events: readonly string[],
+  set: KernelRuleSet,
+  body: (session: KernelSession, seen: KernelEvent[]) => Promise<void> | void,
+): Promise<void> {
+  const seen: KernelEvent[] = [];
+  const session = KernelSession.start({ events, ruleSet: set, onEvents: (b) => seen.push(...b) });
+  try {
+    await body(session, seen);
+  } finally {
+    await session.stop();
+    session.close();
+  }
+}
+
+test('with a rule that matches nothing, a thousand fork+exec+exit deliver zero records', { skip: SKIP }, async () => {
+  const set = ruleSet({
+    kinds: new Map([[FORK.kind, kind(bit(0), { byComm: bit(0) })], [EXIT.kind, kind(bit(0), { byComm: bit(0) })]]),
+    comms: new Map([['no-such-comm', bit(0)]]),
+  });
+  await withSession(['process.fork', 'process.exit'], set, async (session, seen) => {
+    const loop = spawnSync('sh', ['-c', 'i=0; while [ $i -lt 1000 ]; do /bin/true; i=$((i+1)); done'], { timeout: 120_000 });
+    assert.equal(loop.status, 0);
+    await session.stop();
+    const forks = session.counters().get('process.fork');
+    assert.ok(forks && forks.seen >= 1000, `kernel saw the forks (${forks?.seen})`);
+    assert.equal(forks.sent, 0);
+    assert.equal(forks.filtered, forks.seen);
+    assert.equal(seen.length, 0);
+  });
+});
+
+test('comm and uid filters pass only the rules whose values match, and say which', { skip: SKIP }, async () => {
+  const set = ruleSet({
+    kinds: new Map([[FORK.kind, kind(bit(0) | bit(1) | bit(2), { byComm: bit(0) | bit(1), byUid: bit(2) })]]),
+    comms: new Map([['kw-yes', bit(0)]]),
+    uids: new Map([[4242, bit(2)]]),
+  });
+  await withSession(['process.fork'], set, async (session, seen) => {
+    pythonNamed('kw-yes', 'import os\npid = os.fork()\nos._exit(0) if pid == 0 else os.waitpid(pid, 0)');
+    pythonNamed('kw-no', 'import os\npid = os.fork()\nos._exit(0) if pid == 0 else os.waitpid(pid, 0)');
+    await session.stop();
+    assert.deepEqual(
+      seen.map((e) => [e.fields.comm, e.rules]),
+      [['kw-yes', bit(0)]],
+    );
+  });
+});
+
+test('a cgroup created after the rules were loaded inherits its parent\'s rules at once', { skip: SKIP }, async () => {
+  const parent = ScratchCgroup.v2();
+  try {
+    // rule 0: "/parent/**"; rule 1: "/parent/*" (children only); rule 2: exactly "/parent"
+    const set = ruleSet({
+      kinds: new Map([[EXIT.kind, kind(bit(0) | bit(1) | bit(2), { byCgroup: bit(0) | bit(1) | bit(2) })]]),
+      cgroups: new Map([[parent.id(), { match: bit(0) | bit(2), children: bit(1), descendants: bit(0) }]]),
+    });
+    await withSession(['process.exit'], set, async (session, seen) => {
+      const child = ScratchCgroup.existing(parent.mount, `${parent.path}/late`);
+      const grandchild = ScratchCgroup.existing(parent.mount, `${parent.path}/late/deeper`);
+      const { mkdirSync } = await import('node:fs');
+      mkdirSync(child.dir);
+      mkdirSync(grandchild.dir);
+      const exitIn = (cg: ScratchCgroup): number => {
+        const r = spawnSync('sh', ['-c', `echo $$ > ${cg.dir}/cgroup.procs && exec /bin/true`]);
+        assert.equal(r.status, 0);
+        return r.pid as number;
+      };
+      const inParent = exitIn(parent);
+      const inChild = exitIn(child);
+      const inGrandchild = exitIn(grandchild);
+      spawnSync('/bin/true'); // outside: no rule
+      await session.stop();
+      const rulesOf = (pid: number): bigint | undefined => seen.find((e) => e.fields.pid === pid)?.rules;
+      assert.equal(rulesOf(inParent), bit(0) | bit(2));
+      assert.equal(rulesOf(inChild), bit(0) | bit(1));
+      assert.equal(rulesOf(inGrandchild), bit(0));
+      assert.ok(seen.every((e) => e.fields.cgroup !== '/'), 'nothing from outside the scratch cgroup');
+    });
+  } finally {
+    await parent.remove();
+  }
+});
+
+test('numeric thresholds on record fields are decided in the kernel', { skip: SKIP }, async () => {
+  const exitCode = recordLayout(EXIT.members).members.find((m) => m.c === 'exit_code');
+  assert.ok(exitCode);
+  const set = ruleSet({
+    kinds: new Map([[EXIT.kind, kind(bit(5), { byThreshold: bit(5), byComm: bit(5) })]]),
+    comms: new Map([['sh', bit(5)]]),
+    thresholds: [{ kind: EXIT.kind, offset: exitCode.offset, size: 4, signed: true, cmp: 'ge', rule: 5, value: 3n << 8n }],
+  });
+  await withSession(['process.exit'], set, async (session, seen) => {
+    for (const status of [0, 2, 3, 7]) spawnSync('sh', ['-c', `exit ${status}`]);
+    await session.stop();
+    assert.deepEqual(seen.map((e) => e.fields.exit_status).sort(), [3, 7]);
+  });
+});
+
+test('a counted rule is aggregated per group in the kernel and sends no records', { skip: SKIP }, async () => {
+  const set = ruleSet({
+    kinds: new Map([[FORK.kind, kind(bit(3), { counted: bit(3), byComm: bit(3) })]]),
+    comms: new Map([['kw-counted', bit(3)]]),
+    groupBy: new Map([[3, 'tgid']]),
+  });
+  await withSession(['process.fork'], set, async (session, seen) => {
+    pythonNamed('kw-counted', 'import os\nfor _ in range(300):\n    pid = os.fork()\n    os._exit(0) if pid == 0 else os.waitpid(pid, 0)');
+    await session.stop();
+    const keys = session.bpf.keys('counts');
+    const counted: Array<[number, bigint, number]> = [];
+    for (let at = 0; at < keys.length; at += 16) {
+      const key = keys.subarray(at, at + 16);
+      const perCpu = session.bpf.lookup('counts', key);
+      let total = 0;
+      for (let c = 0; perCpu && c < perCpu.length; c += 8) total += Number(perCpu.readBigUInt64LE(c));
+      counted.push([key.readUInt32LE(0), key.readBigUInt64LE(8), total]);
+    }
+    assert.equal(counted.length, 1, JSON.stringify(counted, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
+    assert.equal(counted[0]?.[0], 3);
+    assert.equal(counted[0]?.[2], 300);
+    assert.equal(seen.length, 0);
+    assert.equal(session.counters().get('process.fork')?.sent, 0);
+  });
+});
+
+test('installing a new rule set switches every later event to it at once', { skip: SKIP }, async () => {
+  const first = ruleSet({
+    kinds: new Map([[FORK.kind, kind(bit(0), { byComm: bit(0) })]]),
+    comms: new Map([['kw-gen', bit(0)]]),
+  });
+  const second = ruleSet({
+    kinds: new Map([[FORK.kind, kind(bit(1), { byComm: bit(1) })]]),
+    comms: new Map([['kw-gen', bit(1)]]),
+  });
+  const forkOnce = 'import os\npid = os.fork()\nos._exit(0) if pid == 0 else os.waitpid(pid, 0)';
+  await withSession(['process.fork'], first, async (session, seen) => {
+    pythonNamed('kw-gen', forkOnce);
+    const generation = await session.filters.install(second);
+    assert.equal(generation, 1);
+    pythonNamed('kw-gen', forkOnce);
+    await session.filters.install(first);
+    pythonNamed('kw-gen', forkOnce);
+    await session.stop();
+    assert.deepEqual(seen.map((e) => e.rules), [bit(0), bit(1), bit(0)]);
+    // the old generation was cleared: only the active one has entries
+    const keys = session.bpf.keys('comm_rules');
+    assert.equal(keys.length / 24, 1);
+    assert.ok(KIND_MAX > 21);
+  });
+});
