@@ -80,15 +80,16 @@ export class Decoder {
       fields[m.field] = spec ? present(spec, value, m.scale) : value;
     }
     const flags = buf.readUInt16LE(at + (H.flags as number));
+    const truncated = (flags & KW_F_PATH_TRUNCATED) !== 0;
     const headerCgroup = buf.readBigUInt64LE(at + (H.cgroup_id as number));
-    this.derive(c.spec, fields, raw, headerCgroup);
+    this.derive(c.spec, fields, raw, headerCgroup, truncated);
     const monoNs = buf.readBigUInt64LE(at + (H.ts_ns as number));
     return {
       name: c.spec.name,
       monoNs,
       time: this.wallOffsetMs + Number(monoNs) / 1e6,
       rules: buf.readBigUInt64LE(at + (H.rules as number)),
-      truncated: (flags & KW_F_PATH_TRUNCATED) !== 0,
+      truncated,
       fields,
     };
   }
@@ -99,9 +100,10 @@ export class Decoder {
     fields: Record<string, FieldValue>,
     raw: Record<string, FieldValue>,
     headerCgroup: bigint,
+    truncated: boolean,
   ): void {
     if (spec.subject === 'cgroup') {
-      this.deriveCgroupEvent(spec, fields, raw);
+      this.deriveCgroupEvent(spec, fields, raw, truncated);
     } else {
       setCgroup(fields, 'cgroup', headerCgroup, this.cgroups.pathOf(0, headerCgroup));
     }
@@ -117,14 +119,27 @@ export class Decoder {
     }
   }
 
-  private deriveCgroupEvent(spec: EventSpec, fields: Record<string, FieldValue>, raw: Record<string, FieldValue>): void {
+  private deriveCgroupEvent(
+    spec: EventSpec,
+    fields: Record<string, FieldValue>,
+    raw: Record<string, FieldValue>,
+    truncated: boolean,
+  ): void {
     const hierarchy = raw.hierarchy as number;
     const id = raw.id as bigint;
     const cgroupPath = raw.path as string;
     fields.cgroup = cgroupPath;
     fields.cgroup_id = id;
     fields.hierarchy = this.cgroups.hierarchyName(hierarchy);
-    if (spec.name === 'cgroup.mkdir' || spec.name === 'cgroup.rename') this.cgroups.learn(hierarchy, id, cgroupPath);
+    if (spec.name === 'cgroup.mkdir' || spec.name === 'cgroup.rename') {
+      if (!truncated) {
+        this.cgroups.learn(hierarchy, id, cgroupPath);
+      } else {
+        // a cut path must not become the cgroup's path: read the full one from the mount
+        this.cgroups.forget(hierarchy, id);
+        this.cgroups.scan(hierarchy);
+      }
+    }
     if (spec.name === 'cgroup.release') this.cgroups.forget(hierarchy, id);
     if (spec.name === 'cgroup.populated') fields.populated = raw.val !== 0;
     if (spec.name === 'cgroup.frozen') fields.frozen = raw.val !== 0;

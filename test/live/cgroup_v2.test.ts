@@ -4,6 +4,8 @@
  * by its path in the unified hierarchy and by its id.
  */
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { test } from 'node:test';
 import type { KernelEvent } from '../../src/events/event';
 import { startChild, stopChild, type Child } from '../support/child';
@@ -102,6 +104,36 @@ test(
       if (child) await stopChild(child);
       await cg?.remove();
       assertNothingLost(await stream.close(), ['process.exit']);
+    }
+  },
+);
+
+test(
+  'a v2 cgroup whose path is longer than a record holds is reported truncated at 255 bytes, and its tasks still carry the full path',
+  { skip: NEEDS_ROOT || v2Unavailable(), timeout: 30_000 },
+  async () => {
+    const stream = EventStream.open(['cgroup.mkdir', 'process.exit']);
+    const cg = ScratchCgroup.v2();
+    try {
+      const deep = `${cg.path}/${'a'.repeat(200)}/${'b'.repeat(100)}`;
+      fs.mkdirSync(path.join(cg.mount, deep), { recursive: true });
+      const id = fs.statSync(path.join(cg.mount, deep), { bigint: true }).ino;
+      const mkdir = await collect(stream, { name: 'cgroup.mkdir', where: (e) => e.fields.cgroup_id === id, describe: `of ${deep.slice(0, 40)}...` }, WAIT_MS);
+      assert.equal(mkdir.truncated, true);
+      assert.equal(mkdir.fields.cgroup, deep.slice(0, 255));
+      assert.equal(mkdir.fields.level, 3);
+      const parent = await collect(stream, { name: 'cgroup.mkdir', where: (e) => e.fields.cgroup === path.posix.dirname(deep) }, WAIT_MS);
+      assert.equal(parent.truncated, false, `${path.posix.dirname(deep).length} bytes fit`);
+
+      // the cut path from the mkdir record must not become the cgroup's known path
+      const child = await startChild(['/bin/sleep', '30']);
+      fs.writeFileSync(path.join(cg.mount, deep, 'cgroup.procs'), String(child.pid));
+      await stopChild(child);
+      const exit = await collect(stream, { name: 'process.exit', where: (e) => e.fields.pid === child.pid, describe: `of pid ${child.pid}` }, WAIT_MS);
+      assert.equal(exit.fields.cgroup, deep);
+    } finally {
+      await cg.remove();
+      assertNothingLost(await stream.close(), ['cgroup.mkdir', 'process.exit']);
     }
   },
 );
