@@ -16,6 +16,14 @@ import { ScratchCgroup, uniqueName, v1Unavailable } from '../support/scratch_cgr
 const MIB = 1 << 20;
 const WAIT_MS = 5_000;
 
+/** OOM-kills an allocator in `cg`; returns the run and its oom.victim event. */
+async function oomVictimIn(stream: EventStream, cg: ScratchCgroup, limitMib: number, allocMib: number, oomScoreAdj = 0) {
+  const run = await oomKillIn(cg, limitMib, allocMib, oomScoreAdj);
+  assert.equal(run.signal, 'SIGKILL', `the allocator was OOM-killed (exit ${run.code})`);
+  const victim = await collect(stream, { name: 'oom.victim', where: (e) => e.fields.pid === run.pid, describe: `pid ${run.pid}` }, WAIT_MS);
+  return { run, victim };
+}
+
 test(
   "an OOM kill in a v1 memory cgroup reports the victim's pid, comm and memcg",
   { skip: NEEDS_ROOT || v1Unavailable('memory'), timeout: 60_000 },
@@ -26,10 +34,7 @@ test(
     try {
       cg = ScratchCgroup.v1('memory');
       const memcgId = cg.id();
-      const run = await oomKillIn(cg, 64, 200, 321);
-      assert.equal(run.signal, 'SIGKILL', `the allocator was OOM-killed (exit ${run.code})`);
-
-      const victim = await collect(stream, { name: 'oom.victim', where: (e) => e.fields.pid === run.pid, describe: `pid ${run.pid}` }, WAIT_MS);
+      const { run, victim } = await oomVictimIn(stream, cg, 64, 200, 321);
       assert.equal(victim.fields.comm, run.comm);
       assert.equal(victim.fields.tgid, run.pid);
       assert.equal(victim.fields.uid, 0);
@@ -40,7 +45,6 @@ test(
       assert.ok((victim.fields.total_vm as number) >= 200 * MIB, `total_vm ${victim.fields.total_vm} covers the 200 MiB buffer`);
       const anon = victim.fields.anon_rss as number;
       assert.ok(anon > 16 * MIB && anon <= 64 * MIB, `anon_rss ${anon} is within the 64 MiB limit`);
-
     } finally {
       await cg?.remove();
       assertNothingLost(await stream.close(), events);
@@ -59,17 +63,12 @@ test(
     try {
       cg = ScratchCgroup.v1('memory');
       const id = cg.id();
-      const victimIn = async (scratch: ScratchCgroup) => {
-        const run = await oomKillIn(scratch, 32, 128);
-        assert.equal(run.signal, 'SIGKILL', `the allocator was OOM-killed (exit ${run.code})`);
-        return collect(stream, { name: 'oom.victim', where: (e) => e.fields.pid === run.pid, describe: `pid ${run.pid}` }, WAIT_MS);
-      };
-      assert.equal((await victimIn(cg)).fields.memcg, cg.path);
+      assert.equal((await oomVictimIn(stream, cg, 32, 128)).victim.fields.memcg, cg.path);
 
       const renamed = path.posix.join(path.posix.dirname(cg.path), uniqueName('kw-renamed'));
       fs.renameSync(cg.dir, path.join(cg.mount, renamed));
       cg = ScratchCgroup.existing(cg.mount, renamed);
-      const victim = await victimIn(cg);
+      const { victim } = await oomVictimIn(stream, cg, 32, 128);
       assert.equal(victim.fields.memcg, renamed);
       assert.equal(victim.fields.memcg_id, id);
     } finally {
