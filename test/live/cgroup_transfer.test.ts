@@ -8,11 +8,10 @@ import { test } from 'node:test';
 import * as path from 'node:path';
 import { startChild, stopChild, type Child } from '../support/child';
 import { collect } from '../support/collect';
-import { assertNothingLost } from '../support/counters';
 import { hotplugUnavailable, isOnline, withCpuOffline } from '../support/cpu_hotplug';
-import { EventStream } from '../support/event_stream';
 import { NEEDS_ROOT } from '../support/root';
 import { ScratchCgroup, v1Unavailable } from '../support/scratch_cgroup';
+import { withEvents } from '../support/with_events';
 
 const CPU = 1;
 const EVENTS = ['cgroup.attach', 'cgroup.transfer'];
@@ -22,33 +21,33 @@ test(
   'a cpuset v1 cgroup whose only CPU goes offline reports the transfer of its task to the parent',
   { skip: NEEDS_ROOT || v1Unavailable('cpuset') || hotplugUnavailable(CPU), timeout: 60_000 },
   async () => {
-    const stream = EventStream.open(EVENTS);
-    let cg: ScratchCgroup | undefined;
-    let child: Child | undefined;
-    try {
-      cg = ScratchCgroup.v1('cpuset');
-      cg.write('cpuset.cpus', CPU);
-      cg.write('cpuset.mems', 0);
-      child = await startChild(['/bin/sleep', '30']);
-      const pid = child.pid;
-      cg.add(pid);
-      const attach = await collect(stream, { name: 'cgroup.attach', where: (e) => e.fields.task_pid === pid && e.fields.hierarchy === 'cpuset' }, WAIT_MS);
-      assert.equal(attach.fields.cgroup, cg.path);
+    await withEvents(EVENTS, async (stream) => {
+      let cg: ScratchCgroup | undefined;
+      let child: Child | undefined;
+      try {
+        cg = ScratchCgroup.v1('cpuset');
+        cg.write('cpuset.cpus', CPU);
+        cg.write('cpuset.mems', 0);
+        child = await startChild(['/bin/sleep', '30']);
+        const pid = child.pid;
+        cg.add(pid);
+        const attach = await collect(stream, { name: 'cgroup.attach', where: (e) => e.fields.task_pid === pid && e.fields.hierarchy === 'cpuset' }, WAIT_MS);
+        assert.equal(attach.fields.cgroup, cg.path);
 
-      // the kernel moves the tasks from a work item: wait for it with the CPU back online
-      await withCpuOffline(CPU, () => undefined);
-      assert.ok(isOnline(CPU), `cpu${CPU} is back online`);
-      const transfer = await collect(stream, { name: 'cgroup.transfer', where: (e) => e.fields.task_pid === pid, describe: `of pid ${pid}` }, WAIT_MS);
-      assert.equal(transfer.fields.hierarchy, 'cpuset');
-      assert.equal(transfer.fields.cgroup, path.posix.dirname(cg.path), 'the destination is the parent cpuset');
-      assert.equal(transfer.fields.level, cg.level - 1);
-      assert.equal(transfer.fields.task_tgid, pid);
-      assert.equal(transfer.fields.task_comm, 'sleep');
-      assert.deepEqual(cg.pids(), [], 'the scratch cpuset is empty');
-    } finally {
-      if (child) await stopChild(child);
-      await cg?.remove();
-      assertNothingLost(await stream.close(), EVENTS);
-    }
+        // the kernel moves the tasks from a work item: wait for it with the CPU back online
+        await withCpuOffline(CPU, () => undefined);
+        assert.ok(isOnline(CPU), `cpu${CPU} is back online`);
+        const transfer = await collect(stream, { name: 'cgroup.transfer', where: (e) => e.fields.task_pid === pid, describe: `of pid ${pid}` }, WAIT_MS);
+        assert.equal(transfer.fields.hierarchy, 'cpuset');
+        assert.equal(transfer.fields.cgroup, path.posix.dirname(cg.path), 'the destination is the parent cpuset');
+        assert.equal(transfer.fields.level, cg.level - 1);
+        assert.equal(transfer.fields.task_tgid, pid);
+        assert.equal(transfer.fields.task_comm, 'sleep');
+        assert.deepEqual(cg.pids(), [], 'the scratch cpuset is empty');
+      } finally {
+        if (child) await stopChild(child);
+        await cg?.remove();
+      }
+    });
   },
 );

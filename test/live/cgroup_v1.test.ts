@@ -8,10 +8,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { KernelEvent } from '../../src/events/event';
 import { collect } from '../support/collect';
-import { assertNothingLost } from '../support/counters';
-import { EventStream } from '../support/event_stream';
 import { NEEDS_ROOT } from '../support/root';
 import { ScratchCgroup, uniqueName, v1Unavailable } from '../support/scratch_cgroup';
+import { withEvents } from '../support/with_events';
 
 const EVENTS = ['cgroup.mkdir', 'cgroup.rename', 'cgroup.rmdir', 'cgroup.release'];
 const WAIT_MS = 5_000;
@@ -21,33 +20,33 @@ test(
   'a renamed v1 memory cgroup reports mkdir at the old path, rename to the new path, then rmdir and release there',
   { skip: NEEDS_ROOT || v1Unavailable('memory'), timeout: 60_000 },
   async () => {
-    const stream = EventStream.open(EVENTS);
-    let cg: ScratchCgroup | undefined;
-    try {
-      cg = ScratchCgroup.v1('memory');
-      const id = cg.id();
-      const oldPath = cg.path;
-      const parent = path.posix.dirname(oldPath);
-      const newPath = path.posix.join(parent, uniqueName('kw-renamed'));
-      const sameCgroup = (e: KernelEvent): boolean => e.fields.cgroup_id === id;
-      const expectMemoryCgroup = (e: KernelEvent, cgroupPath: string): void => {
-        assert.equal(e.fields.hierarchy, 'memory', `${e.name} hierarchy`);
-        assert.equal(e.fields.cgroup, cgroupPath, `${e.name} path`);
-        assert.equal(e.fields.level, cg?.level, `${e.name} level`);
-      };
+    await withEvents(EVENTS, async (stream) => {
+      let cg: ScratchCgroup | undefined;
+      try {
+        cg = ScratchCgroup.v1('memory');
+        const id = cg.id();
+        const oldPath = cg.path;
+        const parent = path.posix.dirname(oldPath);
+        const newPath = path.posix.join(parent, uniqueName('kw-renamed'));
+        const sameCgroup = (e: KernelEvent): boolean => e.fields.cgroup_id === id;
+        const expectMemoryCgroup = (e: KernelEvent, cgroupPath: string): void => {
+          assert.equal(e.fields.hierarchy, 'memory', `${e.name} hierarchy`);
+          assert.equal(e.fields.cgroup, cgroupPath, `${e.name} path`);
+          assert.equal(e.fields.level, cg?.level, `${e.name} level`);
+        };
 
-      expectMemoryCgroup(await collect(stream, { name: 'cgroup.mkdir', where: sameCgroup, describe: `of ${oldPath}` }, WAIT_MS), oldPath);
+        expectMemoryCgroup(await collect(stream, { name: 'cgroup.mkdir', where: sameCgroup, describe: `of ${oldPath}` }, WAIT_MS), oldPath);
 
-      fs.renameSync(cg.dir, path.join(cg.mount, newPath));
-      cg = ScratchCgroup.existing(cg.mount, newPath);
-      expectMemoryCgroup(await collect(stream, { name: 'cgroup.rename', where: sameCgroup, describe: `of ${oldPath}` }, WAIT_MS), newPath);
+        fs.renameSync(cg.dir, path.join(cg.mount, newPath));
+        cg = ScratchCgroup.existing(cg.mount, newPath);
+        expectMemoryCgroup(await collect(stream, { name: 'cgroup.rename', where: sameCgroup, describe: `of ${oldPath}` }, WAIT_MS), newPath);
 
-      await cg.remove();
-      expectMemoryCgroup(await collect(stream, { name: 'cgroup.rmdir', where: sameCgroup, describe: `of ${newPath}` }, WAIT_MS), newPath);
-      expectMemoryCgroup(await collect(stream, { name: 'cgroup.release', where: sameCgroup, describe: `of ${newPath}` }, RELEASE_WAIT_MS), newPath);
-    } finally {
-      await cg?.remove();
-      assertNothingLost(await stream.close(), EVENTS);
-    }
+        await cg.remove();
+        expectMemoryCgroup(await collect(stream, { name: 'cgroup.rmdir', where: sameCgroup, describe: `of ${newPath}` }, WAIT_MS), newPath);
+        expectMemoryCgroup(await collect(stream, { name: 'cgroup.release', where: sameCgroup, describe: `of ${newPath}` }, RELEASE_WAIT_MS), newPath);
+      } finally {
+        await cg?.remove();
+      }
+    });
   },
 );

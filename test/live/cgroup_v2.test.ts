@@ -10,10 +10,9 @@ import { test } from 'node:test';
 import type { KernelEvent } from '../../src/events/event';
 import { startChild, stopChild, type Child } from '../support/child';
 import { collect, type EventMatch } from '../support/collect';
-import { assertNothingLost } from '../support/counters';
-import { EventStream } from '../support/event_stream';
 import { NEEDS_ROOT } from '../support/root';
 import { ScratchCgroup, v2Unavailable } from '../support/scratch_cgroup';
+import { withEvents } from '../support/with_events';
 
 const EVENTS = [
   'cgroup.mkdir',
@@ -33,54 +32,54 @@ test(
   'a v2 cgroup reports mkdir, attach, populated, freeze, frozen, unfreeze, rmdir and release with its path',
   { skip: NEEDS_ROOT || v2Unavailable(), timeout: 60_000 },
   async () => {
-    const stream = EventStream.open(EVENTS);
-    let cg: ScratchCgroup | undefined;
-    let child: Child | undefined;
-    try {
-      cg = ScratchCgroup.v2();
-      const id = cg.id();
-      const scratch = cg;
-      const about = (name: string, where?: (e: KernelEvent) => boolean): EventMatch => ({
-        name,
-        where: (e) => e.fields.cgroup === scratch.path && (where?.(e) ?? true),
-        describe: `for ${scratch.path}`,
-      });
-      const expectCgroup = (e: KernelEvent): void => {
-        assert.equal(e.fields.hierarchy, 'unified', `${e.name} hierarchy`);
-        assert.equal(e.fields.cgroup_id, id, `${e.name} cgroup_id`);
-        assert.equal(e.fields.level, 1, `${e.name} level`);
-      };
+    await withEvents(EVENTS, async (stream) => {
+      let cg: ScratchCgroup | undefined;
+      let child: Child | undefined;
+      try {
+        cg = ScratchCgroup.v2();
+        const id = cg.id();
+        const scratch = cg;
+        const about = (name: string, where?: (e: KernelEvent) => boolean): EventMatch => ({
+          name,
+          where: (e) => e.fields.cgroup === scratch.path && (where?.(e) ?? true),
+          describe: `for ${scratch.path}`,
+        });
+        const expectCgroup = (e: KernelEvent): void => {
+          assert.equal(e.fields.hierarchy, 'unified', `${e.name} hierarchy`);
+          assert.equal(e.fields.cgroup_id, id, `${e.name} cgroup_id`);
+          assert.equal(e.fields.level, 1, `${e.name} level`);
+        };
 
-      expectCgroup(await collect(stream, about('cgroup.mkdir'), WAIT_MS));
+        expectCgroup(await collect(stream, about('cgroup.mkdir'), WAIT_MS));
 
-      child = await startChild(['/bin/sleep', '30']);
-      const pid = child.pid;
-      cg.add(pid);
-      const attach = await collect(stream, about('cgroup.attach', (e) => e.fields.task_pid === pid), WAIT_MS);
-      expectCgroup(attach);
-      assert.equal(attach.fields.task_tgid, pid);
-      assert.equal(attach.fields.task_comm, 'sleep');
-      assert.equal(attach.fields.pid, process.pid, 'the mover is this test process');
-      expectCgroup(await collect(stream, about('cgroup.populated', (e) => e.fields.populated === true), WAIT_MS));
+        child = await startChild(['/bin/sleep', '30']);
+        const pid = child.pid;
+        cg.add(pid);
+        const attach = await collect(stream, about('cgroup.attach', (e) => e.fields.task_pid === pid), WAIT_MS);
+        expectCgroup(attach);
+        assert.equal(attach.fields.task_tgid, pid);
+        assert.equal(attach.fields.task_comm, 'sleep');
+        assert.equal(attach.fields.pid, process.pid, 'the mover is this test process');
+        expectCgroup(await collect(stream, about('cgroup.populated', (e) => e.fields.populated === true), WAIT_MS));
 
-      cg.write('cgroup.freeze', 1);
-      expectCgroup(await collect(stream, about('cgroup.freeze'), WAIT_MS));
-      expectCgroup(await collect(stream, about('cgroup.frozen', (e) => e.fields.frozen === true), WAIT_MS));
-      cg.write('cgroup.freeze', 0);
-      expectCgroup(await collect(stream, about('cgroup.unfreeze'), WAIT_MS));
-      expectCgroup(await collect(stream, about('cgroup.frozen', (e) => e.fields.frozen === false), WAIT_MS));
+        cg.write('cgroup.freeze', 1);
+        expectCgroup(await collect(stream, about('cgroup.freeze'), WAIT_MS));
+        expectCgroup(await collect(stream, about('cgroup.frozen', (e) => e.fields.frozen === true), WAIT_MS));
+        cg.write('cgroup.freeze', 0);
+        expectCgroup(await collect(stream, about('cgroup.unfreeze'), WAIT_MS));
+        expectCgroup(await collect(stream, about('cgroup.frozen', (e) => e.fields.frozen === false), WAIT_MS));
 
-      await stopChild(child);
-      expectCgroup(await collect(stream, about('cgroup.populated', (e) => e.fields.populated === false), WAIT_MS));
+        await stopChild(child);
+        expectCgroup(await collect(stream, about('cgroup.populated', (e) => e.fields.populated === false), WAIT_MS));
 
-      await cg.remove();
-      expectCgroup(await collect(stream, about('cgroup.rmdir'), WAIT_MS));
-      expectCgroup(await collect(stream, about('cgroup.release'), RELEASE_WAIT_MS));
-    } finally {
-      if (child) await stopChild(child);
-      await cg?.remove();
-      assertNothingLost(await stream.close(), EVENTS);
-    }
+        await cg.remove();
+        expectCgroup(await collect(stream, about('cgroup.rmdir'), WAIT_MS));
+        expectCgroup(await collect(stream, about('cgroup.release'), RELEASE_WAIT_MS));
+      } finally {
+        if (child) await stopChild(child);
+        await cg?.remove();
+      }
+    });
   },
 );
 
@@ -88,23 +87,23 @@ test(
   'a task in a v2 cgroup created after the session started reports that cgroup\'s path on exit',
   { skip: NEEDS_ROOT || v2Unavailable(), timeout: 30_000 },
   async () => {
-    const stream = EventStream.open(['process.exit']);
-    let cg: ScratchCgroup | undefined;
-    let child: Child | undefined;
-    try {
-      cg = ScratchCgroup.v2();
-      child = await startChild(['/bin/sleep', '30']);
-      const pid = child.pid;
-      cg.add(pid);
-      await stopChild(child);
-      const exit = await collect(stream, { name: 'process.exit', where: (e) => e.fields.pid === pid, describe: `of pid ${pid}` }, WAIT_MS);
-      assert.equal(exit.fields.cgroup, cg.path);
-      assert.equal(exit.fields.cgroup_id, cg.id());
-    } finally {
-      if (child) await stopChild(child);
-      await cg?.remove();
-      assertNothingLost(await stream.close(), ['process.exit']);
-    }
+    await withEvents(['process.exit'], async (stream) => {
+      let cg: ScratchCgroup | undefined;
+      let child: Child | undefined;
+      try {
+        cg = ScratchCgroup.v2();
+        child = await startChild(['/bin/sleep', '30']);
+        const pid = child.pid;
+        cg.add(pid);
+        await stopChild(child);
+        const exit = await collect(stream, { name: 'process.exit', where: (e) => e.fields.pid === pid, describe: `of pid ${pid}` }, WAIT_MS);
+        assert.equal(exit.fields.cgroup, cg.path);
+        assert.equal(exit.fields.cgroup_id, cg.id());
+      } finally {
+        if (child) await stopChild(child);
+        await cg?.remove();
+      }
+    });
   },
 );
 
@@ -112,28 +111,28 @@ test(
   'a v2 cgroup whose path is longer than a record holds is reported truncated at 255 bytes, and its tasks still carry the full path',
   { skip: NEEDS_ROOT || v2Unavailable(), timeout: 30_000 },
   async () => {
-    const stream = EventStream.open(['cgroup.mkdir', 'process.exit']);
-    const cg = ScratchCgroup.v2();
-    try {
-      const deep = `${cg.path}/${'a'.repeat(200)}/${'b'.repeat(100)}`;
-      fs.mkdirSync(path.join(cg.mount, deep), { recursive: true });
-      const id = fs.statSync(path.join(cg.mount, deep), { bigint: true }).ino;
-      const mkdir = await collect(stream, { name: 'cgroup.mkdir', where: (e) => e.fields.cgroup_id === id, describe: `of ${deep.slice(0, 40)}...` }, WAIT_MS);
-      assert.equal(mkdir.truncated, true);
-      assert.equal(mkdir.fields.cgroup, deep.slice(0, 255));
-      assert.equal(mkdir.fields.level, 3);
-      const parent = await collect(stream, { name: 'cgroup.mkdir', where: (e) => e.fields.cgroup === path.posix.dirname(deep) }, WAIT_MS);
-      assert.equal(parent.truncated, false, `${path.posix.dirname(deep).length} bytes fit`);
+    await withEvents(['cgroup.mkdir', 'process.exit'], async (stream) => {
+      const cg = ScratchCgroup.v2();
+      try {
+        const deep = `${cg.path}/${'a'.repeat(200)}/${'b'.repeat(100)}`;
+        fs.mkdirSync(path.join(cg.mount, deep), { recursive: true });
+        const id = fs.statSync(path.join(cg.mount, deep), { bigint: true }).ino;
+        const mkdir = await collect(stream, { name: 'cgroup.mkdir', where: (e) => e.fields.cgroup_id === id, describe: `of ${deep.slice(0, 40)}...` }, WAIT_MS);
+        assert.equal(mkdir.truncated, true);
+        assert.equal(mkdir.fields.cgroup, deep.slice(0, 255));
+        assert.equal(mkdir.fields.level, 3);
+        const parent = await collect(stream, { name: 'cgroup.mkdir', where: (e) => e.fields.cgroup === path.posix.dirname(deep) }, WAIT_MS);
+        assert.equal(parent.truncated, false, `${path.posix.dirname(deep).length} bytes fit`);
 
-      // the cut path from the mkdir record must not become the cgroup's known path
-      const child = await startChild(['/bin/sleep', '30']);
-      fs.writeFileSync(path.join(cg.mount, deep, 'cgroup.procs'), String(child.pid));
-      await stopChild(child);
-      const exit = await collect(stream, { name: 'process.exit', where: (e) => e.fields.pid === child.pid, describe: `of pid ${child.pid}` }, WAIT_MS);
-      assert.equal(exit.fields.cgroup, deep);
-    } finally {
-      await cg.remove();
-      assertNothingLost(await stream.close(), ['cgroup.mkdir', 'process.exit']);
-    }
+        // the cut path from the mkdir record must not become the cgroup's known path
+        const child = await startChild(['/bin/sleep', '30']);
+        fs.writeFileSync(path.join(cg.mount, deep, 'cgroup.procs'), String(child.pid));
+        await stopChild(child);
+        const exit = await collect(stream, { name: 'process.exit', where: (e) => e.fields.pid === child.pid, describe: `of pid ${child.pid}` }, WAIT_MS);
+        assert.equal(exit.fields.cgroup, deep);
+      } finally {
+        await cg.remove();
+      }
+    });
   },
 );

@@ -2,7 +2,8 @@
  * The live-test recipes undo their global changes when the test using them
  * fails half way: cpu1 comes back online, the hung-task sysctl is restored
  * and the frozen filesystem thawed and unmounted, a frozen scratch cgroup
- * with a task inside is still removed.
+ * with a task inside is still removed; and the failure reported is the
+ * test's own, not a complaint about counters of a stream cut short.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -13,6 +14,7 @@ import { hungTaskUnavailable, taskState, withHungTask } from '../support/hung_ta
 import { NEEDS_ROOT } from '../support/root';
 import { ScratchCgroup, v2Unavailable } from '../support/scratch_cgroup';
 import { readSysctl } from '../support/sysctl';
+import { withEvents } from '../support/with_events';
 
 const boom = new Error('the test failed here');
 
@@ -74,3 +76,13 @@ function mountOf(pid: number): string {
   assert.ok(line, `a kw-hang mount exists while ${pid} hangs`);
   return line.split(' ')[1] as string;
 }
+
+test("a live test body's own failure is reported, not the counters of its cut-short stream", { skip: NEEDS_ROOT, timeout: 30_000 }, async () => {
+  // nothing is delivered before the body throws: a counter check would fail too, and must not win
+  await assert.rejects(
+    withEvents(['process.hang'], async () => {
+      throw boom;
+    }),
+    boom,
+  );
+});

@@ -7,22 +7,20 @@ import assert from 'node:assert/strict';
 import * as os from 'node:os';
 import { test } from 'node:test';
 import { collect } from '../support/collect';
-import { assertNothingLost } from '../support/counters';
-import { EventStream } from '../support/event_stream';
 import { hungTaskUnavailable, withHungTask } from '../support/hung_task';
 import { NEEDS_ROOT } from '../support/root';
 import { readSysctl } from '../support/sysctl';
+import { withEvents } from '../support/with_events';
 
 /** timeout 2 s: the detector needs two checks, 2 s apart, once the sysctl is set */
 const WAIT_MS = 10_000;
 
 test(
-  "a task blocked on a frozen filesystem is reported as hung with its pid",
+  'a task blocked on a frozen filesystem is reported as hung with its pid',
   { skip: NEEDS_ROOT || hungTaskUnavailable(), timeout: 60_000 },
   async () => {
-    const stream = EventStream.open(['process.hang']);
-    const timeoutBefore = readSysctl('kernel.hung_task_timeout_secs');
-    try {
+    await withEvents(['process.hang'], async (stream) => {
+      const timeoutBefore = readSysctl('kernel.hung_task_timeout_secs');
       const { hang, pid } = await withHungTask(async (child) => ({
         pid: child.pid,
         hang: await collect(stream, { name: 'process.hang', where: (e) => e.fields.pid === child.pid, describe: `for pid ${child.pid}` }, WAIT_MS),
@@ -31,9 +29,7 @@ test(
       assert.equal(hang.fields.comm, 'sh');
       assert.equal(hang.fields.uid, 0);
       assert.equal(hang.fields.prio, 120 + os.getPriority(), 'prio of a task at our nice level');
-    } finally {
       assert.equal(readSysctl('kernel.hung_task_timeout_secs'), timeoutBefore, 'hung_task_timeout_secs restored');
-      assertNothingLost(await stream.close(), ['process.hang']);
-    }
+    });
   },
 );

@@ -11,10 +11,9 @@ import { test } from 'node:test';
 import type { KernelEvent } from '../../src/events/event';
 import { collect, collected } from '../support/collect';
 import { compactMemory } from '../support/compaction';
-import { assertNothingLost } from '../support/counters';
-import { EventStream } from '../support/event_stream';
 import { pfnRange } from '../support/page_frames';
 import { NEEDS_ROOT } from '../support/root';
+import { withEvents } from '../support/with_events';
 
 const EVENTS = ['migrate.start', 'migrate.pages', 'migrate.remove_pte'];
 const MODES = ['async', 'sync_light', 'sync'];
@@ -26,8 +25,7 @@ test(
   'compacting memory reports migration passes with reason=compaction and replaced migration PTEs from the compacting task',
   { skip: NEEDS_ROOT, timeout: 60_000 },
   async () => {
-    const stream = EventStream.open(EVENTS);
-    try {
+    await withEvents(EVENTS, async (stream) => {
       const { pid } = await compactMemory(64);
       const byCompactor = (e: KernelEvent): boolean => e.fields.pid === pid;
 
@@ -54,9 +52,7 @@ test(
       assert.ok(addr > 0n && addr < USER_SPACE_END, `addr ${pte.fields.addr} is a user-space address`);
       assert.notEqual(pte.fields.pte, '0x0');
       assert.ok((pte.fields.order as number) >= 0 && (pte.fields.order as number) <= 10, `order ${pte.fields.order}`);
-    } finally {
-      assertNothingLost(await stream.close(), EVENTS);
-    }
+    });
   },
 );
 
@@ -64,8 +60,7 @@ test(
   'per-CPU page drains during compaction are reported with a pfn inside this machine\'s memory, an order and a migratetype',
   { skip: NEEDS_ROOT, timeout: 60_000 },
   async () => {
-    const stream = EventStream.open(['mem.pcpu_drain']);
-    try {
+    await withEvents(['mem.pcpu_drain'], async (stream) => {
       const from = process.hrtime.bigint();
       await compactMemory(64);
       await collect(stream, { name: 'mem.pcpu_drain', where: (e) => e.monoNs >= from, describe: 'after compaction began' }, WAIT_MS);
@@ -77,8 +72,6 @@ test(
         assert.ok(order >= 0 && order <= 10, `order ${order}`);
         assert.ok(migratetype >= 0 && migratetype < 6, `migratetype ${migratetype}`);
       }
-    } finally {
-      assertNothingLost(await stream.close(), ['mem.pcpu_drain']);
-    }
+    });
   },
 );

@@ -7,11 +7,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { collect } from '../support/collect';
-import { assertNothingLost } from '../support/counters';
-import { EventStream } from '../support/event_stream';
+import type { EventStream } from '../support/event_stream';
 import { oomKillIn } from '../support/oom';
 import { NEEDS_ROOT } from '../support/root';
 import { ScratchCgroup, uniqueName, v1Unavailable } from '../support/scratch_cgroup';
+import { withEvents } from '../support/with_events';
 
 const MIB = 1 << 20;
 const WAIT_MS = 5_000;
@@ -29,26 +29,26 @@ test(
   { skip: NEEDS_ROOT || v1Unavailable('memory'), timeout: 60_000 },
   async () => {
     const events = ['oom.victim'];
-    const stream = EventStream.open(events);
-    let cg: ScratchCgroup | undefined;
-    try {
-      cg = ScratchCgroup.v1('memory');
-      const memcgId = cg.id();
-      const { run, victim } = await oomVictimIn(stream, cg, 64, 200, 321);
-      assert.equal(victim.fields.comm, run.comm);
-      assert.equal(victim.fields.tgid, run.pid);
-      assert.equal(victim.fields.uid, 0);
-      assert.equal(victim.fields.oom_score_adj, 321);
-      assert.equal(victim.fields.memcg, cg.path, 'memcg is the scratch cgroup, relative to the memory hierarchy');
-      assert.equal(victim.fields.memcg_id, memcgId);
-      assert.equal(victim.fields.trigger_pid, run.pid, 'the victim itself hit the limit');
-      assert.ok((victim.fields.total_vm as number) >= 200 * MIB, `total_vm ${victim.fields.total_vm} covers the 200 MiB buffer`);
-      const anon = victim.fields.anon_rss as number;
-      assert.ok(anon > 16 * MIB && anon <= 64 * MIB, `anon_rss ${anon} is within the 64 MiB limit`);
-    } finally {
-      await cg?.remove();
-      assertNothingLost(await stream.close(), events);
-    }
+    await withEvents(events, async (stream) => {
+      let cg: ScratchCgroup | undefined;
+      try {
+        cg = ScratchCgroup.v1('memory');
+        const memcgId = cg.id();
+        const { run, victim } = await oomVictimIn(stream, cg, 64, 200, 321);
+        assert.equal(victim.fields.comm, run.comm);
+        assert.equal(victim.fields.tgid, run.pid);
+        assert.equal(victim.fields.uid, 0);
+        assert.equal(victim.fields.oom_score_adj, 321);
+        assert.equal(victim.fields.memcg, cg.path, 'memcg is the scratch cgroup, relative to the memory hierarchy');
+        assert.equal(victim.fields.memcg_id, memcgId);
+        assert.equal(victim.fields.trigger_pid, run.pid, 'the victim itself hit the limit');
+        assert.ok((victim.fields.total_vm as number) >= 200 * MIB, `total_vm ${victim.fields.total_vm} covers the 200 MiB buffer`);
+        const anon = victim.fields.anon_rss as number;
+        assert.ok(anon > 16 * MIB && anon <= 64 * MIB, `anon_rss ${anon} is within the 64 MiB limit`);
+      } finally {
+        await cg?.remove();
+      }
+    });
   },
 );
 
@@ -58,22 +58,22 @@ test(
   async () => {
     // only oom.victim is watched: no rename event tells the path cache about the rename
     const events = ['oom.victim'];
-    const stream = EventStream.open(events);
-    let cg: ScratchCgroup | undefined;
-    try {
-      cg = ScratchCgroup.v1('memory');
-      const id = cg.id();
-      assert.equal((await oomVictimIn(stream, cg, 32, 128)).victim.fields.memcg, cg.path);
+    await withEvents(events, async (stream) => {
+      let cg: ScratchCgroup | undefined;
+      try {
+        cg = ScratchCgroup.v1('memory');
+        const id = cg.id();
+        assert.equal((await oomVictimIn(stream, cg, 32, 128)).victim.fields.memcg, cg.path);
 
-      const renamed = path.posix.join(path.posix.dirname(cg.path), uniqueName('kw-renamed'));
-      fs.renameSync(cg.dir, path.join(cg.mount, renamed));
-      cg = ScratchCgroup.existing(cg.mount, renamed);
-      const { victim } = await oomVictimIn(stream, cg, 32, 128);
-      assert.equal(victim.fields.memcg, renamed);
-      assert.equal(victim.fields.memcg_id, id);
-    } finally {
-      await cg?.remove();
-      assertNothingLost(await stream.close(), events);
-    }
+        const renamed = path.posix.join(path.posix.dirname(cg.path), uniqueName('kw-renamed'));
+        fs.renameSync(cg.dir, path.join(cg.mount, renamed));
+        cg = ScratchCgroup.existing(cg.mount, renamed);
+        const { victim } = await oomVictimIn(stream, cg, 32, 128);
+        assert.equal(victim.fields.memcg, renamed);
+        assert.equal(victim.fields.memcg_id, id);
+      } finally {
+        await cg?.remove();
+      }
+    });
   },
 );

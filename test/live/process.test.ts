@@ -8,18 +8,16 @@ import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { runChild, startChild, waitExit } from '../support/child';
 import { collect } from '../support/collect';
-import { assertNothingLost } from '../support/counters';
-import { EventStream } from '../support/event_stream';
 import { NEEDS_ROOT } from '../support/root';
 import { ownV2Path } from '../support/scratch_cgroup';
+import { withEvents } from '../support/with_events';
 
 const PROCESS_EVENTS = ['process.fork', 'process.newtask', 'process.exit', 'process.free', 'process.exit_mmap'];
 const CLONE_THREAD = 0x10000;
 const WAIT_MS = 5_000;
 
 test('a child that exits with status 3 reports fork, newtask, exit, free and exit_mmap with its pid', { skip: NEEDS_ROOT, timeout: 30_000 }, async () => {
-  const stream = EventStream.open(PROCESS_EVENTS);
-  try {
+  await withEvents(PROCESS_EVENTS, async (stream) => {
     const child = await runChild(['/bin/sh', '-c', 'exit 3']);
     assert.equal(child.code, 3);
     const ofChild = (field: string) => (e: { fields: Record<string, unknown> }) => e.fields[field] === child.pid;
@@ -52,15 +50,11 @@ test('a child that exits with status 3 reports fork, newtask, exit, free and exi
     // the task struct is freed after an RCU grace period once the child is reaped
     const free = await collect(stream, { name: 'process.free', where: ofChild('pid'), describe: `pid ${child.pid}` }, WAIT_MS);
     assert.equal(free.fields.comm, 'sh');
-  } finally {
-    const result = await stream.close();
-    assertNothingLost(result, PROCESS_EVENTS);
-  }
+  });
 });
 
 test('a child killed by SIGTERM reports signal 15 and no exit status', { skip: NEEDS_ROOT, timeout: 30_000 }, async () => {
-  const stream = EventStream.open(['process.exit']);
-  try {
+  await withEvents(['process.exit'], async (stream) => {
     const child = await startChild(['/bin/sleep', '30']);
     child.process.kill('SIGTERM');
     const status = await waitExit(child, WAIT_MS);
@@ -70,14 +64,11 @@ test('a child killed by SIGTERM reports signal 15 and no exit status', { skip: N
     assert.equal(exit.fields.signal, 15);
     assert.equal(exit.fields.exit_status, 0);
     assert.equal(exit.fields.group_dead, true);
-  } finally {
-    assertNothingLost(await stream.close(), ['process.exit']);
-  }
+  });
 });
 
 test('a thread ending in a live process reports an exit with group_dead false and a CLONE_THREAD newtask', { skip: NEEDS_ROOT, timeout: 30_000 }, async () => {
-  const stream = EventStream.open(['process.newtask', 'process.exit']);
-  try {
+  await withEvents(['process.newtask', 'process.exit'], async (stream) => {
     const worker = new Worker('require("node:worker_threads").parentPort.postMessage("up")', { eval: true });
     await new Promise((resolve) => worker.once('message', resolve));
     await worker.terminate();
@@ -91,7 +82,5 @@ test('a thread ending in a live process reports an exit with group_dead false an
     );
     assert.equal(newtask.fields.tgid, process.pid);
     assert.notEqual((newtask.fields.clone_flags as number) & CLONE_THREAD, 0);
-  } finally {
-    assertNothingLost(await stream.close(), ['process.newtask', 'process.exit']);
-  }
+  });
 });
