@@ -132,7 +132,8 @@ test('slack: a burst is grouped into a few paced messages, nothing dropped', asy
     assert.ok(r.requests.length <= 4, `${r.requests.length} messages for a burst of ${n}`);
     for (let i = 1; i < r.requests.length; i++) {
       const gap = (r.requests[i]?.at ?? 0) - (r.requests[i - 1]?.at ?? 0);
-      assert.ok(gap >= 950, `messages ${gap} ms apart: paced at one per second`);
+      // sends start 1 s apart; arrival times also carry each request's own latency
+      assert.ok(gap >= 800, `messages ${gap} ms apart: paced at one per second`);
     }
     const grouped = JSON.parse(r.requests.at(-1)?.body ?? '{}') as { blocks: Block[]; text: string };
     assert.ok(grouped.blocks.length <= SLACK_LIMITS.blocks);

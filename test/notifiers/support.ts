@@ -70,10 +70,12 @@ export class Receiver {
 
   private constructor() {
     this.server = http.createServer((req, res) => {
+      // when the request began, not when its body ended: closer to when it was sent
+      const at = Date.now();
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        this.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
+        this.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at });
         const reply = this.replies.shift() ?? { status: 200, body: 'ok' };
         res.writeHead(reply.status, { 'content-type': 'text/plain', ...reply.headers });
         res.end(reply.body ?? '');
