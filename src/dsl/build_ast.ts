@@ -34,12 +34,22 @@ function nodeRange(n: CstNode): SourceRange {
 }
 
 function kids(n: CstNode): Children {
-  if (n.recoveredNode) throw new Incomplete();
-  const c = n.children as Children;
-  for (const list of Object.values(c)) {
-    for (const e of list ?? []) if (isToken(e) && (e.isInsertedInRecovery || Number.isNaN(e.startOffset))) throw new Incomplete();
+  return n.children as Children;
+}
+
+/** Whether error recovery rebuilt any part of this subtree (a node, or a token it invented). */
+function recovered(root: CstNode): boolean {
+  const stack: CstElement[] = [root];
+  for (let e = stack.pop(); e !== undefined; e = stack.pop()) {
+    if (isToken(e)) {
+      if (e.isInsertedInRecovery || Number.isNaN(e.startOffset)) return true;
+      continue;
+    }
+    if (e.recoveredNode) return true;
+    const c = e.children as Children;
+    for (const key in c) stack.push(...(c[key] ?? []));
   }
-  return c;
+  return false;
 }
 
 function tokens(c: Children, key: string): IToken[] {
@@ -73,9 +83,11 @@ export class AstBuilder {
 
   constructor(private readonly file: string) {}
 
-  build(cst: CstNode): A.Item[] {
+  /** `hadErrors`: only then can error recovery have rebuilt parts of the tree. */
+  build(cst: CstNode, hadErrors: boolean): A.Item[] {
     const items: A.Item[] = [];
     for (const item of nodes(cst.children as Children, 'item')) {
+      if (hadErrors && recovered(item)) continue;
       try {
         items.push(this.item(item));
       } catch (e) {
@@ -282,9 +294,9 @@ export class AstBuilder {
 
   private literal(n: CstNode): A.Literal {
     const c = kids(n);
-    const t = Object.values(c).flat()[0];
+    let t: CstElement | undefined;
+    for (const key in c) t = c[key]?.[0];
     if (!t || !isToken(t)) throw new Incomplete();
-    tokens(c, t.tokenType.name);
     switch (t.tokenType.name) {
       case 'NumberLiteral':
         return this.number(t);

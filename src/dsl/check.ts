@@ -4,11 +4,12 @@
  * together with every diagnostic of the run (never the first one only).
  */
 import path from 'node:path';
-import { COMMON_FIELDS, EVENTS, fieldOf } from '../events/catalog';
+import { COMMON_FIELDS, EVENTS } from '../events/catalog';
 import type * as A from './ast';
 import type { CheckedRule } from './checked_rule';
 import { type LetEntry, MAX_CONDITION_NODES } from './check_condition';
 import { RuleChecker } from './check_rule';
+import { fieldNamed } from './field_index';
 import type { Diagnostic } from './diagnostic';
 import { parseRuleFile } from './parse';
 import type { SourceRange } from './source_range';
@@ -151,7 +152,7 @@ function checkLets(lets: Map<string, LetEntry>, error: (file: string, range: Sou
       broken = true;
     }
     const wanted = [...new Set(fields.map((n) => n.text))];
-    if (!broken && !EVENTS.some((e) => wanted.every((w) => fieldOf(e, w)))) {
+    if (!broken && !EVENTS.some((e) => wanted.every((w) => fieldNamed(e, w)))) {
       error(entry.file, entry.decl.name.range, `no event has all of ${wanted.join(', ')}, so let '${name}' can never apply`);
       broken = true;
     }

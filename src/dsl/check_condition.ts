@@ -4,11 +4,10 @@
  * "unknown" result, as expr-lang's checker does) so one mistake is one
  * message, not ten.
  */
-import { fieldOf, fieldsOf } from '../events/catalog';
 import type { EventSpec, FieldSpec } from '../events/types';
+import { fieldNamed, fieldNames, fieldRange } from './field_index';
 import type * as A from './ast';
 import type { Condition, FieldRef, Glob, Value } from './checked_rule';
-import { fieldRange } from './field_range';
 import { validateGlob } from './glob';
 import { contradiction } from './impossible';
 import type { SourceRange } from './source_range';
@@ -41,10 +40,10 @@ export function fieldRef(f: FieldSpec): FieldRef {
 
 /** The field `name` of `event`, or why there is none (with a suggestion). */
 export function resolveField(event: EventSpec, lets: ReadonlyMap<string, unknown>, name: string): FieldSpec | string {
-  const f = fieldOf(event, name);
+  const f = fieldNamed(event, name);
   if (f) return f;
   if (lets.has(name)) return `'${name}' is a let, not a field of ${event.name}`;
-  return `unknown field '${name}' on ${event.name}${didYouMean(name, fieldsOf(event).map((x) => x.name))}`;
+  return `unknown field '${name}' on ${event.name}${didYouMean(name, fieldNames(event))}`;
 }
 
 export class ConditionChecker {
@@ -123,10 +122,10 @@ export class ConditionChecker {
       this.letStack.pop();
       return condition && { kind: 'let', name: name.text, condition, range: name.range };
     }
-    const f = fieldOf(this.scope.event, name.text);
+    const f = fieldNamed(this.scope.event, name.text);
     if (f && f.type === 'bool') return { kind: 'is', field: fieldRef(f), range: name.range };
     if (f) return this.error(file, name.range, `${f.name} is ${article(f)}, not a condition; compare it (${example(f)})`);
-    const candidates = [...fieldsOf(this.scope.event).map((x) => x.name), ...this.scope.lets.keys()];
+    const candidates = [...fieldNames(this.scope.event), ...this.scope.lets.keys()];
     return this.error(file, name.range, `unknown field or let '${name.text}' on ${this.scope.event.name}${didYouMean(name.text, candidates)}`);
   }
 

@@ -7,7 +7,7 @@ import type { Severity } from '../engine/alert';
 import { EVENTS, eventByName, fieldsOf } from '../events/catalog';
 import type { EventSpec, FieldSpec } from '../events/types';
 import type * as A from './ast';
-import type { Action, Aggregate, CheckedRule, Condition, FieldRef, Selection } from './checked_rule';
+import type { Action, Aggregate, CheckedRule, Condition, FieldRef, Selection, SequenceRule, WindowRule } from './checked_rule';
 import { ConditionChecker, type LetEntry, fieldRef, resolveField } from './check_condition';
 import { checkTemplate, defaultSummary, type TemplateScope } from './check_template';
 import type { SourceRange } from './source_range';
@@ -35,6 +35,18 @@ export interface RuleScope {
 
 type ClauseOf<K extends A.ClauseKind> = Extract<A.Clause, { kind: K }>;
 
+/** The part of a rule its trigger decides, before the clauses common to all kinds. */
+interface Core {
+  /** the kind-specific fields of the CheckedRule */
+  readonly parts:
+    | { readonly kind: 'event'; readonly selection: Selection }
+    | ({ readonly kind: 'window' } & Pick<WindowRule, 'selection' | 'aggregate' | 'op' | 'threshold' | 'windowMs' | 'groupBy'>)
+    | ({ readonly kind: 'absence' | 'sequence' } & Pick<SequenceRule, 'first' | 'second' | 'match' | 'withinMs'>);
+  /** group-by or match fields: the alert's identity labels */
+  readonly identity: readonly FieldRef[];
+  readonly templateScope: TemplateScope;
+}
+
 export class RuleChecker {
   private failed = false;
 
@@ -57,52 +69,38 @@ export class RuleChecker {
     if (!then) this.error(this.rule.range, "rule has no 'then': name a notifier ('then stdout' always works)");
     const excepts = this.rule.clauses.filter((c): c is ClauseOf<'except'> => c.kind === 'except').flatMap((c) => c.conditions);
 
-    const base = {
-      name,
-      generated,
-      file: this.scope.file,
-      range: this.rule.range,
-      severity: this.severity(severityClause),
-      labels: {} as Record<string, string>,
-      cooldownMs: cooldownClause ? this.duration(cooldownClause.duration, 'cooldown', 0, MAX_COOLDOWN_MS) : DEFAULT_COOLDOWN_MS,
-      actions: then ? this.actions(then) : [],
-    };
+    const severity = this.severity(severityClause);
+    const cooldownMs = cooldownClause ? this.duration(cooldownClause.duration, 'cooldown', 0, MAX_COOLDOWN_MS) : DEFAULT_COOLDOWN_MS;
+    const actions = then ? this.actions(then) : [];
     const t = when.trigger;
     if (t.kind !== 'window') {
       if (forClause) this.error(forClause.range, `'for' needs a window rule (count(...) > N within D): ${t.kind === 'event' ? 'an event rule fires on each event' : 'a sequence fires at once'}`);
       if (keep) this.error(keep.range, "'keep firing for' needs a window rule; an event rule's alert stays open through its cooldown");
     }
+    const core = t.kind === 'event' ? this.eventCore(t, excepts) : t.kind === 'window' ? this.window(t, excepts) : this.sequence(t, excepts);
+    if (!core) return undefined;
+    const labels = labelsClause ? this.labels(labelsClause, core.identity) : {};
+    const summary = summaryClause
+      ? checkTemplate(summaryClause.template, core.templateScope, (range, message) => this.error(range, message))
+      : defaultSummary(t, core.identity);
+    if (this.failed || !summary) return undefined;
 
-    let rule: CheckedRule | undefined;
-    let templateScope: TemplateScope | undefined;
-    if (t.kind === 'event') {
-      const selection = this.selection(t.selector, excepts);
-      if (selection) {
-        rule = { ...base, kind: 'event', selection: selection.selection, summary: defaultSummary(t, []) };
-        templateScope = { kind: 'event', event: selection.event, groupBy: [] };
-      }
-    } else if (t.kind === 'window') {
-      const checked = this.window(t, excepts);
-      if (checked) {
+    // one object literal per kind: spreading rules of different shapes is slow in V8
+    const common = { name, generated, file: this.scope.file, range: this.rule.range, severity, labels, summary, cooldownMs, actions };
+    const k = core.parts;
+    switch (k.kind) {
+      case 'event':
+        return { kind: 'event', ...common, selection: k.selection };
+      case 'window': {
         const forMs = forClause ? this.duration(forClause.duration, 'for', 0, MAX_WINDOW_MS) : 0;
         const keepFiringForMs = keep ? this.duration(keep.duration, 'keep firing for', 0, MAX_WINDOW_MS) : 0;
-        rule = { ...base, kind: 'window', ...checked.rule, forMs, keepFiringForMs, summary: defaultSummary(t, checked.rule.groupBy) };
-        templateScope = { kind: 'window', event: checked.event, groupBy: checked.rule.groupBy };
+        if (this.failed) return undefined;
+        const { selection, aggregate, op, threshold, windowMs, groupBy } = k;
+        return { kind: 'window', ...common, selection, aggregate, op, threshold, windowMs, groupBy, forMs, keepFiringForMs };
       }
-    } else {
-      const checked = this.sequence(t, excepts);
-      if (checked) {
-        rule = { ...base, kind: t.negated ? 'absence' : 'sequence', ...checked.rule, summary: defaultSummary(t, checked.rule.match) };
-        templateScope = { kind: t.negated ? 'absence' : 'sequence', event: checked.event, groupBy: checked.rule.match };
-      }
+      default:
+        return { kind: k.kind, ...common, first: k.first, second: k.second, match: k.match, withinMs: k.withinMs };
     }
-    if (labelsClause) base.labels = this.labels(labelsClause, rule);
-    if (rule && templateScope && summaryClause) {
-      const summary = checkTemplate(summaryClause.template, templateScope, (range, message) => this.error(range, message));
-      if (summary) rule = { ...rule, summary };
-    }
-    if (rule) rule = { ...rule, labels: base.labels };
-    return this.failed ? undefined : rule;
   }
 
   private error(range: SourceRange, message: string): void {
@@ -161,9 +159,9 @@ export class RuleChecker {
     });
   }
 
-  private labels(c: ClauseOf<'labels'>, rule: CheckedRule | undefined): Record<string, string> {
+  private labels(c: ClauseOf<'labels'>, identityFields: readonly FieldRef[]): Record<string, string> {
     const out: Record<string, string> = {};
-    const identity = new Set((rule?.kind === 'window' ? rule.groupBy : rule?.kind === 'absence' || rule?.kind === 'sequence' ? rule.match : []).map((f) => f.name));
+    const identity = new Set(identityFields.map((f) => f.name));
     for (const p of c.pairs) {
       const key = p.key.text;
       if (!/^[a-z_][a-z0-9_]*$/.test(key)) this.error(p.key.range, `label name '${key}' must be lower_snake_case`);
@@ -206,6 +204,16 @@ export class RuleChecker {
     return { selection: { event: event.name, condition, except: except as Condition[] }, event };
   }
 
+  private eventCore(t: Extract<A.Trigger, { kind: 'event' }>, excepts: readonly A.Expr[]): Core | undefined {
+    const selected = this.selection(t.selector, excepts);
+    if (!selected) return undefined;
+    return {
+      parts: { kind: 'event', selection: selected.selection },
+      identity: [],
+      templateScope: { kind: 'event', event: selected.event, groupBy: [] },
+    };
+  }
+
   private groupFields(names: readonly A.Name[], events: readonly EventSpec[], what: string): FieldRef[] | undefined {
     const out: FieldRef[] = [];
     let ok = true;
@@ -236,7 +244,7 @@ export class RuleChecker {
     return ok ? out : undefined;
   }
 
-  private window(t: Extract<A.Trigger, { kind: 'window' }>, excepts: readonly A.Expr[]) {
+  private window(t: Extract<A.Trigger, { kind: 'window' }>, excepts: readonly A.Expr[]): Core | undefined {
     const fn = AGGREGATES.find((a) => a === t.fn.text);
     if (!fn) return this.fail(t.fn.range, `unknown aggregation '${t.fn.text}'${didYouMean(t.fn.text, AGGREGATES)}; one of: ${AGGREGATES.join(', ')}`);
     const target = t.selector.event;
@@ -271,8 +279,9 @@ export class RuleChecker {
     const groupBy = this.groupFields(t.by, [event], 'grouping by');
     if (!selected || threshold === undefined || !groupBy) return undefined;
     return {
-      event,
-      rule: { selection: selected.selection, aggregate, op: t.op, threshold, windowMs, groupBy },
+      parts: { kind: 'window', selection: selected.selection, aggregate, op: t.op, threshold, windowMs, groupBy },
+      identity: groupBy,
+      templateScope: { kind: 'window', event, groupBy },
     };
   }
 
@@ -296,16 +305,18 @@ export class RuleChecker {
     return value;
   }
 
-  private sequence(t: Extract<A.Trigger, { kind: 'sequence' }>, excepts: readonly A.Expr[]) {
+  private sequence(t: Extract<A.Trigger, { kind: 'sequence' }>, excepts: readonly A.Expr[]): Core | undefined {
     const first = this.selection(t.first, excepts);
     const second = this.selection(t.second, []);
     const withinMs = this.duration(t.within, 'within', MIN_WINDOW_MS, MAX_WINDOW_MS);
     if (!first || !second) return undefined;
     const match = this.groupFields(t.by, [first.event, second.event], 'matching on');
     if (!match) return undefined;
+    const kind = t.negated ? 'absence' : 'sequence';
     return {
-      event: t.negated ? first.event : second.event,
-      rule: { first: first.selection, second: second.selection, match, withinMs },
+      parts: { kind, first: first.selection, second: second.selection, match, withinMs },
+      identity: match,
+      templateScope: { kind, event: t.negated ? first.event : second.event, groupBy: match },
     };
   }
 }

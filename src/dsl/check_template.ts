@@ -4,8 +4,8 @@
  * fields and {value} (with kernel-side counting there is no single event
  * to read a field from).
  */
-import { fieldOf, fieldsOf } from '../events/catalog';
 import type { EventSpec } from '../events/types';
+import { fieldNamed, fieldNames } from './field_index';
 import type * as A from './ast';
 import type { FieldRef } from './checked_rule';
 import type { SourceRange } from './source_range';
@@ -50,7 +50,7 @@ export function checkTemplate(
     } else if (name === 'count' || name === 'value') parts.push({ kind: name });
     else parts.push({ kind: 'field', name });
   }
-  return ok ? { text: lit.value, parts, fields: fieldNames(parts) } : undefined;
+  return ok ? { text: lit.value, parts, fields: interpolated(parts) } : undefined;
 }
 
 function placeholderProblem(name: string, scope: TemplateScope): string | undefined {
@@ -60,16 +60,16 @@ function placeholderProblem(name: string, scope: TemplateScope): string | undefi
     if (scope.groupBy.some((f) => f.name === name)) return undefined;
     const by = scope.groupBy.map((f) => f.name);
     const can = by.length ? `its group-by fields (${by.join(', ')}) and {value}` : '{value} and {count}';
-    return fieldOf(scope.event, name)
+    return fieldNamed(scope.event, name)
       ? `a window rule's summary can use ${can}; '${name}' is not grouped by`
       : `unknown field '${name}' in summary${didYouMean(name, [...by, 'value', 'count'])}`;
   }
-  if (fieldOf(scope.event, name)) return undefined;
-  const names = [...fieldsOf(scope.event).map((f) => f.name), 'count'];
+  if (fieldNamed(scope.event, name)) return undefined;
+  const names = [...fieldNames(scope.event), 'count'];
   return `unknown field '${name}' on ${scope.event.name} in summary${didYouMean(name, names)}`;
 }
 
-function fieldNames(parts: readonly TemplatePart[]): string[] {
+function interpolated(parts: readonly TemplatePart[]): string[] {
   return [...new Set(parts.flatMap((p) => (p.kind === 'field' ? [p.name] : [])))];
 }
 
@@ -100,7 +100,7 @@ export function defaultSummary(t: A.Trigger, identity: readonly FieldRef[]): Tem
     else acc.push(p);
     return acc;
   }, []);
-  return { text: merged.map(templateText).join(''), parts: merged, fields: fieldNames(merged) };
+  return { text: merged.map(templateText).join(''), parts: merged, fields: interpolated(merged) };
 }
 
 function templateText(p: TemplatePart): string {

@@ -55,7 +55,7 @@ export function parseRuleFile(file: string, text: string): ParseResult {
   for (const e of ruleParser.errors) error(errorRange(e, text), e.message);
 
   const builder = new AstBuilder(file);
-  const items = builder.build(cst);
+  const items = builder.build(cst, ruleParser.errors.length > 0);
   diagnostics.push(...builder.diagnostics);
   const comments: Comment[] = (lexed.groups.comments ?? []).map((t) => ({ text: t.image.replace(/\s+$/, ''), range: tokenRange(t) }));
   return { ast: { file, items, comments }, diagnostics: cap(file, diagnostics) };
