@@ -22,10 +22,9 @@ test(
   { skip: NEEDS_ROOT || v1Unavailable('cpuset') || hotplugUnavailable(CPU), timeout: 60_000 },
   async () => {
     await withEvents(EVENTS, async (stream) => {
-      let cg: ScratchCgroup | undefined;
+      const cg = ScratchCgroup.v1('cpuset');
       let child: Child | undefined;
       try {
-        cg = ScratchCgroup.v1('cpuset');
         cg.write('cpuset.cpus', CPU);
         cg.write('cpuset.mems', 0);
         child = await startChild(['/bin/sleep', '30']);
@@ -46,7 +45,7 @@ test(
         assert.deepEqual(cg.pids(), [], 'the scratch cpuset is empty');
       } finally {
         if (child) await stopChild(child);
-        await cg?.remove();
+        await cg.remove();
       }
     });
   },

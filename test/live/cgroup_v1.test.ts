@@ -4,8 +4,6 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { KernelEvent } from '../../src/events/event';
 import { collect } from '../support/collect';
 import { NEEDS_ROOT } from '../support/root';
@@ -21,31 +19,27 @@ test(
   { skip: NEEDS_ROOT || v1Unavailable('memory'), timeout: 60_000 },
   async () => {
     await withEvents(EVENTS, async (stream) => {
-      let cg: ScratchCgroup | undefined;
+      const cg = ScratchCgroup.v1('memory');
       try {
-        cg = ScratchCgroup.v1('memory');
         const id = cg.id();
         const oldPath = cg.path;
-        const parent = path.posix.dirname(oldPath);
-        const newPath = path.posix.join(parent, uniqueName('kw-renamed'));
         const sameCgroup = (e: KernelEvent): boolean => e.fields.cgroup_id === id;
         const expectMemoryCgroup = (e: KernelEvent, cgroupPath: string): void => {
           assert.equal(e.fields.hierarchy, 'memory', `${e.name} hierarchy`);
           assert.equal(e.fields.cgroup, cgroupPath, `${e.name} path`);
-          assert.equal(e.fields.level, cg?.level, `${e.name} level`);
+          assert.equal(e.fields.level, cg.level, `${e.name} level`);
         };
 
         expectMemoryCgroup(await collect(stream, { name: 'cgroup.mkdir', where: sameCgroup, describe: `of ${oldPath}` }, WAIT_MS), oldPath);
 
-        fs.renameSync(cg.dir, path.join(cg.mount, newPath));
-        cg = ScratchCgroup.existing(cg.mount, newPath);
+        const newPath = cg.rename(uniqueName('kw-renamed'));
         expectMemoryCgroup(await collect(stream, { name: 'cgroup.rename', where: sameCgroup, describe: `of ${oldPath}` }, WAIT_MS), newPath);
 
         await cg.remove();
         expectMemoryCgroup(await collect(stream, { name: 'cgroup.rmdir', where: sameCgroup, describe: `of ${newPath}` }, WAIT_MS), newPath);
         expectMemoryCgroup(await collect(stream, { name: 'cgroup.release', where: sameCgroup, describe: `of ${newPath}` }, RELEASE_WAIT_MS), newPath);
       } finally {
-        await cg?.remove();
+        await cg.remove();
       }
     });
   },

@@ -33,10 +33,9 @@ test(
   { skip: NEEDS_ROOT || v2Unavailable(), timeout: 60_000 },
   async () => {
     await withEvents(EVENTS, async (stream) => {
-      let cg: ScratchCgroup | undefined;
+      const cg = ScratchCgroup.v2();
       let child: Child | undefined;
       try {
-        cg = ScratchCgroup.v2();
         const id = cg.id();
         const scratch = cg;
         const about = (name: string, where?: (e: KernelEvent) => boolean): EventMatch => ({
@@ -77,7 +76,7 @@ test(
         expectCgroup(await collect(stream, about('cgroup.release'), RELEASE_WAIT_MS));
       } finally {
         if (child) await stopChild(child);
-        await cg?.remove();
+        await cg.remove();
       }
     });
   },
@@ -88,10 +87,9 @@ test(
   { skip: NEEDS_ROOT || v2Unavailable(), timeout: 30_000 },
   async () => {
     await withEvents(['process.exit'], async (stream) => {
-      let cg: ScratchCgroup | undefined;
+      const cg = ScratchCgroup.v2();
       let child: Child | undefined;
       try {
-        cg = ScratchCgroup.v2();
         child = await startChild(['/bin/sleep', '30']);
         const pid = child.pid;
         cg.add(pid);
@@ -101,7 +99,7 @@ test(
         assert.equal(exit.fields.cgroup_id, cg.id());
       } finally {
         if (child) await stopChild(child);
-        await cg?.remove();
+        await cg.remove();
       }
     });
   },

@@ -3,8 +3,6 @@
  * allocated): the victim's pid, comm, memory cgroup and sizes come out right.
  */
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { test } from 'node:test';
 import { collect } from '../support/collect';
 import type { EventStream } from '../support/event_stream';
@@ -30,9 +28,8 @@ test(
   async () => {
     const events = ['oom.victim'];
     await withEvents(events, async (stream) => {
-      let cg: ScratchCgroup | undefined;
+      const cg = ScratchCgroup.v1('memory');
       try {
-        cg = ScratchCgroup.v1('memory');
         const memcgId = cg.id();
         const { run, victim } = await oomVictimIn(stream, cg, 64, 200, 321);
         assert.equal(victim.fields.comm, run.comm);
@@ -46,7 +43,7 @@ test(
         const anon = victim.fields.anon_rss as number;
         assert.ok(anon > 16 * MIB && anon <= 64 * MIB, `anon_rss ${anon} is within the 64 MiB limit`);
       } finally {
-        await cg?.remove();
+        await cg.remove();
       }
     });
   },
@@ -59,20 +56,17 @@ test(
     // only oom.victim is watched: no rename event tells the path cache about the rename
     const events = ['oom.victim'];
     await withEvents(events, async (stream) => {
-      let cg: ScratchCgroup | undefined;
+      const cg = ScratchCgroup.v1('memory');
       try {
-        cg = ScratchCgroup.v1('memory');
         const id = cg.id();
         assert.equal((await oomVictimIn(stream, cg, 32, 128)).victim.fields.memcg, cg.path);
 
-        const renamed = path.posix.join(path.posix.dirname(cg.path), uniqueName('kw-renamed'));
-        fs.renameSync(cg.dir, path.join(cg.mount, renamed));
-        cg = ScratchCgroup.existing(cg.mount, renamed);
+        const renamed = cg.rename(uniqueName('kw-renamed'));
         const { victim } = await oomVictimIn(stream, cg, 32, 128);
         assert.equal(victim.fields.memcg, renamed);
         assert.equal(victim.fields.memcg_id, id);
       } finally {
-        await cg?.remove();
+        await cg.remove();
       }
     });
   },

@@ -52,8 +52,12 @@ export class ScratchCgroup {
     /** the hierarchy's mount point */
     readonly mount: string,
     /** path relative to the hierarchy root, as kernel events report it */
-    readonly path: string,
+    private cgPath: string,
   ) {}
+
+  get path(): string {
+    return this.cgPath;
+  }
 
   /** A new cgroup directly under the v2 mount. */
   static v2(name = uniqueName()): ScratchCgroup {
@@ -67,11 +71,6 @@ export class ScratchCgroup {
     return ScratchCgroup.make(`${CGROUP_ROOT}/${controller}`, path.posix.join(own, name));
   }
 
-  /** Takes charge of a cgroup that already exists, e.g. after renaming a scratch cgroup. */
-  static existing(mount: string, cgPath: string): ScratchCgroup {
-    return new ScratchCgroup(mount, cgPath);
-  }
-
   private static make(mount: string, cgPath: string): ScratchCgroup {
     const cg = new ScratchCgroup(mount, cgPath);
     fs.mkdirSync(cg.dir);
@@ -80,6 +79,14 @@ export class ScratchCgroup {
 
   get dir(): string {
     return path.join(this.mount, this.path);
+  }
+
+  /** Renames the cgroup within its parent (cgroup v1 only); returns the new path. */
+  rename(name: string): string {
+    const renamed = path.posix.join(path.posix.dirname(this.cgPath), name);
+    fs.renameSync(this.dir, path.join(this.mount, renamed));
+    this.cgPath = renamed;
+    return renamed;
   }
 
   /** The cgroup's id as kernel events report it: its directory's inode. */
