@@ -125,6 +125,7 @@ export class MailSink {
       authOptional: !auth,
       allowInsecureAuth: true,
       logger: false,
+      disableReverseLookup: true,
       onAuth: (a, _session, cb) => {
         if (auth && a.username === auth.user && a.password === auth.pass) cb(null, { user: a.username });
         else cb(new Error('bad credentials'));
