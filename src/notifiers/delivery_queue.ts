@@ -23,6 +23,8 @@ export interface NotifierStats {
   readonly dropped: Readonly<Record<DropReason, number>>;
   /** waiting in the outbox now */
   readonly pending: number;
+  /** notifications the outbox could not write to disk (kept in memory instead) */
+  readonly notPersisted: number;
   /** failed attempts since the last success: a self-alert watches this */
   readonly consecutiveFailures: number;
   /** wall-clock ms of the first failure in the current run of failures; absent while healthy */
@@ -47,6 +49,7 @@ export class DeliveryQueue {
   private retries = 0;
   private readonly dropped: Record<DropReason, number> = { overflow: 0, expired: 0, rejected: 0, corrupt: 0 };
   private consecutiveFailures = 0;
+  private notPersisted = 0;
   private failingSince: number | undefined;
   private lastSuccessAt: number | undefined;
   private lastError: string | undefined;
@@ -95,6 +98,11 @@ export class DeliveryQueue {
     );
   }
 
+  countNotPersisted(key: string, error: string): void {
+    this.notPersisted++;
+    this.options.log.error({ notifier: this.notifier.name, key, err: error }, 'outbox write failed: notification kept in memory only');
+  }
+
   /** Resolves when the outbox is empty (now or later); never rejects. */
   idle(): Promise<void> {
     if (this.outbox.size === 0) return Promise.resolve();
@@ -119,6 +127,7 @@ export class DeliveryQueue {
       retries: this.retries,
       dropped: { ...this.dropped },
       pending: this.outbox.size,
+      notPersisted: this.notPersisted,
       consecutiveFailures: this.consecutiveFailures,
       failingSince: this.failingSince,
       lastSuccessAt: this.lastSuccessAt,
@@ -127,28 +136,43 @@ export class DeliveryQueue {
   }
 
   private async loop(): Promise<void> {
-    const { now } = this.options;
+    let troubles = 0;
     while (!this.closed) {
-      const expired = await this.outbox.expire(now());
-      this.countDropped('expired', expired, 'older than the outbox max_age');
-
-      if (this.notifier.tick && this.notifier.tickIntervalMs && now() >= this.nextTick) {
-        await this.runTick();
-        continue;
+      try {
+        await this.step();
+        troubles = 0;
+      } catch (e) {
+        // the outbox's disk failing (EIO, ENOSPC): log, wait, keep going
+        troubles++;
+        this.lastError = String((e as Error)?.message ?? e);
+        this.options.log.error({ notifier: this.notifier.name, err: this.lastError }, 'delivery loop error');
+        await this.sleep(backoffMs(troubles, this.options.backoff, this.options.random));
       }
-      const batch = this.nextBatch();
-      if (batch.length === 0) {
-        for (const w of this.idleWaiters.splice(0)) w();
-        await this.sleep(this.notifier.tick ? this.nextTick - now() : undefined);
-        continue;
-      }
-      if (now() < this.notBefore) {
-        // a long backoff must not hold up the periodic re-send
-        await this.sleep(Math.min(this.notBefore, this.notifier.tick ? this.nextTick : Infinity) - now());
-        continue;
-      }
-      await this.attempt(batch);
     }
+  }
+
+  /** One turn: expire, re-send if due, else send the next batch or wait. */
+  private async step(): Promise<void> {
+    const { now } = this.options;
+    const expired = await this.outbox.expire(now());
+    this.countDropped('expired', expired, 'older than the outbox max_age');
+
+    if (this.notifier.tick && this.notifier.tickIntervalMs && now() >= this.nextTick) {
+      await this.runTick();
+      return;
+    }
+    const batch = this.nextBatch();
+    if (batch.length === 0) {
+      for (const w of this.idleWaiters.splice(0)) w();
+      await this.sleep(this.notifier.tick ? this.nextTick - now() : undefined);
+      return;
+    }
+    if (now() < this.notBefore) {
+      // a long backoff must not hold up the periodic re-send
+      await this.sleep(Math.min(this.notBefore, this.notifier.tick ? this.nextTick : Infinity) - now());
+      return;
+    }
+    await this.attempt(batch);
   }
 
   private nextBatch(): Delivery[] {

@@ -96,7 +96,8 @@ export class Dispatcher {
   /**
    * Puts a notification in the named notifier's outbox. Resolves once it is
    * durable; never waits for delivery. Rejects only for an unknown notifier
-   * or a disk error (counted nowhere else: the caller should log it).
+   * or a closed dispatcher. A disk that fails the write costs durability,
+   * not the alert: it is kept in memory, counted (`notPersisted`) and logged.
    */
   async dispatch(notifier: string, n: Notification): Promise<DispatchOutcome> {
     const q = this.queues.get(notifier);
@@ -110,6 +111,7 @@ export class Dispatcher {
       q.notifier.supersedes?.bind(q.notifier),
     );
     if (result.outcome === 'duplicate') return 'duplicate';
+    if (result.writeError !== undefined) q.countNotPersisted(result.delivery.key, result.writeError);
     q.countDropped('overflow', result.dropped, `outbox full (max_entries ${q.outbox.settings.maxEntries})`);
     q.wake();
     return 'queued';

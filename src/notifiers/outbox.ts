@@ -16,7 +16,13 @@ import { storableAlert } from './render';
 export type DropReason = 'overflow' | 'expired' | 'rejected' | 'corrupt';
 
 export type AddResult =
-  | { readonly outcome: 'queued'; readonly delivery: Delivery; readonly dropped: readonly Delivery[] }
+  | {
+      readonly outcome: 'queued';
+      readonly delivery: Delivery;
+      readonly dropped: readonly Delivery[];
+      /** set when the disk write failed: the entry is kept in memory and still delivered, but would not survive a crash */
+      readonly writeError?: string;
+    }
   | { readonly outcome: 'duplicate' };
 
 /** The same alert transition to the same target: same key, before and after a restart. */
@@ -90,8 +96,12 @@ export class Outbox {
     const id = `${String(fields.enqueuedAt).padStart(14, '0')}-${String(this.seq++ % 1e6).padStart(6, '0')}-${fields.key.slice(0, 12)}`;
     const delivery: Delivery = { ...fields, alert: storableAlert(fields.alert), id };
     this.writing.add(fields.key);
+    let writeError: string | undefined;
     try {
       if (this.dir) await this.write(delivery);
+    } catch (e) {
+      // a full or failing disk must not cost the alert itself
+      writeError = String((e as Error)?.message ?? e);
     } finally {
       this.writing.delete(fields.key);
     }
@@ -99,7 +109,7 @@ export class Outbox {
     this.entries.push(delivery);
     const overflow = this.entries.length > this.settings.maxEntries ? this.entries.slice(0, this.entries.length - this.settings.maxEntries) : [];
     await this.remove([...superseded, ...overflow]);
-    return { outcome: 'queued', delivery, dropped: overflow };
+    return { outcome: 'queued', delivery, dropped: overflow, ...(writeError ? { writeError } : {}) };
   }
 
   /** Entries older than max_age, removed and returned for counting. */
@@ -115,8 +125,9 @@ export class Outbox {
     for (let i = this.entries.length - 1; i >= 0; i--) if (ids.has(this.entries[i]?.id ?? '')) this.entries.splice(i, 1);
     if (!this.dir) return;
     const dir = this.dir;
-    await Promise.all([...ids].map((id) => fs.rm(path.join(dir, `${id}.json`), { force: true })));
-    await syncDir(dir);
+    // a file that cannot be unlinked only means a repeat after a restart, under the same key
+    await Promise.all([...ids].map((id) => fs.rm(path.join(dir, `${id}.json`), { force: true }).catch(() => undefined)));
+    await syncDir(dir).catch(() => undefined);
   }
 
   private async write(d: Delivery): Promise<void> {

@@ -100,6 +100,7 @@ test('metrics: the counters in Prometheus text format, drops by reason', () => {
       retries: 2,
       dropped: { overflow: 0, expired: 1, rejected: 1, corrupt: 0 },
       pending: 4,
+      notPersisted: 0,
       consecutiveFailures: 1,
       failingSince: 1_700_000_000_000,
       lastSuccessAt: 1_700_000_000_500,

@@ -225,3 +225,21 @@ notifiers:
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('dispatcher: a disk that fails the outbox write costs durability, not the alert: kept in memory, delivered, counted', async () => {
+  await withDispatcher(
+    'diskfail',
+    () => Receiver.start(),
+    (r) => hookYaml(r.url),
+    async ({ server: r, dispatcher: d, dir, log }) => {
+      const box = path.join(dir, 'state', 'outbox', 'hook');
+      fs.rmSync(box, { recursive: true });
+      fs.writeFileSync(box, 'not a directory');
+      assert.equal(await d.dispatch('hook', { alert: oomAlert(), args: [] }), 'queued');
+      await retryUntil('the delivery', 5000, () => r.requests[0]);
+      const s = await retryUntil('the count', 2000, () => d.stats().find((x) => x.name === 'hook' && x.delivered === 1));
+      assert.equal(s.notPersisted, 1);
+      assert.ok(log.lines.some((l) => l.level === 'error' && /kept in memory/.test(l.msg)));
+    },
+  );
+});
