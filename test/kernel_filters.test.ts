@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { test } from 'node:test';
 import { eventByName } from '../src/events/catalog';
 import type { KernelEvent } from '../src/events/event';
@@ -95,17 +97,17 @@ test('a cgroup created after the rules were loaded inherits its parent\'s rules 
       cgroups: new Map([[parent.id(), { match: bit(0) | bit(2), children: bit(1), descendants: bit(0) }]]),
     });
     await withSession(['process.exit'], set, async (session, seen) => {
-      const child = ScratchCgroup.existing(parent.mount, `${parent.path}/late`);
-      const grandchild = ScratchCgroup.existing(parent.mount, `${parent.path}/late/deeper`);
-      const { mkdirSync } = await import('node:fs');
-      mkdirSync(child.dir);
-      mkdirSync(grandchild.dir);
-      const exitIn = (cg: ScratchCgroup): number => {
-        const r = spawnSync('sh', ['-c', `echo $$ > ${cg.dir}/cgroup.procs && exec /bin/true`]);
+      // made after load, so only the kernel's inheritance can give them rules
+      const child = path.join(parent.dir, 'late');
+      const grandchild = path.join(child, 'deeper');
+      fs.mkdirSync(child);
+      fs.mkdirSync(grandchild);
+      const exitIn = (dir: string): number => {
+        const r = spawnSync('sh', ['-c', `echo $$ > ${dir}/cgroup.procs && exec /bin/true`]);
         assert.equal(r.status, 0);
         return r.pid as number;
       };
-      const inParent = exitIn(parent);
+      const inParent = exitIn(parent.dir);
       const inChild = exitIn(child);
       const inGrandchild = exitIn(grandchild);
       spawnSync('/bin/true'); // outside: no rule

@@ -11,6 +11,7 @@ import { loadConfig } from '../config/load_config';
 import { checkRuleSources, formatDiagnostic, formatRuleSource, type CheckOptions, type Diagnostic } from '../dsl';
 import { findRuleFiles, RuleFilesError } from '../dsl/rule_files';
 import { UsageError } from './usage_error';
+import { rulesExplainCommand } from './rules_explain_command';
 
 const USAGE = 'usage: kernwatch rules check [--config FILE] PATH... | kernwatch rules fmt [--check] PATH...';
 
@@ -18,6 +19,7 @@ export function rulesCommand(args: readonly string[]): number {
   const [sub, ...rest] = args;
   if (sub === 'check') return check(rest);
   if (sub === 'fmt') return fmt(rest);
+  if (sub === 'explain') return rulesExplainCommand(rest);
   throw new UsageError(sub === undefined ? USAGE : `rules: unknown subcommand '${sub}'\n${USAGE}`);
 }
 

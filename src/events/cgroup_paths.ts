@@ -84,6 +84,12 @@ export class CgroupPaths {
     }
   }
 
+  /** Every cgroup of a hierarchy, freshly scanned: [id, path] pairs. */
+  tree(hierarchy: number): Array<[bigint, string]> {
+    this.scan(hierarchy);
+    return [...(this.paths.get(hierarchy) ?? new Map<bigint, string>())];
+  }
+
   learn(hierarchy: number, id: bigint, cgroupPath: string): void {
     this.paths.get(hierarchy)?.set(id, cgroupPath);
   }

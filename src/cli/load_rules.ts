@@ -1,0 +1,77 @@
+/**
+ * Rule files to checked rules for every command that runs rules: reads the
+ * paths, checks them (against the config's notifiers when one is given),
+ * prints every diagnostic located, and says whether it worked.
+ */
+import * as fs from 'node:fs';
+import { checkAction } from '../config/check_action';
+import type { Config } from '../config/config';
+import { ConfigError } from '../config/config_error';
+import { loadConfig } from '../config/load_config';
+import { checkRuleSources, formatDiagnostic, type CheckOptions, type CheckedRule, type Diagnostic } from '../dsl';
+import { findRuleFiles, RuleFilesError } from '../dsl/rule_files';
+import { UsageError } from './usage_error';
+
+export interface RuleSourceFile {
+  readonly file: string;
+  readonly text: string;
+}
+
+/** undefined after printing why a path could not be read. */
+export function readRuleSources(paths: readonly string[], usage: string): RuleSourceFile[] | undefined {
+  if (paths.length === 0) throw new UsageError(`rules: name at least one file or directory\n${usage}`);
+  try {
+    const files = findRuleFiles(paths);
+    if (files.length === 0) {
+      process.stderr.write(`kernwatch: no *.rules files in ${paths.join(' ')}\n`);
+      return undefined;
+    }
+    return files.map((file) => ({ file, text: fs.readFileSync(file, 'utf8') }));
+  } catch (e) {
+    const message = e instanceof RuleFilesError ? e.message : `${(e as NodeJS.ErrnoException).path ?? ''}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
+    process.stderr.write(`kernwatch: ${message}\n`);
+    return undefined;
+  }
+}
+
+export function reportDiagnostics(diagnostics: readonly Diagnostic[], sources: readonly RuleSourceFile[]): void {
+  const text = new Map(sources.map((s) => [s.file, s.text]));
+  for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d, text.get(d.file))}\n`);
+}
+
+/** The config, or undefined after printing its error. */
+export function readConfig(file: string): Config | undefined {
+  try {
+    return loadConfig(file);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    process.stderr.write(`kernwatch: ${e.message}\n`);
+    return undefined;
+  }
+}
+
+export function checkOptionsFor(config: Config | undefined): CheckOptions {
+  return config ? { notifiers: new Set(config.notifiers.keys()), checkAction: (n, a) => checkAction(config, n, a) } : {};
+}
+
+export interface LoadedRules {
+  readonly rules: readonly CheckedRule[];
+  readonly sources: readonly RuleSourceFile[];
+  readonly config?: Config;
+}
+
+/** Checked rules, or undefined after printing every diagnostic and a count. */
+export function loadRules(paths: readonly string[], configFile: string | undefined, usage: string): LoadedRules | undefined {
+  const sources = readRuleSources(paths, usage);
+  if (!sources) return undefined;
+  const config = configFile === undefined ? undefined : readConfig(configFile);
+  if (configFile !== undefined && !config) return undefined;
+  const result = checkRuleSources(sources, checkOptionsFor(config));
+  reportDiagnostics(result.diagnostics, sources);
+  const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
+  if (errors > 0) {
+    process.stderr.write(`${errors} error${errors === 1 ? '' : 's'} in ${sources.length} file${sources.length === 1 ? '' : 's'}\n`);
+    return undefined;
+  }
+  return { rules: result.rules, sources, ...(config ? { config } : {}) };
+}

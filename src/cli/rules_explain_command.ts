@@ -1,0 +1,19 @@
+/** `kernwatch rules explain [--config FILE] PATH...`: no root needed. */
+import { parseArgs } from 'node:util';
+import { CgroupPaths } from '../events/cgroup_paths';
+import { explainPlan } from '../engine/explain';
+import { planKernel } from '../engine/kernel_plan';
+import { loadRules } from './load_rules';
+
+const USAGE = 'usage: kernwatch rules explain [--config FILE] PATH...';
+
+export function rulesExplainCommand(args: readonly string[]): number {
+  const { values, positionals } = parseArgs({ args: [...args], options: { config: { type: 'string' } }, allowPositionals: true, strict: true });
+  const loaded = loadRules(positionals, values.config, USAGE);
+  if (!loaded) return 1;
+  const cgroups = CgroupPaths.forHost();
+  const tree = cgroups.tree(0);
+  const paths = new Map(tree);
+  process.stdout.write(explainPlan(planKernel(loaded.rules, tree), (id) => paths.get(id)));
+  return 0;
+}

@@ -1,0 +1,67 @@
+/** Builds Alert values: identity labels, fingerprint, rendered summary. */
+import { createHash } from 'node:crypto';
+import type { FieldValue } from '../events/event';
+import { renderTemplate } from '../dsl/template';
+import type { CheckedRule } from '../dsl/checked_rule';
+import type { Alert } from './alert';
+
+export interface AlertInput {
+  readonly rule: CheckedRule;
+  readonly host: string;
+  /** group-by or match fields, already strings */
+  readonly group: Readonly<Record<string, string>>;
+  readonly state: 'firing' | 'resolved';
+  readonly fields: Readonly<Record<string, FieldValue>>;
+  readonly count: number;
+  readonly value?: number;
+  readonly startsAt: number;
+  readonly endsAt?: number;
+  readonly lostRecords: number;
+}
+
+export function identityLabels(rule: CheckedRule, host: string, group: Readonly<Record<string, string>>): Record<string, string> {
+  return { ...rule.labels, ...group, alertname: rule.name, rule: rule.name, host, severity: rule.severity };
+}
+
+export function fingerprint(labels: Readonly<Record<string, string>>): string {
+  const canonical = Object.keys(labels)
+    .sort()
+    .map((k) => `${k}\u0000${labels[k]}`)
+    .join('\u0001');
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+}
+
+export function makeAlert(a: AlertInput): Alert {
+  const labels = identityLabels(a.rule, a.host, a.group);
+  const extra = a.value === undefined ? { count: a.count } : { count: a.count, value: round(a.value) };
+  return {
+    fingerprint: fingerprint(labels),
+    rule: a.rule.name,
+    state: a.state,
+    severity: a.rule.severity,
+    labels,
+    summary: renderTemplate(a.rule.summary, { ...a.fields, ...a.group }, extra),
+    fields: a.fields,
+    count: a.count,
+    ...(a.value === undefined ? {} : { value: round(a.value) }),
+    startsAt: a.startsAt,
+    ...(a.endsAt === undefined ? {} : { endsAt: a.endsAt }),
+    host: a.host,
+    ...(a.lostRecords > 0 ? { degraded: { lostRecords: a.lostRecords } } : {}),
+  };
+}
+
+/** Rates are fractional; three decimals read well and stay deterministic. */
+function round(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}
+
+/** Group values as label strings: ids in decimal, absent as "?". */
+export function groupLabels(names: readonly string[], fields: Readonly<Record<string, FieldValue>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const n of names) {
+    const v = fields[n];
+    out[n] = v === undefined ? '?' : String(v);
+  }
+  return out;
+}

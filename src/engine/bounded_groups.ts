@@ -1,0 +1,44 @@
+/**
+ * Per-group state with a cap on live groups: the least recently touched group
+ * is evicted first, and evictions are counted so that a rule grouping by a
+ * field with unbounded values (pid, comm) shows up in metrics, not in memory.
+ */
+export class BoundedGroups<T> {
+  private readonly groups = new Map<string, T>();
+  evictions = 0;
+
+  constructor(private readonly cap: number) {}
+
+  get size(): number {
+    return this.groups.size;
+  }
+
+  get(key: string): T | undefined {
+    return this.groups.get(key);
+  }
+
+  /** The group's state, created with `make` if new; marks it most recent. */
+  touch(key: string, make: () => T): T {
+    let value = this.groups.get(key);
+    if (value !== undefined) {
+      this.groups.delete(key);
+    } else {
+      value = make();
+      if (this.groups.size >= this.cap) {
+        const oldest = this.groups.keys().next().value as string;
+        this.groups.delete(oldest);
+        this.evictions++;
+      }
+    }
+    this.groups.set(key, value);
+    return value;
+  }
+
+  delete(key: string): void {
+    this.groups.delete(key);
+  }
+
+  entries(): IterableIterator<[string, T]> {
+    return this.groups.entries();
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * The userspace tier: routes decoded events and kernel counts to each rule's
+ * state machine and evaluates them tick by tick. Time comes only from event
+ * timestamps and the times passed to advanceTo(), never from a clock, so a
+ * recorded stream replays to the same alerts.
+ */
+import type { FieldValue, KernelEvent } from '../events/event';
+import { compileSelection, type Fields } from './condition';
+import { EventRuleState } from './event_rule_state';
+import type { KernelPlan, SelectionPlan } from './kernel_plan';
+import { AbsenceRuleState, SequenceRuleState } from './pair_rule_state';
+import type { AlertNotice, RuleContext, RuleState } from './rule_state';
+import { WindowRuleState } from './window_rule_state';
+
+export interface EvaluatorOptions {
+  readonly host: string;
+  /** evaluation interval and window bucket width */
+  readonly tickMs?: number;
+  /** live groups per rule before the oldest is evicted */
+  readonly maxGroups?: number;
+  /** use the rule bits records carry (false: every event is checked against every rule) */
+  readonly useRuleBits?: boolean;
+}
+
+export const DEFAULT_TICK_MS = 100;
+
+interface Route {
+  readonly plan: SelectionPlan;
+  readonly matches: (name: string, fields: Fields) => boolean;
+  readonly state: RuleState;
+}
+
+export interface EvaluatorStats {
+  readonly events: number;
+  readonly matched: number;
+  readonly groups: number;
+  readonly evictions: number;
+  readonly perRule: ReadonlyMap<string, { pending: number; firing: number; groups: number; evictions: number }>;
+}
+
+export class Evaluator {
+  private readonly routes = new Map<string, Route[]>();
+  private readonly byBit = new Map<number, Route[]>();
+  private readonly states = new Map<string, RuleState>();
+  private readonly tickMs: number;
+  private lastTick: number | undefined;
+  private readonly losses: Array<{ t: number; lost: number }> = [];
+  private events = 0;
+  private matched = 0;
+
+  constructor(
+    plan: KernelPlan,
+    private readonly options: EvaluatorOptions,
+    emit: (notice: AlertNotice) => void,
+  ) {
+    this.tickMs = options.tickMs ?? DEFAULT_TICK_MS;
+    const ctx: RuleContext = {
+      host: options.host,
+      tickMs: this.tickMs,
+      maxGroups: options.maxGroups ?? 10_000,
+      emit,
+      lostSince: (from) => this.lostSince(from),
+    };
+    for (const p of plan.selections) {
+      let state = this.states.get(p.rule.name);
+      if (!state) {
+        const r = p.rule;
+        state =
+          r.kind === 'event'
+            ? new EventRuleState(r, ctx)
+            : r.kind === 'window'
+              ? new WindowRuleState(r, ctx)
+              : r.kind === 'sequence'
+                ? new SequenceRuleState(r, ctx)
+                : new AbsenceRuleState(r, ctx);
+        this.states.set(r.name, state);
+      }
+      const route: Route = { plan: p, matches: compileSelection(p.selection), state };
+      this.routes.set(p.spec.name, [...(this.routes.get(p.spec.name) ?? []), route]);
+      this.byBit.set(p.bit, [...(this.byBit.get(p.bit) ?? []), route]);
+    }
+  }
+
+  /** Decoded records, in time order as far as the ring buffer keeps it. */
+  onEvents(events: readonly KernelEvent[]): void {
+    for (const e of events) this.onEvent(e);
+  }
+
+  onEvent(e: KernelEvent): void {
+    this.events++;
+    for (const route of this.routes.get(e.name) ?? []) {
+      if (route.plan.counted && this.options.useRuleBits !== false) continue; // the kernel counts these
+      if (this.options.useRuleBits !== false && ((e.rules >> BigInt(route.plan.bit)) & 1n) === 0n) continue;
+      if (!route.matches(e.name, e.fields)) continue;
+      this.matched++;
+      route.state.onEvent(route.plan.role, e.time, e.fields);
+    }
+  }
+
+  /** Events the kernel counted for selection `bit` and `group` up to time `t`. */
+  onCount(t: number, bit: number, n: number, group: Readonly<Record<string, FieldValue>>): void {
+    for (const route of this.byBit.get(bit) ?? []) if (route.plan.counted) route.state.onCount(t, n, group);
+  }
+
+  /** The kernel reported `lost` more records by time `t`. */
+  noteLoss(t: number, lost: number): void {
+    if (lost > 0) this.losses.push({ t, lost });
+  }
+
+  /** Evaluates every tick up to time `t` (ms) not evaluated yet. */
+  advanceTo(t: number): void {
+    const k = Math.floor(t / this.tickMs);
+    if (this.lastTick === undefined) this.lastTick = k - 1;
+    // a long quiet gap: nothing can change between the first and last few ticks
+    // of it except deadlines, which are caught by evaluating the gap's end
+    const from = Math.max(this.lastTick + 1, k - 100_000);
+    for (let i = from; i <= k; i++) for (const s of this.states.values()) s.tick(i);
+    this.lastTick = Math.max(this.lastTick, k);
+    const horizon = t - 86_400_000;
+    while (this.losses.length > 0 && (this.losses[0] as { t: number }).t < horizon) this.losses.shift();
+  }
+
+  stats(): EvaluatorStats {
+    let groups = 0;
+    let evictions = 0;
+    const perRule = new Map<string, { pending: number; firing: number; groups: number; evictions: number }>();
+    for (const [name, s] of this.states) {
+      groups += s.groups;
+      evictions += s.evictions;
+      perRule.set(name, { pending: s.pending, firing: s.firing, groups: s.groups, evictions: s.evictions });
+    }
+    return { events: this.events, matched: this.matched, groups, evictions, perRule };
+  }
+
+  private lostSince(from: number): number {
+    let n = 0;
+    for (const l of this.losses) if (l.t >= from) n += l.lost;
+    return n;
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * `kernwatch rules explain`: per rule, where each term of its condition is
+ * decided (kernel map, kernel count, userspace) and the exact map entries the
+ * compiler produced for it.
+ */
+import type { KernelPlan, SelectionPlan } from './kernel_plan';
+
+const hex = (n: bigint): string => `0x${n.toString(16)}`;
+
+function entriesFor(plan: KernelPlan, s: SelectionPlan, pathOf: (id: bigint) => string | undefined): string[] {
+  const mask = 1n << BigInt(s.bit);
+  const k = plan.kernel;
+  const lines: string[] = [];
+  const kf = k.kinds.get(s.spec.kind);
+  if (kf) {
+    const dims = (['byCgroup', 'byComm', 'byUid', 'byThreshold', 'counted'] as const).filter((d) => (kf[d] & mask) !== 0n);
+    lines.push(`kind_filters[${s.spec.kind}] (${s.spec.name}): rules ${hex(kf.rules)}${dims.length ? `, ${dims.join(', ')}` : ''}`);
+  }
+  for (const [id, e] of k.cgroups) {
+    if (((e.match | e.children | e.descendants) & mask) === 0n) continue;
+    const roles = (['match', 'children', 'descendants'] as const).filter((r) => (e[r] & mask) !== 0n);
+    lines.push(`cgroup_rules[${id} ${pathOf(id) ?? '?'}]: ${roles.join(', ')}`);
+  }
+  for (const [comm, m] of k.comms) if ((m & mask) !== 0n) lines.push(`comm_rules[${JSON.stringify(comm)}]`);
+  for (const [uid, m] of k.uids) if ((m & mask) !== 0n) lines.push(`uid_rules[${uid}]`);
+  for (const t of k.thresholds) if (t.rule === s.bit) lines.push(`thresholds: kind ${t.kind} bytes ${t.offset}+${t.size} ${t.signed ? 'signed' : 'unsigned'} ${t.cmp} ${t.value}`);
+  if (s.counted) lines.push(`rule_group_by[${s.bit}] = ${s.groupBy}; counts[${s.bit}, group]`);
+  return lines;
+}
+
+export function explainPlan(plan: KernelPlan, pathOf: (id: bigint) => string | undefined): string {
+  const out: string[] = [];
+  let current = '';
+  for (const s of plan.selections) {
+    if (s.rule.name !== current) {
+      current = s.rule.name;
+      out.push(`rule ${s.rule.name}  (${s.rule.file}:${s.rule.range.start.line}, ${s.rule.kind} rule)`);
+    }
+    const tier = s.counted ? 'counted in the kernel: no records' : s.placements.some((p) => p.tier === 'kernel') ? 'filtered in the kernel' : 'every event of the kind reaches userspace';
+    out.push(`  ${s.role === 'event' || s.role === 'window' ? '' : `${s.role}: `}${s.spec.name}  bit ${s.bit}  ${tier}`);
+    for (const p of s.placements) out.push(`    ${p.tier.padEnd(12)} ${p.term}\n                 ${p.detail}`);
+    if (s.placements.length === 0) out.push('    (no condition: every event of the kind)');
+    for (const line of entriesFor(plan, s, pathOf)) out.push(`    map  ${line}`);
+  }
+  out.push(`attach: ${plan.events.join(', ')}`);
+  return `${out.join('\n')}\n`;
+}

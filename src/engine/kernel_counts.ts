@@ -1,0 +1,58 @@
+/**
+ * Reads the in-kernel counters of counted rules (the `counts` per-CPU hash)
+ * and turns them into per-tick deltas for the evaluator.
+ */
+import type { CgroupPaths } from '../events/cgroup_paths';
+import type { FieldValue } from '../events/event';
+import type { BpfSessionHandle } from '../kernel/native';
+import type { GroupBy } from '../kernel/kernel_rule_set';
+
+export interface CountDelta {
+  readonly bit: number;
+  readonly n: number;
+  readonly group: Readonly<Record<string, FieldValue>>;
+}
+
+const KEY_SIZE = 16; // struct kw_count_key
+const VALUE_STRIDE = 8; // struct kw_count, per CPU
+
+export class KernelCounts {
+  private readonly totals = new Map<string, number>();
+
+  constructor(
+    private readonly bpf: BpfSessionHandle,
+    private readonly groupByOf: ReadonlyMap<number, GroupBy>,
+    private readonly cgroups: CgroupPaths,
+  ) {}
+
+  /** Counts added since the last read, for the generation programs use now. */
+  read(generation: number): CountDelta[] {
+    const out: CountDelta[] = [];
+    const keys = this.bpf.keys('counts');
+    for (let at = 0; at + KEY_SIZE <= keys.length; at += KEY_SIZE) {
+      const key = keys.subarray(at, at + KEY_SIZE);
+      if (key.readUInt32LE(4) !== generation) continue;
+      const perCpu = this.bpf.lookup('counts', key);
+      if (!perCpu) continue;
+      let total = 0;
+      for (let c = 0; c + VALUE_STRIDE <= perCpu.length; c += VALUE_STRIDE) total += Number(perCpu.readBigUInt64LE(c));
+      const id = key.toString('hex');
+      const delta = total - (this.totals.get(id) ?? 0);
+      this.totals.set(id, total);
+      if (delta <= 0) continue;
+      const bit = key.readUInt32LE(0);
+      out.push({ bit, n: delta, group: this.group(this.groupByOf.get(bit) ?? 'none', key.readBigUInt64LE(8)) });
+    }
+    return out;
+  }
+
+  private group(by: GroupBy, value: bigint): Record<string, FieldValue> {
+    if (by === 'cgroup') {
+      const path = this.cgroups.pathOf(0, value);
+      return path === undefined ? {} : { cgroup: path };
+    }
+    if (by === 'tgid') return { tgid: Number(value) };
+    if (by === 'uid') return { uid: Number(value) };
+    return {};
+  }
+}

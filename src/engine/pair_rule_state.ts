@@ -1,0 +1,147 @@
+/**
+ * Sequences (`A followed by B within D by f`) and absences (`A not followed
+ * by B within D by f`). Firsts wait per value of the `by` fields, bounded; a
+ * sequence fires when a matching second comes in time, an absence fires at
+ * the deadline and resolves when the second finally comes.
+ */
+import type { FieldValue } from '../events/event';
+import type { AbsenceRule, SequenceRule } from '../dsl/checked_rule';
+import { groupLabels, makeAlert } from './alert_factory';
+import { BoundedGroups } from './bounded_groups';
+import { FoldedAlerts } from './event_rule_state';
+import type { RuleContext, RuleState } from './rule_state';
+
+type Fields = Readonly<Record<string, FieldValue>>;
+
+interface Waiting {
+  t: number;
+  fields: Fields;
+}
+
+interface Absent {
+  group: Record<string, string>;
+  startsAt: number;
+  fields: Fields;
+}
+
+const keyOf = (group: Record<string, string>): string => JSON.stringify(group);
+
+export class SequenceRuleState implements RuleState {
+  private readonly waiting: BoundedGroups<Waiting>;
+  private readonly alerts: FoldedAlerts;
+
+  constructor(
+    private readonly rule: SequenceRule,
+    private readonly ctx: RuleContext,
+  ) {
+    this.waiting = new BoundedGroups(ctx.maxGroups);
+    this.alerts = new FoldedAlerts(rule, ctx);
+  }
+
+  onEvent(role: string, t: number, fields: Fields): void {
+    const group = groupLabels(this.rule.match.map((f) => f.name), fields);
+    const key = keyOf(group);
+    if (role === 'first') {
+      this.waiting.touch(key, () => ({ t, fields })).t = t;
+      return;
+    }
+    const first = this.waiting.get(key);
+    if (first && t >= first.t && t - first.t <= this.rule.withinMs) {
+      this.waiting.delete(key);
+      this.alerts.raise(t, group, fields);
+    }
+  }
+
+  onCount(): void {}
+
+  tick(k: number): void {
+    const now = k * this.ctx.tickMs;
+    for (const [key, w] of [...this.waiting.entries()]) if (now - w.t > this.rule.withinMs) this.waiting.delete(key);
+    this.alerts.tick(now);
+  }
+
+  get groups(): number {
+    return this.waiting.size + this.alerts.size;
+  }
+  get evictions(): number {
+    return this.waiting.evictions + this.alerts.evictions;
+  }
+  get pending(): number {
+    return 0;
+  }
+  get firing(): number {
+    return this.alerts.size;
+  }
+}
+
+export class AbsenceRuleState implements RuleState {
+  private readonly waiting: BoundedGroups<Waiting>;
+  private readonly absent: BoundedGroups<Absent>;
+
+  constructor(
+    private readonly rule: AbsenceRule,
+    private readonly ctx: RuleContext,
+  ) {
+    this.waiting = new BoundedGroups(ctx.maxGroups);
+    this.absent = new BoundedGroups(ctx.maxGroups);
+  }
+
+  onEvent(role: string, t: number, fields: Fields): void {
+    const group = groupLabels(this.rule.match.map((f) => f.name), fields);
+    const key = keyOf(group);
+    if (role === 'first') {
+      // the earliest unanswered first sets the deadline
+      if (!this.waiting.get(key) && !this.absent.get(key)) this.waiting.touch(key, () => ({ t, fields }));
+      return;
+    }
+    const first = this.waiting.get(key);
+    if (first && t >= first.t) this.waiting.delete(key);
+    const late = this.absent.get(key);
+    if (late && t >= late.startsAt) {
+      this.absent.delete(key);
+      this.notify('resolved', late, t);
+    }
+  }
+
+  onCount(): void {}
+
+  tick(k: number): void {
+    const now = k * this.ctx.tickMs;
+    for (const [key, w] of [...this.waiting.entries()]) {
+      const deadline = w.t + this.rule.withinMs;
+      if (deadline > now) continue;
+      this.waiting.delete(key);
+      const a: Absent = { group: groupLabels(this.rule.match.map((f) => f.name), w.fields), startsAt: deadline, fields: w.fields };
+      this.absent.touch(key, () => a);
+      this.notify('firing', a);
+    }
+  }
+
+  private notify(change: 'firing' | 'resolved', a: Absent, endsAt?: number): void {
+    const alert = makeAlert({
+      rule: this.rule,
+      host: this.ctx.host,
+      group: a.group,
+      state: change,
+      fields: a.fields,
+      count: 1,
+      startsAt: a.startsAt,
+      ...(endsAt === undefined ? {} : { endsAt }),
+      lostRecords: this.ctx.lostSince(a.startsAt - this.rule.withinMs),
+    });
+    this.ctx.emit({ change, alert, actions: this.rule.actions });
+  }
+
+  get groups(): number {
+    return this.waiting.size + this.absent.size;
+  }
+  get evictions(): number {
+    return this.waiting.evictions + this.absent.evictions;
+  }
+  get pending(): number {
+    return this.waiting.size;
+  }
+  get firing(): number {
+    return this.absent.size;
+  }
+}

@@ -1,0 +1,36 @@
+/** What every rule's state machine shares: how it reports alert changes and losses. */
+import type { FieldValue } from '../events/event';
+import type { Action } from '../dsl/checked_rule';
+import type { Alert } from './alert';
+
+export type Change = 'firing' | 'repeat' | 'resolved';
+
+export interface AlertNotice {
+  readonly change: Change;
+  readonly alert: Alert;
+  /** the rule's `then`: where the notice goes */
+  readonly actions: readonly Action[];
+}
+
+export interface RuleContext {
+  readonly host: string;
+  readonly tickMs: number;
+  readonly maxGroups: number;
+  emit(notice: AlertNotice): void;
+  /** records the kernel lost between `fromMs` and now */
+  lostSince(fromMs: number): number;
+}
+
+export interface RuleState {
+  /** an event matched selection `role` of this rule at `t` (ms) */
+  onEvent(role: 'event' | 'window' | 'first' | 'second', t: number, fields: Readonly<Record<string, FieldValue>>): void;
+  /** `n` events counted in the kernel for `group` during the tick ending at `t` */
+  onCount(t: number, n: number, group: Readonly<Record<string, FieldValue>>): void;
+  /** evaluation at tick `k` (time k * tickMs) */
+  tick(k: number): void;
+  readonly groups: number;
+  readonly evictions: number;
+  /** alerts now pending and firing */
+  readonly pending: number;
+  readonly firing: number;
+}
