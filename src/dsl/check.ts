@@ -89,7 +89,8 @@ export function checkRuleSources(sources: readonly RuleSource[], options: CheckO
  * other rules are added, and readable in an alert.
  */
 function ruleNames(f: A.RuleFile): Map<A.RuleDecl, string> {
-  const stem = path.basename(f.file).replace(/\.rules$/, '');
+  // the name becomes an alert label: keep it to the characters a given name may have
+  const stem = path.basename(f.file).replace(/\.rules$/, '').replace(/[^A-Za-z0-9._-]/g, '_') || 'rules';
   const seen = new Map<string, number>();
   const out = new Map<A.RuleDecl, string>();
   for (const item of f.items) {

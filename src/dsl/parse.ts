@@ -7,6 +7,7 @@ import type { IRecognitionException, IToken } from 'chevrotain';
 import type { Comment, RuleFile } from './ast';
 import { AstBuilder, tokenRange } from './build_ast';
 import type { Diagnostic } from './diagnostic';
+import { found } from './parse_messages';
 import { ruleParser } from './parser';
 import type { Position, SourceRange } from './source_range';
 import { ruleLexer } from './tokens';
@@ -39,7 +40,9 @@ export function parseRuleFile(file: string, text: string): ParseResult {
     const start = { line: e.line ?? 1, column: e.column ?? 1, offset: e.offset };
     const range = { start, end: { ...start, column: start.column + e.length, offset: e.offset + e.length } };
     const ch = text[e.offset] ?? '';
+    const operator = FOREIGN_OPERATORS[text.slice(e.offset, e.offset + 2)] ?? FOREIGN_OPERATORS[ch];
     if (ch === '"') error(range, 'unterminated string (strings end with " on the same line)');
+    else if (operator) error(range, operator);
     else error(range, `unexpected character ${describeChar(ch)}`);
   }
   if (lexed.errors.length >= MAX_ERRORS_PER_FILE) return empty();
@@ -52,13 +55,62 @@ export function parseRuleFile(file: string, text: string): ParseResult {
 
   ruleParser.input = lexed.tokens;
   const cst = ruleParser.file();
-  for (const e of ruleParser.errors) error(errorRange(e, text), e.message);
+  const comments = lexed.groups.comments ?? [];
+  for (const e of ruleParser.errors) {
+    const unclosed = unclosedBlock(e, lexed.tokens);
+    if (unclosed) error(Number.isNaN(e.token.startOffset) ? errorRange(e, text) : tokenRange(e.token), unclosed);
+    else error(errorRange(e, text), e.message + commentHint(e, comments));
+  }
 
   const builder = new AstBuilder(file);
   const items = builder.build(cst, ruleParser.errors.length > 0);
   diagnostics.push(...builder.diagnostics);
-  const comments: Comment[] = (lexed.groups.comments ?? []).map((t) => ({ text: t.image.replace(/\s+$/, ''), range: tokenRange(t) }));
-  return { ast: { file, items, comments }, diagnostics: cap(file, diagnostics) };
+  const kept: Comment[] = comments.map((t) => ({ text: t.image.replace(/\s+$/, ''), range: tokenRange(t) }));
+  return { ast: { file, items, comments: kept }, diagnostics: cap(file, oncePerLine(diagnostics)) };
+}
+
+const FOREIGN_OPERATORS: Readonly<Record<string, string>> = {
+  '&&': "'&&' is written 'and'",
+  '||': "'||' is written 'or'",
+  '!': "'!' is written 'not' ('!=' compares)",
+  "'": "strings are in double quotes (\"...\")",
+};
+
+/**
+ * Error recovery resumes at the next token it can use, and the tokens it
+ * skipped produce follow-on errors that only repeat the first: keep the
+ * first error of each line.
+ */
+function oncePerLine(diagnostics: Diagnostic[]): Diagnostic[] {
+  const lines = new Set<number>();
+  return diagnostics
+    .sort((a, b) => a.range.start.offset - b.range.start.offset)
+    .filter((d) => {
+      if (lines.has(d.range.start.line)) return false;
+      lines.add(d.range.start.line);
+      return true;
+    });
+}
+
+/** A missing `}` is noticed at the next rule; say which block it belongs to. */
+function unclosedBlock(e: IRecognitionException, tokens: readonly IToken[]): string | undefined {
+  const stack = e.context.ruleStack;
+  if (stack[stack.length - 1] !== 'ruleBlock' || !e.message.startsWith("expected '}'")) return undefined;
+  const at = Number.isNaN(e.token.startOffset) ? Infinity : e.token.startOffset;
+  let open: IToken | undefined;
+  for (const t of tokens) {
+    if (t.startOffset >= at) break;
+    if (t.tokenType.name === 'Rule') open = t;
+  }
+  return open ? `expected '}' to close the rule block opened at line ${open.startLine}, but found ${found(e.token)}` : undefined;
+}
+
+/** `then slack(#oncall)`: the `#` started a comment, which is why the parser saw nothing. */
+function commentHint(e: IRecognitionException, comments: readonly IToken[]): string {
+  const prev = (e as IRecognitionException & { previousToken?: IToken }).previousToken;
+  if (!prev || Number.isNaN(prev.startOffset) || e.token.startLine === prev.endLine) return '';
+  const c = comments.find((t) => t.startLine === prev.endLine && t.startOffset > prev.startOffset);
+  return c ? ` ('#' starts a comment: quote it, "${c.image.replace(/\s+$/, '').replace(/[)"].*$/, '')}")` : '';
 }
 
 /** Brackets of any kind and runs of `not` both recurse in the parser. */
@@ -77,9 +129,10 @@ function findExcessiveNesting(tokens: readonly IToken[]): IToken | undefined {
 
 function errorRange(e: IRecognitionException, text: string): SourceRange {
   const t = e.token;
-  if (!Number.isNaN(t.startOffset) && t.tokenType.name !== 'EOF') return tokenRange(t);
-  // "expected X but found end of file": point just after the last real token
   const prev = (e as IRecognitionException & { previousToken?: IToken }).previousToken;
+  const sameLine = !prev || Number.isNaN(prev.startOffset) || t.startLine === prev.endLine;
+  if (!Number.isNaN(t.startOffset) && t.tokenType.name !== 'EOF' && sameLine) return tokenRange(t);
+  // what is missing is missing at the end of the previous line, or of the file
   if (prev && !Number.isNaN(prev.startOffset)) {
     const end = tokenRange(prev).end;
     return { start: end, end: { ...end, column: end.column + 1, offset: end.offset + 1 } };

@@ -34,20 +34,50 @@ const WHAT: Record<string, string> = {
   clause: "a clause (when, except, for, keep firing for, severity, summary, labels, cooldown, then) or '}'",
 };
 
+/** What a name means where the grammar wants one. */
+const NAME_IN: Record<string, string> = {
+  selector: "an event name (see 'kernwatch events')",
+  byList: "a field name after 'by'",
+  predicate: 'a field name',
+  action: 'a notifier name',
+  letDecl: 'a name for the let',
+  severityClause: 'info, warning or critical',
+  windowTrigger: 'an aggregation (count, rate, sum, max, distinct)',
+};
+
+function expectedButFound(expected: TokenType[], actual: IToken | undefined, ruleName: string): string {
+  const hint = actual && habit(actual);
+  if (hint) return hint;
+  const onlyNames = expected.every((t) => t.name === 'Identifier');
+  const what = (onlyNames ? NAME_IN[ruleName] : undefined) ?? WHAT[ruleName] ?? oneOf(expected.map(label));
+  return `expected ${what} but found ${found(actual)}`;
+}
+
+/** Habits from other languages, answered with the kernwatch spelling. */
+function habit(actual: IToken): string | undefined {
+  if (actual.image === '=') return "'=' is not a comparison; write '=='";
+  if (actual.image === 'where') return "conditions follow the event with 'and': when oom.victim and comm == \"java\"";
+  return undefined;
+}
+
 export const parseErrorMessages: IParserErrorMessageProvider = {
-  buildMismatchTokenMessage({ expected, actual }) {
+  buildMismatchTokenMessage({ expected, actual, ruleName }) {
+    const hint = habit(actual);
+    if (hint && expected.name !== 'Assign') return hint;
     if (expected === EOF) return `expected ${WHAT.file} but found ${found(actual)}`;
-    return `expected ${label(expected)} but found ${found(actual)}`;
+    if (ruleName === 'ruleBlock' && expected.name === 'StringLiteral') {
+      return `expected the rule's name in quotes (rule "prod-oom" { ... }) but found ${found(actual)}`;
+    }
+    const what = expected.name === 'Identifier' ? (NAME_IN[ruleName] ?? label(expected)) : label(expected);
+    return `expected ${what} but found ${found(actual)}`;
   },
   buildNotAllInputParsedMessage({ firstRedundant }) {
     return `expected a rule ('when ...', 'rule "name" { ... }') or 'let' but found ${found(firstRedundant)}`;
   },
   buildNoViableAltMessage({ expectedPathsPerAlt, actual, ruleName }) {
-    const what = WHAT[ruleName] ?? oneOf(expectedPathsPerAlt.flatMap((alt) => alt.map((path) => label(path[0]!))));
-    return `expected ${what} but found ${found(actual[0])}`;
+    return expectedButFound(expectedPathsPerAlt.flatMap((alt) => alt.map((path) => path[0]!)), actual[0], ruleName);
   },
   buildEarlyExitMessage({ expectedIterationPaths, actual, ruleName }) {
-    const what = WHAT[ruleName] ?? oneOf(expectedIterationPaths.map((path) => label(path[0]!)));
-    return `expected ${what} but found ${found(actual[0])}`;
+    return expectedButFound(expectedIterationPaths.map((path) => path[0]!), actual[0], ruleName);
   },
 };
