@@ -103,6 +103,19 @@ export function slackMessage(batch: readonly Delivery[], config: SlackConfig): I
   };
 }
 
+/**
+ * Slack's limit is per webhook, and two notifiers (say, two channels) may
+ * share one: they share its pace too. Earliest next send, by URL.
+ */
+const webhookNextSend = new Map<string, number>();
+
+async function paceWebhook(url: string, intervalMs: number): Promise<void> {
+  const now = Date.now();
+  const at = Math.max(now, webhookNextSend.get(url) ?? 0);
+  webhookNextSend.set(url, at + intervalMs);
+  if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
+}
+
 export class SlackNotifier implements Notifier {
   readonly type = 'slack';
   readonly name: string;
@@ -133,6 +146,7 @@ export class SlackNotifier implements Notifier {
 
   async send(batch: readonly Delivery[]): Promise<void> {
     this.lastRetryAfter = null;
+    await paceWebhook(this.config.url, this.minIntervalMs);
     try {
       await this.webhook.send(slackMessage(batch, this.config));
     } catch (e) {

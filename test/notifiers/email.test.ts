@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import type { Dispatcher } from '../../src/notifiers/dispatcher';
 import { SUBJECT_MAX } from '../../src/notifiers/email';
 import { retryUntil, sleep } from '../support/bounded';
-import { HOSTILE_COMM, LONG_PATH, MailSink, oomAlert, parseMail, withDispatcher } from './support';
+import { HOSTILE_COMM, LONG_PATH, MailSink, oomAlert, parseMail, selfSignedCert, withDispatcher, withTempDir } from './support';
 
 async function withMail(body: (sink: MailSink, d: Dispatcher) => Promise<void>, auth?: { user: string; pass: string }): Promise<void> {
   await withDispatcher(
@@ -128,3 +128,33 @@ test('email: a 4xx is retried and delivered once; a 5xx is dropped and counted',
     assert.match(s.lastError ?? '', /SMTP 550/);
   });
 });
+
+for (const mode of ['starttls', 'tls'] as const) {
+  test(`email: ${mode} with the server's certificate checked against ca_file; an unknown CA is refused and retried`, async () => {
+    await withTempDir('email-tls', async (certDir) => {
+      const cert = selfSignedCert(certDir);
+      const tls = { key: cert.key, cert: cert.cert, implicit: mode === 'tls' };
+      const yaml = (sink: MailSink, caLine: string): string => `
+state_dir: ./state
+notifiers:
+  sre:
+    type: email
+    smtp: { host: 127.0.0.1, port: ${sink.port}, tls: ${mode}${caLine} }
+    from: kernwatch@example.com
+    to: [sre@example.com]
+    timeout: 5s
+`;
+      await withDispatcher('email-tls', () => MailSink.start(undefined, tls), (sink) => yaml(sink, `, ca_file: ${cert.certFile}`), async ({ server: sink, dispatcher: d }) => {
+        await d.dispatch('sre', { alert: oomAlert(), args: [] });
+        const mail = await retryUntil('the mail over TLS', 10_000, () => sink.mails[0]);
+        assert.match(parseMail(mail.raw).headers.get('subject') ?? '', /^\[FIRING:critical\] prod-oom/);
+      });
+      await withDispatcher('email-tls', () => MailSink.start(undefined, tls), (sink) => yaml(sink, ''), async ({ server: sink, dispatcher: d }) => {
+        await d.dispatch('sre', { alert: oomAlert(), args: [] });
+        const s = await retryUntil('a refused handshake', 10_000, () => d.stats().find((x) => x.name === 'sre' && x.retries >= 1));
+        assert.equal(sink.mails.length, 0);
+        assert.match(s.lastError ?? '', /certificate/i);
+      });
+    });
+  });
+}

@@ -168,3 +168,22 @@ test('slack: a 404 (webhook revoked) is not retried; the drop is counted and log
     assert.ok(log.lines.some((l) => l.level === 'error' && /rejected/.test(l.msg) && !/secret/.test(JSON.stringify(l))), 'logged without the webhook secret');
   });
 });
+
+test('slack: two notifiers on one webhook share its pace', async () => {
+  await withDispatcher(
+    'slack-shared',
+    () => Receiver.start(),
+    (r) => `
+state_dir: ./state
+notifiers:
+  db: { type: slack, url: "${r.url}", channel: "#db" }
+  web: { type: slack, url: "${r.url}", channel: "#web" }
+`,
+    async ({ server: r, dispatcher: d }) => {
+      await Promise.all([d.dispatch('db', { alert: oomAlert(), args: [] }), d.dispatch('web', { alert: oomAlert(), args: [] })]);
+      await retryUntil('both messages', 5000, () => r.requests[1]);
+      const gap = (r.requests[1]?.at ?? 0) - (r.requests[0]?.at ?? 0);
+      assert.ok(gap >= 800, `${gap} ms apart on one webhook`);
+    },
+  );
+});

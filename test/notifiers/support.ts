@@ -1,4 +1,5 @@
 /** Real receivers on loopback for the notifier tests, and an alert to send them. */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
@@ -112,6 +113,25 @@ export interface ReceivedMail {
   readonly raw: string;
 }
 
+export interface MailTls {
+  readonly key: string;
+  readonly cert: string;
+  /** TLS from the first byte (port 465 style) rather than STARTTLS */
+  readonly implicit: boolean;
+}
+
+/** A throwaway self-signed certificate for 127.0.0.1, made by openssl. */
+export function selfSignedCert(dir: string): { key: string; cert: string; certFile: string } {
+  const keyFile = path.join(dir, 'key.pem');
+  const certFile = path.join(dir, 'cert.pem');
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
+    { stdio: 'ignore', timeout: 30_000 },
+  );
+  return { key: fs.readFileSync(keyFile, 'utf8'), cert: fs.readFileSync(certFile, 'utf8'), certFile };
+}
+
 /** A real SMTP server on loopback (no TLS, no auth unless asked) that keeps what it receives. */
 export class MailSink {
   readonly mails: ReceivedMail[] = [];
@@ -119,9 +139,11 @@ export class MailSink {
   rejectWith: number[] = [];
   private readonly server: SMTPServer;
 
-  private constructor(auth?: { user: string; pass: string }) {
+  private constructor(auth?: { user: string; pass: string }, tls?: MailTls) {
+    const disabled = [...(tls ? [] : ['STARTTLS']), ...(auth ? [] : ['AUTH'])];
     this.server = new SMTPServer({
-      disabledCommands: auth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
+      ...(tls ? { key: tls.key, cert: tls.cert, secure: tls.implicit } : {}),
+      disabledCommands: disabled,
       authOptional: !auth,
       allowInsecureAuth: true,
       logger: false,
@@ -152,8 +174,8 @@ export class MailSink {
     });
   }
 
-  static async start(auth?: { user: string; pass: string }): Promise<MailSink> {
-    const s = new MailSink(auth);
+  static async start(auth?: { user: string; pass: string }, tls?: MailTls): Promise<MailSink> {
+    const s = new MailSink(auth, tls);
     await new Promise<void>((resolve, reject) => {
       s.server.once('error', reject);
       s.server.listen(0, '127.0.0.1', () => resolve());
