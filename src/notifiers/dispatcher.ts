@@ -10,11 +10,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Writable } from 'node:stream';
-import type { Config, NotifierConfig } from '../config/config';
+import type { Config } from '../config/config';
 import type { Notification } from '../engine/alert';
 import { Outbox, idempotencyKey } from './outbox';
 import { DeliveryQueue, DEFAULT_QUEUE_OPTIONS, type NotifierStats, type QueueOptions } from './delivery_queue';
-import { stderrLogger, type Logger, type Notifier } from './notifier';
+import { stderrLogger, type Logger } from './notifier';
 import { createNotifier } from './create_notifier';
 import type { BackoffPolicy } from './backoff';
 
@@ -27,8 +27,6 @@ export interface DispatcherOptions {
   readonly now?: () => number;
   readonly random?: () => number;
   readonly backoff?: BackoffPolicy;
-  /** tests: build notifiers some other way */
-  readonly createNotifier?: (config: NotifierConfig) => Notifier;
 }
 
 export type DispatchOutcome =
@@ -75,13 +73,13 @@ export class Dispatcher {
         // stdout cannot be down; a disk copy of it would only replay old lines
         const dir = durable && n.type !== 'stdout' ? path.join(outboxRoot, name) : undefined;
         const outbox = await Outbox.open(dir, n.outbox);
-        const notifier = options.createNotifier ? options.createNotifier(n) : createNotifier(n, options.stdout);
-        queues.set(name, new DeliveryQueue(notifier, outbox, queueOptions));
+        queues.set(name, new DeliveryQueue(createNotifier(n, options.stdout), outbox, queueOptions));
       }
     } catch (e) {
       if (lockFile) releaseLock(lockFile);
       throw e;
     }
+    if (durable) warnOrphans(outboxRoot, config, queueOptions.log);
     for (const q of queues.values()) {
       if (q.outbox.size > 0) queueOptions.log.info({ notifier: q.notifier.name, pending: q.outbox.size }, 'delivering notifications left by a previous run');
       q.start();
@@ -145,6 +143,17 @@ export class Dispatcher {
   /** Counters and gauges per notifier, for /metrics and self-alerts. */
   stats(): NotifierStats[] {
     return [...this.queues.values()].map((q) => q.stats());
+  }
+}
+
+/** An outbox left by a notifier since removed from the config is never delivered: say so. */
+function warnOrphans(root: string, config: Config, log: Logger): void {
+  for (const entry of fs.readdirSync(root, { withFileTypes: true })) {
+    if (!entry.isDirectory() || config.notifiers.has(entry.name)) continue;
+    const pending = fs.readdirSync(path.join(root, entry.name)).filter((n) => n.endsWith('.json')).length;
+    if (pending > 0) {
+      log.warn({ notifier: entry.name, pending, dir: path.join(root, entry.name) }, 'outbox of a notifier no longer in the config: not delivered');
+    }
   }
 }
 

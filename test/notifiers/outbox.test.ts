@@ -243,3 +243,26 @@ test('dispatcher: a disk that fails the outbox write costs durability, not the a
     },
   );
 });
+
+test('dispatcher: an outbox left by a notifier removed from the config is reported; durable: false touches no disk', async () => {
+  await withTempDir('orphan', async (dir) => {
+    const withHook = configFrom(hookYaml('http://127.0.0.1:9/'), dir);
+    const first = await Dispatcher.open(withHook, { log: memoryLogger(), backoff: { baseMs: 60_000, capMs: 60_000 } });
+    await first.dispatch('hook', { alert: oomAlert(), args: [] });
+    await first.close();
+    const log = memoryLogger();
+    const second = await Dispatcher.open(configFrom('state_dir: ./state\n', dir), { log });
+    await second.close();
+    assert.ok(log.lines.some((l) => l.level === 'warn' && l.fields.notifier === 'hook' && l.fields.pending === 1));
+
+    const memoryDir = path.join(dir, 'elsewhere');
+    const volatile = await Dispatcher.open(configFrom(hookYaml('http://127.0.0.1:9/').replace('./state', './elsewhere'), dir), {
+      log: memoryLogger(),
+      durable: false,
+      backoff: { baseMs: 60_000, capMs: 60_000 },
+    });
+    assert.equal(await volatile.dispatch('hook', { alert: oomAlert(), args: [] }), 'queued');
+    await volatile.close();
+    assert.equal(fs.existsSync(memoryDir), false);
+  });
+});
