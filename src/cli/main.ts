@@ -5,6 +5,7 @@
 import { eventsCommand } from './events_command';
 import { rulesCommand } from './rules_command';
 import { tailCommand } from './tail_command';
+import { recordCommand } from './record_command';
 import { UsageError } from './usage_error';
 import { KernelSessionError } from '../kernel/session';
 
@@ -16,6 +17,13 @@ commands:
                                                 'process.*' names a family)
   rules check [--config FILE] PATH...           check rule files (directories: every *.rules)
   rules fmt [--check] PATH...                   rewrite rule files in the canonical layout
+  rules explain [--config FILE] PATH...         where each condition is decided: kernel maps, kernel
+                                                counters or userspace, and the map entries
+  rules test PATH... [--duration 30s] [--config FILE] [--json] [--send]
+                                                run rules on this host and show what would fire
+  rules test PATH... --replay FILE [--expect FILE]
+                                                replay recorded events, compare with expectations
+  record [EVENT...] --duration S -o FILE        record live events as JSON lines for replays
 `;
 
 type Command = (args: readonly string[]) => number | Promise<number>;
@@ -23,6 +31,7 @@ type Command = (args: readonly string[]) => number | Promise<number>;
 const COMMANDS: Record<string, Command> = {
   events: eventsCommand,
   tail: tailCommand,
+  record: recordCommand,
   rules: rulesCommand,
 };
 

@@ -2,6 +2,7 @@
  * `kernwatch tail [EVENT...] [--duration S] [--json]`: streams live events,
  * then says how many were seen, delivered and lost.
  */
+import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { EVENTS } from '../events/catalog';
 import { eventToJson } from '../events/event';
@@ -31,15 +32,19 @@ export async function tailCommand(args: readonly string[]): Promise<number> {
     strict: true,
   });
   const durationMs = values.duration !== undefined ? parseDuration(values.duration, '--duration') : undefined;
-  const events = expandEventPatterns(positionals);
-  const out = new OutputWriter(process.stdout);
+  return streamEvents(expandEventPatterns(positionals), durationMs, process.stdout, values.json === true);
+}
+
+/** Streams `events` to `stream` until the duration ends or a signal comes, then reports counts on stderr. */
+export async function streamEvents(events: readonly string[], durationMs: number | undefined, stream: Writable, json: boolean): Promise<number> {
+  const out = new OutputWriter(stream);
   let delivered = 0;
   let readerError: Error | undefined;
   const session = KernelSession.start({
     events,
     onEvents: (batch) => {
       delivered += batch.length;
-      for (const e of batch) out.write(values.json ? JSON.stringify(eventToJson(e)) : renderEvent(e));
+      for (const e of batch) out.write(json ? JSON.stringify(eventToJson(e)) : renderEvent(e));
     },
     onError: (e) => {
       readerError = e;

@@ -35,7 +35,18 @@ export interface EvaluatorStats {
   readonly matched: number;
   readonly groups: number;
   readonly evictions: number;
-  readonly perRule: ReadonlyMap<string, { pending: number; firing: number; groups: number; evictions: number }>;
+  readonly perRule: ReadonlyMap<string, RuleStats>;
+}
+
+export interface RuleStats {
+  /** records the kernel sent marked for this rule, or events it counted for it */
+  readonly kernelMatched: number;
+  /** of those, events that passed the whole condition in userspace */
+  readonly matched: number;
+  readonly pending: number;
+  readonly firing: number;
+  readonly groups: number;
+  readonly evictions: number;
 }
 
 export class Evaluator {
@@ -47,6 +58,8 @@ export class Evaluator {
   private readonly losses: Array<{ t: number; lost: number }> = [];
   private events = 0;
   private matched = 0;
+  private readonly kernelMatchedByRule = new Map<string, number>();
+  private readonly matchedByRule = new Map<string, number>();
 
   constructor(
     plan: KernelPlan,
@@ -91,15 +104,22 @@ export class Evaluator {
     for (const route of this.routes.get(e.name) ?? []) {
       if (route.plan.counted && this.options.useRuleBits !== false) continue; // the kernel counts these
       if (this.options.useRuleBits !== false && ((e.rules >> BigInt(route.plan.bit)) & 1n) === 0n) continue;
+      bump(this.kernelMatchedByRule, route.plan.rule.name, 1);
       if (!route.matches(e.name, e.fields)) continue;
       this.matched++;
+      bump(this.matchedByRule, route.plan.rule.name, 1);
       route.state.onEvent(route.plan.role, e.time, e.fields);
     }
   }
 
   /** Events the kernel counted for selection `bit` and `group` up to time `t`. */
   onCount(t: number, bit: number, n: number, group: Readonly<Record<string, FieldValue>>): void {
-    for (const route of this.byBit.get(bit) ?? []) if (route.plan.counted) route.state.onCount(t, n, group);
+    for (const route of this.byBit.get(bit) ?? []) {
+      if (!route.plan.counted) continue;
+      bump(this.kernelMatchedByRule, route.plan.rule.name, n);
+      bump(this.matchedByRule, route.plan.rule.name, n);
+      route.state.onCount(t, n, group);
+    }
   }
 
   /** The kernel reported `lost` more records by time `t`. */
@@ -123,11 +143,18 @@ export class Evaluator {
   stats(): EvaluatorStats {
     let groups = 0;
     let evictions = 0;
-    const perRule = new Map<string, { pending: number; firing: number; groups: number; evictions: number }>();
+    const perRule = new Map<string, RuleStats>();
     for (const [name, s] of this.states) {
       groups += s.groups;
       evictions += s.evictions;
-      perRule.set(name, { pending: s.pending, firing: s.firing, groups: s.groups, evictions: s.evictions });
+      perRule.set(name, {
+        kernelMatched: this.kernelMatchedByRule.get(name) ?? 0,
+        matched: this.matchedByRule.get(name) ?? 0,
+        pending: s.pending,
+        firing: s.firing,
+        groups: s.groups,
+        evictions: s.evictions,
+      });
     }
     return { events: this.events, matched: this.matched, groups, evictions, perRule };
   }
@@ -137,4 +164,8 @@ export class Evaluator {
     for (const l of this.losses) if (l.t >= from) n += l.lost;
     return n;
   }
+}
+
+function bump(m: Map<string, number>, key: string, n: number): void {
+  m.set(key, (m.get(key) ?? 0) + n);
 }
