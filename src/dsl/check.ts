@@ -142,6 +142,7 @@ function collectLets(files: readonly A.RuleFile[], error: (file: string, range: 
  * at each use.
  */
 function checkLets(lets: Map<string, LetEntry>, error: (file: string, range: SourceRange, message: string) => void): void {
+  const inCycle = new Set<string>();
   for (const [name, entry] of lets) {
     const value = entry.decl.value;
     if (value.kind === 'list') continue;
@@ -157,8 +158,35 @@ function checkLets(lets: Map<string, LetEntry>, error: (file: string, range: Sou
       error(entry.file, entry.decl.name.range, `no event has all of ${wanted.join(', ')}, so let '${name}' can never apply`);
       broken = true;
     }
+    if (!broken) {
+      const cycle = inCycle.has(name) ? [] : letCycle(name, lets);
+      if (cycle) {
+        // one message per cycle, at the first of its lets
+        if (cycle.length) error(entry.file, entry.decl.name.range, `let '${name}' refers to itself (${cycle.join(' -> ')})`);
+        for (const n of cycle) inCycle.add(n);
+        broken = true;
+      }
+    }
     if (broken) lets.set(name, { ...entry, broken });
   }
+}
+
+/** The path back to `start` through condition lets, if there is one. */
+function letCycle(start: string, lets: ReadonlyMap<string, LetEntry>): string[] | undefined {
+  const visited = new Set<string>();
+  const walk = (name: string, path: string[]): string[] | undefined => {
+    const value = lets.get(name)?.decl.value;
+    if (!value || value.kind === 'list') return undefined;
+    for (const ref of fieldNamesIn(value)) {
+      if (ref.text === start) return [...path, start];
+      if (!lets.has(ref.text) || visited.has(ref.text)) continue;
+      visited.add(ref.text);
+      const found = walk(ref.text, [...path, ref.text]);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  return walk(start, [start]);
 }
 
 function fieldNamesIn(e: A.Expr): A.Name[] {

@@ -73,13 +73,15 @@ export class RuleChecker {
     const cooldownMs = cooldownClause ? this.duration(cooldownClause.duration, 'cooldown', 0, MAX_COOLDOWN_MS) : DEFAULT_COOLDOWN_MS;
     const actions = then ? this.actions(then) : [];
     const t = when.trigger;
+    const forMs = forClause && t.kind === 'window' ? this.duration(forClause.duration, 'for', 0, MAX_WINDOW_MS) : 0;
+    const keepFiringForMs = keep && t.kind === 'window' ? this.duration(keep.duration, 'keep firing for', 0, MAX_WINDOW_MS) : 0;
     if (t.kind !== 'window') {
       if (forClause) this.error(forClause.range, `'for' needs a window rule (count(...) > N within D): ${t.kind === 'event' ? 'an event rule fires on each event' : 'a sequence fires at once'}`);
       if (keep) this.error(keep.range, "'keep firing for' needs a window rule; an event rule's alert stays open through its cooldown");
     }
     const core = t.kind === 'event' ? this.eventCore(t, excepts) : t.kind === 'window' ? this.window(t, excepts) : this.sequence(t, excepts);
+    const labels = labelsClause ? this.labels(labelsClause, core?.identity ?? []) : {};
     if (!core) return undefined;
-    const labels = labelsClause ? this.labels(labelsClause, core.identity) : {};
     const summary = summaryClause
       ? checkTemplate(summaryClause.template, core.templateScope, (range, message) => this.error(range, message))
       : defaultSummary(t, core.identity);
@@ -92,9 +94,6 @@ export class RuleChecker {
       case 'event':
         return { kind: 'event', ...common, selection: k.selection };
       case 'window': {
-        const forMs = forClause ? this.duration(forClause.duration, 'for', 0, MAX_WINDOW_MS) : 0;
-        const keepFiringForMs = keep ? this.duration(keep.duration, 'keep firing for', 0, MAX_WINDOW_MS) : 0;
-        if (this.failed) return undefined;
         const { selection, aggregate, op, threshold, windowMs, groupBy } = k;
         return { kind: 'window', ...common, selection, aggregate, op, threshold, windowMs, groupBy, forMs, keepFiringForMs };
       }

@@ -134,4 +134,3 @@ export interface SequenceRule extends PairRule {
 }
 
 export type CheckedRule = EventRule | WindowRule | AbsenceRule | SequenceRule;
-export type RuleKind = CheckedRule['kind'];

@@ -26,7 +26,7 @@ export function formatRuleSource(file: string, text: string): FormatResult {
   return { output: formatAst(parsed.ast), diagnostics: parsed.diagnostics };
 }
 
-export function formatAst(ast: A.RuleFile): string {
+function formatAst(ast: A.RuleFile): string {
   const comments = [...ast.comments];
   const rows: Row[] = ast.items.map((item) => {
     if (item.kind === 'rule' && item.form === 'block') {

@@ -140,7 +140,7 @@ function errorRange(e: IRecognitionException, text: string): SourceRange {
   return pointAt(text, text.length);
 }
 
-export function positionAt(text: string, offset: number): Position {
+function positionAt(text: string, offset: number): Position {
   let line = 1;
   let lineStart = 0;
   for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {

@@ -11,7 +11,7 @@
  *              | selector
  *   selector  := NAME ['and' orExpr]
  */
-import { CstParser, EOF, type IToken, type TokenType } from 'chevrotain';
+import { CstParser } from 'chevrotain';
 import * as T from './tokens';
 import { parseErrorMessages } from './parse_messages';
 
@@ -288,9 +288,3 @@ export class RuleParser extends CstParser {
 
 /** One parser for the process: self-analysis costs milliseconds, parsing reuses it. */
 export const ruleParser = new RuleParser();
-
-export function isEof(token: IToken): boolean {
-  return token.tokenType === EOF;
-}
-
-export type { TokenType };

@@ -17,6 +17,3 @@ export interface SourceRange {
   readonly end: Position;
 }
 
-export function spanRanges(from: SourceRange, to: SourceRange): SourceRange {
-  return { start: from.start, end: to.end };
-}

@@ -5,7 +5,7 @@ export function didYouMean(word: string, candidates: Iterable<string>): string {
   return best === undefined ? '' : ` (did you mean '${best}'?)`;
 }
 
-export function closest(word: string, candidates: Iterable<string>): string | undefined {
+function closest(word: string, candidates: Iterable<string>): string | undefined {
   // allow about one typo per three characters, as langium and cel-go do
   const limit = Math.max(1, Math.floor(word.length / 3));
   let best: string | undefined;
