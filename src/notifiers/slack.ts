@@ -9,7 +9,7 @@ import type { SlackConfig } from '../config/config';
 import type { Alert } from '../engine/alert';
 import { DeliveryError, type Delivery, type Notifier } from './notifier';
 import { contextParts, fieldLines, stateWord, title } from './render';
-import { fit, slackCode, slackText } from './escape';
+import { fit, slackCode, slackText, visible } from './escape';
 import { httpError, redact } from './http';
 
 /** Block Kit limits (api.slack.com/reference/block-kit/blocks). */
@@ -39,7 +39,7 @@ function mrkdwn(text: string): { type: 'mrkdwn'; text: string } {
 }
 
 function singleBlocks(a: Alert): KnownBlock[] {
-  const header = fit(`${EMOJI[a.state]} ${title(a)}`, SLACK_LIMITS.headerText, (s) => s.replace(/[\r\n]+/g, ' '));
+  const header = fit(`${EMOJI[a.state]} ${title(a)}`, SLACK_LIMITS.headerText, visible);
   const blocks: KnownBlock[] = [
     { type: 'header', text: plain(header) },
     { type: 'section', text: mrkdwn(fit(a.summary, SLACK_LIMITS.sectionText, slackText)) },
