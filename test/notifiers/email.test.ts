@@ -158,3 +158,32 @@ notifiers:
     });
   });
 }
+
+test('email: an alert raised while the SMTP server is down is delivered, once, when it comes back', async () => {
+  const probe = await MailSink.start();
+  const port = probe.port;
+  await probe.close();
+  let sink: MailSink | undefined;
+  try {
+    await withDispatcher(
+      'email-down',
+      async () => ({ close: async () => undefined }),
+      () => `
+state_dir: ./state
+notifiers:
+  sre: { type: email, smtp: { host: 127.0.0.1, port: ${port}, tls: none }, from: kernwatch@example.com, to: [sre@example.com], timeout: 2s }
+`,
+      async ({ dispatcher: d }) => {
+        await d.dispatch('sre', { alert: oomAlert(), args: [] });
+        await retryUntil('attempts against the dead server', 5000, () => d.stats().find((s) => s.name === 'sre' && s.retries >= 2));
+        sink = await MailSink.start(undefined, undefined, port);
+        await retryUntil('the mail', 10_000, () => sink?.mails[0]);
+        await retryUntil('the outbox empty', 2000, () => d.stats().find((s) => s.name === 'sre' && s.pending === 0));
+        await sleep(300);
+        assert.equal(sink.mails.length, 1);
+      },
+    );
+  } finally {
+    await sink?.close();
+  }
+});

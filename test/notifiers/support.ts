@@ -174,11 +174,11 @@ export class MailSink {
     });
   }
 
-  static async start(auth?: { user: string; pass: string }, tls?: MailTls): Promise<MailSink> {
+  static async start(auth?: { user: string; pass: string }, tls?: MailTls, port = 0): Promise<MailSink> {
     const s = new MailSink(auth, tls);
     await new Promise<void>((resolve, reject) => {
       s.server.once('error', reject);
-      s.server.listen(0, '127.0.0.1', () => resolve());
+      s.server.listen(port, '127.0.0.1', () => resolve());
     });
     return s;
   }
