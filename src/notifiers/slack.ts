@@ -147,8 +147,16 @@ export class SlackNotifier implements Notifier {
   async send(batch: readonly Delivery[]): Promise<void> {
     this.lastRetryAfter = null;
     await paceWebhook(this.config.url, this.minIntervalMs);
+    const message = slackMessage(batch, this.config);
     try {
-      await this.webhook.send(slackMessage(batch, this.config));
+      try {
+        await this.webhook.send(message);
+      } catch (e) {
+        // blocks Slack will not take (a limit it changed, a case we missed) must not cost the page: say it in plain text
+        if (!(e instanceof IncomingWebhookHTTPError && e.statusCode === 400 && /invalid_blocks|invalid_payload/.test(e.body))) throw e;
+        const { blocks: _blocks, ...plainOnly } = message;
+        await this.webhook.send(plainOnly);
+      }
     } catch (e) {
       if (e instanceof IncomingWebhookHTTPError) {
         throw httpError(this.config.url, e.statusCode, e.body, this.lastRetryAfter, Date.now());

@@ -187,3 +187,16 @@ notifiers:
     },
   );
 });
+
+test('slack: blocks Slack refuses (invalid_blocks) fall back to the plain-text message rather than losing the alert', async () => {
+  await withSlack(async (r, d) => {
+    r.replies = [{ status: 400, body: 'invalid_blocks' }];
+    await d.dispatch('oncall', { alert: oomAlert(), args: [] });
+    await retryUntil('the plain-text retry', 5000, () => r.requests[1]);
+    const plain = JSON.parse(r.requests[1]?.body ?? '{}') as Record<string, unknown>;
+    assert.equal(plain.blocks, undefined);
+    assert.equal(plain.text, '[FIRING:critical] prod-oom on web-3: java (4242) OOM-killed in /prod/api');
+    const s = await retryUntil('the delivery counted', 2000, () => d.stats().find((x) => x.name === 'oncall' && x.delivered === 1));
+    assert.equal(s.dropped.rejected, 0);
+  });
+});
