@@ -161,12 +161,9 @@ export class AstBuilder {
         return { kind: 'summary', template: this.string(token(c, 'StringLiteral')), range };
       case 'labelsClause': {
         token(c, 'RBrace');
-        const keys = tokens(c, 'AnyWord');
-        const values = tokens(c, 'StringLiteral');
-        if (keys.length !== values.length) throw new Incomplete();
-        const pairs = keys.map((k, i) => {
-          const value = this.string(values[i]!);
-          return { key: this.name(k), value, range: { start: tokenRange(k).start, end: value.range.end } };
+        const pairs = nodes(c, 'label').map((l) => {
+          const lc = kids(l);
+          return { key: this.name(token(lc, 'AnyWord')), value: this.string(token(lc, 'StringLiteral')), range: nodeRange(l) };
         });
         return { kind: 'labels', pairs, range };
       }

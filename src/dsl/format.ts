@@ -2,7 +2,9 @@
  * `kernwatch rules fmt`: one canonical layout. Whitespace, indentation and
  * parentheses are normalised; clause order, literals as written (`64MiB`),
  * blank lines between groups (at most one) and every comment are kept.
- * A comment inside a clause moves to its own line above that clause.
+ * A comment stays on its own line or at the end of its line; one inside a
+ * clause or condition, where no line of its own exists any more, moves to
+ * its own line above it.
  * Idempotent: fmt(fmt(x)) == fmt(x), and parse(fmt(x)) has the AST of x.
  */
 import type * as A from './ast';
@@ -23,108 +25,105 @@ export interface FormatResult {
 export function formatRuleSource(file: string, text: string): FormatResult {
   const parsed = parseRuleFile(file, text);
   if (parsed.diagnostics.some((d) => d.severity === 'error')) return { diagnostics: parsed.diagnostics };
-  return { output: formatAst(parsed.ast), diagnostics: parsed.diagnostics };
-}
-
-function formatAst(ast: A.RuleFile): string {
-  const comments = [...ast.comments];
-  const rows: Row[] = ast.items.map((item) => {
-    if (item.kind === 'rule' && item.form === 'block') {
-      const inner = takeWithin(comments, item.range);
-      return { range: item.range, lines: printBlock(item, inner), ownsComments: true };
-    }
-    return { range: item.range, lines: item.kind === 'let' ? printLet(item) : printOneLiner(item), ownsComments: false };
-  });
+  const comments = [...parsed.ast.comments];
+  const rows = parsed.ast.items.map((item) =>
+    row(item.range, comments, (inner) => (item.kind === 'let' ? printLet(item, inner) : item.form === 'block' ? printBlock(item, inner) : printOneLiner(item))),
+  );
   const lines = layout(rows, comments, '', Infinity);
-  return lines.length ? `${lines.join('\n')}\n` : '';
+  return { output: lines.length ? `${lines.join('\n')}\n` : '', diagnostics: parsed.diagnostics };
 }
 
 interface Row {
   readonly range: SourceRange;
   readonly lines: readonly string[];
-  /** the row's printer already placed the comments inside its range */
-  readonly ownsComments: boolean;
-}
-
-/** Removes and returns the comments inside `range`. */
-function takeWithin(comments: A.Comment[], range: SourceRange): A.Comment[] {
-  const inside = comments.filter((c) => c.range.start.offset > range.start.offset && c.range.start.offset < range.end.offset);
-  for (const c of inside) comments.splice(comments.indexOf(c), 1);
-  return inside;
 }
 
 /**
- * Interleaves rows and comments in source order. A comment on the line
- * where the previous row ends stays there as a trailing comment; one blank
- * line survives wherever the source had any.
+ * Prints the node at `range`. `print` gets the comments inside the range and
+ * removes those it places; the rest go on their own lines above the node.
  */
-function layout(rows: readonly Row[], comments: readonly A.Comment[], indent: string, endOffset: number, header?: SourceRange): string[] {
-  const out: string[] = [];
-  let lastLine = header ? header.start.line : -1;
-  let lastEnd = header ? header.start.offset : -1;
+function row(range: SourceRange, comments: A.Comment[], print: (inner: A.Comment[]) => string[]): Row {
+  const inner = comments.filter((c) => c.range.start.offset > range.start.offset && c.range.start.offset < range.end.offset);
+  for (const c of inner) comments.splice(comments.indexOf(c), 1);
+  const lines = print(inner);
+  return { range, lines: [...inner.map((c) => c.text), ...lines] };
+}
+
+/**
+ * Interleaves rows and comments in source order, each line prefixed with
+ * `indent`. A comment on the line where the previous row (or `opener`) ends
+ * stays there as a trailing comment; one blank line survives wherever the
+ * source had any.
+ */
+function layout(rows: readonly Row[], comments: readonly A.Comment[], indent: string, endOffset: number, opener?: { line: number; offset: number; text: string[] }): string[] {
+  const out: string[] = opener ? [...opener.text] : [];
+  let lastLine = opener ? opener.line : -1;
+  let lastEnd = opener ? opener.offset : -1;
   let ci = 0;
-  const emitComment = (c: A.Comment, trailingAllowed: boolean): void => {
-    if (trailingAllowed && c.range.start.line === lastLine && c.range.start.offset >= lastEnd && (out.length > 0 || header)) {
-      if (out.length === 0) out.push(`\u0000${c.text}`);
-      else out[out.length - 1] += `  ${c.text}`;
-    } else {
-      if (lastLine >= 0 && c.range.start.line > lastLine + 1 && out.length) out.push('');
-      out.push(indent + c.text);
-      lastLine = c.range.end.line;
+  const comment = (c: A.Comment): void => {
+    if (c.range.start.line === lastLine && c.range.start.offset >= lastEnd && out.length > 0) {
+      out[out.length - 1] += `  ${c.text}`;
+      return;
     }
+    if (lastLine >= 0 && c.range.start.line > lastLine + 1 && out.length) out.push('');
+    out.push(indent + c.text);
+    lastLine = c.range.end.line;
+    lastEnd = c.range.end.offset;
   };
-  for (const row of rows) {
-    while (ci < comments.length && comments[ci]!.range.start.offset < row.range.start.offset) emitComment(comments[ci++]!, true);
-    if (lastLine >= 0 && row.range.start.line > lastLine + 1 && out.length) out.push('');
-    if (!row.ownsComments) {
-      while (ci < comments.length && comments[ci]!.range.start.offset < row.range.end.offset) {
-        out.push(indent + comments[ci++]!.text);
-      }
-    }
-    for (const l of row.lines) out.push(l === '' ? '' : indent + l);
-    lastLine = row.range.end.line;
-    lastEnd = row.range.end.offset;
+  for (const r of rows) {
+    while (ci < comments.length && comments[ci]!.range.start.offset < r.range.start.offset) comment(comments[ci++]!);
+    if (lastLine >= 0 && r.range.start.line > lastLine + 1 && out.length) out.push('');
+    for (const l of r.lines) out.push(l === '' ? '' : indent + l);
+    lastLine = r.range.end.line;
+    lastEnd = r.range.end.offset;
   }
-  while (ci < comments.length && comments[ci]!.range.start.offset < endOffset) emitComment(comments[ci++]!, true);
+  while (ci < comments.length && comments[ci]!.range.start.offset < endOffset) comment(comments[ci++]!);
   return out;
 }
 
-function printLet(item: A.LetDecl): string[] {
+/**
+ * `head {` / indented rows / `}`: rule blocks, except blocks, long lists.
+ * A comment on the opening line stays there.
+ */
+function bracketed(head: string, close: string, range: SourceRange, rows: readonly Row[], comments: A.Comment[]): string[] {
+  const placed = comments.splice(0, comments.length);
+  const body = layout(rows, placed, INDENT, range.end.offset, { line: range.start.line, offset: range.start.offset, text: [head] });
+  return [...body, close];
+}
+
+function printLet(item: A.LetDecl, comments: A.Comment[]): string[] {
   const head = `let ${item.name.text} = `;
-  if (item.value.kind !== 'list') return [head + printExpr(item.value)];
-  const flat = head + printList(item.value);
-  if (flat.length <= WIDTH) return [flat];
-  const items = item.value.items.map((l, i, all) => `${INDENT}${printLiteral(l)}${i < all.length - 1 ? ',' : ''}`);
-  return [`${head}[`, ...items, ']'];
+  const value = item.value;
+  if (value.kind !== 'list') return [head + printExpr(value)];
+  const flat = head + printList(value);
+  if (flat.length <= WIDTH && comments.length === 0) return [flat];
+  const rows = value.items.map((l) => row(l.range, comments, () => [`${printLiteral(l)},`]));
+  return bracketed(`${head}[`, ']', value.range, rows, comments);
 }
 
 /** On one line when it fits, else one clause per line. */
 function printOneLiner(rule: A.RuleDecl): string[] {
-  const clauses = rule.clauses.map((c) => printClause(c, ''));
+  const clauses = rule.clauses.map((c) => printClause(c, '', []));
   const flat = clauses.map((c) => c.join(' ')).join(' ');
   if (clauses.every((c) => c.length === 1) && flat.length <= WIDTH) return [flat];
   return clauses.flatMap((c, i) => (i === 0 ? c : c.map((l) => INDENT + l)));
 }
 
 function printBlock(rule: A.RuleDecl, comments: A.Comment[]): string[] {
-  const rows: Row[] = rule.clauses.map((c) => {
-    const inner = takeWithin(comments, c.range);
-    return { range: c.range, lines: [...inner.map((x) => x.text), ...printClause(c, INDENT)], ownsComments: true };
-  });
-  const body = layout(rows, comments, INDENT, rule.range.end.offset, rule.range);
-  let head = `rule ${printString(rule.name?.value ?? '')} {`;
-  if (body[0]?.startsWith('\u0000')) head += `  ${body.shift()!.slice(1)}`;
-  return [head, ...body, '}'];
+  const rows = rule.clauses.map((c) => row(c.range, comments, (inner) => printClause(c, INDENT, inner)));
+  return bracketed(`rule ${printString(rule.name?.value ?? '')} {`, '}', rule.range, rows, comments);
 }
 
-/** One clause, as lines; `indent` is the clause's own indentation (for width). */
-function printClause(c: A.Clause, indent: string): string[] {
+/** One clause, as lines; `indent` is where the clause will sit (for the width). */
+function printClause(c: A.Clause, indent: string, comments: A.Comment[]): string[] {
   switch (c.kind) {
     case 'when':
       return printWhen(c.trigger, indent);
-    case 'except':
+    case 'except': {
       if (!c.block) return [`except ${printExpr(c.conditions[0]!)}`];
-      return ['except {', ...c.conditions.map((e) => INDENT + printExpr(e)), '}'];
+      const rows = c.conditions.map((e) => row(e.range, comments, () => [printExpr(e)]));
+      return bracketed('except {', '}', c.range, rows, comments);
+    }
     case 'for':
       return [`for ${c.duration.text}`];
     case 'keep':

@@ -164,15 +164,24 @@ export class RuleParser extends CstParser {
   public labelsClause = this.RULE('labelsClause', () => {
     this.CONSUME(T.Labels);
     this.CONSUME(T.LBrace);
-    this.MANY_SEP({
-      SEP: T.Comma,
-      DEF: () => {
-        this.CONSUME(T.AnyWord);
-        this.CONSUME(T.Assign);
-        this.CONSUME(T.StringLiteral);
-      },
+    this.OPTION(() => {
+      this.SUBRULE(this.label);
+      this.MANY({
+        GATE: () => this.LA(2).tokenType !== T.RBrace,
+        DEF: () => {
+          this.CONSUME(T.Comma);
+          this.SUBRULE2(this.label);
+        },
+      });
+      this.OPTION2(() => this.CONSUME2(T.Comma));
     });
     this.CONSUME(T.RBrace);
+  });
+
+  public label = this.RULE('label', () => {
+    this.CONSUME(T.AnyWord);
+    this.CONSUME(T.Assign);
+    this.CONSUME(T.StringLiteral);
   });
 
   public cooldownClause = this.RULE('cooldownClause', () => {
@@ -269,9 +278,20 @@ export class RuleParser extends CstParser {
     this.OR([{ ALT: () => this.SUBRULE(this.list) }, { ALT: () => this.CONSUME(T.Identifier) }]);
   });
 
+  // a trailing comma is allowed: multi-line lists grow by one line per item in review
   public list = this.RULE('list', () => {
     this.CONSUME(T.LBracket);
-    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.literal) });
+    this.OPTION(() => {
+      this.SUBRULE(this.literal);
+      this.MANY({
+        GATE: () => this.LA(2).tokenType !== T.RBracket,
+        DEF: () => {
+          this.CONSUME(T.Comma);
+          this.SUBRULE2(this.literal);
+        },
+      });
+      this.OPTION2(() => this.CONSUME2(T.Comma));
+    });
     this.CONSUME(T.RBracket);
   });
 
