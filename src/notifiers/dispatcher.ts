@@ -41,8 +41,9 @@ export class UnknownNotifierError extends Error {
   override readonly name = 'UnknownNotifierError';
 }
 
-export class StateDirLockedError extends Error {
-  override readonly name = 'StateDirLockedError';
+/** The state directory cannot be used: another agent holds it, or it cannot be created. One printable line. */
+export class StateDirError extends Error {
+  override readonly name = 'StateDirError';
 }
 
 export class Dispatcher {
@@ -167,9 +168,13 @@ const heldLocks = new Set<string>();
  * a restarted container).
  */
 function takeLock(dir: string): string {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    throw new StateDirError(`cannot use ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)} (set state_dir in the config)`);
+  }
   const file = path.join(dir, 'LOCK');
-  if (heldLocks.has(file)) throw new StateDirLockedError(`${dir} is in use by another dispatcher in this process`);
+  if (heldLocks.has(file)) throw new StateDirError(`${dir} is in use by another dispatcher in this process`);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       fs.writeFileSync(file, `${process.pid} ${startTime(process.pid) ?? ''}\n`, { flag: 'wx', mode: 0o600 });
@@ -180,12 +185,12 @@ function takeLock(dir: string): string {
       const [pidText, started] = fs.readFileSync(file, 'utf8').trim().split(' ');
       const pid = Number.parseInt(pidText ?? '', 10);
       if (Number.isInteger(pid) && pid !== process.pid && startTime(pid) !== undefined && startTime(pid) === started) {
-        throw new StateDirLockedError(`${dir} is in use by another kernwatch (pid ${pid})`);
+        throw new StateDirError(`${dir} is in use by another kernwatch (pid ${pid})`);
       }
       fs.rmSync(file, { force: true });
     }
   }
-  throw new StateDirLockedError(`${dir}: cannot take the lock`);
+  throw new StateDirError(`${dir}: cannot take the lock`);
 }
 
 function releaseLock(file: string): void {

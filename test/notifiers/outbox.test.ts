@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import { Dispatcher, StateDirLockedError } from '../../src/notifiers/dispatcher';
+import { Dispatcher, StateDirError } from '../../src/notifiers/dispatcher';
 import { Outbox, idempotencyKey } from '../../src/notifiers/outbox';
 import type { NotifierStats } from '../../src/notifiers/delivery_queue';
 import { retryUntil, sleep } from '../support/bounded';
@@ -122,7 +122,12 @@ test('dispatcher: one agent per state directory; a dead agent’s lock is taken 
   try {
     const config = configFrom('state_dir: ./state\n', dir);
     a = await Dispatcher.open(config, { log: memoryLogger() });
-    await assert.rejects(Dispatcher.open(config, { log: memoryLogger() }), StateDirLockedError);
+    await assert.rejects(Dispatcher.open(config, { log: memoryLogger() }), StateDirError);
+    fs.writeFileSync(path.join(dir, 'file'), '');
+    await assert.rejects(Dispatcher.open(configFrom('state_dir: ./file/state\n', dir), { log: memoryLogger() }), {
+      name: 'StateDirError',
+      message: `cannot use ${path.join(dir, 'file', 'state', 'outbox')}: ENOTDIR (set state_dir in the config)`,
+    });
     await a.close();
     fs.writeFileSync(path.join(dir, 'state', 'outbox', 'LOCK'), '999999999 42\n');
     b = await Dispatcher.open(config, { log: memoryLogger() });
