@@ -310,6 +310,8 @@ static __always_inline int finish(void *rec, __u32 size, __u64 cgroup_id)
 		return 0;
 	}
 	h->rules = mask;
+	if (generation)
+		h->flags |= KW_F_GENERATION;
 	h->size = size;
 	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
 		flags = BPF_RB_FORCE_WAKEUP;

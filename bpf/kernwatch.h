@@ -47,6 +47,7 @@ enum kw_kind {
 
 /* Header flags. */
 #define KW_F_PATH_TRUNCATED (1u << 0) /* a path did not fit KW_PATH_LEN */
+#define KW_F_GENERATION (1u << 1)     /* `rules` are bits of rule set generation 1, else 0 */
 
 /*
  * Common header of every record. The task fields describe the event's

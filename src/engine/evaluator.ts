@@ -5,6 +5,7 @@
  * recorded stream replays to the same alerts.
  */
 import type { FieldValue, KernelEvent } from '../events/event';
+import type { CheckedRule } from '../dsl/checked_rule';
 import { compileSelection, type Fields } from './condition';
 import { EventRuleState } from './event_rule_state';
 import type { KernelPlan, SelectionPlan } from './kernel_plan';
@@ -61,10 +62,17 @@ export class Evaluator {
   private readonly kernelMatchedByRule = new Map<string, number>();
   private readonly matchedByRule = new Map<string, number>();
 
+  private readonly definitions = new Map<string, string>();
+
+  /**
+   * With `previous`, rules whose definition did not change keep their state
+   * (windows, pending and firing alerts): a reload does not reset them.
+   */
   constructor(
     plan: KernelPlan,
     private readonly options: EvaluatorOptions,
     emit: (notice: AlertNotice) => void,
+    previous?: Evaluator,
   ) {
     this.tickMs = options.tickMs ?? DEFAULT_TICK_MS;
     const ctx: RuleContext = {
@@ -74,8 +82,18 @@ export class Evaluator {
       emit,
       lostSince: (from) => this.lostSince(from),
     };
+    if (previous) {
+      this.lastTick = previous.lastTick;
+      this.losses.push(...previous.losses);
+    }
     for (const p of plan.selections) {
+      const definition = definitionOf(p.rule);
+      this.definitions.set(p.rule.name, definition);
       let state = this.states.get(p.rule.name);
+      if (!state && previous && previous.definitions.get(p.rule.name) === definition) {
+        state = previous.states.get(p.rule.name);
+        if (state) this.states.set(p.rule.name, state);
+      }
       if (!state) {
         const r = p.rule;
         state =
@@ -168,4 +186,9 @@ export class Evaluator {
 
 function bump(m: Map<string, number>, key: string, n: number): void {
   m.set(key, (m.get(key) ?? 0) + n);
+}
+
+/** A rule's meaning, without where it was written: equal strings, same rule. */
+function definitionOf(rule: CheckedRule): string {
+  return JSON.stringify(rule, (key, v: unknown) => (key === 'range' || key === 'file' ? undefined : typeof v === 'bigint' ? `${v}n` : v));
 }

@@ -18,12 +18,18 @@ const VALUE_STRIDE = 8; // struct kw_count, per CPU
 
 export class KernelCounts {
   private readonly totals = new Map<string, number>();
+  /** per generation: how each counted bit groups its counts */
+  private readonly groupBy: Array<ReadonlyMap<number, GroupBy>> = [new Map(), new Map()];
 
   constructor(
     private readonly bpf: BpfSessionHandle,
-    private readonly groupByOf: ReadonlyMap<number, GroupBy>,
     private readonly cgroups: CgroupPaths,
   ) {}
+
+  /** Which group-by each counted bit of `generation` uses. */
+  setGroupBy(generation: number, groupByOf: ReadonlyMap<number, GroupBy>): void {
+    this.groupBy[generation] = groupByOf;
+  }
 
   /** Counts added since the last read, for the generation programs use now. */
   read(generation: number): CountDelta[] {
@@ -41,9 +47,25 @@ export class KernelCounts {
       this.totals.set(id, total);
       if (delta <= 0) continue;
       const bit = key.readUInt32LE(0);
-      out.push({ bit, n: delta, group: this.group(this.groupByOf.get(bit) ?? 'none', key.readBigUInt64LE(8)) });
+      out.push({ bit, n: delta, group: this.group(this.groupBy[generation]?.get(bit) ?? 'none', key.readBigUInt64LE(8)) });
     }
     return out;
+  }
+
+  /**
+   * Reads generation `generation` one last time, then deletes its counters
+   * so that the generation starts from zero when it is used again.
+   */
+  drain(generation: number): CountDelta[] {
+    const last = this.read(generation);
+    const keys = this.bpf.keys('counts');
+    for (let at = 0; at + KEY_SIZE <= keys.length; at += KEY_SIZE) {
+      const key = keys.subarray(at, at + KEY_SIZE);
+      if (key.readUInt32LE(4) !== generation) continue;
+      this.bpf.delete('counts', key);
+      this.totals.delete(key.toString('hex'));
+    }
+    return last;
   }
 
   private group(by: GroupBy, value: bigint): Record<string, FieldValue> {

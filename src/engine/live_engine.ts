@@ -2,12 +2,17 @@
  * Rules running on the live kernel: the compiled plan loaded into the BPF
  * filter maps, records and kernel counts fed to the evaluator, evaluation
  * every tick, kernel losses noted so alerts can say they are degraded.
+ * reload() swaps in a new rule set atomically: records carry the generation
+ * their rule bits belong to and are routed to that generation's evaluator,
+ * whose unchanged rules share their state with the new one.
  */
 import { CgroupPaths } from '../events/cgroup_paths';
+import type { KernelEvent } from '../events/event';
 import type { CheckedRule } from '../dsl/checked_rule';
+import type { GroupBy } from '../kernel/kernel_rule_set';
 import { KernelSession } from '../kernel/session';
 import { totalCounters, type EventCounters } from '../kernel/stats';
-import { Evaluator, DEFAULT_TICK_MS, type EvaluatorStats } from './evaluator';
+import { Evaluator, DEFAULT_TICK_MS, type EvaluatorOptions, type EvaluatorStats } from './evaluator';
 import { KernelCounts } from './kernel_counts';
 import { planKernel, type KernelPlan } from './kernel_plan';
 import type { AlertNotice } from './rule_state';
@@ -30,41 +35,59 @@ export interface LiveStats {
   readonly delivered: number;
 }
 
+const groupByOf = (plan: KernelPlan): Map<number, GroupBy> =>
+  new Map(plan.selections.filter((s) => s.counted).map((s) => [s.bit, s.groupBy]));
+
 export class LiveEngine {
   private readonly timer: NodeJS.Timeout;
+  /** per generation: the evaluator its records and counts go to */
+  private readonly evaluators: Array<Evaluator | undefined> = [undefined, undefined];
+  private current: Evaluator;
   private lost = 0;
   private delivered = 0;
   private stopped = false;
+  private reloading: Promise<unknown> = Promise.resolve();
 
   private constructor(
-    readonly plan: KernelPlan,
+    private planNow: KernelPlan,
     private readonly session: KernelSession,
-    private readonly evaluator: Evaluator,
+    evaluator: Evaluator,
     private readonly counts: KernelCounts,
-    private readonly tickMs: number,
+    private readonly cgroups: CgroupPaths,
+    private readonly evaluatorOptions: EvaluatorOptions,
+    private readonly options: LiveEngineOptions,
   ) {
-    this.timer = setInterval(() => this.tick(), tickMs);
+    this.current = evaluator;
+    this.evaluators[session.filters.active] = evaluator;
+    this.timer = setInterval(() => this.tick(), evaluatorOptions.tickMs ?? DEFAULT_TICK_MS);
   }
 
   static start(rules: readonly CheckedRule[], options: LiveEngineOptions): LiveEngine {
     const cgroups = CgroupPaths.forHost();
     const plan = planKernel(rules, cgroups.tree(0));
-    const tickMs = options.tickMs ?? DEFAULT_TICK_MS;
-    const evaluator = new Evaluator(plan, { host: options.host, tickMs, ...(options.maxGroups ? { maxGroups: options.maxGroups } : {}) }, options.onNotice);
+    const evaluatorOptions: EvaluatorOptions = {
+      host: options.host,
+      tickMs: options.tickMs ?? DEFAULT_TICK_MS,
+      ...(options.maxGroups ? { maxGroups: options.maxGroups } : {}),
+    };
+    const evaluator = new Evaluator(plan, evaluatorOptions, options.onNotice);
     let engine: LiveEngine | undefined;
     const session = KernelSession.start({
       events: plan.events,
       ruleSet: plan.kernel,
       cgroups,
-      onEvents: (batch) => {
-        if (engine) engine.delivered += batch.length;
-        evaluator.onEvents(batch);
-      },
+      loadAll: true,
+      onEvents: (batch) => engine?.onEvents(batch),
       ...(options.onError ? { onError: options.onError } : {}),
     });
-    const groupBy = new Map(plan.selections.filter((s) => s.counted).map((s) => [s.bit, s.groupBy]));
-    engine = new LiveEngine(plan, session, evaluator, new KernelCounts(session.bpf, groupBy, cgroups), tickMs);
+    const counts = new KernelCounts(session.bpf, cgroups);
+    counts.setGroupBy(session.filters.active, groupByOf(plan));
+    engine = new LiveEngine(plan, session, evaluator, counts, cgroups, evaluatorOptions, options);
     return engine;
+  }
+
+  get plan(): KernelPlan {
+    return this.planNow;
   }
 
   /** Events asked for that this kernel does not have. */
@@ -72,28 +95,76 @@ export class LiveEngine {
     return this.session.missing;
   }
 
+  /**
+   * Replaces the rule set. Compiles first, so a plan that cannot be built
+   * throws and leaves the running rules untouched. Reloads run one at a time.
+   */
+  reload(rules: readonly CheckedRule[]): Promise<KernelPlan> {
+    const run = this.reloading.then(() => this.swap(rules));
+    this.reloading = run.catch(() => undefined);
+    return run;
+  }
+
+  private async swap(rules: readonly CheckedRule[]): Promise<KernelPlan> {
+    if (this.stopped) throw new Error('engine is stopped');
+    const plan = planKernel(rules, this.cgroups.tree(0));
+    const previous = this.current;
+    const next = new Evaluator(plan, this.evaluatorOptions, this.options.onNotice, previous);
+    const oldGeneration = this.session.filters.active;
+    const newGeneration = 1 - oldGeneration;
+    this.evaluators[newGeneration] = next;
+    this.counts.setGroupBy(newGeneration, groupByOf(plan));
+    try {
+      await this.session.retarget(plan.events, plan.kernel);
+    } catch (e) {
+      this.evaluators[newGeneration] = undefined;
+      throw e;
+    }
+    // programs that read the old generation have finished: its last counts are final
+    const now = Date.now();
+    for (const d of this.counts.drain(oldGeneration)) previous.onCount(now, d.bit, d.n, d.group);
+    this.current = next;
+    this.planNow = plan;
+    // records of the old generation still in the ring buffer go to `previous` until
+    // the reader has flushed them; then it is dropped
+    setTimeout(() => {
+      if (this.evaluators[oldGeneration] === previous) this.evaluators[oldGeneration] = undefined;
+    }, 1000).unref();
+    return plan;
+  }
+
+  private onEvents(batch: readonly KernelEvent[]): void {
+    this.delivered += batch.length;
+    for (const e of batch) this.evaluators[e.generation]?.onEvent(e);
+  }
+
   private tick(): void {
     const now = Date.now();
-    for (const d of this.counts.read(this.session.filters.active)) this.evaluator.onCount(now, d.bit, d.n, d.group);
+    for (const generation of [0, 1]) {
+      const evaluator = this.evaluators[generation];
+      if (!evaluator) continue;
+      for (const d of this.counts.read(generation)) evaluator.onCount(now, d.bit, d.n, d.group);
+    }
     const lost = totalCounters(this.session.counters()).lost;
-    if (lost > this.lost) this.evaluator.noteLoss(now, lost - this.lost);
+    if (lost > this.lost) this.current.noteLoss(now, lost - this.lost);
     this.lost = lost;
-    this.evaluator.advanceTo(now - LATENESS_MS);
+    this.current.advanceTo(now - LATENESS_MS);
   }
 
   stats(): LiveStats {
     const counters = this.session.counters();
-    return { counters, total: totalCounters(counters), evaluator: this.evaluator.stats(), delivered: this.delivered };
+    return { counters, total: totalCounters(counters), evaluator: this.current.stats(), delivered: this.delivered };
   }
 
   /** Detaches, delivers what is left, evaluates it, frees the kernel side. Returns the final stats. */
   async stop(): Promise<LiveStats> {
     if (this.stopped) throw new Error('engine already stopped');
     this.stopped = true;
+    await this.reloading;
     clearInterval(this.timer);
     await this.session.stop();
     this.tick();
-    this.evaluator.advanceTo(Date.now() + this.tickMs);
+    this.current.advanceTo(Date.now() + (this.evaluatorOptions.tickMs ?? DEFAULT_TICK_MS));
     const stats = this.stats();
     this.session.close();
     return stats;

@@ -9,6 +9,7 @@ import { HEADER_LAYOUT, recordLayout, type PlacedMember } from './layout';
 import type { EventSpec, FieldSpec } from './types';
 
 const KW_F_PATH_TRUNCATED = 1;
+const KW_F_GENERATION = 2;
 const H = Object.fromEntries(HEADER_LAYOUT.members.map((m) => [m.c, m.offset])) as Record<string, number>;
 
 interface CompiledEvent {
@@ -89,6 +90,7 @@ export class Decoder {
       monoNs,
       time: this.wallOffsetMs + Number(monoNs) / 1e6,
       rules: buf.readBigUInt64LE(at + (H.rules as number)),
+      generation: (flags & KW_F_GENERATION) !== 0 ? 1 : 0,
       truncated,
       fields,
     };

@@ -11,6 +11,8 @@ export interface KernelEvent {
   readonly time: number;
   /** rules the kernel found this record may match (bit i = rule i) */
   readonly rules: bigint;
+  /** the rule set generation those bits belong to (see src/kernel/filter_maps.ts) */
+  readonly generation: number;
   /** a path did not fit in the record and was cut */
   readonly truncated: boolean;
   /** common and event fields; a field that could not be filled is absent */

@@ -40,7 +40,7 @@ export function eventFromJson(line: string, where: string): KernelEvent {
     }
   }
   const mono = typeof o.mono_ns === 'string' && /^\d+$/.test(o.mono_ns) ? BigInt(o.mono_ns) : BigInt(Math.round(time * 1e6));
-  return { name: spec.name, monoNs: mono, time, rules: 0n, truncated: o.truncated === true, fields };
+  return { name: spec.name, monoNs: mono, time, rules: 0n, generation: 0, truncated: o.truncated === true, fields };
 }
 
 export function eventsFromJsonLines(text: string, file: string): KernelEvent[] {

@@ -24,6 +24,8 @@ export interface SessionOptions {
   readonly cgroups?: CgroupPaths;
   /** what the kernel filters and counts; by default every record of `events` is sent */
   readonly ruleSet?: KernelRuleSet;
+  /** load every program the kernel has, so that retarget() can attach any of them later */
+  readonly loadAll?: boolean;
 }
 
 /** A problem a user can fix or must know, with no stack trace worth showing. */
@@ -39,22 +41,21 @@ export class KernelSessionError extends Error {
 
 export class KernelSession {
   /** events asked for that this kernel does not have */
-  readonly missing: readonly string[];
+  missing: readonly string[];
   /** events attached and streaming */
-  readonly attached: readonly string[];
+  attached: readonly string[];
   readonly decoder: Decoder;
   readonly filters: FilterMaps;
   private stopped = false;
+  private readonly programs = new Set<string>();
 
   private constructor(
     readonly bpf: BpfSessionHandle,
-    private readonly programs: readonly string[],
-    attached: readonly string[],
-    missing: readonly string[],
+    private readonly available: ReadonlyMap<string, boolean>,
     decoder: Decoder,
   ) {
-    this.attached = attached;
-    this.missing = missing;
+    this.attached = [];
+    this.missing = [];
     this.decoder = decoder;
     this.filters = new FilterMaps(bpf);
   }
@@ -69,25 +70,59 @@ export class KernelSession {
     try {
       const available = new Map(bpf.programs().map((p) => [p.name, p.available]));
       const usable = wanted.filter((e) => available.get(e.program) === true);
-      const missing = wanted.filter((e) => available.get(e.program) !== true).map((e) => e.name);
       if (usable.length === 0) {
+        const missing = wanted.map((e) => e.name);
         throw new KernelSessionError(`none of the events asked for exist on this kernel: ${missing.join(', ')}`, 1);
       }
-      if (usable.some((e) => e.program === 'handle__mm_page_pcpu_drain')) ensureTracefs();
       const ruleSet = options.ruleSet ?? passAll(usable.map((e) => e.kind));
-      const programs = [...new Set([...usable.map((e) => e.program), ...trackerPrograms(ruleSet, available)])];
-      callBpf(() => bpf.load(programs));
+      const toLoad = options.loadAll
+        ? [...available].filter(([, ok]) => ok).map(([name]) => name)
+        : programsFor(usable, ruleSet, available);
+      callBpf(() => bpf.load(toLoad));
       const cgroups = options.cgroups ?? CgroupPaths.forHost();
-      const decoder = new Decoder(cgroups);
-      const session = new KernelSession(bpf, programs, usable.map((e) => e.name), missing, decoder);
+      const session = new KernelSession(bpf, available, new Decoder(cgroups));
       session.filters.installFirst(ruleSet);
-      for (const program of programs) callBpf(() => bpf.attach(program));
+      session.attachFor(wanted, ruleSet);
       bpf.startReader((err, batch) => session.onBatch(err, batch, options));
       return session;
     } catch (e) {
       bpf.close();
       throw e;
     }
+  }
+
+  /**
+   * Switches to another rule set: attaches what it needs, flips the filter
+   * maps to it, then detaches what it no longer needs. Needs `loadAll` for
+   * events the first set did not use.
+   */
+  async retarget(events: readonly string[], ruleSet: KernelRuleSet): Promise<number> {
+    const wanted = resolveEvents(events);
+    const before = new Set(this.programs);
+    this.attachFor(wanted, ruleSet);
+    const generation = await this.filters.install(ruleSet);
+    const keep = new Set(programsFor(wanted.filter((e) => this.available.get(e.program) === true), ruleSet, this.available));
+    for (const p of before) {
+      if (!keep.has(p)) {
+        this.bpf.detach(p);
+        this.programs.delete(p);
+      }
+    }
+    return generation;
+  }
+
+  /** Attaches the programs `events` and `ruleSet` need that are not attached yet. */
+  private attachFor(wanted: readonly EventSpec[], ruleSet: KernelRuleSet): void {
+    const usable = wanted.filter((e) => this.available.get(e.program) === true);
+    const needed = programsFor(usable, ruleSet, this.available);
+    if (needed.includes('handle__mm_page_pcpu_drain')) ensureTracefs();
+    for (const program of needed) {
+      if (this.programs.has(program)) continue;
+      callBpf(() => this.bpf.attach(program));
+      this.programs.add(program);
+    }
+    this.attached = usable.map((e) => e.name);
+    this.missing = wanted.filter((e) => this.available.get(e.program) !== true).map((e) => e.name);
   }
 
   counters(): Map<string, EventCounters> {
@@ -124,10 +159,9 @@ export class KernelSession {
  * wants their records: cgroup mkdir/release keep `cgroup_rules` current for
  * cgroups created after load. Their records are dropped in the kernel then.
  */
-function trackerPrograms(set: KernelRuleSet, available: ReadonlyMap<string, boolean>): string[] {
-  if (set.cgroups.size === 0) return [];
-  const trackers = ['handle__cgroup_mkdir', 'handle__cgroup_release'];
-  return trackers.filter((p) => available.get(p) === true);
+function programsFor(events: readonly EventSpec[], set: KernelRuleSet, available: ReadonlyMap<string, boolean>): string[] {
+  const trackers = set.cgroups.size === 0 ? [] : ['handle__cgroup_mkdir', 'handle__cgroup_release'];
+  return [...new Set([...events.map((e) => e.program), ...trackers.filter((p) => available.get(p) === true)])];
 }
 
 function resolveEvents(names: readonly string[]): EventSpec[] {
