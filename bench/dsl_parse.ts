@@ -5,11 +5,16 @@
  *
  *   node dist/bench/dsl_parse.js [RULES]
  */
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
 import { checkRuleSources, formatRuleSource, parseRuleFile, type RuleSource } from '../src/dsl';
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
 
 const TOTAL = Number(process.argv[2] ?? 10_000);
 const PER_FILE = 100;
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 const COMMS = ['java', 'postgres', 'nginx', 'redis', 'python3', 'node', 'envoy', 'etcd'];
 
@@ -78,6 +83,13 @@ function main(): void {
   });
   const peakMb = (process.resourceUsage().maxRSS * 1024) / 2 ** 20;
 
+  // what a loaded rule set costs to keep: heap held by one result after a full GC
+  gc();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const held = checkRuleSources(input);
+  gc();
+  const retainedMb = (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20;
+
   if (checked !== TOTAL || errors !== 0) throw new Error(`expected ${TOTAL} clean rules, got ${checked} and ${errors} diagnostics`);
   const rate = (s: number): string => `${Math.round(TOTAL / s).toLocaleString('en-US')} rules/s`.padStart(18);
   console.log(`${TOTAL} rules in ${input.length} files, ${(bytes / 1024).toFixed(0)} KiB, best of ${ROUNDS}`);
@@ -85,6 +97,7 @@ function main(): void {
   console.log(`  parse + check   ${rate(check)}  ${(check * 1000).toFixed(0)} ms  (${(check / parse).toFixed(2)}x parse)`);
   console.log(`  fmt             ${rate(fmt)}  ${(fmt * 1000).toFixed(0)} ms  (${(fmt / parse).toFixed(2)}x parse)`);
   console.log(`  peak RSS        ${peakMb.toFixed(0)} MB (process at start: ${(rssBefore / 2 ** 20).toFixed(0)} MB)`);
+  console.log(`  rule set held   ${retainedMb.toFixed(1)} MB for ${held.rules.length} checked rules`);
 }
 
 main();
