@@ -71,6 +71,20 @@ export interface StdoutConfig extends NotifierCommon {
 
 export type NotifierConfig = SlackConfig | EmailConfig | WebhookConfig | AlertmanagerConfig | StdoutConfig;
 
+/** `kernwatch run`'s own alerts: one per condition, re-sent at most every repeatIntervalMs */
+export interface SelfAlertSettings {
+  /** notifiers that receive them */
+  readonly notify: readonly string[];
+  /** more than this share (0-100) of the kernel's records lost over lostWindowMs */
+  readonly lostPercent: number;
+  readonly lostWindowMs: number;
+  /** a notifier failing this long without a success */
+  readonly notifierFailingForMs: number;
+  readonly repeatIntervalMs: number;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
 export interface Config {
   /** absolute path of the file read, undefined for the built-in defaults */
   readonly file?: string;
@@ -84,4 +98,7 @@ export interface Config {
   readonly metricsListen?: string;
   /** by name; always holds `stdout` */
   readonly notifiers: ReadonlyMap<string, NotifierConfig>;
+  readonly selfAlerts: SelfAlertSettings;
+  /** of `kernwatch run`'s JSON log on stderr */
+  readonly logLevel: LogLevel;
 }

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
-import type { Config, NotifierConfig, OutboxSettings, SmtpTls } from './config';
+import type { Config, LogLevel, NotifierConfig, OutboxSettings, SelfAlertSettings, SmtpTls } from './config';
 import { ConfigError, type ConfigProblem } from './config_error';
 import { durationMs } from './duration';
 import { isEmailAddress, isHttpUrl } from './formats';
@@ -222,6 +222,25 @@ class Builder {
       rules: ((raw.rules as string[] | undefined) ?? []).map((r) => path.resolve(this.dir, r)),
       metricsListen: metrics?.listen,
       notifiers,
+      selfAlerts: this.selfAlerts((raw.self_alerts ?? {}) as Raw, notifiers),
+      logLevel: (raw.log_level as LogLevel | undefined) ?? 'info',
+    };
+  }
+
+  private selfAlerts(n: Raw, notifiers: ReadonlyMap<string, NotifierConfig>): SelfAlertSettings {
+    const at = ['self_alerts'];
+    const notify = (n.notify as string[] | undefined) ?? ['stdout'];
+    if (n.notify !== undefined) {
+      notify.forEach((name, i) => {
+        if (!notifiers.has(name)) this.problem([...at, 'notify', i], `unknown notifier '${name}' (configured: ${[...notifiers.keys()].sort().join(', ')})`);
+      });
+    }
+    return {
+      notify,
+      lostPercent: (n.lost_percent as number | undefined) ?? 1,
+      lostWindowMs: this.duration(n, at, 'lost_window', 5 * 60_000, 1000),
+      notifierFailingForMs: this.duration(n, at, 'notifier_failing_for', 5 * 60_000, 1000),
+      repeatIntervalMs: this.duration(n, at, 'repeat_interval', 4 * 3_600_000, 60_000),
     };
   }
 
