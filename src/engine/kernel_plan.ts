@@ -211,7 +211,8 @@ class Builder {
       if (prefixId === undefined) {
         // created later, maybe: let every new cgroup under its nearest existing ancestor through
         exact = false;
-        const ancestor = this.idOfPath.get(nearestExisting(shape.prefix, this.idOfPath)) as bigint;
+        const ancestor = this.idOfPath.get(nearestExisting(shape.prefix, this.idOfPath));
+        if (ancestor === undefined) return undefined; // no cgroup tree known: userspace decides
         this.entry(ancestor).descendants |= mask;
         entries++;
         continue;

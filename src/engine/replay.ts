@@ -29,16 +29,33 @@ export interface ReplayResult {
   readonly counted: number;
 }
 
-/** The v2 cgroups the recording saw, as the kernel would know them at load. */
+/**
+ * The v2 cgroups the recording saw, as the kernel would know them at load,
+ * with their ancestors (which a recording rarely names) under made-up ids
+ * above any real one.
+ */
 function cgroupTreeOf(events: readonly KernelEvent[]): Array<[bigint, string]> {
-  const tree = new Map<bigint, string>();
+  const idOf = new Map<string, bigint>();
+  // a cgroup the recording saw created did not exist at load: the kernel
+  // learns it from its mkdir, through inheritance
+  const created = new Set<bigint>();
   for (const e of events) {
     const id = e.fields.cgroup_id;
     const path = e.fields.cgroup;
     const v2 = e.fields.hierarchy === undefined || e.fields.hierarchy === 'unified';
-    if (v2 && typeof id === 'bigint' && typeof path === 'string' && e.name !== 'cgroup.mkdir') tree.set(id, path);
+    if (!v2 || typeof id !== 'bigint' || typeof path !== 'string') continue;
+    if (e.name === 'cgroup.mkdir') created.add(id);
+    if (!created.has(id)) idOf.set(path, id);
   }
-  return [...tree];
+  let synthetic = 1n << 62n;
+  for (const path of [...idOf.keys()]) {
+    for (let at = path; at !== '/'; ) {
+      at = at.lastIndexOf('/') <= 0 ? '/' : at.slice(0, at.lastIndexOf('/'));
+      if (!idOf.has(at)) idOf.set(at, synthetic++);
+    }
+  }
+  if (!idOf.has('/')) idOf.set('/', synthetic);
+  return [...idOf].map(([path, id]) => [id, path]);
 }
 
 export function replay(rules: readonly CheckedRule[], events: readonly KernelEvent[], options: ReplayOptions): ReplayResult {

@@ -1,0 +1,141 @@
+/** Alert semantics of the evaluator, through replay() so the kernel plan and simulator are in the path. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { describeNotice } from '../../src/engine/expectations';
+import { replay } from '../../src/engine/replay';
+import { ev, rulesFrom } from './helpers';
+
+const HOST = 'web-3';
+const run = (rules: string, events: ReturnType<typeof ev>[], untilMs = 0): string[] =>
+  replay(rulesFrom(rules), events, { host: HOST, untilMs }).notices.map(describeNotice);
+
+test('repeated OOM kills fold into one alert with a running count, then resolve after a quiet cooldown', () => {
+  const rules = `rule "oom" {
+    when oom.victim and cgroup matches "/prod/**"
+    summary "{count} OOM kills, last {comm} in {cgroup}"
+    cooldown 1m
+    then stdout
+  }`;
+  const kills = [0, 1000, 2000, 30_000, 61_000].map((t, i) => ev('oom.victim', t + 1000, { pid: 200 + i, comm: `java${i}` }));
+  assert.deepEqual(run(rules, kills, 200_000), [
+    'firing oom "1 OOM kills, last java0 in /prod/api" count=1',
+    'repeat oom "4 OOM kills, last java3 in /prod/api" count=4',
+    'repeat oom "5 OOM kills, last java4 in /prod/api" count=5',
+    'resolved oom "5 OOM kills, last java4 in /prod/api" count=5',
+  ]);
+});
+
+test('an event outside the glob or matching an exception never fires', () => {
+  const rules = `rule "oom" {
+    when oom.victim and cgroup matches "/prod/*"
+    except comm in ["backup"]
+    then stdout
+  }`;
+  const events = [
+    ev('oom.victim', 1000, { cgroup: '/prod/api/worker' }),
+    ev('oom.victim', 2000, { cgroup: '/prod' }),
+    ev('oom.victim', 3000, { comm: 'backup' }),
+    ev('oom.victim', 4000, { cgroup: undefined as unknown as string }),
+  ];
+  assert.deepEqual(run(rules, events, 1000), []);
+});
+
+test('a count window fires per group when it crosses the threshold and resolves when it drains', () => {
+  const rules = `rule "storm" {
+    when count(process.fork) > 3 within 1s by cgroup
+    summary "{value} forks in {cgroup}"
+    cooldown 1h
+    then stdout
+  }`;
+  const events = [
+    ...[0, 100, 200, 300, 400].map((t) => ev('process.fork', 10_000 + t)),
+    ...[0, 100].map((t) => ev('process.fork', 10_000 + t, { cgroup: '/other' })),
+  ];
+  assert.deepEqual(run(rules, events, 3000), [
+    'firing storm {cgroup=/prod/api} "4 forks in /prod/api" count=0 value=4',
+    'resolved storm {cgroup=/prod/api} "3 forks in /prod/api" count=0 value=3',
+  ]);
+});
+
+test('for holds a window pending until the condition lasted that long; keep firing for delays the resolution', () => {
+  const rules = `rule "busy" {
+    when count(process.exit) >= 1 within 500ms
+    for 1s
+    keep firing for 2s
+    summary "{value}"
+    then stdout
+  }`;
+  const steady = Array.from({ length: 30 }, (_, i) => ev('process.exit', 1000 + i * 100));
+  const notices = replay(rulesFrom(rules), steady, { host: HOST, untilMs: 10_000 }).notices;
+  assert.deepEqual(notices.map((n) => n.change), ['firing', 'resolved']);
+  const [firing, resolved] = notices;
+  assert.equal(firing?.alert.startsAt, 2100, 'pending from 1.1s, firing 1s later');
+  // the last exit (3.9s) leaves the 500ms window at 4.5s; resolved 2s after that
+  assert.equal(resolved?.alert.endsAt, 6500);
+  const blip = [ev('process.exit', 1000), ev('process.exit', 1100)];
+  assert.deepEqual(replay(rulesFrom(rules), blip, { host: HOST, untilMs: 10_000 }).notices, [], 'a blip shorter than for never fires');
+});
+
+test('an absence fires at the deadline and resolves when the second event finally comes', () => {
+  const rules = `rule "frozen-long" {
+    when cgroup.freeze not followed by cgroup.unfreeze within 5s by cgroup
+    summary "{cgroup} frozen"
+    then stdout
+  }`;
+  const events = [
+    ev('cgroup.freeze', 1000, { cgroup: '/a', hierarchy: 'unified', level: 1 }),
+    ev('cgroup.freeze', 1000, { cgroup: '/b', hierarchy: 'unified', level: 1 }),
+    ev('cgroup.unfreeze', 3000, { cgroup: '/b', hierarchy: 'unified', level: 1 }),
+    ev('cgroup.unfreeze', 9000, { cgroup: '/a', hierarchy: 'unified', level: 1 }),
+  ];
+  const notices = replay(rulesFrom(rules), events, { host: HOST, untilMs: 1000 }).notices;
+  assert.deepEqual(notices.map(describeNotice), [
+    'firing frozen-long {cgroup=/a} "/a frozen" count=1',
+    'resolved frozen-long {cgroup=/a} "/a frozen" count=1',
+  ]);
+  assert.equal(notices[0]?.alert.startsAt, 6000);
+  assert.equal(notices[1]?.alert.endsAt, 9000);
+});
+
+test('a sequence fires only when the second event comes in time for the same key', () => {
+  const rules = `rule "killed-young" {
+    when process.newtask followed by process.exit and signal == 9 within 2s by pid
+    summary "{comm} ({pid})"
+    then stdout
+  }`;
+  const events = [
+    ev('process.newtask', 1000, { pid: 1 }),
+    ev('process.exit', 1500, { pid: 1, signal: 9, exit_status: 0, exit_code: 9, group_dead: true, prio: 120 }),
+    ev('process.newtask', 1000, { pid: 2 }),
+    ev('process.exit', 4000, { pid: 2, signal: 9, exit_status: 0, exit_code: 9, group_dead: true, prio: 120 }),
+    ev('process.newtask', 1000, { pid: 3 }),
+    ev('process.exit', 1200, { pid: 3, signal: 0, exit_status: 0, exit_code: 0, group_dead: true, prio: 120 }),
+  ];
+  assert.deepEqual(run(rules, events), ['firing killed-young {pid=1} "app (1)" count=1']);
+});
+
+test('alerts raised while the kernel lost records are marked degraded', async () => {
+  const { Evaluator } = await import('../../src/engine/evaluator');
+  const { planKernel } = await import('../../src/engine/kernel_plan');
+  const rules = rulesFrom('when process.hang then stdout');
+  const notices: import('../../src/engine/rule_state').AlertNotice[] = [];
+  const e = new Evaluator(planKernel(rules, []), { host: HOST, useRuleBits: false }, (n) => notices.push(n));
+  e.noteLoss(900, 17);
+  e.onEvent(ev('process.hang', 1000, { prio: 120 }));
+  assert.deepEqual(notices[0]?.alert.degraded, { lostRecords: 17 });
+});
+
+test('the same stream replays to the same notices, and group keys beyond the cap are evicted and counted', async () => {
+  const rules = 'when count(process.fork) > 100 within 1s by tgid then stdout';
+  const events = Array.from({ length: 5000 }, (_, i) => ev('process.fork', 1000 + i, { tgid: i % 50 }));
+  const a = replay(rulesFrom(rules), events, { host: HOST });
+  const b = replay(rulesFrom(rules), events, { host: HOST });
+  assert.deepEqual(a.notices, b.notices);
+  const { Evaluator } = await import('../../src/engine/evaluator');
+  const { planKernel } = await import('../../src/engine/kernel_plan');
+  const e = new Evaluator(planKernel(rulesFrom(rules), []), { host: HOST, useRuleBits: false, maxGroups: 10 }, () => undefined);
+  e.onEvents(events.slice(0, 50));
+  const stats = e.stats();
+  assert.equal(stats.groups, 10);
+  assert.equal(stats.evictions, 40);
+});
