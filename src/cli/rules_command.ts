@@ -5,60 +5,37 @@
  */
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { checkAction } from '../config/check_action';
-import { ConfigError } from '../config/config_error';
-import { loadConfig } from '../config/load_config';
-import { checkRuleSources, formatDiagnostic, formatRuleSource, type CheckOptions, type Diagnostic } from '../dsl';
-import { findRuleFiles, RuleFilesError } from '../dsl/rule_files';
+import { formatRuleSource } from '../dsl';
+import { loadRules, readRuleSources, reportDiagnostics } from './load_rules';
 import { UsageError } from './usage_error';
-import { rulesExplainCommand } from './rules_explain_command';
-import { rulesTestCommand } from './rules_test_command';
 
 const USAGE = 'usage: kernwatch rules check [--config FILE] PATH... | kernwatch rules fmt [--check] PATH...';
 
-export function rulesCommand(args: readonly string[]): number | Promise<number> {
+export function rulesCommand(args: readonly string[]): number {
   const [sub, ...rest] = args;
   if (sub === 'check') return check(rest);
   if (sub === 'fmt') return fmt(rest);
-  if (sub === 'explain') return rulesExplainCommand(rest);
-  if (sub === 'test') return rulesTestCommand(rest);
   throw new UsageError(sub === undefined ? USAGE : `rules: unknown subcommand '${sub}'\n${USAGE}`);
 }
 
 function check(args: readonly string[]): number {
   const { values, positionals } = parseArgs({ args: [...args], options: { config: { type: 'string' } }, allowPositionals: true, strict: true });
-  const sources = readSources(positionals);
-  if (!sources) return 1;
-  let options: CheckOptions = {};
-  if (values.config !== undefined) {
-    try {
-      const config = loadConfig(values.config);
-      options = { notifiers: new Set(config.notifiers.keys()), checkAction: (n, a) => checkAction(config, n, a) };
-    } catch (e) {
-      if (!(e instanceof ConfigError)) throw e;
-      process.stderr.write(`kernwatch: ${e.message}\n`);
-      return 1;
-    }
-  }
-  const result = checkRuleSources(sources, options);
-  report(result.diagnostics, sources);
-  const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
-  if (errors > 0) {
-    process.stderr.write(`${errors} error${errors === 1 ? '' : 's'} in ${sources.length} file${sources.length === 1 ? '' : 's'}\n`);
-    return 1;
-  }
-  process.stdout.write(`${result.rules.length} rule${result.rules.length === 1 ? '' : 's'} in ${sources.length} file${sources.length === 1 ? '' : 's'}: ok\n`);
+  const loaded = loadRules(positionals, values.config, USAGE);
+  if (!loaded) return 1;
+  const rules = loaded.rules.length;
+  const files = loaded.sources.length;
+  process.stdout.write(`${rules} rule${rules === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}: ok\n`);
   return 0;
 }
 
 function fmt(args: readonly string[]): number {
   const { values, positionals } = parseArgs({ args: [...args], options: { check: { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
-  const sources = readSources(positionals);
+  const sources = readRuleSources(positionals, USAGE);
   if (!sources) return 1;
   let status = 0;
   for (const s of sources) {
     const result = formatRuleSource(s.file, s.text);
-    report(result.diagnostics, [s]);
+    reportDiagnostics(result.diagnostics, [s]);
     if (result.output === undefined) {
       status = 1;
       continue;
@@ -73,26 +50,4 @@ function fmt(args: readonly string[]): number {
     }
   }
   return status;
-}
-
-/** undefined after printing why a path could not be read. */
-function readSources(paths: readonly string[]): { file: string; text: string }[] | undefined {
-  if (paths.length === 0) throw new UsageError(`rules: name at least one file or directory\n${USAGE}`);
-  try {
-    const files = findRuleFiles(paths);
-    if (files.length === 0) {
-      process.stderr.write(`kernwatch: no *.rules files in ${paths.join(' ')}\n`);
-      return undefined;
-    }
-    return files.map((file) => ({ file, text: fs.readFileSync(file, 'utf8') }));
-  } catch (e) {
-    const message = e instanceof RuleFilesError ? e.message : `${(e as NodeJS.ErrnoException).path ?? ''}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
-    process.stderr.write(`kernwatch: ${message}\n`);
-    return undefined;
-  }
-}
-
-function report(diagnostics: readonly Diagnostic[], sources: readonly { file: string; text: string }[]): void {
-  const text = new Map(sources.map((s) => [s.file, s.text]));
-  for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d, text.get(d.file))}\n`);
 }

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { it } from 'node:test';
 import { checkRuleSources, formatRuleSource } from '../../src/dsl';
-import { RULES_DIR, ruleFilesIn, TEST_DIR } from './helpers';
+import { RULES_DIR, ruleFilesIn, TEST_DIR, seededRandom } from './helpers';
 
 const ITERATIONS = Number(process.env.FUZZ_ITERATIONS ?? 3000);
 const SEEDS = [...ruleFilesIn(RULES_DIR), ...ruleFilesIn(path.join(TEST_DIR, 'corpus'))].map((f) => fs.readFileSync(f, 'utf8'));
@@ -20,17 +20,6 @@ const FRAGMENTS = [
   'pid', 'cgroup', 'reason', 'compaction', '\\', '\u0000', '\ufffd', '\u202e', '((((((((', 'not not not', '{{', '}}',
 ];
 
-/** mulberry32: small, fast, good enough to pick mutations. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function mutate(text: string, random: () => number): string {
   let out = text;
@@ -60,7 +49,7 @@ function mutate(text: string, random: () => number): string {
 }
 
 it(`${ITERATIONS} mutated rule files never crash or hang the checker or the formatter`, () => {
-  const random = rng(0x6b77);
+  const random = seededRandom(0x6b77);
   let slowest = 0;
   for (let i = 0; i < ITERATIONS; i++) {
     const text = mutate(SEEDS[i % SEEDS.length]!, random);

@@ -53,3 +53,15 @@ export function golden(file: string, actual: string): string | undefined {
   }
   return `${path.relative(REPO, file)} differs (UPDATE_GOLDEN=1 to accept):\n${lines.join('\n')}`;
 }
+
+/** mulberry32: a small seeded PRNG, so a failing random test replays. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -7,18 +7,8 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { checkRuleSources, formatRuleSource, parseRuleFile } from '../../src/dsl';
-import { withoutRanges } from './helpers';
+import { withoutRanges, seededRandom } from './helpers';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Gen {
   constructor(private readonly random: () => number) {}
@@ -72,7 +62,7 @@ class Gen {
 }
 
 it('formatting random rules keeps their syntax tree and is idempotent', () => {
-  const gen = new Gen(rng(42));
+  const gen = new Gen(seededRandom(42));
   for (let i = 0; i < 1000; i++) {
     const text = `${gen.rule(i)}\n`;
     const before = parseRuleFile('r.rules', text);
