@@ -11,7 +11,7 @@
  *              | selector
  *   selector  := NAME ['and' orExpr]
  */
-import { CstParser } from 'chevrotain';
+import { type CstNode, CstParser, type TokenType } from 'chevrotain';
 import * as T from './tokens';
 import { parseErrorMessages } from './parse_messages';
 
@@ -164,17 +164,7 @@ export class RuleParser extends CstParser {
   public labelsClause = this.RULE('labelsClause', () => {
     this.CONSUME(T.Labels);
     this.CONSUME(T.LBrace);
-    this.OPTION(() => {
-      this.SUBRULE(this.label);
-      this.MANY({
-        GATE: () => this.LA(2).tokenType !== T.RBrace,
-        DEF: () => {
-          this.CONSUME(T.Comma);
-          this.SUBRULE2(this.label);
-        },
-      });
-      this.OPTION2(() => this.CONSUME2(T.Comma));
-    });
+    this.commaSeparated(this.label, T.RBrace);
     this.CONSUME(T.RBrace);
   });
 
@@ -278,22 +268,29 @@ export class RuleParser extends CstParser {
     this.OR([{ ALT: () => this.SUBRULE(this.list) }, { ALT: () => this.CONSUME(T.Identifier) }]);
   });
 
-  // a trailing comma is allowed: multi-line lists grow by one line per item in review
   public list = this.RULE('list', () => {
     this.CONSUME(T.LBracket);
+    this.commaSeparated(this.literal, T.RBracket);
+    this.CONSUME(T.RBracket);
+  });
+
+  /**
+   * `item, item, ...` before `close`, possibly empty, a trailing comma
+   * allowed: a multi-line list then grows by one line per item in review.
+   */
+  private commaSeparated(item: () => CstNode, close: TokenType): void {
     this.OPTION(() => {
-      this.SUBRULE(this.literal);
+      this.SUBRULE(item);
       this.MANY({
-        GATE: () => this.LA(2).tokenType !== T.RBracket,
+        GATE: () => this.LA(2).tokenType !== close,
         DEF: () => {
           this.CONSUME(T.Comma);
-          this.SUBRULE2(this.literal);
+          this.SUBRULE2(item);
         },
       });
       this.OPTION2(() => this.CONSUME2(T.Comma));
     });
-    this.CONSUME(T.RBracket);
-  });
+  }
 
   public literal = this.RULE('literal', () => {
     this.OR([
