@@ -142,6 +142,10 @@ class Builder {
   }
 
   result(): KernelRuleSet {
+    if (this.cgroups.size > 0) {
+      // the path cache must learn a new cgroup before its first event is decoded
+      for (const name of ['cgroup.mkdir', 'cgroup.rename']) this.kindOf((eventByName(name) as EventSpec).kind).rules |= 1n << BigInt(PASS_ALL_RULE);
+    }
     return {
       kinds: new Map([...this.kinds].map(([k, v]) => [k, { ...v } as KindFilter])),
       cgroups: new Map([...this.cgroups].map(([k, v]) => [k, { ...v } as CgroupRules])),
