@@ -6,6 +6,7 @@ import { eventsCommand } from './events_command';
 import { rulesCommand } from './rules_command';
 import { tailCommand } from './tail_command';
 import { recordCommand } from './record_command';
+import { runCommand } from './run_command';
 import { UsageError } from './usage_error';
 import { KernelSessionError } from '../kernel/session';
 
@@ -24,6 +25,9 @@ commands:
   rules test PATH... --replay FILE [--expect FILE]
                                                 replay recorded events, compare with expectations
   record [EVENT...] --duration S -o FILE        record live events as JSON lines for replays
+  run --config FILE [--watch]                   the agent: run the config's rules, send alerts, serve
+                                                /metrics; SIGHUP (or a rule file change with --watch)
+                                                reloads
 `;
 
 type Command = (args: readonly string[]) => number | Promise<number>;
@@ -33,6 +37,7 @@ const COMMANDS: Record<string, Command> = {
   tail: tailCommand,
   record: recordCommand,
   rules: rulesCommand,
+  run: runCommand,
 };
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -1,0 +1,296 @@
+/**
+ * The production agent behind `kernwatch run`: the rule set on the live
+ * engine, every alert change routed to the notifiers its rule names,
+ * reloads that keep the running rules when the new ones are broken,
+ * /metrics, self-alerts, and a shutdown that detaches, then flushes.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Config } from '../config/config';
+import type { Notification } from '../engine/alert';
+import { LiveEngine } from '../engine/live_engine';
+import type { AlertNotice, Change } from '../engine/rule_state';
+import { Dispatcher } from '../notifiers/dispatcher';
+import type { AgentLog } from './log';
+import { agentMetrics, type AgentCounters } from './metrics';
+import { MetricsServer } from './metrics_server';
+import { loadRuleSet, type RuleSet } from './rule_set';
+import { DEFAULT_MAX_WAIT_MS, DEFAULT_QUIET_MS, RuleWatcher } from './rule_watcher';
+import { SelfMonitor, type SelfNotice } from './self_alerts';
+
+export interface AgentOptions {
+  readonly log: AgentLog;
+  /** reload when a rule file changes */
+  readonly watch: boolean;
+  /** how often the self-alerts sample the counters */
+  readonly sampleMs?: number;
+  /** at shutdown, how long pending notifications may take to go out; the rest stay in the outbox */
+  readonly flushMs?: number;
+  /** rule file writes quiet this long make one reload */
+  readonly quietMs?: number;
+}
+
+export const DEFAULT_SAMPLE_MS = 5_000;
+export const DEFAULT_FLUSH_MS = 10_000;
+
+export type ReloadReason = 'SIGHUP' | 'watch';
+
+interface Running {
+  readonly ruleSet: RuleSet;
+  readonly loadedAt: number;
+}
+
+export class Agent {
+  private engine: LiveEngine | undefined;
+  private dispatcher: Dispatcher | undefined;
+  private metrics: MetricsServer | undefined;
+  private watcher: RuleWatcher | undefined;
+  private sampler: NodeJS.Timeout | undefined;
+  private readonly monitor: SelfMonitor;
+  /** notifications raised before the dispatcher was open (the engine starts first) */
+  private early: { notifier: string; notification: Notification }[] = [];
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly notifications = new Map<string, Map<Change, number>>();
+  private readonly reloads = { success: 0, failure: 0 };
+  private reloadChain: Promise<unknown> = Promise.resolve();
+  private reloadQueued: Promise<boolean> | undefined;
+  private stopping = false;
+  private failure: ((e: Error) => void) | undefined;
+  /** rejects when the engine can no longer read events: the agent must exit and be restarted */
+  readonly failed: Promise<never>;
+
+  private constructor(
+    private readonly config: Config,
+    private running: Running,
+    private readonly options: AgentOptions,
+  ) {
+    this.failed = new Promise<never>((_resolve, reject) => {
+      this.failure = reject;
+    });
+    this.failed.catch(() => undefined);
+    this.monitor = new SelfMonitor(config.selfAlerts, config.host, (n) => this.routeSelf(n));
+  }
+
+  /**
+   * Starts the engine first, so a host where BPF cannot load fails before
+   * anything else is touched (KernelSessionError, exit 2), then opens the
+   * outboxes (StateDirError), /metrics and the watcher.
+   */
+  static async start(config: Config, ruleSet: RuleSet, options: AgentOptions): Promise<Agent> {
+    const agent = new Agent(config, { ruleSet, loadedAt: Date.now() }, options);
+    try {
+      await agent.open();
+    } catch (e) {
+      await agent.teardown();
+      throw e;
+    }
+    return agent;
+  }
+
+  private async open(): Promise<void> {
+    const { log } = this.options;
+    const rs = this.running.ruleSet;
+    for (const w of rs.warnings) log.warn(diagnosticFields(w), 'rule warning');
+    this.engine = LiveEngine.start(rs.rules, {
+      host: this.config.host,
+      onNotice: (n) => this.route(n),
+      onError: (e) => {
+        log.error({ err: e }, 'reading kernel events failed; exiting so the service manager restarts kernwatch');
+        this.failure?.(e);
+      },
+    });
+    for (const name of this.engine.missing) log.warn({ event: name }, 'event not available on this kernel; rules on it cannot fire');
+    this.dispatcher = await Dispatcher.open(this.config, { log });
+    const early = this.early;
+    this.early = [];
+    for (const e of early) this.send(e.notifier, e.notification);
+    if (this.config.metricsListen !== undefined) {
+      this.metrics = await MetricsServer.start(this.config.metricsListen, () => this.metricsText());
+    }
+    this.sampler = setInterval(() => this.sample(), this.options.sampleMs ?? DEFAULT_SAMPLE_MS);
+    if (this.options.watch) {
+      this.watcher = new RuleWatcher(this.config.rules, {
+        quietMs: this.options.quietMs ?? DEFAULT_QUIET_MS,
+        maxWaitMs: DEFAULT_MAX_WAIT_MS,
+        onChange: () => void this.reload('watch'),
+        onError: (e, watched) => log.warn({ err: e, path: watched }, 'cannot watch rule path; SIGHUP still reloads'),
+      });
+    }
+    log.info(
+      {
+        hash: rs.hash,
+        rules: rs.rules.length,
+        files: rs.files.length,
+        events: this.engine.plan.events,
+        host: this.config.host,
+        ...(this.metrics ? { metrics: `${this.metrics.address.address}:${this.metrics.address.port}` } : {}),
+        watch: this.options.watch,
+      },
+      'kernwatch running',
+    );
+  }
+
+  /** The address /metrics listens on, when configured. */
+  get metricsAddress(): { address: string; port: number } | undefined {
+    return this.metrics?.address;
+  }
+
+  get ruleSetHash(): string {
+    return this.running.ruleSet.hash;
+  }
+
+  /**
+   * Reads and checks the rule files again and swaps them in atomically.
+   * Broken rules, or rules the kernel refuses, leave the running set in
+   * place; the reason is logged with located diagnostics. Requests made
+   * while a reload waits to start join it. Resolves true if the files on
+   * disk are now the running rules.
+   */
+  reload(reason: ReloadReason): Promise<boolean> {
+    if (this.reloadQueued) return this.reloadQueued;
+    const next = this.reloadChain.then(() => {
+      this.reloadQueued = undefined;
+      return this.reloadNow(reason);
+    });
+    this.reloadQueued = next;
+    this.reloadChain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async reloadNow(reason: ReloadReason): Promise<boolean> {
+    const { log } = this.options;
+    if (this.stopping || !this.engine) return false;
+    const started = performance.now();
+    const loaded = loadRuleSet(this.config);
+    const running = this.running.ruleSet;
+    if (!loaded.ok) {
+      this.reloads.failure += 1;
+      for (const p of loaded.problems) log.error(diagnosticFields(p), 'rule error');
+      log.error({ reason, errors: loaded.problems.length, hash: running.hash }, 'new rules not loaded: they have errors; the running rules stay');
+      return false;
+    }
+    const next = loaded.ruleSet;
+    for (const w of next.warnings) log.warn(diagnosticFields(w), 'rule warning');
+    if (next.hash === running.hash) {
+      this.reloads.success += 1;
+      log.info({ reason, hash: next.hash }, 'rule set unchanged');
+      return true;
+    }
+    try {
+      await this.engine.reload(next.rules);
+    } catch (e) {
+      this.reloads.failure += 1;
+      log.error({ reason, err: e, hash: running.hash, refused: next.hash }, 'new rules not loaded: the kernel refused them; the running rules stay');
+      return false;
+    }
+    this.reloads.success += 1;
+    this.running = { ruleSet: next, loadedAt: Date.now() };
+    this.watcher?.arm();
+    const before = new Set(running.rules.map((r) => r.name));
+    const after = new Set(next.rules.map((r) => r.name));
+    log.info(
+      {
+        reason,
+        hash: next.hash,
+        previous: running.hash,
+        rules: next.rules.length,
+        added: [...after].filter((r) => !before.has(r)),
+        removed: [...before].filter((r) => !after.has(r)),
+        ms: Math.round(performance.now() - started),
+      },
+      'rule set reloaded',
+    );
+    return true;
+  }
+
+  private route(n: AlertNotice): void {
+    const byChange = this.notifications.get(n.alert.rule) ?? new Map<Change, number>();
+    byChange.set(n.change, (byChange.get(n.change) ?? 0) + 1);
+    this.notifications.set(n.alert.rule, byChange);
+    this.options.log.info(
+      { rule: n.alert.rule, change: n.change, fingerprint: n.alert.fingerprint, severity: n.alert.severity, summary: n.alert.summary, notifiers: n.actions.map((a) => a.notifier) },
+      'alert',
+    );
+    for (const a of n.actions) this.send(a.notifier, { alert: n.alert, args: a.args });
+  }
+
+  private routeSelf(n: SelfNotice): void {
+    this.options.log.warn({ alertname: n.alert.labels.alertname, change: n.change, summary: n.alert.summary, notifiers: n.notifiers }, 'self-alert');
+    for (const notifier of n.notifiers) this.send(notifier, { alert: n.alert, args: [] });
+  }
+
+  private send(notifier: string, notification: Notification): void {
+    const { log } = this.options;
+    if (!this.dispatcher) {
+      this.early.push({ notifier, notification });
+      return;
+    }
+    const p = this.dispatcher.dispatch(notifier, notification).then(
+      (outcome) => {
+        if (outcome !== 'queued') log.debug({ notifier, fingerprint: notification.alert.fingerprint, outcome }, 'notification not queued');
+      },
+      (e: unknown) => log.error({ notifier, fingerprint: notification.alert.fingerprint, err: e }, 'notification not queued'),
+    );
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
+  }
+
+  private sample(): void {
+    if (!this.engine || !this.dispatcher || this.stopping) return;
+    this.monitor.observe({ t: Date.now(), counters: this.engine.stats().counters, notifiers: this.dispatcher.stats() });
+  }
+
+  metricsText(): string {
+    const counters: AgentCounters = {
+      notifications: this.notifications,
+      reloads: this.reloads,
+      ruleSet: { hash: this.running.ruleSet.hash, rules: this.running.ruleSet.rules.length, loadedAt: this.running.loadedAt },
+      selfAlertsFiring: this.monitor.firing(),
+    };
+    return agentMetrics(this.engine && !this.stopping ? this.engine.stats() : undefined, counters, this.dispatcher?.stats() ?? []);
+  }
+
+  /**
+   * Detaches from the kernel (records already in the ring buffer are still
+   * evaluated and their alerts routed), then delivers what is pending for
+   * at most flushMs; what is left stays in the outboxes for the next start.
+   */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const { log } = this.options;
+    const started = performance.now();
+    this.watcher?.close();
+    clearInterval(this.sampler);
+    await this.reloadChain;
+    const stats = this.engine ? await this.engine.stop() : undefined;
+    this.engine = undefined;
+    await Promise.allSettled([...this.inFlight]);
+    const flushed = this.dispatcher ? await this.dispatcher.flush(this.options.flushMs ?? DEFAULT_FLUSH_MS) : { pending: 0 };
+    await this.teardown();
+    log.info(
+      {
+        pending: flushed.pending,
+        ms: Math.round(performance.now() - started),
+        ...(stats ? { seen: stats.total.seen, delivered: stats.delivered, lost: stats.total.lost } : {}),
+      },
+      flushed.pending > 0 ? 'stopped; undelivered notifications stay in the outbox for the next start' : 'stopped',
+    );
+  }
+
+  private async teardown(): Promise<void> {
+    this.watcher?.close();
+    clearInterval(this.sampler);
+    if (this.engine) {
+      await this.engine.stop().catch(() => undefined);
+      this.engine = undefined;
+    }
+    await this.dispatcher?.close();
+    await this.metrics?.close();
+  }
+}
+
+/** A formatted diagnostic as log fields: its located first line, then the source line and caret. */
+function diagnosticFields(formatted: string): Record<string, string> {
+  const [first = '', ...rest] = formatted.split('\n');
+  return rest.length > 0 ? { diagnostic: first, source: rest.join('\n') } : { diagnostic: first };
+}

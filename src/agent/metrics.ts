@@ -1,0 +1,83 @@
+/**
+ * The agent's /metrics page in Prometheus text format 0.0.4: kernel counters
+ * per event, the evaluator per rule, notifications per change, the rule set
+ * and its reloads, self-alerts, then the notifiers' own counters.
+ */
+import type { LiveStats } from '../engine/live_engine';
+import type { Change } from '../engine/rule_state';
+import type { NotifierStats } from '../notifiers/delivery_queue';
+import { notifierMetrics } from '../notifiers/metrics';
+
+export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+export interface AgentCounters {
+  /** notices the engine raised, by rule and change */
+  readonly notifications: ReadonlyMap<string, ReadonlyMap<Change, number>>;
+  readonly reloads: { readonly success: number; readonly failure: number };
+  /** the rule set running now */
+  readonly ruleSet?: { readonly hash: string; readonly rules: number; readonly loadedAt: number };
+  /** self-alerts firing now, by alert name and identity label (notifier name, or "" for kernel loss) */
+  readonly selfAlertsFiring: readonly { readonly alertname: string; readonly notifier?: string }[];
+}
+
+type Labels = Readonly<Record<string, string>>;
+
+class Page {
+  private readonly lines: string[] = [];
+
+  family(name: string, type: 'counter' | 'gauge', help: string, samples: Iterable<readonly [Labels, number]>): void {
+    this.lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const [labels, value] of samples) this.lines.push(`${name}${labelText(labels)} ${value}`);
+  }
+
+  text(): string {
+    return `${this.lines.join('\n')}\n`;
+  }
+}
+
+function labelText(labels: Labels): string {
+  const pairs = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"')}"`);
+  return pairs.length === 0 ? '' : `{${pairs.join(',')}}`;
+}
+
+export function agentMetrics(engine: LiveStats | undefined, counters: AgentCounters, notifiers: readonly NotifierStats[]): string {
+  const page = new Page();
+  const events = [...(engine?.counters ?? new Map())];
+  const perEvent = (pick: (c: { seen: number; sent: number; lost: number; filtered: number }) => number): [Labels, number][] =>
+    events.map(([event, c]) => [{ event }, pick(c)]);
+  page.family('kernwatch_kernel_events_seen_total', 'counter', 'Times the tracepoint fired, per event.', perEvent((c) => c.seen));
+  page.family('kernwatch_kernel_events_filtered_total', 'counter', 'Events dropped or only counted in the kernel: no rule needed the record.', perEvent((c) => c.filtered));
+  page.family('kernwatch_kernel_records_sent_total', 'counter', 'Records written to the ring buffer, per event.', perEvent((c) => c.sent));
+  page.family('kernwatch_kernel_records_lost_total', 'counter', 'Records lost because the ring buffer was full, per event.', perEvent((c) => c.lost));
+  page.family('kernwatch_records_delivered_total', 'counter', 'Records decoded in userspace (all events).', engine ? [[{}, engine.delivered]] : []);
+
+  const rules = [...(engine?.evaluator.perRule ?? new Map())];
+  const perRule = (pick: (s: { kernelMatched: number; matched: number; pending: number; firing: number; groups: number; evictions: number }) => number): [Labels, number][] =>
+    rules.map(([rule, s]) => [{ rule }, pick(s)]);
+  page.family('kernwatch_rule_kernel_matched_total', 'counter', 'Records the kernel sent for the rule, or events it counted for it.', perRule((s) => s.kernelMatched));
+  page.family('kernwatch_rule_matched_total', 'counter', 'Events that passed the rule\'s whole condition in userspace.', perRule((s) => s.matched));
+  page.family('kernwatch_alerts_pending', 'gauge', 'Alerts waiting out their `for`, per rule.', perRule((s) => s.pending));
+  page.family('kernwatch_alerts_firing', 'gauge', 'Alerts firing, per rule.', perRule((s) => s.firing));
+  page.family('kernwatch_evaluator_groups', 'gauge', 'Groups (window or sequence keys) the rule holds.', perRule((s) => s.groups));
+  page.family('kernwatch_evaluator_evictions_total', 'counter', 'Groups evicted because the rule held its maximum.', perRule((s) => s.evictions));
+
+  const notices: [Labels, number][] = [];
+  for (const [rule, byChange] of counters.notifications) for (const [change, n] of byChange) notices.push([{ rule, change }, n]);
+  page.family('kernwatch_alert_notifications_total', 'counter', 'Alert changes raised (firing, repeat, resolved), per rule; each goes to every notifier of its rule.', notices);
+
+  const rs = counters.ruleSet;
+  page.family('kernwatch_rule_set_info', 'gauge', 'The rule set running now, by content hash.', rs ? [[{ hash: rs.hash }, 1]] : []);
+  page.family('kernwatch_rules_loaded', 'gauge', 'Rules in the running rule set.', rs ? [[{}, rs.rules]] : []);
+  page.family('kernwatch_rule_set_loaded_timestamp_seconds', 'gauge', 'When the running rule set was loaded.', rs ? [[{}, rs.loadedAt / 1000]] : []);
+  page.family('kernwatch_rule_reloads_total', 'counter', 'Rule reloads by result; a failed one leaves the old rules running.', [
+    [{ result: 'success' }, counters.reloads.success],
+    [{ result: 'failure' }, counters.reloads.failure],
+  ]);
+  page.family(
+    'kernwatch_self_alerts_firing',
+    'gauge',
+    'Kernwatch\'s own alerts firing now (records lost, a notifier failing).',
+    counters.selfAlertsFiring.map((a): [Labels, number] => [{ alertname: a.alertname, ...(a.notifier !== undefined ? { notifier: a.notifier } : {}) }, 1]),
+  );
+  return page.text() + notifierMetrics(notifiers);
+}

@@ -1,0 +1,64 @@
+/**
+ * The agent's rule set: every *.rules file under the config's rule paths,
+ * read in one pass, checked against the config's notifiers, and named by a
+ * hash of the files' names and contents, so two hosts running the same
+ * commit of the rules repository report the same hash.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Config } from '../config/config';
+import { checkRuleSources, formatDiagnostic, type CheckedRule } from '../dsl';
+import { findRuleFiles, RuleFilesError } from '../dsl/rule_files';
+import { checkOptionsFor } from '../cli/load_rules';
+
+export interface RuleSet {
+  readonly rules: readonly CheckedRule[];
+  readonly files: readonly string[];
+  /** 16 hex digits of sha256 over each file's path (relative to its configured root) and text */
+  readonly hash: string;
+  /** formatted warnings, located */
+  readonly warnings: readonly string[];
+}
+
+export type RuleSetResult =
+  | { readonly ok: true; readonly ruleSet: RuleSet }
+  /** `problems`: located diagnostics (file:line:col, source line, caret), or the path that could not be read */
+  | { readonly ok: false; readonly problems: readonly string[]; readonly files: readonly string[] };
+
+export function loadRuleSet(config: Config): RuleSetResult {
+  if (config.rules.length === 0) {
+    return { ok: false, problems: [`${config.file ?? 'the config'}: rules: name at least one rule file or directory`], files: [] };
+  }
+  const sources: { file: string; text: string; name: string }[] = [];
+  try {
+    for (const root of config.rules) {
+      const isDir = fs.statSync(root, { throwIfNoEntry: false })?.isDirectory() === true;
+      for (const file of findRuleFiles([root])) {
+        const name = isDir ? path.relative(root, file) : path.basename(file);
+        sources.push({ file, text: fs.readFileSync(file, 'utf8'), name });
+      }
+    }
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const message = e instanceof RuleFilesError ? e.message : `${err.path ?? ''}: ${err.code ?? String(e)}`;
+    return { ok: false, problems: [message], files: sources.map((s) => s.file) };
+  }
+  const files = sources.map((s) => s.file);
+  if (sources.length === 0) return { ok: false, problems: [`no *.rules files in ${config.rules.join(' ')}`], files };
+  const result = checkRuleSources(sources, checkOptionsFor(config));
+  const text = new Map(sources.map((s) => [s.file, s.text]));
+  const shown = (severity: string): string[] =>
+    result.diagnostics.filter((d) => d.severity === severity).map((d) => formatDiagnostic(d, text.get(d.file)));
+  const errors = shown('error');
+  if (errors.length > 0) return { ok: false, problems: errors, files };
+  return { ok: true, ruleSet: { rules: result.rules, files, hash: ruleSetHash(sources), warnings: shown('warning') } };
+}
+
+export function ruleSetHash(sources: readonly { readonly name: string; readonly text: string }[]): string {
+  const h = createHash('sha256');
+  for (const s of [...sources].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    h.update(`${s.name}\u0000${Buffer.byteLength(s.text)}\u0000`).update(s.text);
+  }
+  return h.digest('hex').slice(0, 16);
+}

@@ -1,0 +1,203 @@
+/**
+ * Kernwatch's own alerts, built from counters sampled every few seconds:
+ * the kernel losing more than a set share of its records over a window,
+ * and a notifier that has failed without a success for a set time. Each is
+ * one alert with a running figure, re-sent at most once per repeat interval
+ * and resolved once the condition is gone: never one alert per drop.
+ * Time is passed in; nothing here reads a clock.
+ */
+import type { SelfAlertSettings } from '../config/config';
+import type { Alert, Severity } from '../engine/alert';
+import { fingerprint } from '../engine/alert_factory';
+import type { Change } from '../engine/rule_state';
+import type { EventCounters } from '../kernel/stats';
+import type { NotifierStats } from '../notifiers/delivery_queue';
+
+export const RECORDS_LOST = 'KernwatchRecordsLost';
+export const NOTIFIER_FAILING = 'KernwatchNotifierFailing';
+/** the `rule` of every self-alert: no rule file defines it */
+export const SELF_RULE = 'kernwatch';
+
+export interface SelfSample {
+  /** wall-clock ms */
+  readonly t: number;
+  /** the kernel's cumulative per-event counters */
+  readonly counters: ReadonlyMap<string, EventCounters>;
+  readonly notifiers: readonly NotifierStats[];
+}
+
+export interface SelfNotice {
+  readonly change: Change;
+  readonly alert: Alert;
+  /** where it goes: the configured notifiers, less a failing one reporting on itself */
+  readonly notifiers: readonly string[];
+}
+
+interface Firing {
+  readonly startsAt: number;
+  lastSentAt: number;
+}
+
+interface LossPoint {
+  readonly t: number;
+  readonly lost: ReadonlyMap<string, number>;
+  readonly attempted: number;
+  readonly lostTotal: number;
+}
+
+export class SelfMonitor {
+  private history: LossPoint[] = [];
+  private lossFiring: Firing | undefined;
+  private readonly failing = new Map<string, Firing>();
+
+  constructor(
+    private readonly settings: SelfAlertSettings,
+    private readonly host: string,
+    private readonly emit: (notice: SelfNotice) => void,
+  ) {}
+
+  observe(sample: SelfSample): void {
+    this.observeLoss(sample);
+    this.observeNotifiers(sample);
+  }
+
+  /** Self-alerts firing now, for /metrics. */
+  firing(): { alertname: string; notifier?: string }[] {
+    return [
+      ...(this.lossFiring ? [{ alertname: RECORDS_LOST }] : []),
+      ...[...this.failing.keys()].map((notifier) => ({ alertname: NOTIFIER_FAILING, notifier })),
+    ];
+  }
+
+  private observeLoss(s: SelfSample): void {
+    let lostTotal = 0;
+    let attempted = 0;
+    const lost = new Map<string, number>();
+    for (const [name, c] of s.counters) {
+      lost.set(name, c.lost);
+      lostTotal += c.lost;
+      attempted += c.sent + c.lost;
+    }
+    const last = this.history.at(-1);
+    // a new kernel session starts its counters at zero: measure from there
+    if (last && (lostTotal < last.lostTotal || attempted < last.attempted)) this.history = [];
+    this.history.push({ t: s.t, lost, attempted, lostTotal });
+    // keep the newest point at or before the window's start as the baseline
+    while (this.history.length > 1 && (this.history[1] as LossPoint).t <= s.t - this.settings.lostWindowMs) this.history.shift();
+    const base = this.history[0] as LossPoint;
+    const lostInWindow = lostTotal - base.lostTotal;
+    const attemptedInWindow = attempted - base.attempted;
+    const percent = attemptedInWindow > 0 ? (100 * lostInWindow) / attemptedInWindow : 0;
+    const over = lostInWindow > 0 && percent > this.settings.lostPercent;
+    const byEvent = [...lost]
+      .map(([name, n]): [string, number] => [name, n - (base.lost.get(name) ?? 0)])
+      .filter(([, n]) => n > 0)
+      .sort((a, b) => b[1] - a[1]);
+    const window = formatMs(this.settings.lostWindowMs);
+    const threshold = this.settings.lostPercent;
+    const details = {
+      summary:
+        `the kernel lost ${round(percent)}% of records over the last ${window} (${lostInWindow} of ${attemptedInWindow}; threshold ${threshold}%)` +
+        (byEvent.length > 0 ? `: ring buffer full; most lost: ${byEvent.slice(0, 3).map(([n, k]) => `${n} ${k}`).join(', ')}` : ''),
+      fields: {
+        lost_records: lostInWindow,
+        attempted_records: attemptedInWindow,
+        lost_percent: round(percent),
+        threshold_percent: threshold,
+        window,
+        ...Object.fromEntries(byEvent.map(([n, k]) => [`lost.${n}`, k])),
+      },
+      count: lostInWindow,
+      value: round(percent),
+    };
+    const labels = this.labels(RECORDS_LOST, 'warning', {});
+    this.lossFiring = this.step(this.lossFiring, over, s.t, labels, 'warning', details, this.settings.notify);
+  }
+
+  private observeNotifiers(s: SelfSample): void {
+    for (const n of s.notifiers) {
+      const since = n.failingSince;
+      const over = since !== undefined && s.t - since >= this.settings.notifierFailingForMs;
+      const current = this.failing.get(n.name);
+      if (!over && !current) continue;
+      const details = {
+        summary:
+          `notifier ${n.name} (${n.type}) has failed ${n.consecutiveFailures} attempts in a row` +
+          (since !== undefined ? ` since ${new Date(since).toISOString()}` : '') +
+          `; ${n.pending} notifications wait in its outbox` +
+          (n.lastError ? `; last error: ${n.lastError}` : ''),
+        fields: {
+          notifier: n.name,
+          type: n.type,
+          consecutive_failures: n.consecutiveFailures,
+          pending: n.pending,
+          ...(since !== undefined ? { failing_since: new Date(since).toISOString() } : {}),
+          ...(n.lastError ? { last_error: n.lastError } : {}),
+        },
+        count: n.consecutiveFailures,
+      };
+      const labels = this.labels(NOTIFIER_FAILING, 'critical', { notifier: n.name });
+      const next = this.step(current, over, s.t, labels, 'critical', details, this.settings.notify.filter((x) => x !== n.name));
+      if (next) this.failing.set(n.name, next);
+      else this.failing.delete(n.name);
+    }
+  }
+
+  private labels(alertname: string, severity: Severity, extra: Record<string, string>): Record<string, string> {
+    return { ...extra, alertname, rule: SELF_RULE, host: this.host, severity };
+  }
+
+  /** One alert's transition: fire, repeat when due, or resolve. Returns the firing state after it. */
+  private step(
+    current: Firing | undefined,
+    over: boolean,
+    t: number,
+    labels: Readonly<Record<string, string>>,
+    severity: Severity,
+    details: { summary: string; fields: Record<string, string | number>; count: number; value?: number },
+    notifiers: readonly string[],
+  ): Firing | undefined {
+    const send = (change: Change, f: Firing, endsAt?: number): void => {
+      const alert: Alert = {
+        fingerprint: fingerprint(labels),
+        rule: SELF_RULE,
+        state: change === 'resolved' ? 'resolved' : 'firing',
+        severity,
+        labels,
+        summary: details.summary,
+        fields: details.fields,
+        count: details.count,
+        ...(details.value === undefined ? {} : { value: details.value }),
+        startsAt: f.startsAt,
+        ...(endsAt === undefined ? {} : { endsAt }),
+        host: this.host,
+      };
+      this.emit({ change, alert, notifiers });
+    };
+    if (over && !current) {
+      const f: Firing = { startsAt: t, lastSentAt: t };
+      send('firing', f);
+      return f;
+    }
+    if (over && current) {
+      if (t - current.lastSentAt >= this.settings.repeatIntervalMs) {
+        current.lastSentAt = t;
+        send('repeat', current);
+      }
+      return current;
+    }
+    if (current) send('resolved', current, t);
+    return undefined;
+  }
+}
+
+function round(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}
+
+function formatMs(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
