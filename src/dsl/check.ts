@@ -49,6 +49,7 @@ export function checkRuleSources(sources: readonly RuleSource[], options: CheckO
   const files = sources.map((s) => {
     const parsed = parseRuleFile(s.file, s.text);
     diagnostics.push(...parsed.diagnostics);
+    if (parsed.diagnostics.length > 0) return { ...parsed.ast, items: parsed.ast.items.filter((i) => !touches(i.range, parsed.diagnostics)) };
     if (parsed.diagnostics.length === 0 && parsed.ast.items.length === 0) {
       const start = { line: 1, column: 1, offset: 0 };
       diagnostics.push({ file: s.file, range: { start, end: start }, severity: 'warning', message: 'no rules or lets in this file' });
@@ -81,6 +82,16 @@ export function checkRuleSources(sources: readonly RuleSource[], options: CheckO
     }
   }
   return { rules, diagnostics: sortDiagnostics(dedupe(diagnostics), sources) };
+}
+
+/**
+ * Error recovery and skipped characters can leave an item that parses but
+ * is not what was written (`matches /prod/*` reads as `matches prod`):
+ * an item on a line with a syntax error is not checked, so the syntax error
+ * is the one message about it.
+ */
+function touches(range: SourceRange, diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === 'error' && d.range.start.line >= range.start.line && d.range.start.line <= range.end.line);
 }
 
 /**

@@ -73,6 +73,7 @@ const FOREIGN_OPERATORS: Readonly<Record<string, string>> = {
   '&&': "'&&' is written 'and'",
   '||': "'||' is written 'or'",
   '!': "'!' is written 'not' ('!=' compares)",
+  '/': 'globs and paths are strings: "/prod/*"',
   "'": "strings are in double quotes (\"...\")",
 };
 

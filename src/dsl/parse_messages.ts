@@ -45,24 +45,36 @@ const NAME_IN: Record<string, string> = {
   windowTrigger: 'an aggregation (count, rate, sum, max, distinct)',
 };
 
-function expectedButFound(expected: TokenType[], actual: IToken | undefined, ruleName: string): string {
-  const hint = actual && habit(actual);
+function expectedButFound(expected: TokenType[], actual: IToken | undefined, previous: IToken | undefined, ruleName: string): string {
+  const hint = actual && habit(actual, previous);
   if (hint) return hint;
   const onlyNames = expected.every((t) => t.name === 'Identifier');
   const what = (onlyNames ? NAME_IN[ruleName] : undefined) ?? WHAT[ruleName] ?? oneOf(expected.map(label));
   return `expected ${what} but found ${found(actual)}`;
 }
 
-/** Habits from other languages, answered with the kernwatch spelling. */
-function habit(actual: IToken): string | undefined {
-  if (actual.image === '=') return "'=' is not a comparison; write '=='";
-  if (actual.image === 'where') return "conditions follow the event with 'and': when oom.victim and comm == \"java\"";
+const AGGREGATES = new Set(['count', 'rate', 'sum', 'max', 'distinct']);
+const BLOCK_ONLY = new Set(['severity', 'summary', 'labels', 'cooldown']);
+
+/** Habits from other languages and likely misreadings, answered with the kernwatch spelling. */
+function habit(actual: IToken, previous?: IToken): string | undefined {
+  const image = actual.image;
+  if (image === '=') return "'=' is not a comparison; write '=='";
+  if (image === 'where') return "conditions follow the event with 'and': when oom.victim and comm == \"java\"";
+  if (BLOCK_ONLY.has(image)) return `'${image}' needs a rule block: rule "name" { when ... ${image} ... then ... }`;
+  if (image === '(' && previous && AGGREGATES.has(previous.image)) {
+    return `${previous.image}() makes a window rule (when ${previous.image}(process.fork) > 500 within 10s); it cannot be part of a condition`;
+  }
+  if (image === '(' && (previous?.image === 'in' || previous?.image === 'matches')) return 'lists are in brackets: ["a", "b"]';
+  if (image === 'and' && previous?.tokenType.name !== 'And') {
+    return "a condition goes right after its event name: count(process.fork and ...), cgroup.freeze and ... not followed by ...";
+  }
   return undefined;
 }
 
 export const parseErrorMessages: IParserErrorMessageProvider = {
-  buildMismatchTokenMessage({ expected, actual, ruleName }) {
-    const hint = habit(actual);
+  buildMismatchTokenMessage({ expected, actual, previous, ruleName }) {
+    const hint = habit(actual, previous);
     if (hint && expected.name !== 'Assign') return hint;
     if (expected === EOF) return `expected ${WHAT.file} but found ${found(actual)}`;
     if (ruleName === 'ruleBlock' && expected.name === 'StringLiteral') {
@@ -74,10 +86,10 @@ export const parseErrorMessages: IParserErrorMessageProvider = {
   buildNotAllInputParsedMessage({ firstRedundant }) {
     return `expected a rule ('when ...', 'rule "name" { ... }') or 'let' but found ${found(firstRedundant)}`;
   },
-  buildNoViableAltMessage({ expectedPathsPerAlt, actual, ruleName }) {
-    return expectedButFound(expectedPathsPerAlt.flatMap((alt) => alt.map((path) => path[0]!)), actual[0], ruleName);
+  buildNoViableAltMessage({ expectedPathsPerAlt, actual, previous, ruleName }) {
+    return expectedButFound(expectedPathsPerAlt.flatMap((alt) => alt.map((path) => path[0]!)), actual[0], previous, ruleName);
   },
-  buildEarlyExitMessage({ expectedIterationPaths, actual, ruleName }) {
-    return expectedButFound(expectedIterationPaths.map((path) => path[0]!), actual[0], ruleName);
+  buildEarlyExitMessage({ expectedIterationPaths, actual, previous, ruleName }) {
+    return expectedButFound(expectedIterationPaths.map((path) => path[0]!), actual[0], previous, ruleName);
   },
 };
