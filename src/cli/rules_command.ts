@@ -8,13 +8,17 @@ import { parseArgs } from 'node:util';
 import { formatRuleSource } from '../dsl';
 import { loadRules, readRuleSources, reportDiagnostics } from './load_rules';
 import { UsageError } from './usage_error';
+import { rulesExplainCommand } from './rules_explain_command';
+import { rulesTestCommand } from './rules_test_command';
 
-const USAGE = 'usage: kernwatch rules check [--config FILE] PATH... | kernwatch rules fmt [--check] PATH...';
+const USAGE = 'usage: kernwatch rules check|fmt|explain|test ... (see kernwatch --help)';
 
-export function rulesCommand(args: readonly string[]): number {
+export function rulesCommand(args: readonly string[]): number | Promise<number> {
   const [sub, ...rest] = args;
   if (sub === 'check') return check(rest);
   if (sub === 'fmt') return fmt(rest);
+  if (sub === 'explain') return rulesExplainCommand(rest);
+  if (sub === 'test') return rulesTestCommand(rest);
   throw new UsageError(sub === undefined ? USAGE : `rules: unknown subcommand '${sub}'\n${USAGE}`);
 }
 
