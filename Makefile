@@ -50,7 +50,7 @@ test: build
 	./scripts/run-tests.sh
 
 bench: build
-	@for b in dist/bench/*.js; do echo "== $$b"; node "$$b" || exit 1; done
+	@for b in dist/bench/*.js; do echo "== $$b"; node --expose-gc "$$b" || exit 1; done
 
 clean:
 	rm -rf $(OUTPUT) native/build dist
