@@ -21,7 +21,7 @@ export interface AgentOptions {
   readonly log: AgentLog;
   /** reload when a rule file changes */
   readonly watch: boolean;
-  /** how often the self-alerts sample the counters */
+  /** how often the self-alerts sample the counters; by default from the configured durations */
   readonly sampleMs?: number;
   /** at shutdown, how long pending notifications may take to go out; the rest stay in the outbox */
   readonly flushMs?: number;
@@ -29,7 +29,11 @@ export interface AgentOptions {
   readonly quietMs?: number;
 }
 
-export const DEFAULT_SAMPLE_MS = 5_000;
+/** Self-alert conditions are sampled at least twice within their shortest duration, at most every 5 s. */
+function sampleInterval(config: Config): number {
+  const { lostWindowMs, notifierFailingForMs } = config.selfAlerts;
+  return Math.max(250, Math.min(5_000, lostWindowMs / 2, notifierFailingForMs / 2));
+}
 export const DEFAULT_FLUSH_MS = 10_000;
 
 export type ReloadReason = 'SIGHUP' | 'watch';
@@ -106,7 +110,7 @@ export class Agent {
     if (this.config.metricsListen !== undefined) {
       this.metrics = await MetricsServer.start(this.config.metricsListen, () => this.metricsText());
     }
-    this.sampler = setInterval(() => this.sample(), this.options.sampleMs ?? DEFAULT_SAMPLE_MS);
+    this.sampler = setInterval(() => this.sample(), this.options.sampleMs ?? sampleInterval(this.config));
     if (this.options.watch) {
       this.watcher = new RuleWatcher(this.config.rules, {
         quietMs: this.options.quietMs ?? DEFAULT_QUIET_MS,

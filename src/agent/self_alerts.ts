@@ -36,6 +36,8 @@ export interface SelfNotice {
 interface Firing {
   readonly startsAt: number;
   lastSentAt: number;
+  /** the alert's count when last over its threshold, for the resolution */
+  lastCount: number;
 }
 
 interface LossPoint {
@@ -120,21 +122,23 @@ export class SelfMonitor {
       const over = since !== undefined && s.t - since >= this.settings.notifierFailingForMs;
       const current = this.failing.get(n.name);
       if (!over && !current) continue;
+      const failures = over ? n.consecutiveFailures : (current?.lastCount ?? 0);
       const details = {
-        summary:
-          `notifier ${n.name} (${n.type}) has failed ${n.consecutiveFailures} attempts in a row` +
+        summary: over
+          ? `notifier ${n.name} (${n.type}) has failed ${failures} attempts in a row` +
           (since !== undefined ? ` since ${new Date(since).toISOString()}` : '') +
           `; ${n.pending} notifications wait in its outbox` +
-          (n.lastError ? `; last error: ${n.lastError}` : ''),
+            (n.lastError ? `; last error: ${n.lastError}` : '')
+          : `notifier ${n.name} (${n.type}) delivers again after ${failures} failed attempts`,
         fields: {
           notifier: n.name,
           type: n.type,
-          consecutive_failures: n.consecutiveFailures,
+          consecutive_failures: failures,
           pending: n.pending,
           ...(since !== undefined ? { failing_since: new Date(since).toISOString() } : {}),
-          ...(n.lastError ? { last_error: n.lastError } : {}),
+          ...(over && n.lastError ? { last_error: n.lastError } : {}),
         },
-        count: n.consecutiveFailures,
+        count: failures,
       };
       const labels = this.labels(NOTIFIER_FAILING, 'critical', { notifier: n.name });
       const next = this.step(current, over, s.t, labels, 'critical', details, this.settings.notify.filter((x) => x !== n.name));
@@ -175,11 +179,12 @@ export class SelfMonitor {
       this.emit({ change, alert, notifiers });
     };
     if (over && !current) {
-      const f: Firing = { startsAt: t, lastSentAt: t };
+      const f: Firing = { startsAt: t, lastSentAt: t, lastCount: details.count };
       send('firing', f);
       return f;
     }
     if (over && current) {
+      current.lastCount = details.count;
       if (t - current.lastSentAt >= this.settings.repeatIntervalMs) {
         current.lastSentAt = t;
         send('repeat', current);
