@@ -50,7 +50,7 @@ export function checkRuleSources(sources: readonly RuleSource[], options: CheckO
     const parsed = parseRuleFile(s.file, s.text);
     diagnostics.push(...parsed.diagnostics);
     if (parsed.diagnostics.length > 0) return { ...parsed.ast, items: parsed.ast.items.filter((i) => !touches(i.range, parsed.diagnostics)) };
-    if (parsed.diagnostics.length === 0 && parsed.ast.items.length === 0) {
+    if (parsed.ast.items.length === 0) {
       const start = { line: 1, column: 1, offset: 0 };
       diagnostics.push({ file: s.file, range: { start, end: start }, severity: 'warning', message: 'no rules or lets in this file' });
     }
