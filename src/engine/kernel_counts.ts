@@ -15,9 +15,16 @@ export interface CountDelta {
 
 const KEY_SIZE = 16; // struct kw_count_key
 const VALUE_STRIDE = 8; // struct kw_count, per CPU
+/**
+ * A group idle this long is deleted from the kernel map, which would
+ * otherwise fill up with every tgid that ever forked. An event landing
+ * between our last read and the delete is lost; after a minute of silence
+ * that is one event at most, and it only delays a count that was idle.
+ */
+const IDLE_MS = 60_000;
 
 export class KernelCounts {
-  private readonly totals = new Map<string, number>();
+  private readonly totals = new Map<string, { total: number; changedAt: number }>();
   /** per generation: how each counted bit groups its counts */
   private readonly groupBy: Array<ReadonlyMap<number, GroupBy>> = [new Map(), new Map()];
 
@@ -32,7 +39,7 @@ export class KernelCounts {
   }
 
   /** Counts added since the last read, for the generation programs use now. */
-  read(generation: number): CountDelta[] {
+  read(generation: number, now = Date.now()): CountDelta[] {
     const out: CountDelta[] = [];
     const keys = this.bpf.keys('counts');
     for (let at = 0; at + KEY_SIZE <= keys.length; at += KEY_SIZE) {
@@ -43,9 +50,16 @@ export class KernelCounts {
       let total = 0;
       for (let c = 0; c + VALUE_STRIDE <= perCpu.length; c += VALUE_STRIDE) total += Number(perCpu.readBigUInt64LE(c));
       const id = key.toString('hex');
-      const delta = total - (this.totals.get(id) ?? 0);
-      this.totals.set(id, total);
-      if (delta <= 0) continue;
+      const known = this.totals.get(id);
+      const delta = total - (known?.total ?? 0);
+      if (delta <= 0) {
+        if (known && now - known.changedAt > IDLE_MS) {
+          this.bpf.delete('counts', key);
+          this.totals.delete(id);
+        }
+        continue;
+      }
+      this.totals.set(id, { total, changedAt: now });
       const bit = key.readUInt32LE(0);
       out.push({ bit, n: delta, group: this.group(this.groupBy[generation]?.get(bit) ?? 'none', key.readBigUInt64LE(8)) });
     }
