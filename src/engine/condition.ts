@@ -75,18 +75,23 @@ function plain(v: Value): FieldValue {
 }
 
 function comparator(op: CompareOp): (a: FieldValue, b: FieldValue) => boolean {
+  return (a, b) => compareValues(op, a, b);
+}
+
+/** The one meaning of the comparison operators, for fields, aggregates and raw kernel values. */
+export function compareValues<T extends FieldValue>(op: CompareOp, a: T, b: T): boolean {
   switch (op) {
     case '==':
-      return (a, b) => a === b;
+      return a === b;
     case '!=':
-      return (a, b) => a !== b;
+      return a !== b;
     case '<':
-      return (a, b) => a < b;
+      return a < b;
     case '<=':
-      return (a, b) => a <= b;
+      return a <= b;
     case '>':
-      return (a, b) => a > b;
+      return a > b;
     case '>=':
-      return (a, b) => a >= b;
+      return a >= b;
   }
 }

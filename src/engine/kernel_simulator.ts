@@ -9,7 +9,11 @@ import { eventByName } from '../events/catalog';
 import type { FieldValue, KernelEvent } from '../events/event';
 import { HEADER_LAYOUT, recordLayout, type PlacedMember } from '../events/layout';
 import type { EventSpec } from '../events/types';
-import type { GroupBy, KernelRuleSet, Threshold } from '../kernel/kernel_rule_set';
+import type { Comparison, GroupBy, KernelRuleSet, Threshold } from '../kernel/kernel_rule_set';
+import type { CompareOp } from '../dsl/checked_rule';
+import { compareValues } from './condition';
+
+const OPERATOR: Record<Comparison, CompareOp> = { eq: '==', ne: '!=', lt: '<', le: '<=', gt: '>', ge: '>=' };
 
 export interface SimulatedCount {
   readonly bit: number;
@@ -120,18 +124,5 @@ function passes(t: Threshold, spec: EventSpec, f: Readonly<Record<string, FieldV
   else raw = BigInt(Math.round(value / (member.scale ?? 1)));
   const a = t.signed ? BigInt.asIntN(64, raw) : BigInt.asUintN(64, raw);
   const b = t.signed ? BigInt.asIntN(64, t.value) : BigInt.asUintN(64, t.value);
-  switch (t.cmp) {
-    case 'eq':
-      return a === b;
-    case 'ne':
-      return a !== b;
-    case 'lt':
-      return a < b;
-    case 'le':
-      return a <= b;
-    case 'gt':
-      return a > b;
-    case 'ge':
-      return a >= b;
-  }
+  return compareValues(OPERATOR[t.cmp], a, b);
 }

@@ -4,7 +4,8 @@
  * for`) resolved, with a repeat notification every cooldown while firing.
  */
 import type { FieldValue } from '../events/event';
-import type { CompareOp, WindowRule } from '../dsl/checked_rule';
+import type { WindowRule } from '../dsl/checked_rule';
+import { compareValues } from './condition';
 import { groupLabels, makeAlert } from './alert_factory';
 import { BoundedGroups } from './bounded_groups';
 import type { RuleContext, RuleState } from './rule_state';
@@ -19,23 +20,6 @@ interface Group {
   lastNotifiedAt: number;
   eventsSinceFiring: number;
   value: number;
-}
-
-export function compareNumbers(op: CompareOp, a: number, b: number): boolean {
-  switch (op) {
-    case '==':
-      return a === b;
-    case '!=':
-      return a !== b;
-    case '<':
-      return a < b;
-    case '<=':
-      return a <= b;
-    case '>':
-      return a > b;
-    case '>=':
-      return a >= b;
-  }
 }
 
 export class WindowRuleState implements RuleState {
@@ -80,7 +64,7 @@ export class WindowRuleState implements RuleState {
     const now = k * this.ctx.tickMs;
     for (const [key, g] of [...this.groupsByKey.entries()]) {
       g.value = g.window.valueAt(k);
-      const holds = compareNumbers(this.rule.op, g.value, this.rule.threshold);
+      const holds = compareValues(this.rule.op, g.value, this.rule.threshold);
       this.step(g, holds, now);
       if (g.state === 'inactive' && g.window.emptyAt(k)) this.groupsByKey.delete(key);
     }
