@@ -164,6 +164,9 @@ export class Agent {
     const { log } = this.options;
     if (this.stopping || !this.engine) return false;
     const started = performance.now();
+    // watched afresh before reading: a directory replaced since gets a new watch,
+    // and a write landing after the read below makes another reload
+    this.watcher?.arm();
     const loaded = loadRuleSet(this.config);
     const running = this.running.ruleSet;
     if (!loaded.ok) {
@@ -188,7 +191,6 @@ export class Agent {
     }
     this.reloads.success += 1;
     this.running = { ruleSet: next, loadedAt: Date.now() };
-    this.watcher?.arm();
     const before = new Set(running.rules.map((r) => r.name));
     const after = new Set(next.rules.map((r) => r.name));
     log.info(

@@ -25,7 +25,7 @@ commands:
   rules test PATH... --replay FILE [--expect FILE]
                                                 replay recorded events, compare with expectations
   record [EVENT...] --duration S -o FILE        record live events as JSON lines for replays
-  run --config FILE [--watch]                   the agent: run the config's rules, send alerts, serve
+  run --config FILE [--watch] [--host NAME]     the agent: run the config's rules, send alerts, serve
                                                 /metrics; SIGHUP (or a rule file change with --watch)
                                                 reloads
 `;

@@ -14,12 +14,13 @@ import { readConfig } from './load_rules';
 import { untilSignalOr } from './signals';
 import { UsageError } from './usage_error';
 
-const USAGE = 'usage: kernwatch run --config FILE [--watch]';
+const USAGE = 'usage: kernwatch run --config FILE [--watch] [--host NAME]';
 
 export async function runCommand(args: readonly string[]): Promise<number> {
   const { values } = parseArgs({
     args: [...args],
-    options: { config: { type: 'string' }, watch: { type: 'boolean', default: false } },
+    // --host: the node's name in a container, whose own host name is the pod's
+    options: { config: { type: 'string' }, watch: { type: 'boolean', default: false }, host: { type: 'string' } },
     strict: true,
   });
   if (values.config === undefined) throw new UsageError(`run: --config is required\n${USAGE}`);
@@ -34,8 +35,9 @@ export async function runCommand(args: readonly string[]): Promise<number> {
   process.on('SIGHUP', onHangup);
   const stopSignal = untilSignalOr(undefined);
   try {
-    const config = readConfig(values.config);
-    if (!config) return 1;
+    const read = readConfig(values.config);
+    if (!read) return 1;
+    const config = values.host === undefined ? read : { ...read, host: values.host };
     const loaded = loadRuleSet(config);
     if (!loaded.ok) {
       for (const p of loaded.problems) process.stderr.write(`${p}\n`);
