@@ -158,13 +158,20 @@ struct kw_newtask {
 	__u32 _pad2;
 };
 
-/* sched/sched_process_exit */
+/*
+ * sched/sched_process_exit. signal, exit_status and age are split out in
+ * the kernel so that rules such as "killed by SIGKILL within 2s of starting"
+ * are decided there, not by shipping every exit to userspace.
+ */
 struct kw_exit {
 	struct kw_header h;
-	__s32 exit_code;  /* raw wait status: (status << 8) | signal */
+	__s32 exit_code;   /* raw wait status: (status << 8) | signal */
 	__s32 prio;
 	__u32 group_dead;
+	__s32 signal;      /* exit_code & 0x7f: the signal that killed it, 0 if it exited */
+	__s32 exit_status; /* (exit_code >> 8) & 0xff */
 	__u32 _pad;
+	__u64 age_ns;      /* time since the task started */
 };
 
 /* sched/sched_process_free and sched/sched_process_hang */

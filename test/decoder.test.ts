@@ -153,15 +153,19 @@ test('a frozen notification decodes val as a boolean and attach names the moved 
   assert.equal(a?.fields.threadgroup, true);
 });
 
-test('an exit record splits the wait status into exit status and signal', () => {
-  const killed = record({ kind: 18, size: 80 });
-  killed.writeInt32LE(9, 64);
-  killed.writeUInt32LE(1, 72);
-  const exited = record({ kind: 18, size: 80 });
+test('an exit record carries the wait status split by the kernel, and the task\'s age', () => {
+  const killed = record({ kind: 18, size: 96 });
+  killed.writeInt32LE(9, 64); // exit_code
+  killed.writeUInt32LE(1, 72); // group_dead
+  killed.writeInt32LE(9, 76); // signal
+  killed.writeBigUInt64LE(1_500_000_000n, 88); // age_ns
+  const exited = record({ kind: 18, size: 96 });
   exited.writeInt32LE(3 << 8, 64);
+  exited.writeInt32LE(3, 80); // exit_status
   const [k, x] = decodeAll(Buffer.concat([killed, exited]));
   assert.equal(k?.fields.signal, 9);
   assert.equal(k?.fields.group_dead, true);
+  assert.equal(k?.fields.age, 1_500_000_000);
   assert.equal(x?.fields.signal, 0);
   assert.equal(x?.fields.exit_status, 3);
   assert.equal(x?.fields.group_dead, false);

@@ -17,7 +17,7 @@ static_assert(sizeof(struct kw_migrate_pages) == 120, "kw_migrate_pages layout")
 static_assert(sizeof(struct kw_migrate_pte) == 88, "kw_migrate_pte layout");
 static_assert(sizeof(struct kw_fork) == 88, "kw_fork layout");
 static_assert(sizeof(struct kw_newtask) == 80, "kw_newtask layout");
-static_assert(sizeof(struct kw_exit) == 80, "kw_exit layout");
+static_assert(sizeof(struct kw_exit) == 96, "kw_exit layout");
 static_assert(sizeof(struct kw_task) == 72, "kw_task layout");
 static_assert(sizeof(struct kw_exit_mmap) == 80, "kw_exit_mmap layout");
 static_assert(sizeof(struct kw_stats) == 32, "kw_stats layout");

@@ -1,8 +1,26 @@
 /** Checked conditions back in the rule language, for `rules explain`. */
-import type { Condition, Value } from '../dsl/checked_rule';
+import type { Condition, FieldRef, Value } from '../dsl/checked_rule';
 
-export function printValue(v: Value): string {
+const SIZES: Array<[number, string]> = [
+  [1 << 30, 'GiB'],
+  [1 << 20, 'MiB'],
+  [1 << 10, 'KiB'],
+];
+const TIMES: Array<[number, string]> = [
+  [3.6e12, 'h'],
+  [6e10, 'm'],
+  [1e9, 's'],
+  [1e6, 'ms'],
+];
+
+/** A constant as a rule would write it: `1GiB`, `2s`, `"text"`. */
+export function printValue(v: Value, field?: FieldRef): string {
   if (v.type === 'string') return JSON.stringify(v.value);
+  if (v.type === 'number' && field?.unit) {
+    for (const [size, suffix] of field.unit === 'bytes' ? SIZES : TIMES) {
+      if (v.value !== 0 && v.value % size === 0) return `${v.value / size}${suffix}`;
+    }
+  }
   return String(v.value);
 }
 
@@ -21,9 +39,9 @@ export function printCondition(c: Condition): string {
     case 'is':
       return c.field.name;
     case 'compare':
-      return `${c.field.name} ${c.op} ${printValue(c.value)}`;
+      return `${c.field.name} ${c.op} ${printValue(c.value, c.field)}`;
     case 'in':
-      return `${c.field.name} in [${c.values.map(printValue).join(', ')}]`;
+      return `${c.field.name} in [${c.values.map((v) => printValue(v, c.field)).join(', ')}]`;
     case 'matches':
       return `${c.field.name} matches ${c.globs.length === 1 ? JSON.stringify(c.globs[0]?.pattern) : `[${c.globs.map((g) => JSON.stringify(g.pattern)).join(', ')}]`}`;
   }

@@ -340,7 +340,10 @@ export const EVENTS: readonly EventSpec[] = [
       { c: 'exit_code', ctype: 's32', field: 'exit_code' },
       { c: 'prio', ctype: 's32', field: 'prio' },
       { c: 'group_dead', ctype: 'u32', field: 'group_dead' },
+      { c: 'signal', ctype: 's32', field: 'signal' },
+      { c: 'exit_status', ctype: 's32', field: 'exit_status' },
       { c: '_pad', ctype: 'u32' },
+      { c: 'age_ns', ctype: 'u64', field: 'age' },
     ],
     fields: [
       { name: 'exit_code', type: 'number', doc: 'raw wait status: (status << 8) | signal' },
@@ -348,6 +351,7 @@ export const EVENTS: readonly EventSpec[] = [
       { name: 'signal', type: 'number', doc: 'the signal that killed the task, 0 if it exited' },
       PRIO,
       { name: 'group_dead', type: 'bool', doc: 'this was the last thread of its process' },
+      { name: 'age', type: 'number', unit: 'ns', doc: 'how long the task lived' },
     ],
   },
   {

@@ -114,11 +114,6 @@ export class Decoder {
       const id = raw.memcg_id as bigint;
       if (hierarchy >= 0 && id !== 0n) setCgroup(fields, 'memcg', id, this.cgroups.pathOf(hierarchy, id));
     }
-    if (spec.name === 'process.exit') {
-      const code = fields.exit_code as number;
-      fields.signal = code & 0x7f;
-      fields.exit_status = (code >> 8) & 0xff;
-    }
   }
 
   private deriveCgroupEvent(
