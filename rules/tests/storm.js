@@ -1,0 +1,58 @@
+// @ts-check
+/**
+ * Event storms for the replay tests of rules that count thousands of events
+ * (a fork storm, cgroup churn, a burst of per-CPU drains): too many lines to
+ * read or review, so `<name>.events.js` builds them from one recorded line,
+ * repeated at a steady rate, and prints the recording on stdout. The replay
+ * test (test/rules_replay.test.ts) runs it and replays what it printed:
+ *
+ *   node rules/tests/fork_storm.events.js > /tmp/fork_storm.events.jsonl
+ *   kernwatch rules test rules/ --replay /tmp/fork_storm.events.jsonl --expect rules/tests/fork_storm.expect.yaml
+ */
+'use strict';
+
+/**
+ * @typedef {Record<string, unknown> & { time: string, mono_ns: string }} Line
+ * A recorded line, as `kernwatch record` writes it.
+ */
+
+/**
+ * `template` moved to `time` (ISO), its mono_ns moved by as much, with `set` applied.
+ * @param {Line} template
+ * @param {string} time
+ * @param {Record<string, unknown>} [set]
+ * @returns {Line}
+ */
+function at(template, time, set = {}) {
+  const shiftMs = Date.parse(time) - Date.parse(template.time);
+  const mono = BigInt(template.mono_ns) + BigInt(shiftMs) * 1_000_000n;
+  return { ...template, time: new Date(Date.parse(time)).toISOString(), mono_ns: mono.toString(), ...set };
+}
+
+/**
+ * `perSecond` copies of `template` a second, evenly spaced, for `seconds`
+ * from `from`; `vary(i)` gives the fields of the i-th (pids, ids...).
+ * @param {Line} template
+ * @param {{ from: string, seconds: number, perSecond: number, vary?: (i: number) => Record<string, unknown> }} storm
+ * @returns {Line[]}
+ */
+function storm(template, { from, seconds, perSecond, vary = () => ({}) }) {
+  if (!Number.isInteger(1000 / perSecond)) throw new Error(`storm: ${perSecond}/s does not space events by whole milliseconds`);
+  const start = Date.parse(from);
+  const lines = [];
+  for (let i = 0; i < seconds * perSecond; i++) {
+    lines.push(at(template, new Date(start + (i * 1000) / perSecond).toISOString(), vary(i)));
+  }
+  return lines;
+}
+
+/**
+ * Prints `lines` in time order, as a recording is.
+ * @param {Line[]} lines
+ */
+function print(lines) {
+  const sorted = [...lines].sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
+  process.stdout.write(sorted.map((l) => `${JSON.stringify(l)}\n`).join(''));
+}
+
+module.exports = { at, storm, print };
