@@ -85,3 +85,20 @@ test('libbpf failures become exceptions with errno, code and the operation', { s
   }
   assert.throws(() => bpf.lookup('stats', Buffer.alloc(4)), /session is closed/);
 });
+
+test('a process that exits while its reader thread runs exits cleanly', { skip: NEEDS_ROOT }, () => {
+  const script = `
+    const { nativeAddon } = require(${JSON.stringify(require.resolve('../src/kernel/native'))});
+    const { FilterMaps } = require(${JSON.stringify(require.resolve('../src/kernel/filter_maps'))});
+    const { passAll } = require(${JSON.stringify(require.resolve('../src/kernel/kernel_rule_set'))});
+    const bpf = new (nativeAddon().BpfSession)();
+    bpf.load(['handle__sched_process_fork']);
+    new FilterMaps(bpf).installFirst(passAll([16]));
+    bpf.attach('handle__sched_process_fork');
+    bpf.startReader(() => {});
+    setTimeout(() => process.exit(3), 200);
+  `;
+  const r = spawnSync(process.execPath, ['-e', script], { timeout: 10_000, encoding: 'utf8' });
+  assert.equal(r.signal, null, `killed by ${r.signal}: ${r.stderr}`);
+  assert.equal(r.status, 3, r.stderr);
+});
