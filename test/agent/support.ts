@@ -8,16 +8,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KERNWATCH } from '../support/run_cli';
 import { retryUntil } from '../support/bounded';
+import { waitExit, type Exit } from '../support/child';
 
 export interface LogLine {
   readonly level: string;
   readonly msg: string;
   readonly [field: string]: unknown;
-}
-
-export interface AgentExit {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
 }
 
 /** Writes `files` (relative path -> text) under `dir`. */
@@ -33,7 +29,7 @@ export class AgentProcess {
   /** stderr lines that are not JSON: startup errors and diagnostics */
   readonly plain: string[] = [];
   stdout = '';
-  readonly exited: Promise<AgentExit>;
+  readonly exited: Promise<Exit>;
   private partial = '';
 
   private constructor(readonly child: ChildProcess) {
@@ -83,17 +79,13 @@ export class AgentProcess {
     this.child.kill(sig);
   }
 
-  /** Waits for the exit; SIGKILLs and throws after `timeoutMs`. */
-  async exit(timeoutMs: number): Promise<AgentExit> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => {
-      timer = setTimeout(() => resolve('late'), timeoutMs);
-    });
-    const outcome = await Promise.race([this.exited, late]);
-    clearTimeout(timer);
-    if (outcome !== 'late') return outcome;
-    this.child.kill('SIGKILL');
-    throw new Error(`the agent did not exit within ${timeoutMs} ms:\n${this.stderrText()}`);
+  /** Waits for the exit; SIGKILLs and throws, with what the agent said, after `timeoutMs`. */
+  async exit(timeoutMs: number): Promise<Exit> {
+    try {
+      return await waitExit({ pid: this.pid, process: this.child, exited: this.exited }, timeoutMs);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}:\n${this.stderrText()}`);
+    }
   }
 
   /** For finally blocks: SIGKILL if still running, and wait (bounded) for it to be gone. */
