@@ -11,11 +11,11 @@ const child = (/** @type {number} */ pid) => ({ child_pid: pid, child_tgid: pid 
 
 print([
   ...storm(fork, {
-    from: '2026-11-25T15:40:00.000Z', seconds: 45, perSecond: 250,
+    from: '2026-11-25T15:40:00.000Z', seconds: 45, everyMs: 4,
     vary: (i) => ({ cgroup: '/kw-forkbomb', cgroup_id: '3301', pid: 7001, tgid: 7001, comm: 'supervise', child_comm: 'supervise', ...child(10_000 + i) }),
   }),
   ...storm(fork, {
-    from: '2026-11-25T15:40:00.002Z', seconds: 45, perSecond: 125,
+    from: '2026-11-25T15:40:00.002Z', seconds: 45, everyMs: 8,
     vary: (i) => ({ cgroup: '/kw-busy', cgroup_id: '3302', pid: 7002, tgid: 7002, cpu: 1, ...child(30_000 + i) }),
   }),
   // an unrelated event later moves the replay's clock past `keep firing for`

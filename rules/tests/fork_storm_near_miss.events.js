@@ -14,15 +14,15 @@ const child = (/** @type {number} */ pid) => ({ child_pid: pid, child_tgid: pid 
 
 print([
   ...storm(fork, {
-    from: '2026-11-25T15:40:00.000Z', seconds: 45, perSecond: 250,
+    from: '2026-11-25T15:40:00.000Z', seconds: 45, everyMs: 4,
     vary: (i) => ({ cgroup: '/system.slice/build-42.service', cgroup_id: '3310', pid: 7010, tgid: 7010, comm: 'make', child_comm: 'make', ...child(10_000 + i) }),
   }),
   ...storm(fork, {
-    from: '2026-11-25T15:40:00.001Z', seconds: 35, perSecond: 250,
+    from: '2026-11-25T15:40:00.001Z', seconds: 35, everyMs: 4,
     vary: (i) => ({ cgroup: '/kw-spike', cgroup_id: '3311', pid: 7011, tgid: 7011, cpu: 1, ...child(20_000 + i) }),
   }),
   ...storm(fork, {
-    from: '2026-11-25T15:40:00.002Z', seconds: 45, perSecond: 200,
+    from: '2026-11-25T15:40:00.002Z', seconds: 45, everyMs: 5,
     vary: (i) => ({ cgroup: '/kw-busy', cgroup_id: '3312', pid: 7012, tgid: 7012, ...child(30_000 + i) }),
   }),
   // an unrelated event later moves the replay's clock past the last tick that could fire

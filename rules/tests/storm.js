@@ -30,19 +30,18 @@ function at(template, time, set = {}) {
 }
 
 /**
- * `perSecond` copies of `template` a second, evenly spaced, for `seconds`
- * from `from`; `vary(i)` gives the fields of the i-th (pids, ids...).
+ * Copies of `template` one every `everyMs` for `seconds` from `from`;
+ * `vary(i)` gives the fields of the i-th (pids, ids...).
  * @param {Line} template
- * @param {{ from: string, seconds: number, perSecond: number, vary?: (i: number) => Record<string, unknown> }} storm
+ * @param {{ from: string, seconds: number, everyMs: number, vary?: (i: number) => Record<string, unknown> }} storm
  * @returns {Line[]}
  */
-function storm(template, { from, seconds, perSecond, vary = () => ({}) }) {
-  if (!Number.isInteger(1000 / perSecond)) throw new Error(`storm: ${perSecond}/s does not space events by whole milliseconds`);
+function storm(template, { from, seconds, everyMs, vary = () => ({}) }) {
+  const n = (seconds * 1000) / everyMs;
+  if (!Number.isInteger(everyMs) || !Number.isInteger(n)) throw new Error(`storm: ${seconds} s is not a whole number of ${everyMs} ms steps`);
   const start = Date.parse(from);
   const lines = [];
-  for (let i = 0; i < seconds * perSecond; i++) {
-    lines.push(at(template, new Date(start + (i * 1000) / perSecond).toISOString(), vary(i)));
-  }
+  for (let i = 0; i < n; i++) lines.push(at(template, new Date(start + i * everyMs).toISOString(), vary(i)));
   return lines;
 }
 
