@@ -21,20 +21,10 @@ export interface AgentOptions {
   readonly log: AgentLog;
   /** reload when a rule file changes */
   readonly watch: boolean;
-  /** how often the self-alerts sample the counters; by default from the configured durations */
-  readonly sampleMs?: number;
-  /** at shutdown, how long pending notifications may take to go out; the rest stay in the outbox */
-  readonly flushMs?: number;
-  /** rule file writes quiet this long make one reload */
-  readonly quietMs?: number;
 }
 
-/** Self-alert conditions are sampled at least twice within their shortest duration, at most every 5 s. */
-function sampleInterval(config: Config): number {
-  const { lostWindowMs, notifierFailingForMs } = config.selfAlerts;
-  return Math.max(250, Math.min(5_000, lostWindowMs / 2, notifierFailingForMs / 2));
-}
-export const DEFAULT_FLUSH_MS = 10_000;
+/** at shutdown, how long pending notifications may take to go out; the rest stay in the outbox */
+const FLUSH_MS = 10_000;
 
 export type ReloadReason = 'SIGHUP' | 'watch';
 
@@ -110,10 +100,10 @@ export class Agent {
     if (this.config.metricsListen !== undefined) {
       this.metrics = await MetricsServer.start(this.config.metricsListen, () => this.metricsText());
     }
-    this.sampler = setInterval(() => this.sample(), this.options.sampleMs ?? sampleInterval(this.config));
+    this.sampler = setInterval(() => this.sample(), sampleInterval(this.config));
     if (this.options.watch) {
       this.watcher = new RuleWatcher(this.config.rules, {
-        quietMs: this.options.quietMs ?? DEFAULT_QUIET_MS,
+        quietMs: DEFAULT_QUIET_MS,
         maxWaitMs: DEFAULT_MAX_WAIT_MS,
         onChange: () => void this.reload('watch'),
         onError: (e, watched) => log.warn({ err: e, path: watched }, 'cannot watch rule path; SIGHUP still reloads'),
@@ -126,20 +116,11 @@ export class Agent {
         files: rs.files.length,
         events: this.engine.plan.events,
         host: this.config.host,
-        ...(this.metrics ? { metrics: `${this.metrics.address.address}:${this.metrics.address.port}` } : {}),
+        ...(this.metrics ? { metrics: this.metrics.listening } : {}),
         watch: this.options.watch,
       },
       'kernwatch running',
     );
-  }
-
-  /** The address /metrics listens on, when configured. */
-  get metricsAddress(): { address: string; port: number } | undefined {
-    return this.metrics?.address;
-  }
-
-  get ruleSetHash(): string {
-    return this.running.ruleSet.hash;
   }
 
   /**
@@ -271,7 +252,7 @@ export class Agent {
     const stats = this.engine ? await this.engine.stop() : undefined;
     this.engine = undefined;
     await Promise.allSettled([...this.inFlight]);
-    const flushed = this.dispatcher ? await this.dispatcher.flush(this.options.flushMs ?? DEFAULT_FLUSH_MS) : { pending: 0 };
+    const flushed = this.dispatcher ? await this.dispatcher.flush(FLUSH_MS) : { pending: 0 };
     await this.teardown();
     log.info(
       {
@@ -293,6 +274,12 @@ export class Agent {
     await this.dispatcher?.close();
     await this.metrics?.close();
   }
+}
+
+/** Self-alert conditions are sampled at least twice within their shortest duration, at most every 5 s. */
+function sampleInterval(config: Config): number {
+  const { lostWindowMs, notifierFailingForMs } = config.selfAlerts;
+  return Math.max(250, Math.min(5_000, lostWindowMs / 2, notifierFailingForMs / 2));
 }
 
 /** A formatted diagnostic as log fields: its located first line, then the source line and caret. */

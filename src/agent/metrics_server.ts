@@ -39,8 +39,10 @@ export class MetricsServer {
     return new MetricsServer(server);
   }
 
-  get address(): AddressInfo {
-    return this.server.address() as AddressInfo;
+  /** host:port actually listened on (the port chosen by the kernel for port 0) */
+  get listening(): string {
+    const a = this.server.address() as AddressInfo;
+    return a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
   }
 
   async close(): Promise<void> {

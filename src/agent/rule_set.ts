@@ -55,7 +55,7 @@ export function loadRuleSet(config: Config): RuleSetResult {
   return { ok: true, ruleSet: { rules: result.rules, files, hash: ruleSetHash(sources), warnings: shown('warning') } };
 }
 
-export function ruleSetHash(sources: readonly { readonly name: string; readonly text: string }[]): string {
+function ruleSetHash(sources: readonly { readonly name: string; readonly text: string }[]): string {
   const h = createHash('sha256');
   for (const s of [...sources].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     h.update(`${s.name}\u0000${Buffer.byteLength(s.text)}\u0000`).update(s.text);
