@@ -33,8 +33,13 @@ $(OUTPUT)/kernwatch.bpf.o: bpf/kernwatch.bpf.c bpf/kernwatch.h $(OUTPUT)/vmlinux
 $(OUTPUT)/kernwatch.skel.h: $(OUTPUT)/kernwatch.bpf.o
 	bpftool gen skeleton $< name kernwatch_bpf > $@.tmp && mv $@.tmp $@
 
-$(ADDON): $(wildcard native/src/*) native/binding.gyp bpf/kernwatch.h $(OUTPUT)/kernwatch.skel.h node_modules/.package-lock.json
-	cd native && ../node_modules/.bin/node-gyp rebuild $(NODE_GYP_FLAGS) --loglevel=warn
+# configure only when binding.gyp changed, then build incrementally: a full
+# rebuild deletes the addon that running processes may be loading
+native/build/Makefile: native/binding.gyp node_modules/.package-lock.json
+	cd native && ../node_modules/.bin/node-gyp configure $(NODE_GYP_FLAGS) --loglevel=warn
+
+$(ADDON): $(wildcard native/src/*) native/build/Makefile bpf/kernwatch.h $(OUTPUT)/kernwatch.skel.h
+	cd native && ../node_modules/.bin/node-gyp build $(NODE_GYP_FLAGS) --loglevel=warn
 	@touch $@
 
 dist/.tsbuildinfo: $(TS_SOURCES) node_modules/.package-lock.json

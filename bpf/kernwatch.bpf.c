@@ -99,8 +99,8 @@ struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, KW_GENERATIONS * KW_MAX_RULES);
 	__type(key, __u32);
-	__type(value, __u32);
-} rule_group_by SEC(".maps");
+	__type(value, struct kw_rule_agg);
+} rule_aggs SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -178,35 +178,42 @@ static __always_inline bool compare(__u8 cmp, bool is_signed, __u64 a, __u64 b)
 	       cmp == KW_CMP_LE ? a <= b : cmp == KW_CMP_GT ? a > b : a >= b;
 }
 
+/* A field of the record being built for `kind`, widened to 64 bits. */
+static __always_inline bool read_field(__u32 kind, __u32 offset, __u8 size, bool is_signed, __u64 *out)
+{
+	__u8 *rec = bpf_map_lookup_elem(&scratch, &kind);
+	__u64 raw;
+
+	if (!rec || offset > KW_SCRATCH_LEN - 8)
+		return false;
+	raw = *(__u64 *)(rec + offset);
+	switch (size) {
+	case 1:
+		raw = is_signed ? (__u64)(__s64)(__s8)raw : (__u8)raw;
+		break;
+	case 2:
+		raw = is_signed ? (__u64)(__s64)(__s16)raw : (__u16)raw;
+		break;
+	case 4:
+		raw = is_signed ? (__u64)(__s64)(__s32)raw : (__u32)raw;
+		break;
+	}
+	*out = raw;
+	return true;
+}
+
 /* bpf_loop callback: one threshold slot; clears the rule's bit when it fails. */
 static long check_threshold(__u32 slot, struct threshold_ctx *ctx)
 {
 	__u32 index = ctx->generation * KW_MAX_THRESHOLDS + slot;
 	struct kw_threshold *t = bpf_map_lookup_elem(&thresholds, &index);
-	__u32 kind = ctx->kind;
-	__u8 *rec;
-	__u64 raw;
-	__u32 off;
+	__u64 value;
 
-	if (!t || t->cmp == KW_CMP_NONE || t->kind != kind)
+	if (!t || t->cmp == KW_CMP_NONE || t->kind != ctx->kind)
 		return 0;
-	rec = bpf_map_lookup_elem(&scratch, &kind);
-	off = t->offset;
-	if (!rec || off > KW_SCRATCH_LEN - 8)
+	if (!read_field(ctx->kind, t->offset, t->size, t->is_signed, &value))
 		return 0;
-	raw = *(__u64 *)(rec + off);
-	switch (t->size) {
-	case 1:
-		raw = t->is_signed ? (__u64)(__s64)(__s8)raw : (__u8)raw;
-		break;
-	case 2:
-		raw = t->is_signed ? (__u64)(__s64)(__s16)raw : (__u16)raw;
-		break;
-	case 4:
-		raw = t->is_signed ? (__u64)(__s64)(__s32)raw : (__u32)raw;
-		break;
-	}
-	if (!compare(t->cmp, t->is_signed, raw, t->value))
+	if (!compare(t->cmp, t->is_signed, value, t->value))
 		ctx->mask &= ~(1ULL << (t->rule & 63));
 	return 0;
 }
@@ -217,6 +224,7 @@ struct count_ctx {
 	__u32 tgid;
 	__u32 uid;
 	__u32 generation;
+	__u32 kind;
 };
 
 /* bpf_loop callback: counts the event for rule `rule` if it is in ctx->rules. */
@@ -225,25 +233,32 @@ static long count_rule(__u32 rule, struct count_ctx *ctx)
 	__u32 index = ctx->generation * KW_MAX_RULES + rule;
 	struct kw_count_key key = { .rule = rule, .generation = ctx->generation };
 	struct kw_count one = { .events = 1 }, *c;
-	__u32 *group_by;
+	struct kw_rule_agg *agg;
+	__u64 value = 0;
 
 	if (!(ctx->rules & (1ULL << (rule & 63))))
 		return 0;
-	group_by = bpf_map_lookup_elem(&rule_group_by, &index);
-	if (group_by && *group_by == KW_GROUP_CGROUP)
+	agg = bpf_map_lookup_elem(&rule_aggs, &index);
+	if (!agg)
+		return 0;
+	if (agg->group_by == KW_GROUP_CGROUP)
 		key.group = ctx->cgroup_id;
-	else if (group_by && *group_by == KW_GROUP_TGID)
+	else if (agg->group_by == KW_GROUP_TGID)
 		key.group = ctx->tgid;
-	else if (group_by && *group_by == KW_GROUP_UID)
+	else if (agg->group_by == KW_GROUP_UID)
 		key.group = ctx->uid;
+	if (agg->sum_size && !read_field(ctx->kind, agg->sum_offset, agg->sum_size, agg->sum_signed, &value))
+		value = 0;
+	one.sum = value;
 	c = bpf_map_lookup_elem(&counts, &key);
+	if (!c && bpf_map_update_elem(&counts, &key, &one, BPF_NOEXIST) == 0)
+		return 0;
+	/* the key existed, or another CPU created it first: count on ours */
+	if (!c)
+		c = bpf_map_lookup_elem(&counts, &key);
 	if (c) {
 		c->events++;
-	} else if (bpf_map_update_elem(&counts, &key, &one, BPF_NOEXIST)) {
-		/* another CPU created the key first: count on ours */
-		c = bpf_map_lookup_elem(&counts, &key);
-		if (c)
-			c->events++;
+		c->sum += value;
 	}
 	return 0;
 }
@@ -300,6 +315,7 @@ static __always_inline int finish(void *rec, __u32 size, __u64 cgroup_id)
 			.tgid = h->tgid,
 			.uid = h->uid,
 			.generation = generation,
+			.kind = kind,
 		};
 
 		bpf_loop(KW_MAX_RULES, count_rule, &ctx, 0);
@@ -461,8 +477,8 @@ static __always_inline __u64 v2_cgroup_of(struct kw_cgroup *r)
  * A cgroup created after the rules were loaded gets, in both generations,
  * the rules its parent passes down, before any task can run in it: an OOM
  * in a brand-new /prod/x is filtered like one in an old /prod/y. Only globs
- * this inheritance decides exactly ("/prod", "/prod/*", "/prod/**") are
- * filtered by cgroup in the kernel (src/engine/kernel_plan.ts).
+ * this inheritance decides exactly (a cgroup, its children, its subtree)
+ * are filtered by cgroup in the kernel (src/engine/kernel_plan.ts).
  */
 static __always_inline void inherit_cgroup_rules(struct cgroup *cgrp)
 {

@@ -279,17 +279,24 @@ enum kw_group_by {
 	KW_GROUP_UID = 3,
 };
 
-/* `rule_group_by` array, index generation * KW_MAX_RULES + rule: a __u32 enum kw_group_by */
+/* `rule_aggs` array, index generation * KW_MAX_RULES + rule: how a counted rule aggregates */
+struct kw_rule_agg {
+	__u32 group_by;   /* enum kw_group_by */
+	__u16 sum_offset; /* byte offset of the summed field in the record */
+	__u8 sum_size;    /* 1, 2, 4 or 8; 0: count only */
+	__u8 sum_signed;
+};
 
 /* `counts` per-CPU hash: in-kernel aggregation of counted rules */
 struct kw_count_key {
 	__u32 rule;
 	__u32 generation;
-	__u64 group;    /* cgroup id, tgid or uid, per the kind's group_by; 0 if none */
+	__u64 group;    /* cgroup id, tgid or uid, per the rule's group_by; 0 if none */
 };
 
 struct kw_count {
 	__u64 events;
+	__u64 sum;      /* of the rule's sum field, raw units, two's complement if signed */
 };
 
 #endif /* KERNWATCH_H */

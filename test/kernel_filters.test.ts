@@ -29,14 +29,14 @@ function kind(rules: bigint, extra: Partial<KindFilter> = {}): KindFilter {
 }
 
 function ruleSet(partial: Partial<KernelRuleSet>): KernelRuleSet {
-  return { kinds: new Map(), cgroups: new Map(), comms: new Map(), uids: new Map(), thresholds: [], groupBy: new Map(), ...partial };
+  return { kinds: new Map(), cgroups: new Map(), comms: new Map(), uids: new Map(), thresholds: [], aggregates: new Map(), ...partial };
 }
 
 /** Runs `script` in python3 named `comm`, so that the kernel sees that comm. */
-function pythonNamed(comm: string, script: string): void {
+function pythonNamed(comm: string, script: string, status = 0): void {
   const named = `import ctypes; ctypes.CDLL(None).prctl(15, ${JSON.stringify(comm)}.encode(), 0, 0, 0)\n${script}`;
   const r = spawnSync('python3', ['-c', named], { timeout: 60_000 });
-  assert.equal(r.status, 0, r.stderr?.toString());
+  assert.equal(r.status, status, r.stderr?.toString());
 }
 
 async function withSession(
@@ -142,7 +142,7 @@ test('a counted rule is aggregated per group in the kernel and sends no records'
   const set = ruleSet({
     kinds: new Map([[FORK.kind, kind(bit(3), { counted: bit(3), byComm: bit(3) })]]),
     comms: new Map([['kw-counted', bit(3)]]),
-    groupBy: new Map([[3, 'tgid']]),
+    aggregates: new Map([[3, { groupBy: 'tgid' as const }]]),
   });
   await withSession(['process.fork'], set, async (session, seen) => {
     pythonNamed('kw-counted', 'import os\nfor _ in range(300):\n    pid = os.fork()\n    os._exit(0) if pid == 0 else os.waitpid(pid, 0)');
@@ -153,7 +153,7 @@ test('a counted rule is aggregated per group in the kernel and sends no records'
       const key = keys.subarray(at, at + 16);
       const perCpu = session.bpf.lookup('counts', key);
       let total = 0;
-      for (let c = 0; perCpu && c < perCpu.length; c += 8) total += Number(perCpu.readBigUInt64LE(c));
+      for (let c = 0; perCpu && c < perCpu.length; c += 16) total += Number(perCpu.readBigUInt64LE(c));
       counted.push([key.readUInt32LE(0), key.readBigUInt64LE(8), total]);
     }
     assert.equal(counted.length, 1, JSON.stringify(counted, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
@@ -161,6 +161,31 @@ test('a counted rule is aggregated per group in the kernel and sends no records'
     assert.equal(counted[0]?.[2], 300);
     assert.equal(seen.length, 0);
     assert.equal(session.counters().get('process.fork')?.sent, 0);
+  });
+});
+
+test('a counted rule can sum a record field in the kernel', { skip: SKIP }, async () => {
+  const status = recordLayout(EXIT.members).members.find((m) => m.c === 'exit_status');
+  assert.ok(status);
+  const set = ruleSet({
+    kinds: new Map([[EXIT.kind, kind(bit(4), { counted: bit(4), byComm: bit(4) })]]),
+    comms: new Map([['kw-sum', bit(4)]]),
+    aggregates: new Map([[4, { groupBy: 'none' as const, sum: { offset: status.offset, size: 4 as const, signed: true, scale: 1, field: 'exit_status' } }]]),
+  });
+  await withSession(['process.exit'], set, async (session) => {
+    for (let code = 1; code <= 10; code++) pythonNamed('kw-sum', `import os\nos._exit(${code})`, code);
+    await session.stop();
+    const keys = session.bpf.keys('counts');
+    assert.equal(keys.length, 16, 'one group');
+    const perCpu = session.bpf.lookup('counts', keys) as Buffer;
+    let events = 0n;
+    let sum = 0n;
+    for (let c = 0; c < perCpu.length; c += 16) {
+      events += perCpu.readBigUInt64LE(c);
+      sum += perCpu.readBigUInt64LE(c + 8);
+    }
+    assert.equal(events, 10n);
+    assert.equal(sum, 55n);
   });
 });
 

@@ -29,7 +29,8 @@ static_assert(sizeof(struct kw_comm_key) == 24, "kw_comm_key layout");
 static_assert(sizeof(struct kw_uid_key) == 8, "kw_uid_key layout");
 static_assert(sizeof(struct kw_threshold) == 16, "kw_threshold layout");
 static_assert(sizeof(struct kw_count_key) == 16, "kw_count_key layout");
-static_assert(sizeof(struct kw_count) == 8, "kw_count layout");
+static_assert(sizeof(struct kw_count) == 16, "kw_count layout");
+static_assert(sizeof(struct kw_rule_agg) == 8, "kw_rule_agg layout");
 
 namespace kernwatch {
 
@@ -58,6 +59,7 @@ Napi::Object RecordSizes(Napi::Env env) {
   KW_SIZE(kw_threshold);
   KW_SIZE(kw_count_key);
   KW_SIZE(kw_count);
+  KW_SIZE(kw_rule_agg);
 #undef KW_SIZE
   return sizes;
 }

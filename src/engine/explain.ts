@@ -24,7 +24,10 @@ function entriesFor(plan: KernelPlan, s: SelectionPlan, pathOf: (id: bigint) => 
   for (const [comm, m] of k.comms) if ((m & mask) !== 0n) lines.push(`comm_rules[${JSON.stringify(comm)}]`);
   for (const [uid, m] of k.uids) if ((m & mask) !== 0n) lines.push(`uid_rules[${uid}]`);
   for (const t of k.thresholds) if (t.rule === s.bit) lines.push(`thresholds: kind ${t.kind} bytes ${t.offset}+${t.size} ${t.signed ? 'signed' : 'unsigned'} ${t.cmp} ${t.value}`);
-  if (s.counted) lines.push(`rule_group_by[${s.bit}] = ${s.groupBy}; counts[${s.bit}, group]`);
+  if (s.aggregate) {
+    const sum = s.aggregate.sum ? `, sum bytes ${s.aggregate.sum.offset}+${s.aggregate.sum.size}` : '';
+    lines.push(`rule_aggs[${s.bit}] = group by ${s.aggregate.groupBy}${sum}; counts[${s.bit}, group]`);
+  }
   return lines;
 }
 

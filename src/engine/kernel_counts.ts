@@ -5,16 +5,18 @@
 import type { CgroupPaths } from '../events/cgroup_paths';
 import type { FieldValue } from '../events/event';
 import type { BpfSessionHandle } from '../kernel/native';
-import type { GroupBy } from '../kernel/kernel_rule_set';
+import type { GroupBy, KernelAggregate } from '../kernel/kernel_rule_set';
 
 export interface CountDelta {
   readonly bit: number;
   readonly n: number;
+  /** added to the rule's sum field, in the field's units; 0 for count-only rules */
+  readonly sum: number;
   readonly group: Readonly<Record<string, FieldValue>>;
 }
 
 const KEY_SIZE = 16; // struct kw_count_key
-const VALUE_STRIDE = 8; // struct kw_count, per CPU
+const VALUE_STRIDE = 16; // struct kw_count, per CPU
 /**
  * A group idle this long is deleted from the kernel map, which would
  * otherwise fill up with every tgid that ever forked. An event landing
@@ -24,18 +26,18 @@ const VALUE_STRIDE = 8; // struct kw_count, per CPU
 const IDLE_MS = 60_000;
 
 export class KernelCounts {
-  private readonly totals = new Map<string, { total: number; changedAt: number }>();
-  /** per generation: how each counted bit groups its counts */
-  private readonly groupBy: Array<ReadonlyMap<number, GroupBy>> = [new Map(), new Map()];
+  private readonly totals = new Map<string, { total: number; sum: bigint; changedAt: number }>();
+  /** per generation: how each counted bit groups and sums */
+  private readonly aggregates: Array<ReadonlyMap<number, KernelAggregate>> = [new Map(), new Map()];
 
   constructor(
     private readonly bpf: BpfSessionHandle,
     private readonly cgroups: CgroupPaths,
   ) {}
 
-  /** Which group-by each counted bit of `generation` uses. */
-  setGroupBy(generation: number, groupByOf: ReadonlyMap<number, GroupBy>): void {
-    this.groupBy[generation] = groupByOf;
+  /** How each counted bit of `generation` aggregates. */
+  setAggregates(generation: number, aggregates: ReadonlyMap<number, KernelAggregate>): void {
+    this.aggregates[generation] = aggregates;
   }
 
   /** Counts added since the last read, for the generation programs use now. */
@@ -48,7 +50,11 @@ export class KernelCounts {
       const perCpu = this.bpf.lookup('counts', key);
       if (!perCpu) continue;
       let total = 0;
-      for (let c = 0; c + VALUE_STRIDE <= perCpu.length; c += VALUE_STRIDE) total += Number(perCpu.readBigUInt64LE(c));
+      let sum = 0n;
+      for (let c = 0; c + VALUE_STRIDE <= perCpu.length; c += VALUE_STRIDE) {
+        total += Number(perCpu.readBigUInt64LE(c));
+        sum += perCpu.readBigUInt64LE(c + 8);
+      }
       const id = key.toString('hex');
       const known = this.totals.get(id);
       const delta = total - (known?.total ?? 0);
@@ -59,9 +65,13 @@ export class KernelCounts {
         }
         continue;
       }
-      this.totals.set(id, { total, changedAt: now });
       const bit = key.readUInt32LE(0);
-      out.push({ bit, n: delta, group: this.group(this.groupBy[generation]?.get(bit) ?? 'none', key.readBigUInt64LE(8)) });
+      const agg = this.aggregates[generation]?.get(bit);
+      // per-CPU sums wrap as two's complement; the difference of totals is exact
+      const raw = BigInt.asIntN(64, sum - (known?.sum ?? 0n));
+      this.totals.set(id, { total, sum, changedAt: now });
+      const added = agg?.sum ? Number(agg.sum.signed ? raw : BigInt.asUintN(64, raw)) * agg.sum.scale : 0;
+      out.push({ bit, n: delta, sum: added, group: this.group(agg?.groupBy ?? 'none', key.readBigUInt64LE(8)) });
     }
     return out;
   }

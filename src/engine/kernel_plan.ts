@@ -13,8 +13,8 @@ import { eventByName } from '../events/catalog';
 import { HEADER_LAYOUT, recordLayout, type PlacedMember } from '../events/layout';
 import type { EventSpec } from '../events/types';
 import { pathGlobPrefix } from '../dsl/glob';
-import type { CheckedRule, CompareOp, Condition, FieldRef, Selection, Value } from '../dsl/checked_rule';
-import type { CgroupRules, Comparison, GroupBy, KernelRuleSet, KindFilter, Threshold } from '../kernel/kernel_rule_set';
+import type { Aggregate, CheckedRule, CompareOp, Condition, FieldRef, Selection, Value, WindowRule } from '../dsl/checked_rule';
+import type { CgroupRules, Comparison, GroupBy, KernelAggregate, KernelRuleSet, KindFilter, Threshold } from '../kernel/kernel_rule_set';
 import { PASS_ALL_RULE } from '../kernel/kernel_rule_set';
 import { MAX_THRESHOLDS } from '../kernel/filter_maps';
 import { printCondition } from './print_condition';
@@ -40,6 +40,8 @@ export interface SelectionPlan {
   /** counted in the kernel (tier 2): no records come for it */
   readonly counted: boolean;
   readonly groupBy: GroupBy;
+  /** how, when counted */
+  readonly aggregate?: KernelAggregate;
   readonly placements: readonly Placement[];
 }
 
@@ -101,7 +103,7 @@ class Builder {
   private readonly comms = new Map<string, bigint>();
   private readonly uids = new Map<number, bigint>();
   private readonly thresholds: Threshold[] = [];
-  private readonly groupBy = new Map<number, GroupBy>();
+  private readonly aggregates = new Map<number, KernelAggregate>();
   private readonly idOfPath: Map<string, bigint>;
 
   constructor(private readonly tree: ReadonlyArray<readonly [bigint, string]>) {
@@ -131,14 +133,15 @@ class Builder {
     }
     for (const e of selection.except) placements.push({ term: `except ${printCondition(e)}`, tier: 'userspace', detail: 'exceptions are checked in userspace' });
     const groupBy = rule.kind === 'window' ? kernelGroupBy(rule.groupBy, spec) : undefined;
-    const counted =
-      rule.kind === 'window' && spec.highRate && exact && groupBy !== undefined && (rule.aggregate.fn === 'count' || rule.aggregate.fn === 'rate');
-    if (counted) {
+    const aggregate = rule.kind === 'window' && spec.highRate && exact && groupBy !== undefined ? kernelAggregate(rule.aggregate, spec, groupBy) : undefined;
+    const counted = aggregate !== undefined;
+    if (aggregate) {
       kind.counted |= mask;
-      this.groupBy.set(bit, groupBy as GroupBy);
-      placements.push({ term: `${rule.aggregate.fn}(${spec.name})`, tier: 'kernel count', detail: `per-CPU counters per ${groupBy === 'none' ? 'rule' : groupBy}, read every tick` });
+      this.aggregates.set(bit, aggregate);
+      const what = aggregate.sum ? `per-CPU counters and sums of ${aggregate.sum.field}` : 'per-CPU counters';
+      placements.push({ term: `${(rule as WindowRule).aggregate.fn}(${spec.name})`, tier: 'kernel count', detail: `${what} per ${groupBy === 'none' ? 'rule' : groupBy}, read every tick` });
     }
-    return { rule, role, selection, spec, bit, counted, groupBy: groupBy ?? 'none', placements };
+    return { rule, role, selection, spec, bit, counted, groupBy: groupBy ?? 'none', ...(aggregate ? { aggregate } : {}), placements };
   }
 
   result(): KernelRuleSet {
@@ -152,7 +155,7 @@ class Builder {
       comms: this.comms,
       uids: this.uids,
       thresholds: this.thresholds,
-      groupBy: this.groupBy,
+      aggregates: this.aggregates,
     };
   }
 
@@ -298,6 +301,16 @@ function kernelGroupBy(fields: readonly FieldRef[], spec: EventSpec): GroupBy | 
   if (name === 'tgid') return 'tgid';
   if (name === 'uid') return 'uid';
   return undefined;
+}
+
+/** count and rate need only counters; sum needs its field to be one C member. */
+function kernelAggregate(a: Aggregate, spec: EventSpec, groupBy: GroupBy): KernelAggregate | undefined {
+  if (a.fn === 'count' || a.fn === 'rate') return { groupBy };
+  if (a.fn !== 'sum') return undefined;
+  const member = membersOf(spec).find((m) => m.field === a.field.name);
+  const size = member ? SIZE[member.ctype] : undefined;
+  if (!member || !size) return undefined;
+  return { groupBy, sum: { offset: member.offset, size, signed: member.ctype.startsWith('s'), scale: member.scale ?? 1, field: a.field.name } };
 }
 
 const membersOf = (spec: EventSpec): PlacedMember[] => [...HEADER_LAYOUT.members, ...recordLayout(spec.members).members];

@@ -9,7 +9,7 @@
 import { CgroupPaths } from '../events/cgroup_paths';
 import type { KernelEvent } from '../events/event';
 import type { CheckedRule } from '../dsl/checked_rule';
-import type { GroupBy } from '../kernel/kernel_rule_set';
+import type { KernelAggregate } from '../kernel/kernel_rule_set';
 import { KernelSession } from '../kernel/session';
 import { totalCounters, type EventCounters } from '../kernel/stats';
 import { Evaluator, DEFAULT_TICK_MS, type EvaluatorOptions, type EvaluatorStats } from './evaluator';
@@ -35,8 +35,7 @@ export interface LiveStats {
   readonly delivered: number;
 }
 
-const groupByOf = (plan: KernelPlan): Map<number, GroupBy> =>
-  new Map(plan.selections.filter((s) => s.counted).map((s) => [s.bit, s.groupBy]));
+const aggregatesOf = (plan: KernelPlan): ReadonlyMap<number, KernelAggregate> => plan.kernel.aggregates;
 
 export class LiveEngine {
   private readonly timer: NodeJS.Timeout;
@@ -81,7 +80,7 @@ export class LiveEngine {
       ...(options.onError ? { onError: options.onError } : {}),
     });
     const counts = new KernelCounts(session.bpf, cgroups);
-    counts.setGroupBy(session.filters.active, groupByOf(plan));
+    counts.setAggregates(session.filters.active, aggregatesOf(plan));
     engine = new LiveEngine(plan, session, evaluator, counts, cgroups, evaluatorOptions, options);
     return engine;
   }
@@ -113,7 +112,7 @@ export class LiveEngine {
     const oldGeneration = this.session.filters.active;
     const newGeneration = 1 - oldGeneration;
     this.evaluators[newGeneration] = next;
-    this.counts.setGroupBy(newGeneration, groupByOf(plan));
+    this.counts.setAggregates(newGeneration, aggregatesOf(plan));
     try {
       await this.session.retarget(plan.events, plan.kernel);
     } catch (e) {
@@ -122,7 +121,7 @@ export class LiveEngine {
     }
     // programs that read the old generation have finished: its last counts are final
     const now = Date.now();
-    for (const d of this.counts.drain(oldGeneration)) previous.onCount(now, d.bit, d.n, d.group);
+    for (const d of this.counts.drain(oldGeneration)) previous.onCount(now, d.bit, d.n, d.group, d.sum);
     this.current = next;
     this.planNow = plan;
     // records of the old generation still in the ring buffer go to `previous` until
@@ -143,7 +142,7 @@ export class LiveEngine {
     for (const generation of [0, 1]) {
       const evaluator = this.evaluators[generation];
       if (!evaluator) continue;
-      for (const d of this.counts.read(generation)) evaluator.onCount(now, d.bit, d.n, d.group);
+      for (const d of this.counts.read(generation)) evaluator.onCount(now, d.bit, d.n, d.group, d.sum);
     }
     const lost = totalCounters(this.session.counters()).lost;
     if (lost > this.lost) this.current.noteLoss(now, lost - this.lost);

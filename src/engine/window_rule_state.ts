@@ -41,8 +41,8 @@ export class WindowRuleState implements RuleState {
     this.add(t, 1, groupLabels(this.byNames, fields), field === undefined ? undefined : fields[field]);
   }
 
-  onCount(t: number, n: number, group: Readonly<Record<string, FieldValue>>): void {
-    this.add(t, n, groupLabels(this.byNames, group), undefined);
+  onCount(t: number, n: number, group: Readonly<Record<string, FieldValue>>, sum: number): void {
+    this.add(t, n, groupLabels(this.byNames, group), this.rule.aggregate.fn === 'sum' ? sum : undefined);
   }
 
   private add(t: number, n: number, labels: Record<string, string>, value: FieldValue | undefined): void {

@@ -110,7 +110,14 @@ export class FilterMaps {
       v.writeBigUInt64LE(BigInt.asUintN(64, t.value), 8);
       this.bpf.update('thresholds', u32(g * MAX_THRESHOLDS + slot), v);
     });
-    for (const [rule, by] of set.groupBy) this.bpf.update('rule_group_by', u32(g * MAX_RULES + rule), u32(GROUP[by]));
+    for (const [rule, agg] of set.aggregates) {
+      const v = Buffer.alloc(8);
+      v.writeUInt32LE(GROUP[agg.groupBy], 0);
+      v.writeUInt16LE(agg.sum?.offset ?? 0, 4);
+      v.writeUInt8(agg.sum?.size ?? 0, 6);
+      v.writeUInt8(agg.sum?.signed ? 1 : 0, 7);
+      this.bpf.update('rule_aggs', u32(g * MAX_RULES + rule), v);
+    }
   }
 
   /** Empties generation `g`: arrays are zeroed, hash entries deleted. */
@@ -119,7 +126,8 @@ export class FilterMaps {
     for (let kind = 0; kind < KIND_MAX; kind++) this.bpf.update('kind_filters', u32(g * KIND_MAX + kind), zeroFilter);
     const zeroThreshold = Buffer.alloc(16);
     for (let slot = 0; slot < MAX_THRESHOLDS; slot++) this.bpf.update('thresholds', u32(g * MAX_THRESHOLDS + slot), zeroThreshold);
-    for (let rule = 0; rule < MAX_RULES; rule++) this.bpf.update('rule_group_by', u32(g * MAX_RULES + rule), u32(0));
+    const zeroAgg = Buffer.alloc(8);
+    for (let rule = 0; rule < MAX_RULES; rule++) this.bpf.update('rule_aggs', u32(g * MAX_RULES + rule), zeroAgg);
     const done = this.written[g] as Written;
     // the kernel adds entries of its own for cgroups created since (see
     // inherit_cgroup_rules), so walk the map rather than our own list

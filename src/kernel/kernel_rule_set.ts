@@ -35,6 +35,21 @@ export interface Threshold {
   readonly value: bigint;
 }
 
+/** How a counted rule aggregates in the kernel. */
+export interface KernelAggregate {
+  readonly groupBy: GroupBy;
+  /** the record field summed per group, raw units; absent: count only */
+  readonly sum?: {
+    readonly offset: number;
+    readonly size: 1 | 2 | 4 | 8;
+    readonly signed: boolean;
+    /** raw units to the field's units (1024 for KiB members); userspace applies it */
+    readonly scale: number;
+    /** the catalog field, for the simulator */
+    readonly field: string;
+  };
+}
+
 export interface KernelRuleSet {
   readonly kinds: ReadonlyMap<number, KindFilter>;
   /** v2 cgroup id -> rules */
@@ -42,8 +57,8 @@ export interface KernelRuleSet {
   readonly comms: ReadonlyMap<string, bigint>;
   readonly uids: ReadonlyMap<number, bigint>;
   readonly thresholds: readonly Threshold[];
-  /** rule index -> how its in-kernel counts are grouped */
-  readonly groupBy: ReadonlyMap<number, GroupBy>;
+  /** rule index -> how its in-kernel counts are grouped and summed */
+  readonly aggregates: ReadonlyMap<number, KernelAggregate>;
 }
 
 /** The rule bit `tail` uses: every record of the kinds asked for, unfiltered. */
@@ -57,6 +72,6 @@ export function passAll(kinds: Iterable<number>): KernelRuleSet {
     comms: new Map(),
     uids: new Map(),
     thresholds: [],
-    groupBy: new Map(),
+    aggregates: new Map(),
   };
 }

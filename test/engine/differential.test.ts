@@ -41,6 +41,11 @@ rule "drains" {
   summary "{value}/s"
   then stdout
 }
+rule "drain-orders" {
+  when sum(mem.pcpu_drain.order and cgroup matches "/prod/**") > 30 within 1s by cgroup
+  summary "{value} order sum in {cgroup}"
+  then stdout
+}
 rule "compaction-failures" {
   when sum(migrate.pages.failed and reason == compaction) > 50 within 3s
   summary "{value} failed"
@@ -95,7 +100,7 @@ function stream(seed: number, n: number): KernelEvent[] {
       const signal = r() < 0.3 ? 9 : 0;
       out.push(ev('process.exit', t, { ...base, pid: nextPid - 1, exit_code: signal || status << 8, exit_status: signal ? 0 : status, signal, group_dead: true, prio: 120 }));
     } else if (kind < 0.7) out.push(ev('process.newtask', t, { ...base, pid: nextPid - 1, clone_flags: 17, oom_score_adj: 0 }));
-    else if (kind < 0.8) out.push(ev('mem.pcpu_drain', t, { ...base, pfn: Math.floor(r() * 1e6), order: 0, migratetype: 1 }));
+    else if (kind < 0.8) out.push(ev('mem.pcpu_drain', t, { ...base, pfn: Math.floor(r() * 1e6), order: Math.floor(r() * 4), migratetype: 1 }));
     else if (kind < 0.85) {
       const failed = Math.floor(r() * 20);
       out.push(ev('migrate.pages', t, { ...base, succeeded: 5, failed, thp_succeeded: 0, thp_failed: 0, thp_split: 0, large_folio_split: 0, mode: 'async', reason: r() < 0.7 ? 'compaction' : 'numa_misplaced' }));

@@ -81,5 +81,5 @@ test('comm and uid sets, enum thresholds, and kernel counting for exact high-rat
   const text = explainPlan(plan, (id) => TREE.find(([i]) => i === id)?.[1]);
   assert.match(text, /comm_rules\["make"\]/);
   assert.match(text, /counted in the kernel: no records/);
-  assert.match(text, /rule_group_by\[0\] = cgroup/);
+  assert.match(text, /rule_aggs\[0\] = group by cgroup/);
 });
