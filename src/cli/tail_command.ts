@@ -13,8 +13,9 @@ import { parseDuration, UsageError } from './usage_error';
 import { OutputWriter } from './output_writer';
 import { untilSignalOr } from './signals';
 
-/** `process.*` and `cgroup.mkdir` alike; an unknown name is a usage error. */
+/** `process.*` and `cgroup.mkdir` alike, every event when none is named; an unknown name is a usage error. */
 export function expandEventPatterns(patterns: readonly string[]): string[] {
+  if (patterns.length === 0) return EVENTS.map((e) => e.name);
   const names: string[] = [];
   for (const p of patterns) {
     const matching = p.endsWith('.*') ? EVENTS.filter((e) => e.name.startsWith(p.slice(0, -1))) : EVENTS.filter((e) => e.name === p);

@@ -2,7 +2,7 @@
  * A live kernel session: loads and attaches the programs for the events
  * asked for, streams decoded events in batches, and reports counters.
  */
-import { EVENTS, eventByName } from '../events/catalog';
+import { eventByName } from '../events/catalog';
 import { CgroupPaths } from '../events/cgroup_paths';
 import { Decoder } from '../events/decoder';
 import type { KernelEvent } from '../events/event';
@@ -15,7 +15,7 @@ import { passAll, type KernelRuleSet } from './kernel_rule_set';
 import { ensureTracefs } from './tracefs';
 
 export interface SessionOptions {
-  /** catalog names; all events if empty */
+  /** catalog names; none is valid (a rule set with no rules) */
   readonly events: readonly string[];
   readonly onEvents: (events: readonly KernelEvent[]) => void;
   /** a reader failure; the session has stopped reading when it is called */
@@ -70,7 +70,7 @@ export class KernelSession {
     try {
       const available = new Map(bpf.programs().map((p) => [p.name, p.available]));
       const usable = wanted.filter((e) => available.get(e.program) === true);
-      if (usable.length === 0) {
+      if (wanted.length > 0 && usable.length === 0) {
         const missing = wanted.map((e) => e.name);
         throw new KernelSessionError(`none of the events asked for exist on this kernel: ${missing.join(', ')}`, 1);
       }
@@ -165,7 +165,6 @@ function programsFor(events: readonly EventSpec[], set: KernelRuleSet, available
 }
 
 function resolveEvents(names: readonly string[]): EventSpec[] {
-  if (names.length === 0) return [...EVENTS];
   return names.map((n) => {
     const spec = eventByName(n);
     if (!spec) throw new KernelSessionError(`unknown event '${n}' (see 'kernwatch events')`, 1);
