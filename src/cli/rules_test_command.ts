@@ -90,21 +90,27 @@ async function liveTest(rules: Parameters<typeof replay>[0], durationMs: number,
   const dispatcher = sendConfig ? await Dispatcher.open(sendConfig, { durable: false }) : undefined;
   const sends: Promise<unknown>[] = [];
   let readerError: Error | undefined;
-  const engine = LiveEngine.start(rules, {
-    host,
-    onNotice: (n) => {
-      notices.push(n);
-      if (!json) clearProgress();
-      if (!json) process.stdout.write(`${renderNotice(n)}\n`);
-      if (dispatcher) {
-        const alert: Alert = { ...n.alert, test: true };
-        for (const t of n.actions) if (dispatcher.has(t.notifier)) sends.push(dispatcher.dispatch(t.notifier, { alert, args: t.args }));
-      }
-    },
-    onError: (e) => {
-      readerError = e;
-    },
-  });
+  let engine: LiveEngine;
+  try {
+    engine = LiveEngine.start(rules, {
+      host,
+      onNotice: (n) => {
+        notices.push(n);
+        if (!json) clearProgress();
+        if (!json) process.stdout.write(`${renderNotice(n)}\n`);
+        if (dispatcher) {
+          const alert: Alert = { ...n.alert, test: true };
+          for (const t of n.actions) if (dispatcher.has(t.notifier)) sends.push(dispatcher.dispatch(t.notifier, { alert, args: t.args }));
+        }
+      },
+      onError: (e) => {
+        readerError = e;
+      },
+    });
+  } catch (e) {
+    await dispatcher?.close();
+    throw e;
+  }
   for (const name of engine.missing) process.stderr.write(`kernwatch: event ${name} is not available on this kernel; rules on it cannot fire\n`);
   const started = Date.now();
   const progress = !json && process.stderr.isTTY ? setInterval(() => showProgress(engine.stats(), notices.length, started, durationMs), 500) : undefined;
