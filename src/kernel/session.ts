@@ -69,7 +69,7 @@ export class KernelSession {
     const bpf = new addon.BpfSession({ ringBytes: options.ringBytes ?? 16 << 20 });
     try {
       const available = new Map(bpf.programs().map((p) => [p.name, p.available]));
-      const usable = wanted.filter((e) => available.get(e.program) === true);
+      const { usable } = partitionByKernel(wanted, available);
       if (wanted.length > 0 && usable.length === 0) {
         const missing = wanted.map((e) => e.name);
         throw new KernelSessionError(`none of the events asked for exist on this kernel: ${missing.join(', ')}`, 1);
@@ -113,7 +113,7 @@ export class KernelSession {
 
   /** Attaches the programs `events` and `ruleSet` need that are not attached yet. */
   private attachFor(wanted: readonly EventSpec[], ruleSet: KernelRuleSet): void {
-    const usable = wanted.filter((e) => this.available.get(e.program) === true);
+    const { usable, missing } = partitionByKernel(wanted, this.available);
     const needed = programsFor(usable, ruleSet, this.available);
     if (needed.includes('handle__mm_page_pcpu_drain')) ensureTracefs();
     for (const program of needed) {
@@ -122,7 +122,7 @@ export class KernelSession {
       this.programs.add(program);
     }
     this.attached = usable.map((e) => e.name);
-    this.missing = wanted.filter((e) => this.available.get(e.program) !== true).map((e) => e.name);
+    this.missing = missing.map((e) => e.name);
   }
 
   counters(): Map<string, EventCounters> {
@@ -162,6 +162,21 @@ export class KernelSession {
 function programsFor(events: readonly EventSpec[], set: KernelRuleSet, available: ReadonlyMap<string, boolean>): string[] {
   const trackers = set.cgroups.size === 0 ? [] : ['handle__cgroup_mkdir', 'handle__cgroup_release'];
   return [...new Set([...events.map((e) => e.program), ...trackers.filter((p) => available.get(p) === true)])];
+}
+
+/**
+ * The events this kernel has, and those it lacks (an older kernel without
+ * sched_process_hang, say): `available` is the addon's per-program answer
+ * from the kernel's BTF.
+ */
+export function partitionByKernel(
+  wanted: readonly EventSpec[],
+  available: ReadonlyMap<string, boolean>,
+): { usable: EventSpec[]; missing: EventSpec[] } {
+  return {
+    usable: wanted.filter((e) => available.get(e.program) === true),
+    missing: wanted.filter((e) => available.get(e.program) !== true),
+  };
 }
 
 function resolveEvents(names: readonly string[]): EventSpec[] {
