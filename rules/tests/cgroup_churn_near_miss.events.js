@@ -6,20 +6,16 @@
 //     in the next 20 s: over 200 in the last minute for one minute (creations
 //     from 15:46:10.1 to 15:47:10.0), and the rules want 2m.
 'use strict';
-const { at, storm, print } = require('./storm');
-
-// recorded with `kernwatch record cgroup.mkdir cgroup.rmdir` around a scratch v2 cgroup
-const mkdir = {"event":"cgroup.mkdir","time":"2026-11-25T15:33:50.233Z","mono_ns":"3007231753889","cpu":0,"pid":28798,"tgid":28798,"uid":0,"comm":"mkdir","level":1,"cgroup":"/kw-stuck-28364","cgroup_id":"3179","hierarchy":"unified"};
-const rmdir = {"event":"cgroup.rmdir","time":"2026-11-25T15:39:12.872Z","mono_ns":"3329870622032","cpu":0,"pid":10796,"tgid":10796,"uid":0,"comm":"rmdir","level":1,"cgroup":"/kw-stuck-28364","cgroup_id":"3179","hierarchy":"unified"};
+const { recorded, at, storm, print } = require('./storm');
 
 const steady = (/** @type {number} */ i) => ({ pid: 40_000 + 3 * i, tgid: 40_000 + 3 * i, comm: 'runc', level: 2, cgroup: `/kw-steady/ctr-${i}`, cgroup_id: String(5_000 + i) });
 const deploy = (/** @type {number} */ i) => ({ pid: 50_000 + 3 * i, tgid: 50_000 + 3 * i, comm: 'runc', level: 2, cgroup: `/kw-deploy/ctr-${i}`, cgroup_id: String(6_000 + i) });
 
 print([
-  ...storm(mkdir, { from: '2026-11-25T15:40:00.000Z', seconds: 240, everyMs: 300, vary: steady }),
-  ...storm(rmdir, { from: '2026-11-25T15:40:00.200Z', seconds: 240, everyMs: 300, vary: steady }),
-  ...storm(mkdir, { from: '2026-11-25T15:46:00.000Z', seconds: 20, everyMs: 50, vary: deploy }),
-  ...storm(rmdir, { from: '2026-11-25T15:46:20.000Z', seconds: 20, everyMs: 50, vary: deploy }),
+  ...storm(recorded.mkdir, { from: '2026-11-25T15:40:00.000Z', seconds: 240, everyMs: 300, vary: steady }),
+  ...storm(recorded.rmdir, { from: '2026-11-25T15:40:00.200Z', seconds: 240, everyMs: 300, vary: steady }),
+  ...storm(recorded.mkdir, { from: '2026-11-25T15:46:00.000Z', seconds: 20, everyMs: 50, vary: deploy }),
+  ...storm(recorded.rmdir, { from: '2026-11-25T15:46:20.000Z', seconds: 20, everyMs: 50, vary: deploy }),
   // an unrelated event later moves the replay's clock past the last tick that could fire
-  at({"event":"process.free","time":"2026-11-25T15:37:06.300Z","mono_ns":"3203298000000","cpu":0,"pid":6980,"tgid":6980,"uid":0,"comm":"true","prio":120,"cgroup_id":"3274","cgroup":"/kw-forks"}, '2026-11-25T15:50:00.000Z'),
+  at(recorded.free, '2026-11-25T15:50:00.000Z'),
 ]);

@@ -4,9 +4,7 @@
 // and a compiler ran. The recording's 122,958 lines are rebuilt here from its
 // count per 100 ms, each count spread evenly over its 100 ms. See storm.js.
 'use strict';
-const { at, print } = require('./storm');
-
-const drain = {"event":"mem.pcpu_drain","time":"2026-11-25T15:35:36.670Z","mono_ns":"3113667680149","cpu":1,"pid":4617,"tgid":4613,"uid":0,"comm":"node","pfn":1171617,"order":0,"migratetype":1,"cgroup_id":"1","cgroup":"/"};
+const { recorded, at, print } = require('./storm');
 
 /** @type {Array<[string, number]>} drains recorded in each 100 ms from 15:35:36.6 (others had none) */
 const per100ms = [
@@ -19,7 +17,7 @@ const lines = [];
 for (const [second, n] of per100ms) {
   const start = Date.parse(`2026-11-25T15:35:${second}00Z`);
   for (let j = 0; j < n; j++) {
-    lines.push(at(drain, new Date(start + Math.floor((j * 100) / n)).toISOString(), { pfn: 1_100_000 + (j % 65_536) }));
+    lines.push(at(recorded.drain, new Date(start + Math.floor((j * 100) / n)).toISOString(), { pfn: 1_100_000 + (j % 65_536) }));
   }
 }
 print(lines);

@@ -17,6 +17,19 @@
  */
 
 /**
+ * Lines recorded on the test host (`kernwatch record EVENT...`; the forks
+ * and cgroups in scratch v2 cgroups): the templates of every storm.
+ */
+const recorded = {
+  fork: {"event":"process.fork","time":"2026-11-25T15:37:06.289Z","mono_ns":"3203287311322","cpu":0,"pid":6976,"tgid":6976,"uid":0,"comm":"bash","child_pid":6980,"child_tgid":6980,"child_comm":"bash","cgroup_id":"3274","cgroup":"/kw-forks"},
+  mkdir: {"event":"cgroup.mkdir","time":"2026-11-25T15:33:50.233Z","mono_ns":"3007231753889","cpu":0,"pid":28798,"tgid":28798,"uid":0,"comm":"mkdir","level":1,"cgroup":"/kw-stuck-28364","cgroup_id":"3179","hierarchy":"unified"},
+  rmdir: {"event":"cgroup.rmdir","time":"2026-11-25T15:39:12.872Z","mono_ns":"3329870622032","cpu":0,"pid":10796,"tgid":10796,"uid":0,"comm":"rmdir","level":1,"cgroup":"/kw-stuck-28364","cgroup_id":"3179","hierarchy":"unified"},
+  drain: {"event":"mem.pcpu_drain","time":"2026-11-25T15:35:36.670Z","mono_ns":"3113667680149","cpu":1,"pid":4617,"tgid":4613,"uid":0,"comm":"node","pfn":1171617,"order":0,"migratetype":1,"cgroup_id":"1","cgroup":"/"},
+  /** no rule watches process.free: a later one only moves a replay's clock */
+  free: {"event":"process.free","time":"2026-11-25T15:37:06.300Z","mono_ns":"3203298000000","cpu":0,"pid":6980,"tgid":6980,"uid":0,"comm":"true","prio":120,"cgroup_id":"3274","cgroup":"/kw-forks"},
+};
+
+/**
  * `template` moved to `time` (ISO), its mono_ns moved by as much, with `set` applied.
  * @param {Line} template
  * @param {string} time
@@ -54,4 +67,4 @@ function print(lines) {
   process.stdout.write(sorted.map((l) => `${JSON.stringify(l)}\n`).join(''));
 }
 
-module.exports = { at, storm, print };
+module.exports = { recorded, at, storm, print };
