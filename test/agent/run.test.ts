@@ -157,6 +157,27 @@ test('SIGHUP with a broken rule file keeps the old rules alerting', { skip: SKIP
   });
 });
 
+test('a reload that adds a rule does not page again for an alert the unchanged rule already fires', { skip: SKIP, timeout: 60_000 }, async () => {
+  await withSetup(async (s) => {
+    const files = { 'kernwatch.yaml': configYaml(s), 'rules/oom.rules': oomRule('scratch-oom', s.cg, 'oncall') };
+    await withAgent(s, files, [], async (agent) => {
+      const first = await oomKill(s.cg);
+      await slackFor(s.slack, first.pid);
+      writeFiles(s.dir, { 'rules/more.rules': oomRule('added-oom', s.cg, 'oncall') });
+      agent.signal('SIGHUP');
+      const reloaded = await agent.waitLog('rule set reloaded', 10_000);
+      assert.deepEqual(reloaded.added, ['added-oom']);
+
+      const second = await oomKill(s.cg);
+      const post = await slackFor(s.slack, second.pid);
+      assert.match(post.body.text, /added-oom/, 'the new rule fires on the second kill');
+      await sleep(1_500);
+      const scratch = s.slack.requests.filter((r) => r.body.includes('scratch-oom'));
+      assert.equal(scratch.length, 1, 'scratch-oom kept its firing alert: the second kill is folded into it, not paged again');
+    });
+  });
+});
+
 test('with --watch, a burst of rule file writes is one reload and the new rules alert', { skip: SKIP, timeout: 60_000 }, async (t) => {
   await withSetup(async (s) => {
     const files = { 'kernwatch.yaml': configYaml(s), 'rules/oom.rules': oomRule('scratch-oom', s.cg, 'oncall') };
