@@ -124,12 +124,7 @@ export class SelfMonitor {
       if (!over && !current) continue;
       const failures = over ? n.consecutiveFailures : (current?.lastCount ?? 0);
       const details = {
-        summary: over
-          ? `notifier ${n.name} (${n.type}) has failed ${failures} attempts in a row` +
-          (since !== undefined ? ` since ${new Date(since).toISOString()}` : '') +
-          `; ${n.pending} notifications wait in its outbox` +
-            (n.lastError ? `; last error: ${n.lastError}` : '')
-          : `notifier ${n.name} (${n.type}) delivers again after ${failures} failed attempts`,
+        summary: over ? failingSummary(n, failures) : `notifier ${n.name} (${n.type}) delivers again after ${failures} failed attempts`,
         fields: {
           notifier: n.name,
           type: n.type,
@@ -194,6 +189,12 @@ export class SelfMonitor {
     if (current) send('resolved', current, t);
     return undefined;
   }
+}
+
+function failingSummary(n: NotifierStats, failures: number): string {
+  const since = n.failingSince !== undefined ? ` since ${new Date(n.failingSince).toISOString()}` : '';
+  const error = n.lastError ? `; last error: ${n.lastError}` : '';
+  return `notifier ${n.name} (${n.type}) has failed ${failures} attempts in a row${since}; ${n.pending} notifications wait in its outbox${error}`;
 }
 
 function round(v: number): number {
