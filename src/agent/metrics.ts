@@ -3,8 +3,10 @@
  * per event, the evaluator per rule, notifications per change, the rule set
  * and its reloads, self-alerts, then the notifiers' own counters.
  */
+import type { RuleStats } from '../engine/evaluator';
 import type { LiveStats } from '../engine/live_engine';
 import type { Change } from '../engine/rule_state';
+import type { EventCounters } from '../kernel/stats';
 import type { NotifierStats } from '../notifiers/delivery_queue';
 import { notifierMetrics } from '../notifiers/metrics';
 
@@ -42,8 +44,8 @@ function labelText(labels: Labels): string {
 
 export function agentMetrics(engine: LiveStats | undefined, counters: AgentCounters, notifiers: readonly NotifierStats[]): string {
   const page = new Page();
-  const events = [...(engine?.counters ?? new Map())];
-  const perEvent = (pick: (c: { seen: number; sent: number; lost: number; filtered: number }) => number): [Labels, number][] =>
+  const events = [...(engine?.counters ?? new Map<string, EventCounters>())];
+  const perEvent = (pick: (c: EventCounters) => number): [Labels, number][] =>
     events.map(([event, c]) => [{ event }, pick(c)]);
   page.family('kernwatch_kernel_events_seen_total', 'counter', 'Times the tracepoint fired, per event.', perEvent((c) => c.seen));
   page.family('kernwatch_kernel_events_filtered_total', 'counter', 'Events dropped or only counted in the kernel: no rule needed the record.', perEvent((c) => c.filtered));
@@ -51,8 +53,8 @@ export function agentMetrics(engine: LiveStats | undefined, counters: AgentCount
   page.family('kernwatch_kernel_records_lost_total', 'counter', 'Records lost because the ring buffer was full, per event.', perEvent((c) => c.lost));
   page.family('kernwatch_records_delivered_total', 'counter', 'Records decoded in userspace (all events).', engine ? [[{}, engine.delivered]] : []);
 
-  const rules = [...(engine?.evaluator.perRule ?? new Map())];
-  const perRule = (pick: (s: { kernelMatched: number; matched: number; pending: number; firing: number; groups: number; evictions: number }) => number): [Labels, number][] =>
+  const rules = [...(engine?.evaluator.perRule ?? new Map<string, RuleStats>())];
+  const perRule = (pick: (s: RuleStats) => number): [Labels, number][] =>
     rules.map(([rule, s]) => [{ rule }, pick(s)]);
   page.family('kernwatch_rule_kernel_matched_total', 'counter', 'Records the kernel sent for the rule, or events it counted for it.', perRule((s) => s.kernelMatched));
   page.family('kernwatch_rule_matched_total', 'counter', 'Events that passed the rule\'s whole condition in userspace.', perRule((s) => s.matched));
