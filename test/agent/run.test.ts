@@ -280,6 +280,7 @@ test('a notifier that keeps failing raises one self-alert by email, not one per 
     const extra = 'self_alerts: { notify: [mail, oncall], notifier_failing_for: 1s }\n';
     const files = { 'kernwatch.yaml': configYaml(s, extra), 'rules/oom.rules': oomRule('scratch-oom', s.cg, 'oncall') };
     await withAgent(s, files, [], async (agent) => {
+      const started = await agent.running();
       s.slack.replies = Array.from({ length: 1000 }, () => ({ status: 500, body: 'down' }));
       await oomKill(s.cg);
       await retryUntil('a few failed Slack attempts', 10_000, () => (s.slack.requests.length >= 3 ? true : undefined));
@@ -288,6 +289,8 @@ test('a notifier that keeps failing raises one self-alert by email, not one per 
       assert.match(parsed.headers.get('subject') ?? '', /^\[FIRING:critical\] kernwatch on agent-test: notifier oncall \(slack\) has failed \d+ attempts in a row/);
       await sleep(2_000);
       assert.equal(s.mail.mails.length, 1, 'one alert while the failures go on');
+      const { page } = await scrape(agent.metricsUrl(started));
+      assert.equal(sample(page, 'kernwatch_self_alerts_firing', { alertname: 'KernwatchNotifierFailing', notifier: 'oncall' }), 1);
       assert.ok(!s.slack.requests.some((r) => r.body.includes('KernwatchNotifierFailing') || r.body.includes('notifier oncall')), 'not sent through the failing notifier');
 
       s.slack.replies = [];
