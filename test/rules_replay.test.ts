@@ -52,8 +52,11 @@ function replay(events: string, expect: string): ReturnType<typeof runCli> {
   return runCli(['rules', 'test', 'rules/', '--replay', events, '--expect', expect], { cwd: ROOT, timeoutMs: 60_000 });
 }
 
-test('rules/tests holds replay tests', () => {
+test('rules/tests holds replay tests, and every recording there has its expectation', () => {
   assert.ok(names.length > 0, `no *.expect.yaml in ${TESTS}`);
+  const recordings = fs.readdirSync(path.join(ROOT, TESTS)).filter((f) => /\.events\.jsonl?$/.test(f));
+  const orphans = recordings.filter((f) => !names.includes(f.replace(/\.events\.jsonl?$/, '')));
+  assert.deepEqual(orphans, [], 'recordings without a <name>.expect.yaml');
 });
 
 for (const name of names) {
@@ -118,10 +121,17 @@ test('every rule in rules/ is named by an expectation in rules/tests', () => {
     const file = `${TESTS}/${name}.expect.yaml`;
     for (const e of parseExpectations(fs.readFileSync(path.join(ROOT, file), 'utf8'), file)) named.add(e.rule);
   }
-  const missing = library()
-    .rules.map((r) => r.name)
-    .filter((r) => !named.has(r) && !(r in FIRING_TESTED_BELOW));
-  assert.deepEqual(missing, [], 'rules no expectation names');
+  const rules = library().rules.map((r) => r.name);
+  assert.deepEqual(
+    rules.filter((r) => !named.has(r) && !(r in FIRING_TESTED_BELOW)),
+    [],
+    'rules no expectation names',
+  );
+  assert.deepEqual(
+    Object.keys(FIRING_TESTED_BELOW).filter((r) => !rules.includes(r)),
+    [],
+    'FIRING_TESTED_BELOW names rules that are gone',
+  );
 });
 
 test('pcpu-drain-storm fires after a minute over 50000 drains a second counted in the kernel, and resolves 5m after they stop', () => {
