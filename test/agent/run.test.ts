@@ -303,6 +303,16 @@ test('a notifier that keeps failing raises one self-alert by email, not one per 
   });
 });
 
+test('run --host puts the given name on alerts instead of the config\'s host', { skip: SKIP, timeout: 60_000 }, async () => {
+  await withSetup(async (s) => {
+    const files = { 'kernwatch.yaml': configYaml(s), 'rules/oom.rules': oomRule('scratch-oom', s.cg, 'oncall') };
+    await withAgent(s, files, ['--host', 'node-7'], async () => {
+      const { pid } = await oomKill(s.cg);
+      assert.match((await slackFor(s.slack, pid)).body.text, /^\[FIRING:critical\] scratch-oom on node-7: /);
+    });
+  });
+});
+
 test('without root, run says so in one line and exits 2', { skip: NEEDS_ROOT, timeout: 30_000 }, async () => {
   const dir = tempDir('agent-noroot');
   try {
