@@ -23,6 +23,11 @@ test('hierarchies come from mountinfo with their ids from /proc/cgroups', () => 
   ]);
 });
 
+test('inside a cgroup namespace the host hierarchy mounted at "/.." still serves; a sub-cgroup bind mount does not', () => {
+  const pod = ['31 30 0:27 /.. /sys/fs/cgroup rw - cgroup2 cgroup2 rw', '32 30 0:27 /kubepods/x /mnt/x rw - cgroup2 cgroup2 rw'].join('\n');
+  assert.deepEqual(discoverHierarchies(pod, ''), [{ id: 0, name: 'unified', mountPoint: '/sys/fs/cgroup' }]);
+});
+
 test('an id never seen is found by rescanning the hierarchy, at most once a second', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kw-cgpaths-'));
   let now = 0;

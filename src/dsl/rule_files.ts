@@ -25,11 +25,26 @@ export function findRuleFiles(paths: readonly string[]): string[] {
   return [...new Set(out)];
 }
 
+/**
+ * Hidden entries are skipped and links followed: a Kubernetes ConfigMap
+ * volume holds its files as links into a hidden `..<timestamp>` directory,
+ * which must be read once, through the links, whatever the kubelet is
+ * swapping underneath.
+ */
 function walk(dir: string): string[] {
   const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return entries.flatMap((e) => {
+    if (e.name.startsWith('.')) return [];
     const full = path.join(dir, e.name);
-    if (e.isDirectory()) return walk(full);
-    return e.isFile() && e.name.endsWith(RULE_FILE_EXTENSION) ? [full] : [];
+    let kind: { isDirectory(): boolean; isFile(): boolean } = e;
+    if (e.isSymbolicLink()) {
+      try {
+        kind = fs.statSync(full);
+      } catch {
+        return []; // a dangling link: nothing to read
+      }
+    }
+    if (kind.isDirectory()) return walk(full);
+    return kind.isFile() && e.name.endsWith(RULE_FILE_EXTENSION) ? [full] : [];
   });
 }

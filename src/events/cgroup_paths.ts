@@ -141,8 +141,11 @@ export function discoverHierarchies(
     if (!left || !right) continue;
     const [fstype, , superOptions = ''] = right.split(' ');
     const mountPoint = unescapeMountPath(left.split(' ')[4] ?? '');
-    const root = left.split(' ')[3];
-    if (root !== '/') continue; // a bind mount of a sub-cgroup: paths would be off
+    // "/.." (and deeper) is the whole hierarchy seen from inside a cgroup
+    // namespace (a pod): tracepoints report hierarchy paths, so it serves.
+    // Any other root is a bind mount of one sub-cgroup: paths would be off.
+    const root = left.split(' ')[3] ?? '';
+    if (root !== '/' && !/^(\/\.\.)+$/.test(root)) continue;
     if (fstype === 'cgroup2') {
       if (!found.has(0)) found.set(0, { id: 0, name: 'unified', mountPoint });
     } else if (fstype === 'cgroup') {

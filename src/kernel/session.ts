@@ -12,7 +12,7 @@ import { canTrace } from './privileges';
 import { readCounters, type EventCounters } from './stats';
 import { FilterMaps } from './filter_maps';
 import { passAll, type KernelRuleSet } from './kernel_rule_set';
-import { ensureTracefs } from './tracefs';
+import { ensureTracefs, TracefsError } from './tracefs';
 
 export interface SessionOptions {
   /** catalog names; none is valid (a rule set with no rules) */
@@ -115,7 +115,14 @@ export class KernelSession {
   private attachFor(wanted: readonly EventSpec[], ruleSet: KernelRuleSet): void {
     const { usable, missing } = partitionByKernel(wanted, this.available);
     const needed = programsFor(usable, ruleSet, this.available);
-    if (needed.includes('handle__mm_page_pcpu_drain')) ensureTracefs();
+    if (needed.includes('handle__mm_page_pcpu_drain')) {
+      try {
+        ensureTracefs();
+      } catch (e) {
+        if (e instanceof TracefsError) throw new KernelSessionError(e.message, 1);
+        throw e;
+      }
+    }
     for (const program of needed) {
       if (this.programs.has(program)) continue;
       callBpf(() => this.bpf.attach(program));

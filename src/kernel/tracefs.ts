@@ -9,12 +9,29 @@ import * as fs from 'node:fs';
 
 const TRACEFS = '/sys/kernel/tracing';
 
-export function tracefsMounted(): boolean {
-  return fs.existsSync(`${TRACEFS}/events`) || fs.existsSync('/sys/kernel/debug/tracing/events');
+/** Mounted, or there but not ours to read (a non-root agent): either way not ours to mount. */
+function present(dir: string): boolean {
+  try {
+    fs.statSync(`${dir}/events`);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EACCES';
+  }
 }
 
-/** Mounts tracefs if needed; throws with the mount error otherwise. */
+export function tracefsMounted(): boolean {
+  return present(TRACEFS) || present('/sys/kernel/debug/tracing');
+}
+
+export class TracefsError extends Error {}
+
+/** Mounts tracefs if needed; throws a one-line TracefsError when that fails. */
 export function ensureTracefs(): void {
   if (tracefsMounted()) return;
-  execFileSync('mount', ['-t', 'tracefs', 'nodev', TRACEFS], { stdio: ['ignore', 'ignore', 'pipe'] });
+  try {
+    execFileSync('mount', ['-t', 'tracefs', 'nodev', TRACEFS], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (e) {
+    const why = ((e as { stderr?: Buffer }).stderr?.toString() ?? String(e)).trim().split('\n')[0];
+    throw new TracefsError(`mem.pcpu_drain needs tracefs at ${TRACEFS}, which is not mounted and could not be: ${why}`);
+  }
 }
