@@ -33,6 +33,8 @@ export interface LiveStats {
   readonly total: EventCounters;
   readonly evaluator: EvaluatorStats;
   readonly delivered: number;
+  /** records decoded in userspace, per event */
+  readonly deliveredByEvent: ReadonlyMap<string, number>;
 }
 
 const aggregatesOf = (plan: KernelPlan): ReadonlyMap<number, KernelAggregate> => plan.kernel.aggregates;
@@ -44,6 +46,7 @@ export class LiveEngine {
   private current: Evaluator;
   private lost = 0;
   private delivered = 0;
+  private readonly deliveredByEvent = new Map<string, number>();
   private stopped = false;
   private reloading: Promise<unknown> = Promise.resolve();
 
@@ -134,7 +137,10 @@ export class LiveEngine {
 
   private onEvents(batch: readonly KernelEvent[]): void {
     this.delivered += batch.length;
-    for (const e of batch) this.evaluators[e.generation]?.onEvent(e);
+    for (const e of batch) {
+      this.deliveredByEvent.set(e.name, (this.deliveredByEvent.get(e.name) ?? 0) + 1);
+      this.evaluators[e.generation]?.onEvent(e);
+    }
   }
 
   private tick(): void {
@@ -152,7 +158,13 @@ export class LiveEngine {
 
   stats(): LiveStats {
     const counters = this.session.counters();
-    return { counters, total: totalCounters(counters), evaluator: this.current.stats(), delivered: this.delivered };
+    return {
+      counters,
+      total: totalCounters(counters),
+      evaluator: this.current.stats(),
+      delivered: this.delivered,
+      deliveredByEvent: new Map(this.deliveredByEvent),
+    };
   }
 
   /** Detaches, delivers what is left, evaluates it, frees the kernel side. Returns the final stats. */
