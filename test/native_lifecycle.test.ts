@@ -102,3 +102,16 @@ test('a process that exits while its reader thread runs exits cleanly', { skip: 
   assert.equal(r.signal, null, `killed by ${r.signal}: ${r.stderr}`);
   assert.equal(r.status, 3, r.stderr);
 });
+
+test('the kernel\'s count of skipped firings is read for every loaded program', { skip: NEEDS_ROOT }, () => {
+  const { BpfSession } = nativeAddon();
+  const bpf = new BpfSession();
+  try {
+    bpf.load(['handle__sched_process_fork', 'handle__mm_page_pcpu_drain']);
+    const misses = bpf.recursionMisses();
+    assert.deepEqual(Object.keys(misses).sort(), ['handle__mm_page_pcpu_drain', 'handle__sched_process_fork']);
+    for (const n of Object.values(misses)) assert.equal(typeof n, 'number');
+  } finally {
+    bpf.close();
+  }
+});

@@ -56,6 +56,7 @@ Napi::Function BpfSession::Define(Napi::Env env) {
                          InstanceMethod("updateBatch", &BpfSession::UpdateBatch),
                          InstanceMethod("deleteBatch", &BpfSession::DeleteBatch),
                          InstanceMethod("mapInfo", &BpfSession::MapInfo),
+                         InstanceMethod("recursionMisses", &BpfSession::RecursionMisses),
                          InstanceMethod("startReader", &BpfSession::StartReader),
                          InstanceMethod("stopReader", &BpfSession::StopReader),
                          InstanceMethod("close", &BpfSession::Close),
@@ -284,6 +285,26 @@ Napi::Value BpfSession::MapInfo(const Napi::CallbackInfo& info) {
   out.Set("valueSize", bpf_map__value_size(map));
   out.Set("maxEntries", bpf_map__max_entries(map));
   out.Set("type", static_cast<int>(bpf_map__type(map)));
+  return out;
+}
+
+// recursionMisses() -> { program: count } for every loaded program. The
+// kernel skips a tracing program that fires again on a CPU where it is
+// already running (from an interrupt, say) and counts it only here: these
+// events are in neither `seen` nor `lost` of the stats map.
+Napi::Value BpfSession::RecursionMisses(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireLoaded(env, "recursionMisses");
+  Napi::Object out = Napi::Object::New(env);
+  bpf_program* prog;
+  bpf_object__for_each_program(prog, skel_->obj) {
+    int fd = bpf_program__fd(prog);
+    if (fd < 0) continue;  // not loaded
+    bpf_prog_info prog_info = {};
+    uint32_t len = sizeof(prog_info);
+    if (bpf_obj_get_info_by_fd(fd, &prog_info, &len) != 0) throw BpfError(env, "bpf_obj_get_info_by_fd", errno);
+    out.Set(bpf_program__name(prog), Napi::Number::New(env, static_cast<double>(prog_info.recursion_misses)));
+  }
   return out;
 }
 

@@ -35,6 +35,7 @@ class BpfSession : public Napi::ObjectWrap<BpfSession> {
   void UpdateBatch(const Napi::CallbackInfo& info);
   Napi::Value DeleteBatch(const Napi::CallbackInfo& info);
   Napi::Value MapInfo(const Napi::CallbackInfo& info);
+  Napi::Value RecursionMisses(const Napi::CallbackInfo& info);
   void StartReader(const Napi::CallbackInfo& info);
   Napi::Value StopReader(const Napi::CallbackInfo& info);
   void Close(const Napi::CallbackInfo& info);

@@ -51,6 +51,7 @@ export function agentMetrics(engine: LiveStats | undefined, counters: AgentCount
   page.family('kernwatch_kernel_events_filtered_total', 'counter', 'Events dropped or only counted in the kernel: no rule needed the record.', perEvent((c) => c.filtered));
   page.family('kernwatch_kernel_records_sent_total', 'counter', 'Records written to the ring buffer, per event.', perEvent((c) => c.sent));
   page.family('kernwatch_kernel_records_lost_total', 'counter', 'Records lost because the ring buffer was full, per event.', perEvent((c) => c.lost));
+  page.family('kernwatch_kernel_events_missed_total', 'counter', 'Firings the kernel skipped because the program was already running on that CPU, per event.', perEvent((c) => c.missed));
   page.family(
     'kernwatch_records_delivered_total',
     'counter',

@@ -76,9 +76,11 @@ export class SelfMonitor {
     let attempted = 0;
     const lost = new Map<string, number>();
     for (const [name, c] of s.counters) {
-      lost.set(name, c.lost);
-      lostTotal += c.lost;
-      attempted += c.sent + c.lost;
+      // a firing the kernel skipped (program already running on that CPU) is lost too
+      const missing = c.lost + c.missed;
+      lost.set(name, missing);
+      lostTotal += missing;
+      attempted += c.sent + missing;
     }
     const last = this.history.at(-1);
     // a new kernel session starts its counters at zero: measure from there
@@ -100,7 +102,7 @@ export class SelfMonitor {
     const details = {
       summary:
         `the kernel lost ${round(percent)}% of records over the last ${window} (${lostInWindow} of ${attemptedInWindow}; threshold ${threshold}%)` +
-        (byEvent.length > 0 ? `: ring buffer full; most lost: ${byEvent.slice(0, 3).map(([n, k]) => `${n} ${k}`).join(', ')}` : ''),
+        (byEvent.length > 0 ? `: most lost: ${byEvent.slice(0, 3).map(([n, k]) => `${n} ${k}`).join(', ')}` : ''),
       fields: {
         lost_records: lostInWindow,
         attempted_records: attemptedInWindow,

@@ -149,7 +149,7 @@ function textReport(rules: Parameters<typeof replay>[0], stats: LiveStats, notic
   const t = stats.total;
   const lines = [
     '',
-    `kernel: ${t.seen} events seen, ${t.filtered} filtered or counted in the kernel, ${t.sent} sent, ${t.lost} lost`,
+    `kernel: ${t.seen} events seen, ${t.filtered} filtered or counted in the kernel, ${t.sent} sent, ${t.lost} lost${t.missed ? `, ${t.missed} skipped (program already running on that CPU)` : ''}`,
     `${'rule'.padEnd(28)} ${'kernel'.padStart(9)} ${'matched'.padStart(9)} ${'alerts'.padStart(7)}`,
   ];
   for (const r of rules) {

@@ -63,6 +63,7 @@ export async function streamEvents(events: readonly string[], durationMs: number
     const total = totalCounters(counters);
     process.stderr.write(
       `kernwatch: ${total.seen} events seen, ${delivered} delivered, ${total.lost} lost` +
+        (total.missed > 0 ? `, ${total.missed} skipped by the kernel (program already running on that CPU)` : '') +
         (session.decoder.stats.malformed > 0 ? `, ${session.decoder.stats.malformed} malformed` : '') +
         '\n',
     );

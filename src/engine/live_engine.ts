@@ -150,7 +150,9 @@ export class LiveEngine {
       if (!evaluator) continue;
       for (const d of this.counts.read(generation)) evaluator.onCount(now, d.bit, d.n, d.group, d.sum);
     }
-    const lost = totalCounters(this.session.counters()).lost;
+    // records the ring buffer could not take, and firings the kernel skipped
+    const total = totalCounters(this.session.counters());
+    const lost = total.lost + total.missed;
     if (lost > this.lost) this.current.noteLoss(now, lost - this.lost);
     this.lost = lost;
     this.current.advanceTo(now - LATENESS_MS);

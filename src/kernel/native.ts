@@ -29,6 +29,8 @@ export interface BpfSessionHandle {
   updateBatch(map: string, keys: Buffer, values: Buffer, count: number): void;
   deleteBatch(map: string, keys: Buffer, count: number): number;
   mapInfo(map: string): MapInfo;
+  /** per loaded program: firings the kernel skipped because it was already running on that CPU */
+  recursionMisses(): Record<string, number>;
   startReader(onBatch: (err: BpfError | null, batch: Buffer | null) => void, options?: { batchBytes?: number; flushMs?: number }): void;
   stopReader(): Promise<void>;
   close(): void;

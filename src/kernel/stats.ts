@@ -11,12 +11,15 @@ export interface EventCounters {
   readonly lost: number;
   /** dropped in the kernel: no rule wanted it, or only rules counted there */
   readonly filtered: number;
+  /** firings the kernel skipped because the program was already running on that CPU */
+  readonly missed: number;
 }
 
 const VALUE_STRIDE = 32; // struct kw_stats, already a multiple of 8
 
 export function readCounters(bpf: BpfSessionHandle): Map<string, EventCounters> {
   const out = new Map<string, EventCounters>();
+  const misses = bpf.recursionMisses();
   const key = Buffer.alloc(4);
   for (const e of EVENTS) {
     key.writeUInt32LE(e.kind);
@@ -31,7 +34,7 @@ export function readCounters(bpf: BpfSessionHandle): Map<string, EventCounters> 
       lost += perCpu.readBigUInt64LE(at + 16);
       filtered += perCpu.readBigUInt64LE(at + 24);
     }
-    out.set(e.name, { seen: Number(seen), sent: Number(sent), lost: Number(lost), filtered: Number(filtered) });
+    out.set(e.name, { seen: Number(seen), sent: Number(sent), lost: Number(lost), filtered: Number(filtered), missed: misses[e.program] ?? 0 });
   }
   return out;
 }
@@ -41,11 +44,13 @@ export function totalCounters(counters: ReadonlyMap<string, EventCounters>): Eve
   let sent = 0;
   let lost = 0;
   let filtered = 0;
+  let missed = 0;
   for (const c of counters.values()) {
     seen += c.seen;
     sent += c.sent;
     lost += c.lost;
     filtered += c.filtered;
+    missed += c.missed;
   }
-  return { seen, sent, lost, filtered };
+  return { seen, sent, lost, filtered, missed };
 }

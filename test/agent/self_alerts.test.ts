@@ -25,8 +25,8 @@ function monitor(settings: Partial<SelfAlertSettings> = {}): { m: SelfMonitor; n
 
 const counters = (sent: number, lost: number, other = { sent: 0, lost: 0 }): Map<string, EventCounters> =>
   new Map([
-    ['process.fork', { seen: sent + lost, sent, lost, filtered: 0 }],
-    ['oom.victim', { seen: other.sent + other.lost, sent: other.sent, lost: other.lost, filtered: 0 }],
+    ['process.fork', { seen: sent + lost, sent, lost, filtered: 0, missed: 0 }],
+    ['oom.victim', { seen: other.sent + other.lost, sent: other.sent, lost: other.lost, filtered: 0, missed: 0 }],
   ]);
 
 function healthy(name: string, overrides: Partial<NotifierStats> = {}): NotifierStats {
@@ -58,7 +58,7 @@ test('a storm of lost records is one alert with the loss percentage over the win
   assert.equal(n.alert.rule, 'kernwatch');
   assert.equal(n.alert.severity, 'warning');
   assert.equal(n.alert.value, 5);
-  assert.equal(n.alert.summary, 'the kernel lost 5% of records over the last 1m (50 of 1000; threshold 1%): ring buffer full; most lost: process.fork 50');
+  assert.equal(n.alert.summary, 'the kernel lost 5% of records over the last 1m (50 of 1000; threshold 1%): most lost: process.fork 50');
   assert.equal(n.alert.fields['lost.process.fork'], 50);
   assert.deepEqual(m.firing(), [{ alertname: RECORDS_LOST }]);
 });
