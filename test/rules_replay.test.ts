@@ -161,3 +161,17 @@ test('pcpu-drain-storm fires after a minute over 50000 drains a second counted i
     ['2026-11-25T15:41:25.200Z', '2026-11-25T15:47:05.100Z'],
   );
 });
+
+test('a rule file that says its events are counted in the kernel has every rule counted there', () => {
+  const { rules, sources } = library();
+  const claiming = sources.filter((s) => /^#.*counted in the kernel/im.test(s.text));
+  assert.ok(claiming.length > 0, 'no rule file says it is counted in the kernel');
+  for (const source of claiming) {
+    const plan = planKernel(
+      rules.filter((r) => r.file === source.file),
+      [[1n, '/']],
+    );
+    const shipped = plan.selections.filter((s) => !s.counted).map((s) => `${s.rule.name} (${s.selection.event})`);
+    assert.deepEqual(shipped, [], `${source.file} says its events are counted in the kernel, but these reach userspace one by one`);
+  }
+});
