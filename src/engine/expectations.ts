@@ -52,7 +52,7 @@ export function parseExpectations(text: string, file: string): Expected[] {
     if (o.summary !== undefined && typeof o.summary !== 'string') throw new ExpectationError(`${at}.summary: must be a string`);
     if (o.count !== undefined && typeof o.count !== 'number') throw new ExpectationError(`${at}.count: must be a number`);
     if (o.value !== undefined && typeof o.value !== 'number') throw new ExpectationError(`${at}.value: must be a number`);
-    return o as unknown as Expected;
+    return { ...o, change } as unknown as Expected;
   });
 }
 
@@ -72,10 +72,11 @@ export function describeExpected(e: Expected): string {
   return `${e.change} ${e.rule}${labels}${e.summary !== undefined ? ` ${JSON.stringify(e.summary)}` : ''}${extra ? ` ${extra}` : ''}`;
 }
 
-export function describeNotice(n: AlertNotice): string {
+/** `show` names labels to print even when kernwatch sets them (those an expectation pins). */
+export function describeNotice(n: AlertNotice, show: readonly string[] = []): string {
   const a = n.alert;
   const group = Object.entries(a.labels)
-    .filter(([k]) => !['alertname', 'rule', 'host', 'severity'].includes(k))
+    .filter(([k]) => show.includes(k) || !['alertname', 'rule', 'host', 'severity'].includes(k))
     .map(([k, v]) => `${k}=${v}`)
     .join(', ');
   const value = a.value !== undefined ? ` value=${a.value}` : '';
@@ -96,7 +97,7 @@ export function compareExpectations(expected: readonly Expected[], got: readonly
       continue;
     }
     if (e) lines.push(`- ${describeExpected(e)}`);
-    if (g) lines.push(`+ ${describeNotice(g)}`);
+    if (g) lines.push(`+ ${describeNotice(g, Object.keys(e?.labels ?? {}))}`);
   }
   return lines;
 }

@@ -125,7 +125,7 @@ for (const seed of [1, 2, 3, 4, 5]) {
     const events = stream(seed, 6000);
     const kernelPath = replay(rules, events, { host: 'h', untilMs: 5000 });
     const reference = replay(rules, events, { host: 'h', untilMs: 5000, reference: true });
-    assert.deepEqual(kernelPath.notices.map(describeNotice), reference.notices.map(describeNotice));
+    assert.deepEqual(kernelPath.notices.map((n) => describeNotice(n)), reference.notices.map((n) => describeNotice(n)));
     assert.deepEqual(kernelPath.notices, reference.notices);
     assert.ok(reference.notices.length >= 5, `the stream exercises the rules (${reference.notices.length} notices)`);
     assert.ok(kernelPath.counted > 0, 'some events were counted in the kernel');

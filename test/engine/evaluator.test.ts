@@ -7,7 +7,7 @@ import { ev, rulesFrom } from './helpers';
 
 const HOST = 'web-3';
 const run = (rules: string, events: ReturnType<typeof ev>[], untilMs = 0): string[] =>
-  replay(rulesFrom(rules), events, { host: HOST, untilMs }).notices.map(describeNotice);
+  replay(rulesFrom(rules), events, { host: HOST, untilMs }).notices.map((n) => describeNotice(n));
 
 test('repeated OOM kills fold into one alert with a running count, then resolve after a quiet cooldown', () => {
   const rules = `rule "oom" {
@@ -89,7 +89,7 @@ test('an absence fires at the deadline and resolves when the second event finall
     ev('cgroup.unfreeze', 9000, { cgroup: '/a', hierarchy: 'unified', level: 1 }),
   ];
   const notices = replay(rulesFrom(rules), events, { host: HOST, untilMs: 1000 }).notices;
-  assert.deepEqual(notices.map(describeNotice), [
+  assert.deepEqual(notices.map((n) => describeNotice(n)), [
     'firing frozen-long {cgroup=/a} "/a frozen" count=1',
     'resolved frozen-long {cgroup=/a} "/a frozen" count=1',
   ]);
@@ -138,4 +138,11 @@ test('the same stream replays to the same notices, and group keys beyond the cap
   const stats = e.stats();
   assert.equal(stats.groups, 10);
   assert.equal(stats.evictions, 40);
+});
+
+test('an expectation without a change means firing', async () => {
+  const { parseExpectations, compareExpectations } = await import('../../src/engine/expectations');
+  const expected = parseExpectations('alerts: [{rule: hang}]', 'x.yaml');
+  const notices = replay(rulesFrom('rule "hang" { when process.hang then stdout }'), [ev('process.hang', 1000, { prio: 120 })], { host: HOST }).notices;
+  assert.deepEqual(compareExpectations(expected, notices), []);
 });
