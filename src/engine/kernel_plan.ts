@@ -19,7 +19,8 @@ import { PASS_ALL_RULE } from '../kernel/kernel_rule_set';
 import { MAX_THRESHOLDS } from '../kernel/filter_maps';
 import { printCondition } from './print_condition';
 
-export type Role = 'event' | 'window' | 'first' | 'second';
+/** `gone`: the cgroup an absence waits on was removed, so its second event can never come. */
+export type Role = 'event' | 'window' | 'first' | 'second' | 'gone';
 export type Tier = 'kernel' | 'kernel count' | 'userspace';
 
 export interface Placement {
@@ -80,14 +81,21 @@ export function selectionsOf(rule: CheckedRule): Array<[Role, Selection]> {
       return [['event', rule.selection]];
     case 'window':
       return [['window', rule.selection]];
-    case 'absence':
     case 'sequence':
       return [
         ['first', rule.first],
         ['second', rule.second],
       ];
+    case 'absence':
+      return [
+        ['first', rule.first],
+        ['second', rule.second],
+        ...(rule.match.some((f) => f.name === 'cgroup') ? [['gone', CGROUP_REMOVED] as [Role, Selection]] : []),
+      ];
   }
 }
+
+const CGROUP_REMOVED: Selection = { event: 'cgroup.rmdir', condition: { kind: 'true' }, except: [] };
 
 /** The top-level `and` terms of a condition, `let`s opened. */
 function conjuncts(c: Condition): Condition[] {

@@ -87,6 +87,7 @@ export class AbsenceRuleState implements RuleState {
   }
 
   onEvent(role: string, t: number, fields: Fields): void {
+    if (role === 'gone') return this.removed(t, fields.cgroup);
     const group = groupLabels(this.rule.match.map((f) => f.name), fields);
     const key = keyOf(group);
     if (role === 'first') {
@@ -104,6 +105,20 @@ export class AbsenceRuleState implements RuleState {
   }
 
   onCount(): void {}
+
+  /**
+   * A removed cgroup can never see the second event: what waited on it is
+   * dropped, and an alert already firing for it resolves at the removal.
+   */
+  private removed(t: number, cgroup: FieldValue | undefined): void {
+    if (typeof cgroup !== 'string') return;
+    for (const [key, w] of [...this.waiting.entries()]) if (w.fields.cgroup === cgroup) this.waiting.delete(key);
+    for (const [key, a] of [...this.absent.entries()]) {
+      if (a.group.cgroup !== cgroup) continue;
+      this.absent.delete(key);
+      this.notify('resolved', a, t);
+    }
+  }
 
   tick(k: number): void {
     const now = k * this.ctx.tickMs;

@@ -2,6 +2,7 @@
 import type { FieldValue } from '../events/event';
 import type { Action } from '../dsl/checked_rule';
 import type { Alert } from './alert';
+import type { Role } from './kernel_plan';
 
 export type Change = 'firing' | 'repeat' | 'resolved';
 
@@ -23,7 +24,7 @@ export interface RuleContext {
 
 export interface RuleState {
   /** an event matched selection `role` of this rule at `t` (ms) */
-  onEvent(role: 'event' | 'window' | 'first' | 'second', t: number, fields: Readonly<Record<string, FieldValue>>): void;
+  onEvent(role: Role, t: number, fields: Readonly<Record<string, FieldValue>>): void;
   /** `n` events counted in the kernel for `group` during the tick ending at `t`, and the sum of the rule's field over them */
   onCount(t: number, n: number, group: Readonly<Record<string, FieldValue>>, sum: number): void;
   /** evaluation at tick `k` (time k * tickMs) */

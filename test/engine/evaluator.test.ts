@@ -146,3 +146,23 @@ test('an expectation without a change means firing', async () => {
   const notices = replay(rulesFrom('rule "hang" { when process.hang then stdout }'), [ev('process.hang', 1000, { prio: 120 })], { host: HOST }).notices;
   assert.deepEqual(compareExpectations(expected, notices), []);
 });
+
+test('an absence by cgroup stops waiting when the cgroup is removed, and resolves if it already fired', () => {
+  const rules = `rule "frozen-long" {
+    when cgroup.freeze not followed by cgroup.unfreeze within 5s by cgroup
+    summary "{cgroup} frozen"
+    then stdout
+  }`;
+  const at = (name: string, t: number, cgroup: string) => ev(name, t, { cgroup, hierarchy: 'unified', level: 1 });
+  const events = [
+    at('cgroup.freeze', 1000, '/gone-early'),
+    at('cgroup.rmdir', 3000, '/gone-early'),
+    at('cgroup.freeze', 1000, '/gone-late'),
+    at('cgroup.rmdir', 8000, '/gone-late'),
+    at('cgroup.mkdir', 12_000, '/other'),
+  ];
+  assert.deepEqual(run(rules, events), [
+    'firing frozen-long {cgroup=/gone-late} "/gone-late frozen" count=1',
+    'resolved frozen-long {cgroup=/gone-late} "/gone-late frozen" count=1',
+  ]);
+});
