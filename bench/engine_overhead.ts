@@ -1,9 +1,10 @@
 /**
  * What running the example rule set (rules/) costs a fork-heavy host, side by
  * side in one run: a fork+exit loop alone; with `kernwatch rules test rules/`
- * (filters and counts in the kernel, the rest in userspace); with bpftrace
- * counting the same tracepoints in kernel maps, the cheapest thing a
- * tracer can do with every event.
+ * (filters and counts in the kernel, the rest in userspace); with only the
+ * rule files whose high-rate events the kernel filters or counts entirely
+ * (the kernel tier's own cost); with bpftrace counting the same tracepoints
+ * in kernel maps, the cheapest thing a tracer can do with every event.
  */
 import { CgroupPaths } from '../src/events/cgroup_paths';
 import { eventByName } from '../src/events/catalog';
@@ -11,13 +12,28 @@ import { checkRuleSources } from '../src/dsl';
 import { findRuleFiles } from '../src/dsl/rule_files';
 import { planKernel } from '../src/engine/kernel_plan';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { bpftrace, kernwatch, prepare, report, ROOT, rounds } from './support/side_by_side';
 
-function ruleEvents(): string[] {
+interface RuleSetInfo {
+  readonly events: string[];
+  /** a copy of the rule files whose high-rate selections never reach userspace one by one */
+  readonly kernelDecidedDir: string;
+  readonly kernelDecidedFiles: string[];
+}
+
+function ruleSets(): RuleSetInfo {
   const files = findRuleFiles([path.join(ROOT, 'rules')]);
   const checked = checkRuleSources(files.map((file) => ({ file, text: fs.readFileSync(file, 'utf8') })));
-  return [...planKernel(checked.rules, CgroupPaths.forHost().tree(0)).events];
+  const plan = planKernel(checked.rules, CgroupPaths.forHost().tree(0));
+  const shipsEveryEvent = new Set(
+    plan.selections.filter((s) => s.spec.highRate && !s.counted && !s.placements.some((p) => p.tier === 'kernel')).map((s) => s.rule.file),
+  );
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kw-bench-rules-'));
+  const kept = files.filter((f) => !shipsEveryEvent.has(f));
+  for (const f of kept) fs.copyFileSync(f, path.join(dir, path.basename(f)));
+  return { events: [...plan.events], kernelDecidedDir: dir, kernelDecidedFiles: kept.map((f) => path.basename(f)) };
 }
 
 async function main(): Promise<void> {
@@ -25,15 +41,19 @@ async function main(): Promise<void> {
     console.log('engine_overhead: skipped, needs root');
     return;
   }
-  const events = ruleEvents();
+  const sets = ruleSets();
+  const events = sets.events;
   const tracepoints = events.map((e) => (eventByName(e)?.tracepoint ?? '').replace('/', ':'));
   const count = tracepoints.map((tp) => `tracepoint:${tp} { @[probe] = count(); }`).join('\n');
   const samples = await rounds([
     { name: 'nothing attached', start: async () => undefined },
     { name: 'kernwatch rules/', start: () => kernwatch(['rules', 'test', path.join(ROOT, 'rules'), '--duration', '1h'], /testing \d+ rules/) },
+    { name: 'kernwatch kernel-decided', start: () => kernwatch(['rules', 'test', sets.kernelDecidedDir, '--duration', '1h'], /testing \d+ rules/) },
     { name: 'bpftrace count', start: () => bpftrace(count) },
   ]);
   report(`fork+exit loop, rules/ (${events.length} events: ${events.join(', ')})`, samples);
+  console.log(`kernel-decided = ${sets.kernelDecidedFiles.join(', ')}`);
+  fs.rmSync(sets.kernelDecidedDir, { recursive: true, force: true });
 }
 
 main().catch((e: unknown) => {
