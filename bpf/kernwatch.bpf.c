@@ -720,8 +720,8 @@ int BPF_PROG(handle__sched_process_exit, struct task_struct *p, bool group_dead)
 	r->signal = r->exit_code & 0x7f;
 	r->exit_status = (r->exit_code >> 8) & 0xff;
 	r->_pad = 0;
-	/* start_time is CLOCK_MONOTONIC ns, like bpf_ktime_get_ns() */
-	r->age_ns = r->h.ts_ns - BPF_CORE_READ(p, start_time);
+	/* the process's age, from its leader's start: CLOCK_MONOTONIC ns, like ts_ns */
+	r->age_ns = r->h.ts_ns - BPF_CORE_READ(p, group_leader, start_time);
 	finish(r, sizeof(*r), r->h.cgroup_id);
 	return 0;
 }

@@ -171,7 +171,7 @@ struct kw_exit {
 	__s32 signal;      /* exit_code & 0x7f: the signal that killed it, 0 if it exited */
 	__s32 exit_status; /* (exit_code >> 8) & 0xff */
 	__u32 _pad;
-	__u64 age_ns;      /* time since the task started */
+	__u64 age_ns;      /* time since its process (thread group leader) started */
 };
 
 /* sched/sched_process_free and sched/sched_process_hang */

@@ -351,7 +351,7 @@ export const EVENTS: readonly EventSpec[] = [
       { name: 'signal', type: 'number', doc: 'the signal that killed the task, 0 if it exited' },
       PRIO,
       { name: 'group_dead', type: 'bool', doc: 'this was the last thread of its process' },
-      { name: 'age', type: 'number', unit: 'ns', doc: 'how long the task lived' },
+      { name: 'age', type: 'number', unit: 'ns', doc: 'how long its process had lived (since the thread group leader started)' },
     ],
   },
   {
