@@ -16,6 +16,7 @@ import type { EventSpec } from '../src/events/types';
 import { KIND_MAX } from '../src/kernel/filter_maps';
 import type { KernelRuleSet, KindFilter } from '../src/kernel/kernel_rule_set';
 import { KernelSession } from '../src/kernel/session';
+import { runNamed } from './support/named_process';
 import { NEEDS_ROOT } from './support/root';
 import { ScratchCgroup, v2Unavailable } from './support/scratch_cgroup';
 
@@ -32,12 +33,6 @@ function ruleSet(partial: Partial<KernelRuleSet>): KernelRuleSet {
   return { kinds: new Map(), cgroups: new Map(), comms: new Map(), uids: new Map(), thresholds: [], aggregates: new Map(), ...partial };
 }
 
-/** Runs `script` in python3 named `comm`, so that the kernel sees that comm. */
-function pythonNamed(comm: string, script: string, status = 0): void {
-  const named = `import ctypes; ctypes.CDLL(None).prctl(15, ${JSON.stringify(comm)}.encode(), 0, 0, 0)\n${script}`;
-  const r = spawnSync('python3', ['-c', named], { timeout: 60_000 });
-  assert.equal(r.status, status, r.stderr?.toString());
-}
 
 async function withSession(
   events: readonly string[],
@@ -78,8 +73,8 @@ test('comm and uid filters pass only the rules whose values match, and say which
     uids: new Map([[4242, bit(2)]]),
   });
   await withSession(['process.fork'], set, async (session, seen) => {
-    pythonNamed('kw-yes', 'import os\npid = os.fork()\nos._exit(0) if pid == 0 else os.waitpid(pid, 0)');
-    pythonNamed('kw-no', 'import os\npid = os.fork()\nos._exit(0) if pid == 0 else os.waitpid(pid, 0)');
+    runNamed('kw-yes', 'import os\npid = os.fork()\nos._exit(0) if pid == 0 else os.waitpid(pid, 0)');
+    runNamed('kw-no', 'import os\npid = os.fork()\nos._exit(0) if pid == 0 else os.waitpid(pid, 0)');
     await session.stop();
     assert.deepEqual(
       seen.map((e) => [e.fields.comm, e.rules]),
@@ -145,7 +140,7 @@ test('a counted rule is aggregated per group in the kernel and sends no records'
     aggregates: new Map([[3, { groupBy: 'tgid' as const }]]),
   });
   await withSession(['process.fork'], set, async (session, seen) => {
-    pythonNamed('kw-counted', 'import os\nfor _ in range(300):\n    pid = os.fork()\n    os._exit(0) if pid == 0 else os.waitpid(pid, 0)');
+    runNamed('kw-counted', 'import os\nfor _ in range(300):\n    pid = os.fork()\n    os._exit(0) if pid == 0 else os.waitpid(pid, 0)');
     await session.stop();
     const keys = session.bpf.keys('counts');
     const counted: Array<[number, bigint, number]> = [];
@@ -173,7 +168,7 @@ test('a counted rule can sum a record field in the kernel', { skip: SKIP }, asyn
     aggregates: new Map([[4, { groupBy: 'none' as const, sum: { offset: status.offset, size: 4 as const, signed: true, scale: 1, field: 'exit_status' } }]]),
   });
   await withSession(['process.exit'], set, async (session) => {
-    for (let code = 1; code <= 10; code++) pythonNamed('kw-sum', `import os\nos._exit(${code})`, code);
+    for (let code = 1; code <= 10; code++) runNamed('kw-sum', `import os\nos._exit(${code})`, code);
     await session.stop();
     const keys = session.bpf.keys('counts');
     assert.equal(keys.length, 16, 'one group');
@@ -200,12 +195,12 @@ test('installing a new rule set switches every later event to it at once', { ski
   });
   const forkOnce = 'import os\npid = os.fork()\nos._exit(0) if pid == 0 else os.waitpid(pid, 0)';
   await withSession(['process.fork'], first, async (session, seen) => {
-    pythonNamed('kw-gen', forkOnce);
+    runNamed('kw-gen', forkOnce);
     const generation = await session.filters.install(second);
     assert.equal(generation, 1);
-    pythonNamed('kw-gen', forkOnce);
+    runNamed('kw-gen', forkOnce);
     await session.filters.install(first);
-    pythonNamed('kw-gen', forkOnce);
+    runNamed('kw-gen', forkOnce);
     await session.stop();
     assert.deepEqual(seen.map((e) => e.rules), [bit(0), bit(1), bit(0)]);
     // the old generation was cleared: only the active one has entries

@@ -1,16 +1,12 @@
 /** One-line human rendering of an event, safe for a terminal. */
 import type { KernelEvent } from '../events/event';
+import { visible } from '../notifiers/escape';
 
 const HEADLINE = new Set(['pid', 'comm', 'cgroup']);
 
 /** Kernel strings are untrusted: a process may name itself with escape codes. */
-export function terminalSafe(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\\]/g, (c) => (c === '\\' ? '\\\\' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
-}
-
 function show(v: unknown): string {
-  if (typeof v === 'string') return /^[\x21-\x7e]*$/.test(v) && v !== '' ? terminalSafe(v) : JSON.stringify(terminalSafe(v));
+  if (typeof v === 'string') return /^[\x21-\x7e]*$/.test(v) && v !== '' ? visible(v) : JSON.stringify(visible(v));
   return String(v);
 }
 

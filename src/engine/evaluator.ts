@@ -27,6 +27,8 @@ export const DEFAULT_TICK_MS = 100;
 
 interface Route {
   readonly plan: SelectionPlan;
+  /** the plan's bit as a mask, made once rather than per event */
+  readonly mask: bigint;
   readonly matches: (name: string, fields: Fields) => boolean;
   readonly state: RuleState;
 }
@@ -55,6 +57,7 @@ export class Evaluator {
   private readonly byBit = new Map<number, Route[]>();
   private readonly states = new Map<string, RuleState>();
   private readonly tickMs: number;
+  private readonly useRuleBits: boolean;
   private lastTick: number | undefined;
   private readonly losses: Array<{ t: number; lost: number }> = [];
   private events = 0;
@@ -70,11 +73,12 @@ export class Evaluator {
    */
   constructor(
     plan: KernelPlan,
-    private readonly options: EvaluatorOptions,
+    options: EvaluatorOptions,
     emit: (notice: AlertNotice) => void,
     previous?: Evaluator,
   ) {
     this.tickMs = options.tickMs ?? DEFAULT_TICK_MS;
+    this.useRuleBits = options.useRuleBits !== false;
     const ctx: RuleContext = {
       host: options.host,
       tickMs: this.tickMs,
@@ -106,7 +110,7 @@ export class Evaluator {
                 : new AbsenceRuleState(r, ctx);
         this.states.set(r.name, state);
       }
-      const route: Route = { plan: p, matches: compileSelection(p.selection), state };
+      const route: Route = { plan: p, mask: 1n << BigInt(p.bit), matches: compileSelection(p.selection), state };
       this.routes.set(p.spec.name, [...(this.routes.get(p.spec.name) ?? []), route]);
       this.byBit.set(p.bit, [...(this.byBit.get(p.bit) ?? []), route]);
     }
@@ -120,8 +124,7 @@ export class Evaluator {
   onEvent(e: KernelEvent): void {
     this.events++;
     for (const route of this.routes.get(e.name) ?? []) {
-      if (route.plan.counted && this.options.useRuleBits !== false) continue; // the kernel counts these
-      if (this.options.useRuleBits !== false && ((e.rules >> BigInt(route.plan.bit)) & 1n) === 0n) continue;
+      if (this.useRuleBits && (route.plan.counted || (e.rules & route.mask) === 0n)) continue; // counted in the kernel, or not this rule's record
       bump(this.kernelMatchedByRule, route.plan.rule.name, 1);
       if (!route.matches(e.name, e.fields)) continue;
       this.matched++;

@@ -10,7 +10,7 @@
  * (tier 2) and sends no records at all.
  */
 import { eventByName } from '../events/catalog';
-import { HEADER_LAYOUT, recordLayout, type PlacedMember } from '../events/layout';
+import { memberOfField } from '../events/layout';
 import type { EventSpec } from '../events/types';
 import { pathGlobPrefix } from '../dsl/glob';
 import type { Aggregate, CheckedRule, CompareOp, Condition, FieldRef, Selection, Value, WindowRule } from '../dsl/checked_rule';
@@ -315,13 +315,12 @@ function kernelGroupBy(fields: readonly FieldRef[], spec: EventSpec): GroupBy | 
 function kernelAggregate(a: Aggregate, spec: EventSpec, groupBy: GroupBy): KernelAggregate | undefined {
   if (a.fn === 'count' || a.fn === 'rate') return { groupBy };
   if (a.fn !== 'sum') return undefined;
-  const member = membersOf(spec).find((m) => m.field === a.field.name);
+  const member = memberOfField(spec, a.field.name);
   const size = member ? SIZE[member.ctype] : undefined;
   if (!member || !size) return undefined;
   return { groupBy, sum: { offset: member.offset, size, signed: member.ctype.startsWith('s'), scale: member.scale ?? 1, field: a.field.name } };
 }
 
-const membersOf = (spec: EventSpec): PlacedMember[] => [...HEADER_LAYOUT.members, ...recordLayout(spec.members).members];
 
 const CMP: Record<CompareOp, Comparison> = { '==': 'eq', '!=': 'ne', '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge' };
 const SIZE: Record<string, 1 | 2 | 4 | 8> = { u16: 2, s16: 2, u32: 4, s32: 4, u64: 8 };
@@ -332,7 +331,7 @@ const SIZE: Record<string, 1 | 2 | 4 | 8> = { u16: 2, s16: 2, u32: 4, s32: 4, u6
  */
 function threshold(term: Condition, spec: EventSpec, rule: number): Threshold | undefined {
   if (term.kind !== 'compare' && term.kind !== 'is') return undefined;
-  const member = membersOf(spec).find((m) => m.field === term.field.name);
+  const member = memberOfField(spec, term.field.name);
   const size = member ? SIZE[member.ctype] : undefined;
   if (!member || !size) return undefined;
   const signed = member.ctype.startsWith('s');

@@ -7,7 +7,7 @@
  */
 import { eventByName } from '../events/catalog';
 import type { FieldValue, KernelEvent } from '../events/event';
-import { HEADER_LAYOUT, recordLayout, type PlacedMember } from '../events/layout';
+import { recordMembers } from '../events/layout';
 import type { EventSpec } from '../events/types';
 import type { Comparison, GroupBy, KernelRuleSet, Threshold } from '../kernel/kernel_rule_set';
 import type { CompareOp } from '../dsl/checked_rule';
@@ -110,11 +110,10 @@ function groupOf(by: GroupBy, f: Readonly<Record<string, FieldValue>>, spec: Eve
   return {};
 }
 
-const membersOf = (spec: EventSpec): PlacedMember[] => [...HEADER_LAYOUT.members, ...recordLayout(spec.members).members];
 
 /** check_threshold(): the member's raw value, compared as the kernel does. */
 function passes(t: Threshold, spec: EventSpec, f: Readonly<Record<string, FieldValue>>): boolean {
-  const member = membersOf(spec).find((m) => m.offset === t.offset);
+  const member = recordMembers(spec).find((m) => m.offset === t.offset);
   const fieldSpec = member?.field === undefined ? undefined : [...spec.fields].find((x) => x.name === member.field);
   const value = member?.field === undefined ? undefined : f[member.field];
   if (!member || value === undefined) return true;

@@ -9,7 +9,6 @@
 import { CgroupPaths } from '../events/cgroup_paths';
 import type { KernelEvent } from '../events/event';
 import type { CheckedRule } from '../dsl/checked_rule';
-import type { KernelAggregate } from '../kernel/kernel_rule_set';
 import { KernelSession } from '../kernel/session';
 import { totalCounters, type EventCounters } from '../kernel/stats';
 import { Evaluator, DEFAULT_TICK_MS, type EvaluatorOptions, type EvaluatorStats } from './evaluator';
@@ -37,7 +36,6 @@ export interface LiveStats {
   readonly deliveredByEvent: ReadonlyMap<string, number>;
 }
 
-const aggregatesOf = (plan: KernelPlan): ReadonlyMap<number, KernelAggregate> => plan.kernel.aggregates;
 
 export class LiveEngine {
   private readonly timer: NodeJS.Timeout;
@@ -83,7 +81,7 @@ export class LiveEngine {
       ...(options.onError ? { onError: options.onError } : {}),
     });
     const counts = new KernelCounts(session.bpf, cgroups);
-    counts.setAggregates(session.filters.active, aggregatesOf(plan));
+    counts.setAggregates(session.filters.active, plan.kernel.aggregates);
     engine = new LiveEngine(plan, session, evaluator, counts, cgroups, evaluatorOptions, options);
     return engine;
   }
@@ -115,7 +113,7 @@ export class LiveEngine {
     const oldGeneration = this.session.filters.active;
     const newGeneration = 1 - oldGeneration;
     this.evaluators[newGeneration] = next;
-    this.counts.setAggregates(newGeneration, aggregatesOf(plan));
+    this.counts.setAggregates(newGeneration, plan.kernel.aggregates);
     try {
       await this.session.retarget(plan.events, plan.kernel);
     } catch (e) {

@@ -29,6 +29,7 @@ const keyOf = (group: Record<string, string>): string => JSON.stringify(group);
 export class SequenceRuleState implements RuleState {
   private readonly waiting: BoundedGroups<Waiting>;
   private readonly alerts: FoldedAlerts;
+  private readonly matchNames: readonly string[];
 
   constructor(
     private readonly rule: SequenceRule,
@@ -36,10 +37,11 @@ export class SequenceRuleState implements RuleState {
   ) {
     this.waiting = new BoundedGroups(ctx.maxGroups);
     this.alerts = new FoldedAlerts(rule, ctx);
+    this.matchNames = rule.match.map((f) => f.name);
   }
 
   onEvent(role: string, t: number, fields: Fields): void {
-    const group = groupLabels(this.rule.match.map((f) => f.name), fields);
+    const group = groupLabels(this.matchNames, fields);
     const key = keyOf(group);
     if (role === 'first') {
       this.waiting.touch(key, () => ({ t, fields })).t = t;
@@ -77,6 +79,7 @@ export class SequenceRuleState implements RuleState {
 export class AbsenceRuleState implements RuleState {
   private readonly waiting: BoundedGroups<Waiting>;
   private readonly absent: BoundedGroups<Absent>;
+  private readonly matchNames: readonly string[];
 
   constructor(
     private readonly rule: AbsenceRule,
@@ -84,11 +87,12 @@ export class AbsenceRuleState implements RuleState {
   ) {
     this.waiting = new BoundedGroups(ctx.maxGroups);
     this.absent = new BoundedGroups(ctx.maxGroups);
+    this.matchNames = rule.match.map((f) => f.name);
   }
 
   onEvent(role: string, t: number, fields: Fields): void {
     if (role === 'gone') return this.removed(t, fields.cgroup);
-    const group = groupLabels(this.rule.match.map((f) => f.name), fields);
+    const group = groupLabels(this.matchNames, fields);
     const key = keyOf(group);
     if (role === 'first') {
       // the earliest unanswered first sets the deadline
@@ -126,7 +130,7 @@ export class AbsenceRuleState implements RuleState {
       const deadline = w.t + this.rule.withinMs;
       if (deadline > now) continue;
       this.waiting.delete(key);
-      const a: Absent = { group: groupLabels(this.rule.match.map((f) => f.name), w.fields), startsAt: deadline, fields: w.fields };
+      const a: Absent = { group: groupLabels(this.matchNames, w.fields), startsAt: deadline, fields: w.fields };
       this.absent.touch(key, () => a);
       this.notify('firing', a);
     }

@@ -13,6 +13,7 @@ import { LiveEngine } from '../../src/engine/live_engine';
 import type { AlertNotice } from '../../src/engine/rule_state';
 import { sleep } from '../support/bounded';
 import { compactMemory } from '../support/compaction';
+import { runNamed } from '../support/named_process';
 import { NEEDS_ROOT } from '../support/root';
 import { ScratchCgroup, v1Unavailable, v2Unavailable } from '../support/scratch_cgroup';
 import { rulesFrom } from './helpers';
@@ -42,11 +43,6 @@ async function noticeFor(notices: AlertNotice[], want: (n: AlertNotice) => boole
   throw new Error(`no matching notice within ${ms} ms; got: ${notices.map((n) => `${n.change} ${n.alert.rule}`).join(', ') || 'none'}`);
 }
 
-function pythonNamed(comm: string, script: string): void {
-  const named = `import ctypes; ctypes.CDLL(None).prctl(15, ${JSON.stringify(comm)}.encode(), 0, 0, 0)\n${script}`;
-  const r = spawnSync('python3', ['-c', named], { timeout: 60_000 });
-  assert.equal(r.status, 0, r.stderr?.toString());
-}
 
 test('with rules that match nothing here, a thousand forks and a compaction pass deliver zero records', { skip: SKIP }, async () => {
   const rules = `
@@ -121,7 +117,7 @@ test('a fork storm counted in the kernel fires with the right count while no for
   }`;
   await withEngine(rules, async (engine, notices) => {
     assert.equal(engine.plan.selections[0]?.counted, true, 'the rule is counted in the kernel');
-    pythonNamed('kw-storm', 'import os\nfor _ in range(300):\n    pid = os.fork()\n    os._exit(0) if pid == 0 else os.waitpid(pid, 0)');
+    runNamed('kw-storm', 'import os\nfor _ in range(300):\n    pid = os.fork()\n    os._exit(0) if pid == 0 else os.waitpid(pid, 0)');
     const n = await noticeFor(notices, (x) => x.change === 'firing', 5000);
     assert.ok((n.alert.value ?? 0) > 200 && (n.alert.value ?? 0) <= 300, `value ${n.alert.value}`);
     await sleep(1500);
@@ -136,7 +132,7 @@ test('a fork storm counted in the kernel fires with the right count while no for
 test('a reload switches to the new rule set at once and keeps unchanged rules alerting', { skip: SKIP }, async () => {
   const keep = 'rule "keep" { when process.exit and comm == "kw-keep" cooldown 1h then stdout }';
   await withEngine(`${keep}\nrule "a" { when process.exit and comm == "kw-a" then stdout }`, async (engine, notices) => {
-    const exitAs = (comm: string): void => pythonNamed(comm, 'pass');
+    const exitAs = (comm: string): void => runNamed(comm, 'pass');
     exitAs('kw-a');
     exitAs('kw-keep');
     await noticeFor(notices, (x) => x.alert.rule === 'a', 3000);
