@@ -316,9 +316,10 @@ test('run --host puts the given name on alerts instead of the config\'s host', {
 test('without root, run says so in one line and exits 2', { skip: NEEDS_ROOT, timeout: 30_000 }, async () => {
   const dir = tempDir('agent-noroot');
   try {
-    fs.chmodSync(dir, 0o755);
     writeFiles(dir, { 'kernwatch.yaml': 'rules: [rules/]\nstate_dir: ./state\n', 'rules/oom.rules': 'when oom.victim then stdout\n' });
-    const agent = AgentProcess.start(dir, [], {}, ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all']);
+    // root with every capability dropped: unlike another user, it can still
+    // read the checkout wherever CI put it (a mktemp directory is 0700)
+    const agent = AgentProcess.start(dir, [], {}, ['setpriv', '--bounding-set=-all', '--inh-caps=-all', '--']);
     const exit = await agent.exit(20_000);
     assert.deepEqual(exit, { code: 2, signal: null });
     assert.deepEqual(agent.plain, ['kernwatch: kernwatch needs root or CAP_BPF with CAP_PERFMON to load BPF programs']);
