@@ -23,6 +23,29 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
  */
 const volatile __u64 wakeup_bytes = 64 * 1024;
 
+/*
+ * Tracepoint prototypes that grew an argument over time, as this kernel's
+ * BTF declares them (`btf_trace_<name>`, counted without the leading void *).
+ * Userspace reads them from the running kernel's BTF before load; the
+ * verifier then prunes the branches for other prototypes, so a program never
+ * touches an argument this kernel does not pass.
+ */
+const volatile __u32 mm_migrate_pages_args = 8;
+const volatile __u32 sched_process_exit_args = 2;
+
+/*
+ * Argument `i` of a tp_btf program, as one load at a constant offset from
+ * the context. Plain ctx[i] in branches chosen by the knobs above lets clang
+ * merge the loads into one through an offset context pointer, which the
+ * verifier refuses ("dereference of modified ctx ptr").
+ */
+#define TP_ARG(ctx, i)                                                                   \
+	({                                                                               \
+		__u64 __arg;                                                             \
+		asm volatile("%0 = *(u64 *)(%1 + %2)" : "=r"(__arg) : "r"(ctx), "i"((i) * 8)); \
+		__arg;                                                                   \
+	})
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8 << 20); /* resized by userspace before load */
@@ -377,11 +400,28 @@ static __always_inline void header_from_current(struct kw_header *h)
 
 /* ---- memory ------------------------------------------------------------ */
 
+/*
+ * Before 6.2 (f1a7941243c1 "mm: convert mm's rss stats into
+ * percpu_counter"), mm->rss_stat was a struct mm_rss_stat holding an
+ * atomic_long_t per counter.
+ */
+struct mm_rss_stat___pre62 {
+	atomic_long_t count[NR_MM_COUNTERS];
+} __attribute__((preserve_access_index));
+
+struct mm_struct___pre62 {
+	struct mm_rss_stat___pre62 rss_stat;
+} __attribute__((preserve_access_index));
+
 static __always_inline __u64 mm_counter_kb(struct mm_struct *mm, int member)
 {
-	/* get_mm_counter(): percpu_counter_read_positive() since 6.2 */
-	__s64 pages = BPF_CORE_READ(mm, rss_stat[member].count);
+	__s64 pages;
 
+	/* get_mm_counter(): percpu_counter_read_positive() since 6.2 */
+	if (bpf_core_type_exists(struct mm_rss_stat___pre62))
+		pages = BPF_CORE_READ((struct mm_struct___pre62 *)mm, rss_stat.count[member].counter);
+	else
+		pages = BPF_CORE_READ(mm, rss_stat[member].count);
 	return pages > 0 ? (__u64)pages * 4 : 0;
 }
 
@@ -629,25 +669,31 @@ int BPF_PROG(handle__mm_migrate_pages_start, enum migrate_mode mode, int reason)
  *          unsigned long thp_succeeded, unsigned long thp_failed,
  *          unsigned long thp_split, unsigned long large_folio_split,
  *          enum migrate_mode mode, int reason)
+ * large_folio_split is newer than 6.1 (8 arguments on 6.12, 7 on 5.10 and
+ * 6.1): on those the record says 0 for it.
  */
 SEC("tp_btf/mm_migrate_pages")
-int BPF_PROG(handle__mm_migrate_pages, unsigned long succeeded, unsigned long failed,
-	     unsigned long thp_succeeded, unsigned long thp_failed, unsigned long thp_split,
-	     unsigned long large_folio_split, enum migrate_mode mode, int reason)
+int handle__mm_migrate_pages(__u64 *ctx)
 {
 	struct kw_migrate_pages *r = begin(KW_MIGRATE_PAGES);
 
 	if (!r)
 		return 0;
 	header_from_current(&r->h);
-	r->succeeded = succeeded;
-	r->failed = failed;
-	r->thp_succeeded = thp_succeeded;
-	r->thp_failed = thp_failed;
-	r->thp_split = thp_split;
-	r->large_folio_split = large_folio_split;
-	r->mode = mode;
-	r->reason = reason;
+	r->succeeded = TP_ARG(ctx, 0);
+	r->failed = TP_ARG(ctx, 1);
+	r->thp_succeeded = TP_ARG(ctx, 2);
+	r->thp_failed = TP_ARG(ctx, 3);
+	r->thp_split = TP_ARG(ctx, 4);
+	if (mm_migrate_pages_args >= 8) {
+		r->large_folio_split = TP_ARG(ctx, 5);
+		r->mode = TP_ARG(ctx, 6);
+		r->reason = TP_ARG(ctx, 7);
+	} else {
+		r->large_folio_split = 0;
+		r->mode = TP_ARG(ctx, 5);
+		r->reason = TP_ARG(ctx, 6);
+	}
 	finish(r, sizeof(*r), r->h.cgroup_id);
 	return 0;
 }
@@ -704,14 +750,28 @@ int BPF_PROG(handle__task_newtask, struct task_struct *task, u64 clone_flags)
 	return 0;
 }
 
-/* TP_PROTO(struct task_struct *p, bool group_dead) */
+/*
+ * TP_PROTO(struct task_struct *p, bool group_dead); before group_dead was
+ * passed (up to 6.12 at least) only TP_PROTO(struct task_struct *p).
+ */
 SEC("tp_btf/sched_process_exit")
-int BPF_PROG(handle__sched_process_exit, struct task_struct *p, bool group_dead)
+int handle__sched_process_exit(__u64 *ctx)
 {
+	struct task_struct *p = (struct task_struct *)TP_ARG(ctx, 0);
 	struct kw_exit *r = begin(KW_PROC_EXIT);
+	bool group_dead;
 
 	if (!r)
 		return 0;
+	if (sched_process_exit_args >= 2)
+		group_dead = (bool)TP_ARG(ctx, 1);
+	else
+		/*
+		 * do_exit() decrements signal->live before the tracepoint, so the
+		 * last thread out sees 0 (as libbpf-tools' exitsnoop reads it). Two
+		 * threads exiting at the same instant may both see 0.
+		 */
+		group_dead = BPF_CORE_READ(p, signal, live.counter) == 0;
 	header_from_task(&r->h, p);
 	/* do_exit() stores the code before it fires this tracepoint */
 	r->exit_code = BPF_CORE_READ(p, exit_code);

@@ -5,20 +5,29 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <string>
 
 namespace kernwatch {
 namespace {
 
-// Verifier logs can be megabytes; the tail is where the reason is.
-constexpr size_t kMaxLogBytes = 8192;
+// Verifier logs can be megabytes; the tail is where the reason is (the
+// last instructions before the refusal, then libbpf's own summary lines).
+constexpr size_t kMaxLogBytes = 64 * 1024;
 thread_local std::string libbpf_log;
 
+// libbpf prints a whole verifier log with one call, so the message is sized
+// first: a fixed line buffer would cut the reason off the end.
 int CaptureLibbpfOutput(enum libbpf_print_level level, const char* format, va_list args) {
   if (level == LIBBPF_DEBUG) return 0;
-  char line[1024];
-  int n = vsnprintf(line, sizeof(line), format, args);
+  va_list sizing;
+  va_copy(sizing, args);
+  int n = vsnprintf(nullptr, 0, format, sizing);
+  va_end(sizing);
   if (n <= 0) return n;
-  libbpf_log.append(line);
+  std::string message(static_cast<size_t>(n) + 1, '\0');
+  vsnprintf(message.data(), message.size(), format, args);
+  message.pop_back();
+  libbpf_log.append(message);
   if (libbpf_log.size() > kMaxLogBytes) {
     libbpf_log.erase(0, libbpf_log.size() - kMaxLogBytes);
   }
@@ -55,8 +64,11 @@ std::string TakeLibbpfLog() {
 }
 
 Napi::Error BpfError(Napi::Env env, const std::string& operation, int err) {
+  return BpfError(env, operation, err, TakeLibbpfLog());
+}
+
+Napi::Error BpfError(Napi::Env env, const std::string& operation, int err, const std::string& log) {
   int code = err < 0 ? -err : err;
-  std::string log = TakeLibbpfLog();
   std::string message = operation + ": " + strerror(code);
   Napi::Error error = Napi::Error::New(env, message);
   error.Set("errno", Napi::Number::New(env, code));

@@ -16,4 +16,7 @@ std::string TakeLibbpfLog();
 // `operation` names the failed call; `err` is a negative or positive errno.
 Napi::Error BpfError(Napi::Env env, const std::string& operation, int err);
 
+// The same with a log taken earlier.
+Napi::Error BpfError(Napi::Env env, const std::string& operation, int err, const std::string& log);
+
 }  // namespace kernwatch

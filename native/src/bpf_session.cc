@@ -33,6 +33,33 @@ bool KernelHasTracepoint(const btf* vmlinux, const std::string& tracepoint) {
   return btf__find_by_name_kind(vmlinux, type_name.c_str(), BTF_KIND_TYPEDEF) >= 0;
 }
 
+// The arguments this kernel passes to BPF programs on `tracepoint`: its
+// `btf_trace_<name>` typedef points to a prototype whose first parameter is
+// the tracepoint's own void *data. `fallback` when the kernel has no BTF for it.
+uint32_t TracepointArgCount(const btf* vmlinux, const std::string& tracepoint, uint32_t fallback) {
+  if (vmlinux == nullptr) return fallback;
+  std::string type_name = "btf_trace_" + tracepoint;
+  int id = btf__find_by_name_kind(vmlinux, type_name.c_str(), BTF_KIND_TYPEDEF);
+  if (id < 0) return fallback;
+  const btf_type* t = btf__type_by_id(vmlinux, btf__type_by_id(vmlinux, id)->type);
+  if (t == nullptr || !btf_is_ptr(t)) return fallback;
+  t = btf__type_by_id(vmlinux, t->type);
+  if (t == nullptr || !btf_is_func_proto(t) || btf_vlen(t) < 1) return fallback;
+  return btf_vlen(t) - 1;
+}
+
+// The program a failed bpf_object__load() stopped at: libbpf loads programs
+// in order and names each one it reports on ("prog 'handle__x': ..."), so
+// the last program named in its log is the one that failed.
+std::string FailedProgram(const std::string& log) {
+  const std::string marker = "prog '";
+  size_t at = log.rfind(marker);
+  if (at == std::string::npos) return "";
+  size_t start = at + marker.size();
+  size_t end = log.find('\'', start);
+  return end == std::string::npos ? "" : log.substr(start, end - start);
+}
+
 Napi::Buffer<uint8_t> BufferArg(const Napi::CallbackInfo& info, size_t index, const char* what) {
   if (info.Length() <= index || !info[index].IsBuffer()) {
     throw Napi::TypeError::New(info.Env(), std::string(what) + " must be a Buffer");
@@ -47,6 +74,7 @@ Napi::Function BpfSession::Define(Napi::Env env) {
                      {
                          InstanceMethod("programs", &BpfSession::Programs),
                          InstanceMethod("load", &BpfSession::Load),
+                         InstanceMethod("tracepointArgs", &BpfSession::TracepointArgs),
                          InstanceMethod("attach", &BpfSession::Attach),
                          InstanceMethod("detach", &BpfSession::Detach),
                          InstanceMethod("lookup", &BpfSession::Lookup),
@@ -68,22 +96,36 @@ BpfSession::BpfSession(const Napi::CallbackInfo& info) : Napi::ObjectWrap<BpfSes
   Napi::Env env = info.Env();
   Napi::Object options = info.Length() > 0 && info[0].IsObject() ? info[0].As<Napi::Object>()
                                                                  : Napi::Object::New(env);
+  if (options.Has("ringBytes")) ring_bytes_ = options.Get("ringBytes").As<Napi::Number>().Uint32Value();
+  if (options.Has("wakeupBytes")) wakeup_bytes_ = options.Get("wakeupBytes").As<Napi::Number>().Int64Value();
+  vmlinux_ = btf__load_vmlinux_btf();
+  TakeLibbpfLog();
+  Open(env);
+}
+
+BpfSession::~BpfSession() {
+  Release();
+  btf__free(vmlinux_);
+}
+
+// Opens the skeleton and sets everything decided before load: sizes asked
+// for, and what this kernel's BTF says about tracepoint prototypes.
+void BpfSession::Open(Napi::Env env) {
   skel_ = kernwatch_bpf__open();
   if (skel_ == nullptr) throw BpfError(env, "kernwatch_bpf__open", errno);
-  if (options.Has("ringBytes")) {
-    uint32_t bytes = options.Get("ringBytes").As<Napi::Number>().Uint32Value();
-    int err = bpf_map__set_max_entries(skel_->maps.events, bytes);
+  if (ring_bytes_ != 0) {
+    int err = bpf_map__set_max_entries(skel_->maps.events, ring_bytes_);
     if (err) {
       Release();
       throw BpfError(env, "bpf_map__set_max_entries(events)", err);
     }
   }
-  if (options.Has("wakeupBytes")) {
-    skel_->rodata->wakeup_bytes = options.Get("wakeupBytes").As<Napi::Number>().Int64Value();
-  }
+  if (wakeup_bytes_ >= 0) skel_->rodata->wakeup_bytes = wakeup_bytes_;
+  skel_->rodata->mm_migrate_pages_args =
+      TracepointArgCount(vmlinux_, "mm_migrate_pages", skel_->rodata->mm_migrate_pages_args);
+  skel_->rodata->sched_process_exit_args =
+      TracepointArgCount(vmlinux_, "sched_process_exit", skel_->rodata->sched_process_exit_args);
 }
-
-BpfSession::~BpfSession() { Release(); }
 
 void BpfSession::Release() {
   for (auto& entry : links_) bpf_link__destroy(entry.second);
@@ -102,7 +144,6 @@ void BpfSession::RequireLoaded(Napi::Env env, const char* operation) const {
 Napi::Value BpfSession::Programs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (skel_ == nullptr) throw Napi::Error::New(env, "programs: session is closed");
-  btf* vmlinux = btf__load_vmlinux_btf();
   Napi::Array out = Napi::Array::New(env);
   bpf_program* prog;
   uint32_t i = 0;
@@ -112,16 +153,26 @@ Napi::Value BpfSession::Programs(const Napi::CallbackInfo& info) {
     entry.Set("name", bpf_program__name(prog));
     entry.Set("section", bpf_program__section_name(prog));
     entry.Set("tracepoint", tracepoint);
-    entry.Set("available", KernelHasTracepoint(vmlinux, tracepoint));
+    entry.Set("available", KernelHasTracepoint(vmlinux_, tracepoint));
     out.Set(i++, entry);
   }
-  btf__free(vmlinux);
-  TakeLibbpfLog();
   return out;
 }
 
-// load(programNames): verifies and loads only the named programs.
-void BpfSession::Load(const Napi::CallbackInfo& info) {
+// tracepointArgs(tracepoint) -> arguments this kernel passes, or -1 unknown
+Napi::Value BpfSession::TracepointArgs(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(info.Env(), "expected a tracepoint name");
+  uint32_t n = TracepointArgCount(vmlinux_, info[0].As<Napi::String>(), UINT32_MAX);
+  return Napi::Number::New(info.Env(), n == UINT32_MAX ? -1 : static_cast<double>(n));
+}
+
+// load(programNames) -> [{ name, errno, log }]: verifies and loads the
+// named programs. A program this kernel refuses (the verifier, a CO-RE
+// relocation, a missing helper) is left out and the rest loaded again, so
+// one event that cannot run here does not take the others down; each refusal
+// is returned with libbpf's log. Failures that name no program (maps, BTF)
+// still throw.
+Napi::Value BpfSession::Load(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (skel_ == nullptr) throw Napi::Error::New(env, "load: session is closed");
   if (loaded_) throw Napi::Error::New(env, "load: already loaded");
@@ -129,16 +180,35 @@ void BpfSession::Load(const Napi::CallbackInfo& info) {
   Napi::Array names = info[0].As<Napi::Array>();
   std::set<std::string> wanted;
   for (uint32_t i = 0; i < names.Length(); i++) wanted.insert(names.Get(i).As<Napi::String>());
-  bpf_program* prog;
-  bpf_object__for_each_program(prog, skel_->obj) {
-    bool want = wanted.erase(bpf_program__name(prog)) > 0;
-    bpf_program__set_autoload(prog, want);
+  for (const std::string& name : wanted) {
+    if (bpf_object__find_program_by_name(skel_->obj, name.c_str()) == nullptr) {
+      throw Napi::Error::New(env, "load: no program named " + name);
+    }
   }
-  if (!wanted.empty()) throw Napi::Error::New(env, "load: no program named " + *wanted.begin());
-  TakeLibbpfLog();
-  int err = kernwatch_bpf__load(skel_);
-  if (err) throw BpfError(env, "bpf_object__load", err);
+  Napi::Array refused = Napi::Array::New(env);
+  // a failed load leaves the object unusable: reopen it for each retry
+  while (true) {
+    bpf_program* prog;
+    bpf_object__for_each_program(prog, skel_->obj) {
+      bpf_program__set_autoload(prog, wanted.count(bpf_program__name(prog)) > 0);
+    }
+    TakeLibbpfLog();
+    int err = kernwatch_bpf__load(skel_);
+    if (err == 0) break;
+    std::string log = TakeLibbpfLog();
+    std::string culprit = FailedProgram(log);
+    if (culprit.empty() || wanted.erase(culprit) == 0) throw BpfError(env, "bpf_object__load", err, log);
+    Napi::Object entry = Napi::Object::New(env);
+    entry.Set("name", culprit);
+    entry.Set("errno", Napi::Number::New(env, err < 0 ? -err : err));
+    entry.Set("log", log);
+    refused.Set(refused.Length(), entry);
+    kernwatch_bpf__destroy(skel_);
+    skel_ = nullptr;
+    Open(env);
+  }
   loaded_ = true;
+  return refused;
 }
 
 bpf_program* BpfSession::ProgramArg(const Napi::CallbackInfo& info, size_t index) {

@@ -1,5 +1,5 @@
 // One loaded instance of bpf/kernwatch.bpf.c: opens the skeleton, loads the
-// programs that are wanted and exist on this kernel, attaches and detaches
+// programs that are wanted and that this kernel accepts, attaches and detaches
 // them, gives byte-level access to maps, and owns the ring reader.
 #pragma once
 #include <napi.h>
@@ -14,6 +14,7 @@ struct kernwatch_bpf;
 struct bpf_link;
 struct bpf_map;
 struct bpf_program;
+struct btf;
 
 namespace kernwatch {
 
@@ -25,7 +26,8 @@ class BpfSession : public Napi::ObjectWrap<BpfSession> {
 
  private:
   Napi::Value Programs(const Napi::CallbackInfo& info);
-  void Load(const Napi::CallbackInfo& info);
+  Napi::Value Load(const Napi::CallbackInfo& info);
+  Napi::Value TracepointArgs(const Napi::CallbackInfo& info);
   void Attach(const Napi::CallbackInfo& info);
   void Detach(const Napi::CallbackInfo& info);
   Napi::Value Lookup(const Napi::CallbackInfo& info);
@@ -43,8 +45,12 @@ class BpfSession : public Napi::ObjectWrap<BpfSession> {
   bpf_program* ProgramArg(const Napi::CallbackInfo& info, size_t index);
   bpf_map* MapArg(const Napi::CallbackInfo& info, size_t index);
   void RequireLoaded(Napi::Env env, const char* operation) const;
+  void Open(Napi::Env env);
   void Release();
 
+  uint32_t ring_bytes_ = 0;    // 0: the object's own size
+  int64_t wakeup_bytes_ = -1;  // < 0: the object's own default
+  btf* vmlinux_ = nullptr;     // the running kernel's BTF; null without it
   kernwatch_bpf* skel_ = nullptr;
   bool loaded_ = false;
   std::map<std::string, bpf_link*> links_;

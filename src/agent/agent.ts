@@ -92,7 +92,9 @@ export class Agent {
         this.failure?.(e);
       },
     });
-    for (const name of this.engine.missing) log.warn({ event: name }, 'event not available on this kernel; rules on it cannot fire');
+    for (const u of this.engine.unavailable()) {
+      log.warn({ event: u.event, reason: u.reason, rules: u.rules }, 'event unavailable on this kernel; rules on it cannot fire');
+    }
     this.dispatcher = await Dispatcher.open(this.config, { log });
     const early = this.early;
     this.early = [];

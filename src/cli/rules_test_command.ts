@@ -111,7 +111,9 @@ async function liveTest(rules: Parameters<typeof replay>[0], durationMs: number,
     await dispatcher?.close();
     throw e;
   }
-  for (const name of engine.missing) process.stderr.write(`kernwatch: event ${name} is not available on this kernel; rules on it cannot fire\n`);
+  for (const u of engine.unavailable()) {
+    process.stderr.write(`kernwatch: warning: ${u.event} is unavailable on this kernel (${u.reason}); cannot fire: ${u.rules.join(', ')}\n`);
+  }
   const started = Date.now();
   const progress = !json && process.stderr.isTTY ? setInterval(() => showProgress(engine.stats(), notices.length, started, durationMs), 500) : undefined;
   if (!json) process.stderr.write(`kernwatch: testing ${rules.length} rules on this host for ${durationMs / 1000}s (nothing is sent${dispatcher ? ' but test alerts' : ''}); Ctrl-C stops early\n`);

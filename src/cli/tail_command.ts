@@ -51,7 +51,7 @@ export async function streamEvents(events: readonly string[], durationMs: number
       readerError = e;
     },
   });
-  for (const name of session.missing) process.stderr.write(`kernwatch: event ${name} is not available on this kernel; skipped\n`);
+  for (const [event, reason] of session.unavailable) process.stderr.write(`kernwatch: warning: ${event} is unavailable on this kernel (${reason}); skipped\n`);
   process.stderr.write(`kernwatch: watching ${session.attached.length} events\n`);
   try {
     await untilSignalOr(durationMs);

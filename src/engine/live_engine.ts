@@ -27,6 +27,13 @@ export interface LiveEngineOptions {
 /** Records reach JavaScript within a few flushes of the ring reader (10 ms each). */
 const LATENESS_MS = 100;
 
+export interface UnavailableEvent {
+  readonly event: string;
+  readonly reason: string;
+  /** names of the rules that use it: they cannot fire */
+  readonly rules: readonly string[];
+}
+
 export interface LiveStats {
   readonly counters: ReadonlyMap<string, EventCounters>;
   readonly total: EventCounters;
@@ -90,9 +97,13 @@ export class LiveEngine {
     return this.planNow;
   }
 
-  /** Events asked for that this kernel does not have. */
-  get missing(): readonly string[] {
-    return this.session.missing;
+  /** Events the rules use that cannot run on this kernel: why, and the rules that use them. */
+  unavailable(): UnavailableEvent[] {
+    return [...this.session.unavailable].map(([event, reason]) => ({
+      event,
+      reason,
+      rules: [...new Set(this.planNow.selections.filter((s) => s.spec.name === event).map((s) => s.rule.name))],
+    }));
   }
 
   /**

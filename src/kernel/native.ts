@@ -1,5 +1,6 @@
 /** Typed view of the native addon (native/src/binding.cc). */
 import * as path from 'node:path';
+import type { RefusedProgram } from './refusal';
 
 export interface ProgramInfo {
   readonly name: string;
@@ -18,7 +19,10 @@ export interface MapInfo {
 
 export interface BpfSessionHandle {
   programs(): ProgramInfo[];
-  load(programs: readonly string[]): void;
+  /** loads the named programs; those this kernel refuses are left out and returned */
+  load(programs: readonly string[]): RefusedProgram[];
+  /** arguments this kernel passes to programs on a tracepoint (its BTF prototype), -1 if unknown */
+  tracepointArgs(tracepoint: string): number;
   attach(program: string): void;
   detach(program: string): void;
   lookup(map: string, key: Buffer): Buffer | null;

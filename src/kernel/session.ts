@@ -7,7 +7,9 @@ import { CgroupPaths } from '../events/cgroup_paths';
 import { Decoder } from '../events/decoder';
 import type { KernelEvent } from '../events/event';
 import type { EventSpec } from '../events/types';
-import { nativeAddon, type BpfError, type BpfSessionHandle } from './native';
+import { ProgramAvailability } from './availability';
+import { isBpfError, nativeAddon, type BpfError, type BpfSessionHandle } from './native';
+import { refusalMessage } from './refusal';
 import { canTrace } from './privileges';
 import { readCounters, type EventCounters } from './stats';
 import { FilterMaps } from './filter_maps';
@@ -40,8 +42,8 @@ export class KernelSessionError extends Error {
 }
 
 export class KernelSession {
-  /** events asked for that this kernel does not have */
-  missing: readonly string[];
+  /** events asked for that cannot run on this kernel, with the reason for each */
+  unavailable: ReadonlyMap<string, string>;
   /** events attached and streaming */
   attached: readonly string[];
   readonly decoder: Decoder;
@@ -51,11 +53,11 @@ export class KernelSession {
 
   private constructor(
     readonly bpf: BpfSessionHandle,
-    private readonly available: ReadonlyMap<string, boolean>,
+    readonly availability: ProgramAvailability,
     decoder: Decoder,
   ) {
     this.attached = [];
-    this.missing = [];
+    this.unavailable = new Map();
     this.decoder = decoder;
     this.filters = new FilterMaps(bpf);
   }
@@ -68,21 +70,18 @@ export class KernelSession {
     const addon = nativeAddon();
     const bpf = new addon.BpfSession({ ringBytes: options.ringBytes ?? 16 << 20 });
     try {
-      const available = new Map(bpf.programs().map((p) => [p.name, p.available]));
-      const { usable } = partitionByKernel(wanted, available);
-      if (wanted.length > 0 && usable.length === 0) {
-        const missing = wanted.map((e) => e.name);
-        throw new KernelSessionError(`none of the events asked for exist on this kernel: ${missing.join(', ')}`, 1);
-      }
-      const ruleSet = options.ruleSet ?? passAll(usable.map((e) => e.kind));
-      const toLoad = options.loadAll
-        ? [...available].filter(([, ok]) => ok).map(([name]) => name)
-        : programsFor(usable, ruleSet, available);
-      callBpf(() => bpf.load(toLoad));
+      const availability = new ProgramAvailability(bpf.programs());
+      const ruleSet = options.ruleSet ?? passAll(availability.partition(wanted).usable.map((e) => e.kind));
+      const toLoad = options.loadAll ? availability.present : programsFor(availability.partition(wanted).usable, ruleSet, availability);
+      for (const refused of callBpf(() => bpf.load(toLoad))) availability.refuse(refused.name, refusalMessage(refused));
       const cgroups = options.cgroups ?? CgroupPaths.forHost();
-      const session = new KernelSession(bpf, available, new Decoder(cgroups));
+      const session = new KernelSession(bpf, availability, new Decoder(cgroups));
       session.filters.installFirst(ruleSet);
       session.attachFor(wanted, ruleSet);
+      if (wanted.length > 0 && session.attached.length === 0) {
+        const why = [...session.unavailable].map(([event, reason]) => `\n  ${event}: ${reason}`).join('');
+        throw new KernelSessionError(`none of the events asked for can run on this kernel:${why}`, 1);
+      }
       bpf.startReader((err, batch) => session.onBatch(err, batch, options));
       return session;
     } catch (e) {
@@ -101,7 +100,7 @@ export class KernelSession {
     const before = new Set(this.programs);
     this.attachFor(wanted, ruleSet);
     const generation = await this.filters.install(ruleSet);
-    const keep = new Set(programsFor(wanted.filter((e) => this.available.get(e.program) === true), ruleSet, this.available));
+    const keep = new Set(programsFor(this.availability.partition(wanted).usable, ruleSet, this.availability));
     for (const p of before) {
       if (!keep.has(p)) {
         this.bpf.detach(p);
@@ -111,25 +110,34 @@ export class KernelSession {
     return generation;
   }
 
-  /** Attaches the programs `events` and `ruleSet` need that are not attached yet. */
+  /**
+   * Attaches the programs `events` and `ruleSet` need that are not attached
+   * yet. A program that fails to attach is reported with its event, like one
+   * the verifier refused; the others run.
+   */
   private attachFor(wanted: readonly EventSpec[], ruleSet: KernelRuleSet): void {
-    const { usable, missing } = partitionByKernel(wanted, this.available);
-    const needed = programsFor(usable, ruleSet, this.available);
+    const needed = programsFor(this.availability.partition(wanted).usable, ruleSet, this.availability);
     if (needed.includes('handle__mm_page_pcpu_drain')) {
       try {
         ensureTracefs();
       } catch (e) {
-        if (e instanceof TracefsError) throw new KernelSessionError(e.message, 1);
-        throw e;
+        if (!(e instanceof TracefsError)) throw e;
+        this.availability.refuse('handle__mm_page_pcpu_drain', e.message);
       }
     }
     for (const program of needed) {
-      if (this.programs.has(program)) continue;
-      callBpf(() => this.bpf.attach(program));
-      this.programs.add(program);
+      if (this.programs.has(program) || !this.availability.runnable(program)) continue;
+      try {
+        this.bpf.attach(program);
+        this.programs.add(program);
+      } catch (e) {
+        if (!isBpfError(e)) throw e;
+        this.availability.refuse(program, `attaching ${program} failed: ${e.message}`);
+      }
     }
+    const { usable, unavailable } = this.availability.partition(wanted);
     this.attached = usable.map((e) => e.name);
-    this.missing = missing.map((e) => e.name);
+    this.unavailable = unavailable;
   }
 
   counters(): Map<string, EventCounters> {
@@ -166,24 +174,9 @@ export class KernelSession {
  * wants their records: cgroup mkdir/release keep `cgroup_rules` current for
  * cgroups created after load. Their records are dropped in the kernel then.
  */
-function programsFor(events: readonly EventSpec[], set: KernelRuleSet, available: ReadonlyMap<string, boolean>): string[] {
+function programsFor(events: readonly EventSpec[], set: KernelRuleSet, availability: ProgramAvailability): string[] {
   const trackers = set.cgroups.size === 0 ? [] : ['handle__cgroup_mkdir', 'handle__cgroup_release'];
-  return [...new Set([...events.map((e) => e.program), ...trackers.filter((p) => available.get(p) === true)])];
-}
-
-/**
- * The events this kernel has, and those it lacks (an older kernel without
- * sched_process_hang, say): `available` is the addon's per-program answer
- * from the kernel's BTF.
- */
-export function partitionByKernel(
-  wanted: readonly EventSpec[],
-  available: ReadonlyMap<string, boolean>,
-): { usable: EventSpec[]; missing: EventSpec[] } {
-  return {
-    usable: wanted.filter((e) => available.get(e.program) === true),
-    missing: wanted.filter((e) => available.get(e.program) !== true),
-  };
+  return [...new Set([...events.map((e) => e.program), ...trackers.filter((p) => availability.runnable(p))])];
 }
 
 function resolveEvents(names: readonly string[]): EventSpec[] {
@@ -194,15 +187,27 @@ function resolveEvents(names: readonly string[]): EventSpec[] {
   });
 }
 
-/** Runs a libbpf call, turning a permission failure into the one-line message. */
-function callBpf(fn: () => void): void {
+/**
+ * Runs a libbpf call that names no single program (programs the kernel
+ * refuses are reported by name, not thrown), turning its failure into a
+ * one-line message. The capabilities were checked before: a permission error
+ * now comes from a policy above them, and says so.
+ */
+function callBpf<T>(fn: () => T): T {
   try {
-    fn();
+    return fn();
   } catch (e) {
-    const err = e as BpfError;
-    if (err.errno === 1 || err.errno === 13) {
-      throw new KernelSessionError(`kernwatch is not allowed to load BPF programs: ${err.message}`, 2, err.libbpfLog);
+    if (!isBpfError(e)) throw e;
+    if (e.errno === EPERM || e.errno === EACCES) {
+      throw new KernelSessionError(
+        `kernwatch is not allowed to load BPF programs although it has the capabilities (a seccomp filter, an LSM or kernel lockdown refused it): ${e.message}`,
+        2,
+        e.libbpfLog,
+      );
     }
-    throw new KernelSessionError(err.message, 1, err.libbpfLog);
+    throw new KernelSessionError(e.message, 1, e.libbpfLog);
   }
 }
+
+const EPERM = 1;
+const EACCES = 13;

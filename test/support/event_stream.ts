@@ -41,9 +41,10 @@ export class EventStream {
       onEvents: (batch) => stream.receive(batch),
       onError: (e) => stream.errors.push(e),
     });
-    if (stream.session.missing.length > 0) {
-      stream.close().catch(() => undefined); // the missing events are the error worth reporting
-      throw new Error(`events missing on this kernel: ${stream.session.missing.join(', ')}`);
+    if (stream.session.unavailable.size > 0) {
+      stream.close().catch(() => undefined); // the unavailable events are the error worth reporting
+      const why = [...stream.session.unavailable].map(([event, reason]) => `${event} (${reason})`);
+      throw new Error(`events unavailable on this kernel: ${why.join(', ')}`);
     }
     return stream;
   }

@@ -1,0 +1,51 @@
+/**
+ * Which programs can run on this kernel, and why not when they cannot: the
+ * tracepoint is missing, the verifier refused the program at load, or
+ * attaching it failed. Everything else runs: one event this kernel cannot
+ * serve never takes the others down.
+ */
+import type { EventSpec } from '../events/types';
+import type { ProgramInfo } from './native';
+
+export class ProgramAvailability {
+  private readonly tracepoints = new Map<string, { tracepoint: string; exists: boolean }>();
+  private readonly refusals = new Map<string, string>();
+
+  constructor(programs: readonly ProgramInfo[]) {
+    for (const p of programs) this.tracepoints.set(p.name, { tracepoint: p.tracepoint, exists: p.available });
+  }
+
+  /** Programs whose tracepoint this kernel defines, refused or not. */
+  get present(): string[] {
+    return [...this.tracepoints].filter(([, t]) => t.exists).map(([name]) => name);
+  }
+
+  /** Notes that `program` cannot run here, and why (the first reason is kept). */
+  refuse(program: string, reason: string): void {
+    if (!this.refusals.has(program)) this.refusals.set(program, reason);
+  }
+
+  runnable(program: string): boolean {
+    return this.tracepoints.get(program)?.exists === true && !this.refusals.has(program);
+  }
+
+  /** Why `event` cannot run on this kernel; undefined when it can. */
+  reason(event: EventSpec): string | undefined {
+    const tp = this.tracepoints.get(event.program);
+    if (!tp) return `this build has no program ${event.program}`;
+    if (!tp.exists) return `this kernel has no ${event.tracepoint} tracepoint`;
+    return this.refusals.get(event.program);
+  }
+
+  /** Events of `wanted` that can run, and those that cannot with their reasons. */
+  partition(wanted: readonly EventSpec[]): { usable: EventSpec[]; unavailable: Map<string, string> } {
+    const usable: EventSpec[] = [];
+    const unavailable = new Map<string, string>();
+    for (const e of wanted) {
+      const why = this.reason(e);
+      if (why === undefined) usable.push(e);
+      else unavailable.set(e.name, why);
+    }
+    return { usable, unavailable };
+  }
+}

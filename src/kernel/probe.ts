@@ -1,0 +1,38 @@
+/**
+ * Which catalog events this kernel can run: every program is loaded and
+ * attached once with no rules (every record is dropped in the kernel), then
+ * everything is freed. What `kernwatch events` shows.
+ */
+import { EVENTS } from '../events/catalog';
+import { ProgramAvailability } from './availability';
+import { isBpfError, nativeAddon } from './native';
+import { canTrace } from './privileges';
+import { refusalMessage } from './refusal';
+import { ensureTracefs, TracefsError } from './tracefs';
+
+/** Per catalog event: undefined when it runs here, else why not. */
+export type EventAvailability = ReadonlyMap<string, string | undefined>;
+
+/** Undefined when this process may not load BPF programs. */
+export function probeEvents(): EventAvailability | undefined {
+  if (!canTrace()) return undefined;
+  const bpf = new (nativeAddon().BpfSession)({ ringBytes: 64 << 10 });
+  try {
+    const availability = new ProgramAvailability(bpf.programs());
+    for (const refused of bpf.load(availability.present)) availability.refuse(refused.name, refusalMessage(refused));
+    for (const program of availability.present) {
+      if (!availability.runnable(program)) continue;
+      try {
+        if (program === 'handle__mm_page_pcpu_drain') ensureTracefs();
+        bpf.attach(program);
+        bpf.detach(program);
+      } catch (e) {
+        if (!isBpfError(e) && !(e instanceof TracefsError)) throw e;
+        availability.refuse(program, `attaching ${program} failed: ${e.message}`);
+      }
+    }
+    return new Map(EVENTS.map((e) => [e.name, availability.reason(e)]));
+  } finally {
+    bpf.close();
+  }
+}
