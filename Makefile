@@ -27,18 +27,28 @@ $(OUTPUT)/vmlinux.h:
 	@mkdir -p $(OUTPUT)
 	bpftool btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
+BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_x86 -I$(OUTPUT) -Ibpf
+
 $(OUTPUT)/kernwatch.bpf.o: bpf/kernwatch.bpf.c bpf/kernwatch.h $(OUTPUT)/vmlinux.h
-	clang -g -O2 -Wall -target bpf -D__TARGET_ARCH_x86 -I$(OUTPUT) -Ibpf -c $< -o $@
+	clang $(BPF_CFLAGS) -c $< -o $@
+
+# the same programs for kernels without bpf_loop() (before 5.17): the addon
+# carries both objects and picks one from the running kernel's BTF
+$(OUTPUT)/kernwatch_compat.bpf.o: bpf/kernwatch.bpf.c bpf/kernwatch.h $(OUTPUT)/vmlinux.h
+	clang $(BPF_CFLAGS) -DKW_NO_BPF_LOOP -c $< -o $@
 
 $(OUTPUT)/kernwatch.skel.h: $(OUTPUT)/kernwatch.bpf.o
 	bpftool gen skeleton $< name kernwatch_bpf > $@.tmp && mv $@.tmp $@
+
+$(OUTPUT)/kernwatch_compat.skel.h: $(OUTPUT)/kernwatch_compat.bpf.o
+	bpftool gen skeleton $< name kernwatch_compat_bpf > $@.tmp && mv $@.tmp $@
 
 # configure only when binding.gyp changed, then build incrementally: a full
 # rebuild deletes the addon that running processes may be loading
 native/build/Makefile: native/binding.gyp node_modules/.package-lock.json
 	cd native && ../node_modules/.bin/node-gyp configure $(NODE_GYP_FLAGS) --loglevel=warn
 
-$(ADDON): $(wildcard native/src/*) native/build/Makefile bpf/kernwatch.h $(OUTPUT)/kernwatch.skel.h
+$(ADDON): $(wildcard native/src/*) native/build/Makefile bpf/kernwatch.h $(OUTPUT)/kernwatch.skel.h $(OUTPUT)/kernwatch_compat.skel.h
 	cd native && ../node_modules/.bin/node-gyp build $(NODE_GYP_FLAGS) --loglevel=warn
 	@touch $@
 

@@ -225,8 +225,26 @@ static __always_inline bool read_field(__u32 kind, __u32 offset, __u8 size, bool
 	return true;
 }
 
-/* bpf_loop callback: one threshold slot; clears the rule's bit when it fails. */
-static long check_threshold(__u32 slot, struct threshold_ctx *ctx)
+/*
+ * The loops over threshold slots and rules. bpf_loop() (5.17) keeps the
+ * verifier's work to one pass over the body; kernels without it (5.15 and
+ * older; before 5.13 a callback cannot even be referenced) get the compat
+ * object, built with KW_NO_BPF_LOOP, where the same bodies run in bounded
+ * loops that the verifier walks once per iteration. Userspace picks the
+ * object from the kernel's BTF at load time.
+ */
+#ifdef KW_NO_BPF_LOOP
+#define LOOP_BODY static __always_inline long
+#define LOOP(n, body, ctx)                    \
+	for (__u32 __i = 0; __i < (n); __i++) \
+	body(__i, ctx)
+#else
+#define LOOP_BODY static long
+#define LOOP(n, body, ctx) bpf_loop((n), (body), (ctx), 0)
+#endif
+
+/* Loop body: one threshold slot; clears the rule's bit when it fails. */
+LOOP_BODY check_threshold(__u32 slot, struct threshold_ctx *ctx)
 {
 	__u32 index = ctx->generation * KW_MAX_THRESHOLDS + slot;
 	struct kw_threshold *t = bpf_map_lookup_elem(&thresholds, &index);
@@ -250,8 +268,8 @@ struct count_ctx {
 	__u32 kind;
 };
 
-/* bpf_loop callback: counts the event for rule `rule` if it is in ctx->rules. */
-static long count_rule(__u32 rule, struct count_ctx *ctx)
+/* Loop body: counts the event for rule `rule` if it is in ctx->rules. */
+LOOP_BODY count_rule(__u32 rule, struct count_ctx *ctx)
 {
 	__u32 index = ctx->generation * KW_MAX_RULES + rule;
 	struct kw_count_key key = { .rule = rule, .generation = ctx->generation };
@@ -328,7 +346,7 @@ static __always_inline int finish(void *rec, __u32 size, __u64 cgroup_id)
 	if (mask & kf->by_threshold) {
 		struct threshold_ctx ctx = { .kind = kind, .generation = generation, .mask = mask };
 
-		bpf_loop(KW_MAX_THRESHOLDS, check_threshold, &ctx, 0);
+		LOOP(KW_MAX_THRESHOLDS, check_threshold, &ctx);
 		mask = ctx.mask;
 	}
 	if (mask & kf->counted) {
@@ -341,7 +359,7 @@ static __always_inline int finish(void *rec, __u32 size, __u64 cgroup_id)
 			.kind = kind,
 		};
 
-		bpf_loop(KW_MAX_RULES, count_rule, &ctx, 0);
+		LOOP(KW_MAX_RULES, count_rule, &ctx);
 	}
 	mask &= ~kf->counted;
 	if (!mask) {

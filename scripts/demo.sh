@@ -6,10 +6,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-./bin/kernwatch rules test rules/ --duration 20s &
+log=$(mktemp)
+./bin/kernwatch rules test rules/ --duration 20s 2> >(tee "$log" >&2) &
 test_pid=$!
-trap 'kill -INT "$test_pid" 2>/dev/null || true' EXIT
-sleep 4
+trap 'kill -INT "$test_pid" 2>/dev/null || true; rm -f "$log"' EXIT
+# the workload starts once the rules are live: 0.5 s here, longer in an emulated guest
+for _ in $(seq 1200); do
+  grep -q 'kernwatch: testing' "$log" && break
+  kill -0 "$test_pid" 2>/dev/null || break
+  sleep 0.1
+done
 ./scripts/demo-workload.sh --oom
 wait "$test_pid"
-trap - EXIT

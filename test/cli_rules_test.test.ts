@@ -1,11 +1,11 @@
 /** `kernwatch rules test` as a user runs it: a live dry-run that reports what would fire and sends nothing. */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { KERNWATCH } from './support/run_cli';
+import { KERNWATCH, startCli } from './support/run_cli';
 import { NEEDS_ROOT } from './support/root';
 
 test('rules test --json reports the alert a live event raised, its target, and the kernel counters', { skip: NEEDS_ROOT }, async () => {
@@ -15,16 +15,12 @@ test('rules test --json reports the alert a live event raised, its target, and t
       path.join(dir, 'dryrun.rules'),
       'rule "dry-run" {\n  when process.exit and comm == "kw-dryrun" and exit_status == 7\n  summary "{comm} ({pid}) exited {exit_status}"\n  then slack("#oncall")\n}\n',
     );
-    const child = spawn(process.execPath, [KERNWATCH, 'rules', 'test', dir, '--duration', '4s', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    await new Promise((r) => setTimeout(r, 2000)); // start-up and attach
+    const running = startCli(['rules', 'test', dir, '--duration', '4s', '--json']);
+    await running.stderrMatches(/testing 1 rules/);
     const victim = spawnSync('python3', ['-c', 'import ctypes, os; ctypes.CDLL(None).prctl(15, b"kw-dryrun", 0, 0, 0); os._exit(7)']);
     assert.equal(victim.status, 7);
-    assert.equal(await exited, 0, stderr);
+    const { code, stdout, stderr } = await running.done;
+    assert.equal(code, 0, stderr);
     const report = JSON.parse(stdout) as {
       kernel: { seen: number; sent: number; lost: number };
       rules: Array<{ rule: string; matched: number }>;

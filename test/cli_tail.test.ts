@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { NEEDS_ROOT } from './support/root';
-import { runCli } from './support/run_cli';
+import { runCli, startCli } from './support/run_cli';
 
 test('tail --json streams the forks it sees and ends with seen/delivered/lost counts', { skip: NEEDS_ROOT }, async () => {
-  const running = runCli(['tail', 'process.fork', '--duration', '3', '--json']);
-  await new Promise((r) => setTimeout(r, 1500)); // node start-up and attach
+  const running = startCli(['tail', 'process.fork', '--duration', '3', '--json']);
+  await running.stderrMatches(/watching \d+ events/);
   const children: number[] = [];
   for (let i = 0; i < 10; i++) children.push(spawnSync('/bin/true').pid as number);
-  const { code, stdout, stderr } = await running;
+  const { code, stdout, stderr } = await running.done;
   assert.equal(code, 0, stderr);
   const events = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
   const ours = events.filter((e) => children.includes(e.child_pid as number));

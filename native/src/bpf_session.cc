@@ -6,6 +6,8 @@
 #include <linux/types.h>
 
 #include <cerrno>
+#include <cstddef>
+#include <cstdlib>
 #include <cstring>
 #include <set>
 #include <vector>
@@ -13,6 +15,7 @@
 #include "bpf_error.h"
 #include "kernwatch.h"
 #include "kernwatch.skel.h"
+#include "kernwatch_compat.skel.h"
 
 namespace kernwatch {
 namespace {
@@ -48,6 +51,34 @@ uint32_t TracepointArgCount(const btf* vmlinux, const std::string& tracepoint, u
   return btf_vlen(t) - 1;
 }
 
+// Whether the running kernel has the bpf_loop() helper (5.17): its
+// enum bpf_func_id names BPF_FUNC_loop. Without BTF, assume a new kernel.
+bool KernelHasBpfLoop(const btf* vmlinux) {
+  if (vmlinux == nullptr) return true;
+  int id = btf__find_by_name_kind(vmlinux, "bpf_func_id", BTF_KIND_ENUM);
+  if (id < 0) return true;
+  const btf_type* t = btf__type_by_id(vmlinux, id);
+  const struct btf_enum* e = btf_enum(t);
+  for (uint16_t i = 0; i < btf_vlen(t); i++, e++) {
+    if (std::strcmp(btf__name_by_offset(vmlinux, e->name_off), "BPF_FUNC_loop") == 0) return true;
+  }
+  return false;
+}
+
+// The compat object is the same source built without bpf_loop(); the
+// skeleton of the main object drives it, so everything the skeleton reaches
+// by offset must be laid out alike in both.
+static_assert(sizeof(kernwatch_bpf) == sizeof(kernwatch_compat_bpf), "skeletons differ");
+static_assert(sizeof(kernwatch_bpf::kernwatch_bpf__rodata) == sizeof(kernwatch_compat_bpf::kernwatch_compat_bpf__rodata),
+              ".rodata differs between the objects");
+static_assert(offsetof(kernwatch_bpf::kernwatch_bpf__rodata, wakeup_bytes) ==
+                  offsetof(kernwatch_compat_bpf::kernwatch_compat_bpf__rodata, wakeup_bytes) &&
+              offsetof(kernwatch_bpf::kernwatch_bpf__rodata, mm_migrate_pages_args) ==
+                  offsetof(kernwatch_compat_bpf::kernwatch_compat_bpf__rodata, mm_migrate_pages_args) &&
+              offsetof(kernwatch_bpf::kernwatch_bpf__rodata, sched_process_exit_args) ==
+                  offsetof(kernwatch_compat_bpf::kernwatch_compat_bpf__rodata, sched_process_exit_args),
+              ".rodata members differ between the objects");
+
 // The program a failed bpf_object__load() stopped at: libbpf loads programs
 // in order and names each one it reports on ("prog 'handle__x': ..."), so
 // the last program named in its log is the one that failed.
@@ -75,6 +106,7 @@ Napi::Function BpfSession::Define(Napi::Env env) {
                          InstanceMethod("programs", &BpfSession::Programs),
                          InstanceMethod("load", &BpfSession::Load),
                          InstanceMethod("tracepointArgs", &BpfSession::TracepointArgs),
+                         InstanceAccessor("compat", &BpfSession::Compat, nullptr),
                          InstanceMethod("attach", &BpfSession::Attach),
                          InstanceMethod("detach", &BpfSession::Detach),
                          InstanceMethod("lookup", &BpfSession::Lookup),
@@ -91,7 +123,8 @@ Napi::Function BpfSession::Define(Napi::Env env) {
                      });
 }
 
-// new BpfSession({ ringBytes, wakeupBytes })
+// new BpfSession({ ringBytes, wakeupBytes, compat }); compat (tests) forces
+// the object without bpf_loop(), which is otherwise chosen from the kernel's BTF
 BpfSession::BpfSession(const Napi::CallbackInfo& info) : Napi::ObjectWrap<BpfSession>(info) {
   Napi::Env env = info.Env();
   Napi::Object options = info.Length() > 0 && info[0].IsObject() ? info[0].As<Napi::Object>()
@@ -100,6 +133,7 @@ BpfSession::BpfSession(const Napi::CallbackInfo& info) : Napi::ObjectWrap<BpfSes
   if (options.Has("wakeupBytes")) wakeup_bytes_ = options.Get("wakeupBytes").As<Napi::Number>().Int64Value();
   vmlinux_ = btf__load_vmlinux_btf();
   TakeLibbpfLog();
+  compat_ = options.Has("compat") ? options.Get("compat").ToBoolean().Value() : !KernelHasBpfLoop(vmlinux_);
   Open(env);
 }
 
@@ -108,13 +142,22 @@ BpfSession::~BpfSession() {
   btf__free(vmlinux_);
 }
 
-// Opens the skeleton and sets everything decided before load: sizes asked
-// for, and what this kernel's BTF says about tracepoint prototypes.
+// Opens the skeleton on the object this kernel can load and sets everything
+// decided before load: sizes asked for, and what this kernel's BTF says about
+// tracepoint prototypes.
 void BpfSession::Open(Napi::Env env) {
-  skel_ = kernwatch_bpf__open();
-  if (skel_ == nullptr) throw BpfError(env, "kernwatch_bpf__open", errno);
+  // kernwatch_bpf__open(), with the compat object's bytes where needed
+  skel_ = static_cast<kernwatch_bpf*>(calloc(1, sizeof(kernwatch_bpf)));
+  if (skel_ == nullptr) throw BpfError(env, "kernwatch_bpf__open", ENOMEM);
+  int err = kernwatch_bpf__create_skeleton(skel_);
+  if (!err && compat_) skel_->skeleton->data = const_cast<void*>(kernwatch_compat_bpf__elf_bytes(&skel_->skeleton->data_sz));
+  if (!err) err = bpf_object__open_skeleton(skel_->skeleton, nullptr);
+  if (err) {
+    Release();
+    throw BpfError(env, "kernwatch_bpf__open", err);
+  }
   if (ring_bytes_ != 0) {
-    int err = bpf_map__set_max_entries(skel_->maps.events, ring_bytes_);
+    err = bpf_map__set_max_entries(skel_->maps.events, ring_bytes_);
     if (err) {
       Release();
       throw BpfError(env, "bpf_map__set_max_entries(events)", err);
@@ -158,6 +201,9 @@ Napi::Value BpfSession::Programs(const Napi::CallbackInfo& info) {
   }
   return out;
 }
+
+// compat: whether this session runs the object built without bpf_loop()
+Napi::Value BpfSession::Compat(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), compat_); }
 
 // tracepointArgs(tracepoint) -> arguments this kernel passes, or -1 unknown
 Napi::Value BpfSession::TracepointArgs(const Napi::CallbackInfo& info) {

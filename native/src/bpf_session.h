@@ -28,6 +28,7 @@ class BpfSession : public Napi::ObjectWrap<BpfSession> {
   Napi::Value Programs(const Napi::CallbackInfo& info);
   Napi::Value Load(const Napi::CallbackInfo& info);
   Napi::Value TracepointArgs(const Napi::CallbackInfo& info);
+  Napi::Value Compat(const Napi::CallbackInfo& info);
   void Attach(const Napi::CallbackInfo& info);
   void Detach(const Napi::CallbackInfo& info);
   Napi::Value Lookup(const Napi::CallbackInfo& info);
@@ -50,6 +51,7 @@ class BpfSession : public Napi::ObjectWrap<BpfSession> {
 
   uint32_t ring_bytes_ = 0;    // 0: the object's own size
   int64_t wakeup_bytes_ = -1;  // < 0: the object's own default
+  bool compat_ = false;        // the object built without bpf_loop()
   btf* vmlinux_ = nullptr;     // the running kernel's BTF; null without it
   kernwatch_bpf* skel_ = nullptr;
   bool loaded_ = false;

@@ -256,6 +256,10 @@ else
   mount -t cgroup -o none,name=systemd cgroup /sys/fs/cgroup/systemd
   mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup/unified
 fi
+# every controller cgroup v2 holds is enabled for the root's children, as
+# systemd does at boot (on hybrid, those not bound to a v1 hierarchy)
+v2root=/sys/fs/cgroup; [ "$CGROUP" = v2 ] || v2root=/sys/fs/cgroup/unified
+for c in $(cat $v2root/cgroup.controllers); do echo "+$c" > $v2root/cgroup.subtree_control 2>/dev/null; done
 hostname kw-guest
 ip link set lo up 2>/dev/null || busybox ifconfig lo 127.0.0.1 up
 echo "run-in-kernel: guest $(uname -r) up after $(cut -d' ' -f1 /proc/uptime)s" > /dev/ttyS0

@@ -47,6 +47,12 @@ export function agentMetrics(engine: LiveStats | undefined, counters: AgentCount
   const events = [...(engine?.counters ?? new Map<string, EventCounters>())];
   const perEvent = (pick: (c: EventCounters) => number): [Labels, number][] =>
     events.map(([event, c]) => [{ event }, pick(c)]);
+  page.family(
+    'kernwatch_event_available',
+    'gauge',
+    '1 when this kernel runs the event, 0 when it lacks the tracepoint or refused the program (the log says why).',
+    [...(engine?.unavailable ?? [])].map(([event, reason]): [Labels, number] => [{ event }, reason === undefined ? 1 : 0]),
+  );
   page.family('kernwatch_kernel_events_seen_total', 'counter', 'Times the tracepoint fired, per event.', perEvent((c) => c.seen));
   page.family('kernwatch_kernel_events_filtered_total', 'counter', 'Events dropped or only counted in the kernel: no rule needed the record.', perEvent((c) => c.filtered));
   page.family('kernwatch_kernel_records_sent_total', 'counter', 'Records written to the ring buffer, per event.', perEvent((c) => c.sent));

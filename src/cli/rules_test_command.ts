@@ -116,7 +116,8 @@ async function liveTest(rules: Parameters<typeof replay>[0], durationMs: number,
   }
   const started = Date.now();
   const progress = !json && process.stderr.isTTY ? setInterval(() => showProgress(engine.stats(), notices.length, started, durationMs), 500) : undefined;
-  if (!json) process.stderr.write(`kernwatch: testing ${rules.length} rules on this host for ${durationMs / 1000}s (nothing is sent${dispatcher ? ' but test alerts' : ''}); Ctrl-C stops early\n`);
+  // on stderr in --json mode too: it says when the rules are live
+  process.stderr.write(`kernwatch: testing ${rules.length} rules on this host for ${durationMs / 1000}s (nothing is sent${dispatcher ? ' but test alerts' : ''}); Ctrl-C stops early\n`);
   try {
     await untilSignalOr(durationMs);
   } finally {

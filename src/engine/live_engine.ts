@@ -6,6 +6,7 @@
  * their rule bits belong to and are routed to that generation's evaluator,
  * whose unchanged rules share their state with the new one.
  */
+import { EVENTS } from '../events/catalog';
 import { CgroupPaths } from '../events/cgroup_paths';
 import type { KernelEvent } from '../events/event';
 import type { CheckedRule } from '../dsl/checked_rule';
@@ -41,6 +42,8 @@ export interface LiveStats {
   readonly delivered: number;
   /** records decoded in userspace, per event */
   readonly deliveredByEvent: ReadonlyMap<string, number>;
+  /** per catalog event: undefined when this kernel runs it, else why not */
+  readonly unavailable: ReadonlyMap<string, string | undefined>;
 }
 
 
@@ -175,6 +178,7 @@ export class LiveEngine {
       evaluator: this.current.stats(),
       delivered: this.delivered,
       deliveredByEvent: new Map(this.deliveredByEvent),
+      unavailable: new Map(EVENTS.map((e) => [e.name, this.session.availability.reason(e)])),
     };
   }
 

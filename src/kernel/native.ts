@@ -23,6 +23,8 @@ export interface BpfSessionHandle {
   load(programs: readonly string[]): RefusedProgram[];
   /** arguments this kernel passes to programs on a tracepoint (its BTF prototype), -1 if unknown */
   tracepointArgs(tracepoint: string): number;
+  /** this session runs the object built without bpf_loop() (kernels before 5.17) */
+  readonly compat: boolean;
   attach(program: string): void;
   detach(program: string): void;
   lookup(map: string, key: Buffer): Buffer | null;
@@ -49,7 +51,8 @@ export interface BpfError extends Error {
 }
 
 export interface NativeAddon {
-  BpfSession: new (options?: { ringBytes?: number; wakeupBytes?: number }) => BpfSessionHandle;
+  /** `compat` forces the object built without bpf_loop(); by default the kernel's BTF decides */
+  BpfSession: new (options?: { ringBytes?: number; wakeupBytes?: number; compat?: boolean }) => BpfSessionHandle;
   libbpfVersion(): string;
   possibleCpus(): number;
   recordSizes(): Record<string, number>;
@@ -65,6 +68,19 @@ export function nativeAddon(): NativeAddon {
     addon = require(path.join(root, 'native', 'build', 'Release', 'kernwatch.node')) as NativeAddon;
   }
   return addon;
+}
+
+/**
+ * A session on the object this kernel can load: the kernel's BTF picks the
+ * one built without bpf_loop() on kernels before 5.17, unless
+ * KERNWATCH_BPF_OBJECT says `compat` or `main` (to test or compare both).
+ */
+export function openBpfSession(ringBytes: number): BpfSessionHandle {
+  const forced = process.env.KERNWATCH_BPF_OBJECT;
+  return new (nativeAddon().BpfSession)({
+    ringBytes,
+    ...(forced === 'compat' || forced === 'main' ? { compat: forced === 'compat' } : {}),
+  });
 }
 
 export function isBpfError(e: unknown): e is BpfError {

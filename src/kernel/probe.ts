@@ -5,7 +5,7 @@
  */
 import { EVENTS } from '../events/catalog';
 import { ProgramAvailability } from './availability';
-import { isBpfError, nativeAddon } from './native';
+import { isBpfError, openBpfSession } from './native';
 import { canTrace } from './privileges';
 import { refusalMessage } from './refusal';
 import { ensureTracefs, TracefsError } from './tracefs';
@@ -16,7 +16,7 @@ export type EventAvailability = ReadonlyMap<string, string | undefined>;
 /** Undefined when this process may not load BPF programs. */
 export function probeEvents(): EventAvailability | undefined {
   if (!canTrace()) return undefined;
-  const bpf = new (nativeAddon().BpfSession)({ ringBytes: 64 << 10 });
+  const bpf = openBpfSession(64 << 10);
   try {
     const availability = new ProgramAvailability(bpf.programs());
     for (const refused of bpf.load(availability.present)) availability.refuse(refused.name, refusalMessage(refused));

@@ -8,7 +8,7 @@ import { Decoder } from '../events/decoder';
 import type { KernelEvent } from '../events/event';
 import type { EventSpec } from '../events/types';
 import { ProgramAvailability } from './availability';
-import { isBpfError, nativeAddon, type BpfError, type BpfSessionHandle } from './native';
+import { isBpfError, openBpfSession, type BpfError, type BpfSessionHandle } from './native';
 import { refusalMessage } from './refusal';
 import { canTrace } from './privileges';
 import { readCounters, type EventCounters } from './stats';
@@ -67,8 +67,7 @@ export class KernelSession {
       throw new KernelSessionError('kernwatch needs root or CAP_BPF with CAP_PERFMON to load BPF programs', 2);
     }
     const wanted = resolveEvents(options.events);
-    const addon = nativeAddon();
-    const bpf = new addon.BpfSession({ ringBytes: options.ringBytes ?? 16 << 20 });
+    const bpf = openBpfSession(options.ringBytes ?? 16 << 20);
     try {
       const availability = new ProgramAvailability(bpf.programs());
       const ruleSet = options.ruleSet ?? passAll(availability.partition(wanted).usable.map((e) => e.kind));

@@ -11,11 +11,11 @@ import { test, type TestContext } from 'node:test';
 import { retryUntil, sleep } from '../support/bounded';
 import { oomKillIn } from '../support/oom';
 import { NEEDS_ROOT } from '../support/root';
-import { ScratchCgroup, v1Unavailable } from '../support/scratch_cgroup';
+import { memoryUnavailable, ScratchCgroup } from '../support/scratch_cgroup';
 import { MailSink, Receiver, parseMail, tempDir } from '../notifiers/support';
 import { AgentProcess, sample, writeFiles } from './support';
 
-const SKIP = NEEDS_ROOT || v1Unavailable('memory');
+const SKIP = NEEDS_ROOT || memoryUnavailable();
 /** the issue's promise: the page arrives within 2 s of the kill */
 const DELIVERY_MS = 2_000;
 
@@ -56,7 +56,7 @@ ${extra}`;
 /** A scratch memory cgroup, the two receivers and a directory for the config; all removed afterwards. */
 async function withSetup(body: (s: Setup) => Promise<void>): Promise<void> {
   const dir = tempDir('agent');
-  const cg = ScratchCgroup.v1('memory');
+  const cg = ScratchCgroup.memory();
   let mail: MailSink | undefined;
   let slack: Receiver | undefined;
   try {
@@ -268,6 +268,10 @@ test('/metrics answers with the kernel, rule, notifier and rule-set counters', {
       assert.equal(sample(page, 'kernwatch_notifier_failures_total', { notifier: 'oncall' }), 0);
       assert.equal(sample(page, 'kernwatch_rule_set_info', { hash: String(started.hash) }), 1);
       assert.equal(sample(page, 'kernwatch_rule_reloads_total', { result: 'success' }), 0);
+      // every catalog event is listed; every one runs on the kernels CI boots (a refusal would say why in the log)
+      const availability = [...page.matchAll(/^kernwatch_event_available\{event="([^"]+)"\} (\d)$/gm)];
+      assert.equal(availability.length, 21);
+      assert.deepEqual(availability.filter((m) => m[2] !== '1').map((m) => m[1]), []);
       for (const line of page.split('\n').filter((l) => l !== '' && !l.startsWith('#'))) {
         assert.match(line, /^[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? -?[0-9.e+]+$/, 'text format 0.0.4');
       }

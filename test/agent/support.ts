@@ -67,7 +67,7 @@ export class AgentProcess {
   }
 
   /** Resolves once the agent runs its rules; returns the startup line (hash, metrics address...). */
-  running(timeoutMs = 15_000): Promise<LogLine> {
+  running(timeoutMs = 60_000): Promise<LogLine> {
     return this.waitLog('kernwatch running', timeoutMs);
   }
 

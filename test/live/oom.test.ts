@@ -1,6 +1,7 @@
 /**
- * An OOM kill inside a scratch v1 memory cgroup (64 MiB limit, 200 MiB
- * allocated): the victim's pid, comm, memory cgroup and sizes come out right.
+ * An OOM kill inside a scratch memory cgroup (64 MiB limit, 200 MiB
+ * allocated; v1 memory where the host has it, else v2): the victim's pid,
+ * comm, memory cgroup and sizes come out right.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -8,7 +9,7 @@ import { collect } from '../support/collect';
 import type { EventStream } from '../support/event_stream';
 import { oomKillIn } from '../support/oom';
 import { NEEDS_ROOT } from '../support/root';
-import { ScratchCgroup, uniqueName, v1Unavailable } from '../support/scratch_cgroup';
+import { memoryUnavailable, ScratchCgroup, uniqueName, v1Unavailable } from '../support/scratch_cgroup';
 import { withEvents } from '../support/with_events';
 
 const MIB = 1 << 20;
@@ -23,12 +24,12 @@ async function oomVictimIn(stream: EventStream, cg: ScratchCgroup, limitMib: num
 }
 
 test(
-  "an OOM kill in a v1 memory cgroup reports the victim's pid, comm and memcg",
-  { skip: NEEDS_ROOT || v1Unavailable('memory'), timeout: 60_000 },
+  "an OOM kill in a memory cgroup reports the victim's pid, comm and memcg",
+  { skip: NEEDS_ROOT || memoryUnavailable(), timeout: 60_000 },
   async () => {
     const events = ['oom.victim'];
     await withEvents(events, async (stream) => {
-      const cg = ScratchCgroup.v1('memory');
+      const cg = ScratchCgroup.memory();
       try {
         const memcgId = cg.id();
         const { run, victim } = await oomVictimIn(stream, cg, 64, 200, 321);

@@ -5,7 +5,7 @@
  * host has gigabytes free, so only the cgroup can run out.
  */
 import { startChild, waitExit, type Exit } from './child';
-import type { ScratchCgroup } from './scratch_cgroup';
+import { V2_MOUNT, type ScratchCgroup } from './scratch_cgroup';
 
 const MAX_LIMIT_MIB = 64;
 const MAX_ALLOC_MIB = 200;
@@ -21,7 +21,7 @@ export interface OomRun extends Exit {
 export async function oomKillIn(cg: ScratchCgroup, limitMib = 64, allocMib = 200, oomScoreAdj = 0, timeoutMs = 15_000): Promise<OomRun> {
   if (limitMib < 32 || limitMib > MAX_LIMIT_MIB) throw new Error(`memory limit ${limitMib} MiB is outside 32-${MAX_LIMIT_MIB}`);
   if (allocMib > MAX_ALLOC_MIB || allocMib <= limitMib) throw new Error(`allocation ${allocMib} MiB must exceed the limit and stay <= ${MAX_ALLOC_MIB}`);
-  const v1 = !cg.mount.endsWith('/unified') && cg.mount !== '/sys/fs/cgroup';
+  const v1 = cg.mount !== V2_MOUNT;
   cg.write(v1 ? 'memory.limit_in_bytes' : 'memory.max', `${limitMib}M`);
   // The shell puts itself in the cgroup, then becomes dd: the victim's pid is the child's.
   const script =

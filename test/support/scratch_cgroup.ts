@@ -6,10 +6,15 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { discoverHierarchies } from '../../src/events/cgroup_paths';
 import { retryUntil } from './bounded';
 
 export const CGROUP_ROOT = '/sys/fs/cgroup';
-export const V2_MOUNT = `${CGROUP_ROOT}/unified`;
+/**
+ * Where cgroup v2 is mounted: /sys/fs/cgroup on a host with only v2 (every
+ * current systemd distribution), /sys/fs/cgroup/unified on a hybrid one.
+ */
+export const V2_MOUNT = discoverHierarchies().find((h) => h.id === 0)?.mountPoint ?? `${CGROUP_ROOT}/unified`;
 
 let serial = 0;
 
@@ -42,7 +47,26 @@ export function v1Unavailable(controller: string): string | false {
 }
 
 export function v2Unavailable(): string | false {
-  return fs.existsSync(`${V2_MOUNT}/cgroup.procs`) ? false : `needs cgroup v2 mounted at ${V2_MOUNT}`;
+  return fs.existsSync(`${V2_MOUNT}/cgroup.procs`) ? false : 'needs cgroup v2 mounted';
+}
+
+/** Why v2 cgroups with `controller` cannot be made here (it is on v1, or not enabled at the root), or false. */
+export function v2ControllerUnavailable(controller: string): string | false {
+  const noV2 = v2Unavailable();
+  if (noV2) return noV2;
+  const enabled = fs.readFileSync(`${V2_MOUNT}/cgroup.subtree_control`, 'utf8').split(/\s+/);
+  return enabled.includes(controller) ? false : `needs the ${controller} controller enabled on cgroup v2 (here it is on v1 or off)`;
+}
+
+/**
+ * Why no scratch memory cgroup can be made here, or false: one needs the v1
+ * memory hierarchy (hybrid hosts, 6.1) or the memory controller on v2 (v2-only
+ * hosts; 6.12 and later Debian kernels have no v1 memory controller at all).
+ */
+export function memoryUnavailable(): string | false {
+  const v1 = v1Unavailable('memory');
+  const v2 = v2ControllerUnavailable('memory');
+  return v1 && v2 ? `${v1}, or ${v2}` : false;
 }
 
 export class ScratchCgroup {
@@ -69,6 +93,11 @@ export class ScratchCgroup {
     const own = ownV1Path(controller);
     if (own === undefined) throw new Error(`not in a v1 ${controller} cgroup`);
     return ScratchCgroup.make(`${CGROUP_ROOT}/${controller}`, path.posix.join(own, name));
+  }
+
+  /** A new memory cgroup: in the v1 memory hierarchy where there is one, else on v2. */
+  static memory(name = uniqueName()): ScratchCgroup {
+    return v1Unavailable('memory') ? ScratchCgroup.v2(name) : ScratchCgroup.v1('memory', name);
   }
 
   private static make(mount: string, cgPath: string): ScratchCgroup {
