@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { missingBtf } from '../src/kernel/btf';
 import { refusalMessage, verifierReason } from '../src/kernel/refusal';
 
 const exitOn612 = `libbpf: prog 'handle__sched_process_exit': BPF program load failed: Permission denied
@@ -55,4 +56,9 @@ libbpf: prog 'handle__sched_process_hang': failed to load: -22
   const bare = "libbpf: prog 'handle__x': failed to relocate calls: -2\nlibbpf: prog 'handle__x': failed to load: -2\n";
   assert.equal(verifierReason({ name: 'handle__x', errno: 2, log: bare }), 'failed to relocate calls: -2');
   assert.equal(verifierReason({ name: 'handle__x', errno: 2, log: '' }), 'load failed with errno 2');
+});
+
+test('a kernel without BTF is one line that names the file and the kernel option', () => {
+  assert.equal(missingBtf('/nonexistent/vmlinux')?.startsWith('this kernel has no BTF (/nonexistent/vmlinux): kernwatch needs a kernel built with CONFIG_DEBUG_INFO_BTF=y'), true);
+  assert.equal(missingBtf('/proc/self/status'), undefined);
 });

@@ -5,6 +5,7 @@
  */
 import { EVENTS } from '../events/catalog';
 import { ProgramAvailability } from './availability';
+import { missingBtf } from './btf';
 import { isBpfError, openBpfSession } from './native';
 import { canTrace } from './privileges';
 import { refusalMessage } from './refusal';
@@ -13,8 +14,10 @@ import { ensureTracefs, TracefsError } from './tracefs';
 /** Per catalog event: undefined when it runs here, else why not. */
 export type EventAvailability = ReadonlyMap<string, string | undefined>;
 
-/** Undefined when this process may not load BPF programs. */
+/** Undefined when this process may not load BPF programs; every event unavailable without BTF. */
 export function probeEvents(): EventAvailability | undefined {
+  const noBtf = missingBtf();
+  if (noBtf) return new Map(EVENTS.map((e) => [e.name, noBtf]));
   if (!canTrace()) return undefined;
   const bpf = openBpfSession(64 << 10);
   try {

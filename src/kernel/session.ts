@@ -8,6 +8,7 @@ import { Decoder } from '../events/decoder';
 import type { KernelEvent } from '../events/event';
 import type { EventSpec } from '../events/types';
 import { ProgramAvailability } from './availability';
+import { missingBtf } from './btf';
 import { isBpfError, openBpfSession, type BpfError, type BpfSessionHandle } from './native';
 import { refusalMessage } from './refusal';
 import { canTrace } from './privileges';
@@ -66,6 +67,8 @@ export class KernelSession {
     if (!canTrace()) {
       throw new KernelSessionError('kernwatch needs root or CAP_BPF with CAP_PERFMON to load BPF programs', 2);
     }
+    const noBtf = missingBtf();
+    if (noBtf) throw new KernelSessionError(noBtf, 2);
     const wanted = resolveEvents(options.events);
     const bpf = openBpfSession(options.ringBytes ?? 16 << 20);
     try {

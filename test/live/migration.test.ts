@@ -13,6 +13,7 @@ import { collect, collected } from '../support/collect';
 import { compactMemory } from '../support/compaction';
 import { pfnRange } from '../support/page_frames';
 import { NEEDS_ROOT } from '../support/root';
+import { tracepointsMissing } from '../support/kernel_events';
 import { withEvents } from '../support/with_events';
 
 const EVENTS = ['migrate.start', 'migrate.pages', 'migrate.remove_pte'];
@@ -23,7 +24,7 @@ const USER_SPACE_END = 1n << 56n;
 
 test(
   'compacting memory reports migration passes with reason=compaction and replaced migration PTEs from the compacting task',
-  { skip: NEEDS_ROOT, timeout: 60_000 },
+  { skip: NEEDS_ROOT || tracepointsMissing(EVENTS), timeout: 60_000 },
   async () => {
     await withEvents(EVENTS, async (stream) => {
       const { pid } = await compactMemory(64);
