@@ -151,6 +151,14 @@ struct kw_record_types {
 };
 const struct kw_record_types *record_types __attribute__((unused));
 
+/* Never read either: puts the enums userspace writes into maps into the BTF, for the same test. */
+struct kw_enum_types {
+	enum kw_kind kind;
+	enum kw_cmp cmp;
+	enum kw_group_by group_by;
+};
+const struct kw_enum_types *enum_types __attribute__((unused));
+
 static __always_inline struct kw_stats *stats_of(__u32 kind)
 {
 	return bpf_map_lookup_elem(&stats, &kind);

@@ -13,7 +13,8 @@ import { eventByName } from '../src/events/catalog';
 import type { KernelEvent } from '../src/events/event';
 import { recordLayout } from '../src/events/layout';
 import type { EventSpec } from '../src/events/types';
-import { KIND_MAX } from '../src/kernel/filter_maps';
+import { LIMITS } from '../src/kernel/limits';
+import { MAP_STRUCTS } from '../src/kernel/map_layouts';
 import type { KernelRuleSet, KindFilter } from '../src/kernel/kernel_rule_set';
 import { KernelSession } from '../src/kernel/session';
 import { runNamed } from './support/named_process';
@@ -205,7 +206,7 @@ test('installing a new rule set switches every later event to it at once', { ski
     assert.deepEqual(seen.map((e) => e.rules), [bit(0), bit(1), bit(0)]);
     // the old generation was cleared: only the active one has entries
     const keys = session.bpf.keys('comm_rules');
-    assert.equal(keys.length / 24, 1);
-    assert.ok(KIND_MAX > 21);
+    assert.equal(keys.length / MAP_STRUCTS.kw_comm_key.size, 1);
+    assert.ok(LIMITS.KW_KIND_MAX > 21);
   });
 });

@@ -10,6 +10,8 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { EVENTS } from '../src/events/catalog';
 import { HEADER_LAYOUT, recordLayout } from '../src/events/layout';
+import { LIMITS } from '../src/kernel/limits';
+import { KW_CMP, KW_GROUP_BY, MAP_STRUCTS } from '../src/kernel/map_layouts';
 import { nativeAddon } from '../src/kernel/native';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -91,4 +93,49 @@ test('the catalog kinds are exactly the enum kw_kind values of the header', () =
   assert.deepEqual([...kinds].sort((a, b) => a - b), EVENTS.map((e) => e.kind).sort((a, b) => a - b));
   assert.equal(new Set(EVENTS.map((e) => e.name)).size, EVENTS.length, 'event names are unique');
   assert.equal(values.find(([name]) => name === 'KW_KIND_MAX')?.[1], Math.max(...kinds) + 1);
+});
+
+interface BtfEnum {
+  kind: string;
+  name: string;
+  values?: Array<{ name: string; val: number }>;
+}
+
+function btfEnum(name: string): Map<string, number> {
+  const json = execFileSync('bpftool', ['-j', 'btf', 'dump', 'file', OBJECT], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const found = (JSON.parse(json) as { types: BtfEnum[] }).types.find((t) => t.kind === 'ENUM' && t.name === name);
+  assert.ok(found, `enum ${name} is in the object BTF`);
+  return new Map((found.values ?? []).map((v) => [v.name, v.val]));
+}
+
+test('every map key and value TypeScript writes or reads matches its C struct member by member', () => {
+  const structs = btfStructs();
+  for (const [name, layout] of Object.entries(MAP_STRUCTS)) {
+    const c = structs.get(name);
+    assert.ok(c, `${name} is in the object BTF`);
+    assert.deepEqual(layout.members.map((m) => [m.c, m.offset]), offsets(c), `members and offsets of ${name}`);
+    assert.equal(layout.size, c.size, `size of ${name}`);
+  }
+});
+
+test('the enum values written into maps, and the kinds, are the enums of the compiled object', () => {
+  const cmp = btfEnum('kw_cmp');
+  for (const [op, value] of Object.entries(KW_CMP)) assert.equal(cmp.get(`KW_CMP_${op.toUpperCase()}`), value, `KW_CMP_${op}`);
+  const groupBy = btfEnum('kw_group_by');
+  for (const [by, value] of Object.entries(KW_GROUP_BY)) assert.equal(groupBy.get(`KW_GROUP_${by.toUpperCase()}`), value, `KW_GROUP_${by}`);
+  const kinds = btfEnum('kw_kind');
+  assert.equal(kinds.get('KW_KIND_MAX'), LIMITS.KW_KIND_MAX);
+  assert.deepEqual(
+    [...kinds.values()].filter((v) => v !== LIMITS.KW_KIND_MAX).sort((a, b) => a - b),
+    EVENTS.map((e) => e.kind).sort((a, b) => a - b),
+  );
+});
+
+test('the limits TypeScript uses are the #defines of bpf/kernwatch.h (the addon was built from this header)', () => {
+  const header = fs.readFileSync(path.join(ROOT, 'bpf', 'kernwatch.h'), 'utf8');
+  for (const [name, value] of Object.entries(LIMITS)) {
+    if (name === 'KW_KIND_MAX') continue; // an enum value, checked against the BTF above
+    const defined = new RegExp(`#define ${name} (\\d+)`).exec(header)?.[1];
+    assert.equal(Number(defined), value, name);
+  }
 });

@@ -2,7 +2,10 @@
 #include <bpf/libbpf.h>
 #include <napi.h>
 
+#include <linux/types.h>
+
 #include "bpf_error.h"
+#include "kernwatch.h"
 #include "bpf_session.h"
 #include "record_layout.h"
 
@@ -20,12 +23,28 @@ Napi::Value RecordSizes(const Napi::CallbackInfo& info) {
   return kernwatch::RecordSizes(info.Env());
 }
 
+// The limits bpf/kernwatch.h defines, so that TypeScript sizes its map
+// indexes and keys from the header itself.
+Napi::Value Constants(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("KW_COMM_LEN", KW_COMM_LEN);
+  out.Set("KW_PATH_LEN", KW_PATH_LEN);
+  out.Set("KW_MAX_RULES", KW_MAX_RULES);
+  out.Set("KW_MAX_THRESHOLDS", KW_MAX_THRESHOLDS);
+  out.Set("KW_GENERATIONS", KW_GENERATIONS);
+  out.Set("KW_SCRATCH_LEN", KW_SCRATCH_LEN);
+  out.Set("KW_KIND_MAX", static_cast<int>(KW_KIND_MAX));
+  return out;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   kernwatch::InstallLibbpfLogger();
   exports.Set("BpfSession", kernwatch::BpfSession::Define(env));
   exports.Set("libbpfVersion", Napi::Function::New(env, LibbpfVersion));
   exports.Set("possibleCpus", Napi::Function::New(env, PossibleCpus));
   exports.Set("recordSizes", Napi::Function::New(env, RecordSizes));
+  exports.Set("constants", Napi::Function::New(env, Constants));
   return exports;
 }
 

@@ -101,7 +101,8 @@ KVER=$1; shift
 KROOT=${KW_VM_KROOT:-}
 # a kernel scripts/vm/fetch-kernel.sh unpacked
 PROJECT=$(cd "$(dirname "$0")/../.." && pwd -P)
-if [ -z "$KROOT" ] && [ -e "$PROJECT/.cache/kernels/$KVER/.complete" ]; then KROOT=$PROJECT/.cache/kernels/$KVER; fi
+KCACHE=${KW_KERNEL_CACHE:-$PROJECT/.cache/kernels}
+if [ -z "$KROOT" ] && [ -e "$KCACHE/$KVER/.complete" ]; then KROOT=$KCACHE/$KVER; fi
 KERNEL=
 for k in "$KROOT/boot/vmlinuz-$KVER" "$KROOT/usr/lib/modules/$KVER/vmlinuz" "$KROOT/lib/modules/$KVER/vmlinuz"; do
   [ -r "$k" ] && { KERNEL=$k; break; }

@@ -4,6 +4,8 @@
  */
 import type { CgroupPaths } from '../events/cgroup_paths';
 import type { FieldValue } from '../events/event';
+import { offsetOf } from '../kernel/c_layout';
+import { MAP_STRUCTS, perCpuStride } from '../kernel/map_layouts';
 import type { BpfSessionHandle } from '../kernel/native';
 import type { GroupBy, KernelAggregate } from '../kernel/kernel_rule_set';
 
@@ -15,8 +17,14 @@ export interface CountDelta {
   readonly group: Readonly<Record<string, FieldValue>>;
 }
 
-const KEY_SIZE = 16; // struct kw_count_key
-const VALUE_STRIDE = 16; // struct kw_count, per CPU
+const { kw_count_key, kw_count } = MAP_STRUCTS;
+const KEY_SIZE = kw_count_key.size;
+const RULE_AT = offsetOf(kw_count_key, 'rule');
+const GENERATION_AT = offsetOf(kw_count_key, 'generation');
+const GROUP_AT = offsetOf(kw_count_key, 'group');
+const VALUE_STRIDE = perCpuStride(kw_count.size);
+const EVENTS_AT = offsetOf(kw_count, 'events');
+const SUM_AT = offsetOf(kw_count, 'sum');
 /**
  * A group idle this long is deleted from the kernel map, which would
  * otherwise fill up with every tgid that ever forked. An event landing
@@ -46,14 +54,14 @@ export class KernelCounts {
     const keys = this.bpf.keys('counts');
     for (let at = 0; at + KEY_SIZE <= keys.length; at += KEY_SIZE) {
       const key = keys.subarray(at, at + KEY_SIZE);
-      if (key.readUInt32LE(4) !== generation) continue;
+      if (key.readUInt32LE(GENERATION_AT) !== generation) continue;
       const perCpu = this.bpf.lookup('counts', key);
       if (!perCpu) continue;
       let total = 0;
       let sum = 0n;
       for (let c = 0; c + VALUE_STRIDE <= perCpu.length; c += VALUE_STRIDE) {
-        total += Number(perCpu.readBigUInt64LE(c));
-        sum += perCpu.readBigUInt64LE(c + 8);
+        total += Number(perCpu.readBigUInt64LE(c + EVENTS_AT));
+        sum += perCpu.readBigUInt64LE(c + SUM_AT);
       }
       const id = key.toString('hex');
       const known = this.totals.get(id);
@@ -65,13 +73,13 @@ export class KernelCounts {
         }
         continue;
       }
-      const bit = key.readUInt32LE(0);
+      const bit = key.readUInt32LE(RULE_AT);
       const agg = this.aggregates[generation]?.get(bit);
       // per-CPU sums wrap as two's complement; the difference of totals is exact
       const raw = BigInt.asIntN(64, sum - (known?.sum ?? 0n));
       this.totals.set(id, { total, sum, changedAt: now });
       const added = agg?.sum ? Number(agg.sum.signed ? raw : BigInt.asUintN(64, raw)) * agg.sum.scale : 0;
-      out.push({ bit, n: delta, sum: added, group: this.group(agg?.groupBy ?? 'none', key.readBigUInt64LE(8)) });
+      out.push({ bit, n: delta, sum: added, group: this.group(agg?.groupBy ?? 'none', key.readBigUInt64LE(GROUP_AT)) });
     }
     return out;
   }
@@ -85,7 +93,7 @@ export class KernelCounts {
     const keys = this.bpf.keys('counts');
     for (let at = 0; at + KEY_SIZE <= keys.length; at += KEY_SIZE) {
       const key = keys.subarray(at, at + KEY_SIZE);
-      if (key.readUInt32LE(4) !== generation) continue;
+      if (key.readUInt32LE(GENERATION_AT) !== generation) continue;
       this.bpf.delete('counts', key);
       this.totals.delete(key.toString('hex'));
     }

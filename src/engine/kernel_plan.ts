@@ -16,7 +16,7 @@ import { pathGlobPrefix } from '../dsl/glob';
 import type { Aggregate, CheckedRule, CompareOp, Condition, FieldRef, Selection, Value, WindowRule } from '../dsl/checked_rule';
 import type { CgroupRules, Comparison, GroupBy, KernelAggregate, KernelRuleSet, KindFilter, Threshold } from '../kernel/kernel_rule_set';
 import { PASS_ALL_RULE } from '../kernel/kernel_rule_set';
-import { MAX_THRESHOLDS } from '../kernel/filter_maps';
+import { LIMITS } from '../kernel/limits';
 import { printCondition } from './print_condition';
 
 /** `gone`: the cgroup an absence waits on was removed, so its second event can never come. */
@@ -207,7 +207,7 @@ class Builder {
     }
     if (term.kind === 'compare' || term.kind === 'is') {
       const t = threshold(term, spec, bit);
-      if (t && this.thresholds.length < MAX_THRESHOLDS) {
+      if (t && this.thresholds.length < LIMITS.KW_MAX_THRESHOLDS) {
         this.thresholds.push(t);
         kind.byThreshold |= mask;
         return { detail: `thresholds: record bytes ${t.offset}..${t.offset + t.size - 1} ${t.cmp} ${t.value}`, exact: true };

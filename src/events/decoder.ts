@@ -157,6 +157,8 @@ function setCgroup(fields: Record<string, FieldValue>, name: string, id: bigint,
 function readMember(buf: Buffer, at: number, m: PlacedMember): FieldValue {
   const o = at + m.offset;
   switch (m.ctype) {
+    case 'u8':
+      return buf.readUInt8(o);
     case 'u16':
       return buf.readUInt16LE(o);
     case 's16':

@@ -3,40 +3,18 @@
  * with the C rules for natural alignment. test/layout.test.ts compares every
  * offset with the BTF of the compiled BPF object.
  */
+import { placeStruct, type Placed, type StructLayout } from '../kernel/c_layout';
+import { LIMITS } from '../kernel/limits';
 import { HEADER_MEMBERS } from './catalog';
-import type { EventSpec } from './types';
-import type { CType, MemberSpec } from './types';
+import type { EventSpec, MemberSpec } from './types';
 
-export const COMM_LEN = 16;
-export const PATH_LEN = 256;
+export const COMM_LEN = LIMITS.KW_COMM_LEN;
+export const PATH_LEN = LIMITS.KW_PATH_LEN;
 
-const SIZE: Record<CType, number> = { u16: 2, s16: 2, u32: 4, s32: 4, u64: 8, comm: COMM_LEN, path: PATH_LEN };
-const ALIGN: Record<CType, number> = { u16: 2, s16: 2, u32: 4, s32: 4, u64: 8, comm: 1, path: 1 };
+export type PlacedMember = Placed<MemberSpec>;
+export type RecordLayout = StructLayout<MemberSpec>;
 
-export interface PlacedMember extends MemberSpec {
-  readonly offset: number;
-  readonly size: number;
-}
-
-export interface RecordLayout {
-  readonly members: readonly PlacedMember[];
-  readonly size: number;
-}
-
-const alignUp = (n: number, to: number): number => Math.ceil(n / to) * to;
-
-function place(members: readonly MemberSpec[], start: number, startAlign: number): RecordLayout {
-  let offset = start;
-  let maxAlign = startAlign;
-  const placed: PlacedMember[] = [];
-  for (const m of members) {
-    offset = alignUp(offset, ALIGN[m.ctype]);
-    placed.push({ ...m, offset, size: SIZE[m.ctype] });
-    offset += SIZE[m.ctype];
-    maxAlign = Math.max(maxAlign, ALIGN[m.ctype]);
-  }
-  return { members: placed, size: alignUp(offset, maxAlign) };
-}
+const place = placeStruct<MemberSpec>;
 
 export const HEADER_LAYOUT: RecordLayout = place(HEADER_MEMBERS, 0, 1);
 

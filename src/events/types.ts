@@ -3,8 +3,9 @@
  * and how it sits in the C record of bpf/kernwatch.h.
  */
 
-/** C member types used in bpf/kernwatch.h. */
-export type CType = 'u16' | 's16' | 'u32' | 's32' | 'u64' | 'comm' | 'path';
+import type { CType } from '../kernel/c_layout';
+
+export type { CType } from '../kernel/c_layout';
 
 /** What a decoded field holds, as rules and JSON output see it. */
 export type ValueType =

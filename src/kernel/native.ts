@@ -1,5 +1,6 @@
 /** Typed view of the native addon (native/src/binding.cc). */
 import * as path from 'node:path';
+import type { KernelLimits } from './limits';
 import type { RefusedProgram } from './refusal';
 
 export interface ProgramInfo {
@@ -56,6 +57,8 @@ export interface NativeAddon {
   libbpfVersion(): string;
   possibleCpus(): number;
   recordSizes(): Record<string, number>;
+  /** the limits #defined in bpf/kernwatch.h (see limits.ts) */
+  constants(): KernelLimits;
 }
 
 let addon: NativeAddon | undefined;

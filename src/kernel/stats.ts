@@ -1,5 +1,7 @@
 /** Reads the per-CPU `stats` map: per event kind, how many fired, were sent, were lost. */
 import { EVENTS } from '../events/catalog';
+import { offsetOf } from './c_layout';
+import { MAP_STRUCTS, perCpuStride, u32Key } from './map_layouts';
 import type { BpfSessionHandle } from './native';
 
 export interface EventCounters {
@@ -15,24 +17,27 @@ export interface EventCounters {
   readonly missed: number;
 }
 
-const VALUE_STRIDE = 32; // struct kw_stats, already a multiple of 8
+const { kw_stats } = MAP_STRUCTS;
+const STRIDE = perCpuStride(kw_stats.size);
+const SEEN = offsetOf(kw_stats, 'seen');
+const SENT = offsetOf(kw_stats, 'sent');
+const LOST = offsetOf(kw_stats, 'lost');
+const FILTERED = offsetOf(kw_stats, 'filtered');
 
 export function readCounters(bpf: BpfSessionHandle): Map<string, EventCounters> {
   const out = new Map<string, EventCounters>();
   const misses = bpf.recursionMisses();
-  const key = Buffer.alloc(4);
   for (const e of EVENTS) {
-    key.writeUInt32LE(e.kind);
-    const perCpu = bpf.lookup('stats', key);
+    const perCpu = bpf.lookup('stats', u32Key(e.kind));
     let seen = 0n;
     let sent = 0n;
     let lost = 0n;
     let filtered = 0n;
-    for (let at = 0; perCpu && at + VALUE_STRIDE <= perCpu.length; at += VALUE_STRIDE) {
-      seen += perCpu.readBigUInt64LE(at);
-      sent += perCpu.readBigUInt64LE(at + 8);
-      lost += perCpu.readBigUInt64LE(at + 16);
-      filtered += perCpu.readBigUInt64LE(at + 24);
+    for (let at = 0; perCpu && at + STRIDE <= perCpu.length; at += STRIDE) {
+      seen += perCpu.readBigUInt64LE(at + SEEN);
+      sent += perCpu.readBigUInt64LE(at + SENT);
+      lost += perCpu.readBigUInt64LE(at + LOST);
+      filtered += perCpu.readBigUInt64LE(at + FILTERED);
     }
     out.set(e.name, { seen: Number(seen), sent: Number(sent), lost: Number(lost), filtered: Number(filtered), missed: misses[e.program] ?? 0 });
   }

@@ -62,9 +62,16 @@ test(
   { skip: NEEDS_ROOT, timeout: 60_000 },
   async () => {
     await withEvents(['mem.pcpu_drain'], async (stream) => {
+      // a compaction pass drains the per-CPU lists only when they hold pages
+      // to give back, which a pass right after another may find empty: up to
+      // three passes, each with fresh dirty memory
       const from = process.hrtime.bigint();
-      await compactMemory(64);
-      await collect(stream, { name: 'mem.pcpu_drain', where: (e) => e.monoNs >= from, describe: 'after compaction began' }, WAIT_MS);
+      const afterCompaction = { name: 'mem.pcpu_drain', where: (e: KernelEvent) => e.monoNs >= from, describe: 'after compaction began' };
+      for (let pass = 1; pass <= 3; pass++) {
+        await compactMemory(64);
+        const drained = await collect(stream, afterCompaction, WAIT_MS).then(() => true, (e: unknown) => (pass === 3 ? Promise.reject(e) : false));
+        if (drained) break;
+      }
       const { first, end } = pfnRange();
       const drains = collected(stream, { name: 'mem.pcpu_drain' });
       for (const d of drains) {
