@@ -10,7 +10,7 @@ NODEDIR := $(shell node -p "require('path').resolve(process.execPath, '../..')")
 NODE_GYP_FLAGS := $(if $(wildcard $(NODEDIR)/include/node/node.h),--nodedir=$(NODEDIR),)
 TS_SOURCES := $(shell find src test bench -name '*.ts' 2>/dev/null) tsconfig.json
 
-.PHONY: all build deps demo test test-unit bench clean
+.PHONY: all build deps demo test test-host test-kernels bench clean
 
 all: build
 
@@ -29,12 +29,12 @@ $(OUTPUT)/vmlinux.h:
 
 BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_x86 -I$(OUTPUT) -Ibpf
 
-$(OUTPUT)/kernwatch.bpf.o: bpf/kernwatch.bpf.c bpf/kernwatch.h $(OUTPUT)/vmlinux.h
+$(OUTPUT)/kernwatch.bpf.o: bpf/kernwatch.bpf.c $(wildcard bpf/*.h) $(OUTPUT)/vmlinux.h
 	clang $(BPF_CFLAGS) -c $< -o $@
 
 # the same programs for kernels without bpf_loop() (before 5.17): the addon
 # carries both objects and picks one from the running kernel's BTF
-$(OUTPUT)/kernwatch_compat.bpf.o: bpf/kernwatch.bpf.c bpf/kernwatch.h $(OUTPUT)/vmlinux.h
+$(OUTPUT)/kernwatch_compat.bpf.o: bpf/kernwatch.bpf.c $(wildcard bpf/*.h) $(OUTPUT)/vmlinux.h
 	clang $(BPF_CFLAGS) -DKW_NO_BPF_LOOP -c $< -o $@
 
 $(OUTPUT)/kernwatch.skel.h: $(OUTPUT)/kernwatch.bpf.o
@@ -61,8 +61,15 @@ build: deps $(ADDON) dist/.tsbuildinfo
 demo: build
 	./scripts/demo.sh
 
-test: build
+# the whole suite on this host's kernel, then the kernel-facing tests in
+# QEMU guests booting Debian's kernels (scripts/test-kernels.sh)
+test: test-host test-kernels
+
+test-host: build
 	./scripts/run-tests.sh
+
+test-kernels: build
+	./scripts/test-kernels.sh
 
 bench: build
 	@for b in dist/bench/*.js; do echo "== $$b"; node --expose-gc "$$b" || exit 1; done

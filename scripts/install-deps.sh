@@ -9,6 +9,7 @@ packages=(
   bpftrace                                                # the benchmark's peer
   e2fsprogs util-linux mount                              # mkfs.ext4, fsfreeze, loop mounts (hung-task test)
   prometheus-alertmanager                                 # the Alertmanager notifier's tests
+  qemu-system-x86 busybox kmod cpio xz-utils zstd         # the kernel matrix: Debian's kernels in QEMU guests
 )
 
 missing=()

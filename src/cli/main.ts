@@ -70,6 +70,12 @@ function reportError(e: unknown): number {
   if (e instanceof KernelSessionError) {
     process.stderr.write(`kernwatch: ${e.message}\n`);
     if (e.detail && process.env.KERNWATCH_DEBUG) process.stderr.write(`${e.detail}\n`);
+    else if (e.detail) {
+      // the reason libbpf gave is in its last lines; the whole log on demand
+      const last = e.detail.split('\n').filter((l) => l.trim() !== '').slice(-3);
+      for (const line of last) process.stderr.write(`kernwatch:   ${line.trim()}\n`);
+      process.stderr.write('kernwatch:   (KERNWATCH_DEBUG=1 shows libbpf\'s whole log)\n');
+    }
     return e.exitCode;
   }
   // node:util parseArgs reports unknown options with this code

@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The path every record takes before it leaves the kernel: begin() counts
+ * the firing and hands out a per-CPU buffer, finish() decides which rules may
+ * want the record (kind, cgroup, comm, uid, thresholds), counts it for rules
+ * aggregated in the kernel, and writes it to the ring buffer only when a rule
+ * evaluated in userspace may match.
+ */
+#ifndef KERNWATCH_FILTER_BPF_H
+#define KERNWATCH_FILTER_BPF_H
+
+#include "maps.bpf.h"
+
+/*
+ * Records are submitted without waking the reader until this many bytes are
+ * waiting; the reader polls with a short timeout for the rest. One wakeup per
+ * record would cost more than the record itself during a fork storm.
+ */
+const volatile __u64 wakeup_bytes = 64 * 1024;
+
+static __always_inline struct kw_stats *stats_of(__u32 kind)
+{
+	return bpf_map_lookup_elem(&stats, &kind);
+}
+
+static __always_inline __u32 active_generation(void)
+{
+	__u32 zero = 0;
+	struct kw_control *c = bpf_map_lookup_elem(&control, &zero);
+
+	return c ? c->generation & 1 : 0;
+}
+
+/* Starts a record of `kind` in its scratch buffer, counting the firing. */
+static __always_inline void *begin(__u32 kind)
+{
+	struct kw_stats *s = stats_of(kind);
+	struct kw_header *h;
+
+	if (s)
+		s->seen++;
+	h = bpf_map_lookup_elem(&scratch, &kind);
+	if (!h)
+		return NULL;
+	h->kind = kind;
+	h->flags = 0;
+	h->_pad = 0;
+	h->cpu = bpf_get_smp_processor_id();
+	h->ts_ns = bpf_ktime_get_ns();
+	h->rules = 0;
+	return h;
+}
+
+struct threshold_ctx {
+	__u32 kind;
+	__u32 generation;
+	__u64 mask;
+};
+
+static __always_inline bool compare(__u8 cmp, bool is_signed, __u64 a, __u64 b)
+{
+	if (is_signed) {
+		__s64 x = a, y = b;
+		return cmp == KW_CMP_EQ ? x == y : cmp == KW_CMP_NE ? x != y : cmp == KW_CMP_LT ? x < y :
+		       cmp == KW_CMP_LE ? x <= y : cmp == KW_CMP_GT ? x > y : x >= y;
+	}
+	return cmp == KW_CMP_EQ ? a == b : cmp == KW_CMP_NE ? a != b : cmp == KW_CMP_LT ? a < b :
+	       cmp == KW_CMP_LE ? a <= b : cmp == KW_CMP_GT ? a > b : a >= b;
+}
+
+/* A field of the record being built for `kind`, widened to 64 bits. */
+static __always_inline bool read_field(__u32 kind, __u32 offset, __u8 size, bool is_signed, __u64 *out)
+{
+	__u8 *rec = bpf_map_lookup_elem(&scratch, &kind);
+	__u64 raw;
+
+	if (!rec || offset > KW_SCRATCH_LEN - 8)
+		return false;
+	raw = *(__u64 *)(rec + offset);
+	switch (size) {
+	case 1:
+		raw = is_signed ? (__u64)(__s64)(__s8)raw : (__u8)raw;
+		break;
+	case 2:
+		raw = is_signed ? (__u64)(__s64)(__s16)raw : (__u16)raw;
+		break;
+	case 4:
+		raw = is_signed ? (__u64)(__s64)(__s32)raw : (__u32)raw;
+		break;
+	}
+	*out = raw;
+	return true;
+}
+
+/*
+ * The loops over threshold slots and rules. bpf_loop() (5.17) keeps the
+ * verifier's work to one pass over the body; kernels without it (5.15 and
+ * older; before 5.13 a callback cannot even be referenced) get the compat
+ * object, built with KW_NO_BPF_LOOP, where the same bodies run in bounded
+ * loops that the verifier walks once per iteration. Userspace picks the
+ * object from the kernel's BTF at load time.
+ */
+#ifdef KW_NO_BPF_LOOP
+#define LOOP_BODY static __always_inline long
+#define LOOP(n, body, ctx)                    \
+	for (__u32 __i = 0; __i < (n); __i++) \
+	body(__i, ctx)
+#else
+#define LOOP_BODY static long
+#define LOOP(n, body, ctx) bpf_loop((n), (body), (ctx), 0)
+#endif
+
+/* Loop body: one threshold slot; clears the rule's bit when it fails. */
+LOOP_BODY check_threshold(__u32 slot, struct threshold_ctx *ctx)
+{
+	__u32 index = ctx->generation * KW_MAX_THRESHOLDS + slot;
+	struct kw_threshold *t = bpf_map_lookup_elem(&thresholds, &index);
+	__u64 value;
+
+	if (!t || t->cmp == KW_CMP_NONE || t->kind != ctx->kind)
+		return 0;
+	if (!read_field(ctx->kind, t->offset, t->size, t->is_signed, &value))
+		return 0;
+	if (!compare(t->cmp, t->is_signed, value, t->value))
+		ctx->mask &= ~(1ULL << (t->rule & 63));
+	return 0;
+}
+
+struct count_ctx {
+	__u64 rules;
+	__u64 cgroup_id;
+	__u32 tgid;
+	__u32 uid;
+	__u32 generation;
+	__u32 kind;
+};
+
+/* Loop body: counts the event for rule `rule` if it is in ctx->rules. */
+LOOP_BODY count_rule(__u32 rule, struct count_ctx *ctx)
+{
+	__u32 index = ctx->generation * KW_MAX_RULES + rule;
+	struct kw_count_key key = { .rule = rule, .generation = ctx->generation };
+	struct kw_count one = { .events = 1 }, *c;
+	struct kw_rule_agg *agg;
+	__u64 value = 0;
+
+	if (!(ctx->rules & (1ULL << (rule & 63))))
+		return 0;
+	agg = bpf_map_lookup_elem(&rule_aggs, &index);
+	if (!agg)
+		return 0;
+	if (agg->group_by == KW_GROUP_CGROUP)
+		key.group = ctx->cgroup_id;
+	else if (agg->group_by == KW_GROUP_TGID)
+		key.group = ctx->tgid;
+	else if (agg->group_by == KW_GROUP_UID)
+		key.group = ctx->uid;
+	if (agg->sum_size && !read_field(ctx->kind, agg->sum_offset, agg->sum_size, agg->sum_signed, &value))
+		value = 0;
+	one.sum = value;
+	c = bpf_map_lookup_elem(&counts, &key);
+	if (!c && bpf_map_update_elem(&counts, &key, &one, BPF_NOEXIST) == 0)
+		return 0;
+	/* the key existed, or another CPU created it first: count on ours */
+	if (!c)
+		c = bpf_map_lookup_elem(&counts, &key);
+	if (c) {
+		c->events++;
+		c->sum += value;
+	}
+	return 0;
+}
+
+/*
+ * Decides which rules may want the record built in `rec`, counts it for the
+ * rules aggregated in the kernel, and writes it to the ring buffer when a
+ * rule evaluated in userspace may match. `cgroup_id` is the v2 cgroup the
+ * event is about (0 when it is not a v2 cgroup: cgroup filters then pass).
+ */
+static __always_inline int finish(void *rec, __u32 size, __u64 cgroup_id)
+{
+	struct kw_header *h = rec;
+	__u32 kind = h->kind;
+	struct kw_stats *s = stats_of(kind);
+	__u32 generation = active_generation();
+	__u32 index = generation * KW_KIND_MAX + kind;
+	struct kw_kind_filter *kf = bpf_map_lookup_elem(&kind_filters, &index);
+	__u64 mask, flags = BPF_RB_NO_WAKEUP;
+
+	if (!kf || !s)
+		return 0;
+	mask = kf->rules;
+	if ((mask & kf->by_cgroup) && cgroup_id) {
+		struct kw_cgroup_key key = { .cgroup_id = cgroup_id, .generation = generation };
+		struct kw_cgroup_rules *cr = bpf_map_lookup_elem(&cgroup_rules, &key);
+
+		mask &= ~kf->by_cgroup | (cr ? cr->match : 0);
+	}
+	if (mask & kf->by_comm) {
+		struct kw_comm_key key = { .generation = generation };
+		__u64 *accept;
+
+		__builtin_memcpy(key.comm, h->comm, KW_COMM_LEN);
+		accept = bpf_map_lookup_elem(&comm_rules, &key);
+		mask &= ~kf->by_comm | (accept ? *accept : 0);
+	}
+	if (mask & kf->by_uid) {
+		struct kw_uid_key key = { .uid = h->uid, .generation = generation };
+		__u64 *accept = bpf_map_lookup_elem(&uid_rules, &key);
+
+		mask &= ~kf->by_uid | (accept ? *accept : 0);
+	}
+	if (mask & kf->by_threshold) {
+		struct threshold_ctx ctx = { .kind = kind, .generation = generation, .mask = mask };
+
+		LOOP(KW_MAX_THRESHOLDS, check_threshold, &ctx);
+		mask = ctx.mask;
+	}
+	if (mask & kf->counted) {
+		struct count_ctx ctx = {
+			.rules = mask & kf->counted,
+			.cgroup_id = cgroup_id,
+			.tgid = h->tgid,
+			.uid = h->uid,
+			.generation = generation,
+			.kind = kind,
+		};
+
+		LOOP(KW_MAX_RULES, count_rule, &ctx);
+	}
+	mask &= ~kf->counted;
+	if (!mask) {
+		s->filtered++;
+		return 0;
+	}
+	h->rules = mask;
+	if (generation)
+		h->flags |= KW_F_GENERATION;
+	h->size = size;
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	if (bpf_ringbuf_output(&events, rec, size, flags))
+		s->lost++;
+	else
+		s->sent++;
+	return 0;
+}
+
+#endif /* KERNWATCH_FILTER_BPF_H */
