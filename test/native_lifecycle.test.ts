@@ -4,7 +4,7 @@
  * exceptions with errno and code.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { test } from 'node:test';
 import { FilterMaps } from '../src/kernel/filter_maps';
@@ -113,5 +113,22 @@ test('the kernel\'s count of skipped firings is read for every loaded program', 
     for (const n of Object.values(misses)) assert.equal(typeof n, 'number');
   } finally {
     bpf.close();
+  }
+});
+
+test('the object is chosen from the kernel\'s BTF, and every object this kernel can run loads every program', { skip: NEEDS_ROOT }, () => {
+  const { BpfSession } = nativeAddon();
+  const btf = execFileSync('bpftool', ['btf', 'dump', 'file', '/sys/kernel/btf/vmlinux'], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  const hasBpfLoop = /'BPF_FUNC_loop' val=/.test(btf);
+  for (const compat of [undefined, true, false]) {
+    const bpf = new BpfSession(compat === undefined ? {} : { compat });
+    try {
+      assert.equal(bpf.compat, compat ?? !hasBpfLoop, `compat option ${compat}`);
+      if (!bpf.compat && !hasBpfLoop) continue; // the main object calls bpf_loop(), which this kernel lacks
+      const present = bpf.programs().filter((p) => p.available).map((p) => p.name);
+      assert.deepEqual(bpf.load(present), [], `the ${bpf.compat ? 'compat' : 'main'} object loads every program`);
+    } finally {
+      bpf.close();
+    }
   }
 });

@@ -105,7 +105,6 @@ Napi::Function BpfSession::Define(Napi::Env env) {
                      {
                          InstanceMethod("programs", &BpfSession::Programs),
                          InstanceMethod("load", &BpfSession::Load),
-                         InstanceMethod("tracepointArgs", &BpfSession::TracepointArgs),
                          InstanceAccessor("compat", &BpfSession::Compat, nullptr),
                          InstanceMethod("attach", &BpfSession::Attach),
                          InstanceMethod("detach", &BpfSession::Detach),
@@ -134,7 +133,13 @@ BpfSession::BpfSession(const Napi::CallbackInfo& info) : Napi::ObjectWrap<BpfSes
   vmlinux_ = btf__load_vmlinux_btf();
   TakeLibbpfLog();
   compat_ = options.Has("compat") ? options.Get("compat").ToBoolean().Value() : !KernelHasBpfLoop(vmlinux_);
-  Open(env);
+  try {
+    Open(env);
+  } catch (...) {
+    btf__free(vmlinux_);  // a constructor that throws gets no destructor call
+    vmlinux_ = nullptr;
+    throw;
+  }
 }
 
 BpfSession::~BpfSession() {
@@ -205,12 +210,6 @@ Napi::Value BpfSession::Programs(const Napi::CallbackInfo& info) {
 // compat: whether this session runs the object built without bpf_loop()
 Napi::Value BpfSession::Compat(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), compat_); }
 
-// tracepointArgs(tracepoint) -> arguments this kernel passes, or -1 unknown
-Napi::Value BpfSession::TracepointArgs(const Napi::CallbackInfo& info) {
-  if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(info.Env(), "expected a tracepoint name");
-  uint32_t n = TracepointArgCount(vmlinux_, info[0].As<Napi::String>(), UINT32_MAX);
-  return Napi::Number::New(info.Env(), n == UINT32_MAX ? -1 : static_cast<double>(n));
-}
 
 // load(programNames) -> [{ name, errno, log }]: verifies and loads the
 // named programs. A program this kernel refuses (the verifier, a CO-RE

@@ -27,7 +27,6 @@ class BpfSession : public Napi::ObjectWrap<BpfSession> {
  private:
   Napi::Value Programs(const Napi::CallbackInfo& info);
   Napi::Value Load(const Napi::CallbackInfo& info);
-  Napi::Value TracepointArgs(const Napi::CallbackInfo& info);
   Napi::Value Compat(const Napi::CallbackInfo& info);
   void Attach(const Napi::CallbackInfo& info);
   void Detach(const Napi::CallbackInfo& info);

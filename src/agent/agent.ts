@@ -92,9 +92,7 @@ export class Agent {
         this.failure?.(e);
       },
     });
-    for (const u of this.engine.unavailable()) {
-      log.warn({ event: u.event, reason: u.reason, rules: u.rules }, 'event unavailable on this kernel; rules on it cannot fire');
-    }
+    this.warnUnavailable();
     this.dispatcher = await Dispatcher.open(this.config, { log });
     const early = this.early;
     this.early = [];
@@ -188,7 +186,15 @@ export class Agent {
       },
       'rule set reloaded',
     );
+    this.warnUnavailable();
     return true;
+  }
+
+  /** One warning per event the rules use that this kernel cannot run, naming the rules that cannot fire. */
+  private warnUnavailable(): void {
+    for (const u of this.engine?.unavailable() ?? []) {
+      this.options.log.warn({ event: u.event, reason: u.reason, rules: u.rules }, 'event unavailable on this kernel; rules on it cannot fire');
+    }
   }
 
   private route(n: AlertNotice): void {

@@ -22,8 +22,6 @@ export interface BpfSessionHandle {
   programs(): ProgramInfo[];
   /** loads the named programs; those this kernel refuses are left out and returned */
   load(programs: readonly string[]): RefusedProgram[];
-  /** arguments this kernel passes to programs on a tracepoint (its BTF prototype), -1 if unknown */
-  tracepointArgs(tracepoint: string): number;
   /** this session runs the object built without bpf_loop() (kernels before 5.17) */
   readonly compat: boolean;
   attach(program: string): void;

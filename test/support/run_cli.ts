@@ -13,6 +13,8 @@ export interface CliResult {
 export interface RunningCli {
   /** resolves once stderr matches `pattern` (a start-up line), rejects if kernwatch exits first or `timeoutMs` passes */
   stderrMatches(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** sends kernwatch a signal (SIGINT ends a dry-run early, as Ctrl-C does) */
+  kill(signal: NodeJS.Signals): void;
   readonly done: Promise<CliResult>;
 }
 
@@ -53,5 +55,5 @@ export function startCli(args: readonly string[], options: CliOptions = {}): Run
       await new Promise((r) => setTimeout(r, 50));
     }
   };
-  return { stderrMatches, done };
+  return { stderrMatches, kill: (signal) => child.kill(signal), done };
 }
