@@ -4,15 +4,16 @@
 # boots a Debian kernel package with this machine's own root filesystem, so
 # kernwatch can be tried on the kernels users run (Debian 12's 6.1,
 # bookworm-backports / Debian 13's 6.12, Debian 11's 5.10, sid's newest)
-# without rebooting the host.
+# without rebooting the host. scripts/test-kernels.sh drives it for CI.
 #
-#   usage:  cd /path/to/a/kernwatch/clone
-#           /path/to/run-in-kernel.sh KERNEL_VERSION [--] COMMAND [ARG...]
-#   e.g.    run-in-kernel.sh 6.1.0-57-amd64 -- bin/kernwatch events
-#           run-in-kernel.sh 6.12.117+deb12-amd64 -- bash -c 'node --test dist/test/live/*.test.js'
-#           run-in-kernel.sh --list                  # kernels that can be booted
-#           KW_VM_KROOT=/srv/k run-in-kernel.sh 5.10.0-46-amd64 -- bin/kernwatch events
-#                      # a kernel unpacked from .deb files, not installed (see below)
+#   usage:  cd /path/to/a/kernwatch/checkout
+#           scripts/vm/run-in-kernel.sh KERNEL_VERSION [--] COMMAND [ARG...]
+#   e.g.    scripts/vm/run-in-kernel.sh $(scripts/vm/fetch-kernel.sh 6.1) -- bin/kernwatch events
+#           KW_VM_CGROUP=v2 scripts/vm/run-in-kernel.sh 7.2.13+deb14-amd64 -- scripts/vm/guest-suite.sh
+#           scripts/vm/run-in-kernel.sh --list          # kernels that can be booted
+#
+# Kernels come from scripts/vm/fetch-kernel.sh (unpacked under
+# .cache/kernels, or KW_KERNEL_CACHE), from KW_VM_KROOT, or installed ones.
 #
 # The command runs as root in the current directory, with the host's
 # programs (node, bash, python3, the build in the clone). Its stdout and
@@ -82,7 +83,8 @@ case "$1" in
   -h|--help) usage 0 ;;
   --list)
     r=${KW_VM_KROOT:-}
-    for k in "$r"/boot/vmlinuz-* "$r"/usr/lib/modules/*/vmlinuz; do
+    c=${KW_KERNEL_CACHE:-$(cd "$(dirname "$0")/../.." && pwd -P)/.cache/kernels}
+    for k in "$r"/boot/vmlinuz-* "$r"/usr/lib/modules/*/vmlinuz "$c"/*/boot/vmlinuz-* "$c"/*/usr/lib/modules/*/vmlinuz; do
       [ -e "$k" ] || continue
       case "$k" in */vmlinuz) v=$(basename "$(dirname "$k")") ;; *) v=${k##*/vmlinuz-} ;; esac
       echo "$v"
