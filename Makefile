@@ -69,6 +69,7 @@ test-host: build
 	./scripts/run-tests.sh
 
 test-kernels: build
+	@./scripts/install-deps.sh --kernel-matrix
 	./scripts/test-kernels.sh
 
 bench: build

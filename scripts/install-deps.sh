@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages kernwatch builds and tests with, skipping
 # those already present, so a second run costs a few dpkg queries.
+# --kernel-matrix adds what scripts/test-kernels.sh boots guests with.
 set -euo pipefail
 
 packages=(
@@ -9,8 +10,12 @@ packages=(
   bpftrace                                                # the benchmark's peer
   e2fsprogs util-linux mount                              # mkfs.ext4, fsfreeze, loop mounts (hung-task test)
   prometheus-alertmanager                                 # the Alertmanager notifier's tests
-  qemu-system-x86 busybox kmod cpio xz-utils zstd         # the kernel matrix: Debian's kernels in QEMU guests
 )
+if [[ "${1:-}" == --kernel-matrix ]]; then
+  # Debian's kernels in QEMU guests: the emulator, the guest's initramfs
+  # tools, and the archive key fetch-kernel.sh checks the kernels with
+  packages+=(qemu-system-x86 busybox kmod cpio xz-utils zstd debian-archive-keyring)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -5,8 +5,8 @@
 # summary at the end says how many.
 #
 #   KW_KERNELS="6.1:hybrid 6.12:hybrid sid:v2 5.10:hybrid"   series:cgroup-mode pairs (the default)
-#   KW_KERNEL_JOBS=2      guests at once (default: one per two host CPUs, at least 1);
-#                         a guest mostly runs one test process at a time
+#   KW_KERNEL_JOBS=2      guests at once (default: one per host CPU: an emulated
+#                         guest runs on one host thread)
 #
 # hybrid: v1 controllers plus cgroup2 at /sys/fs/cgroup/unified, like our
 # machines; v2: cgroup2 only at /sys/fs/cgroup, like every current systemd
@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 read -r -a matrix <<< "${KW_KERNELS:-6.1:hybrid 6.12:hybrid sid:v2 5.10:hybrid}"
-jobs=${KW_KERNEL_JOBS:-$(( $(nproc) / 2 > 0 ? $(nproc) / 2 : 1 ))}
+jobs=${KW_KERNEL_JOBS:-$(nproc)}
 logs=.cache/kernel-logs
 mkdir -p "$logs" && rm -f "$logs"/*.result
 
