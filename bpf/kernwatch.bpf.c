@@ -16,6 +16,7 @@
 #include "maps.bpf.h"
 #include "filter.bpf.h"
 #include "core_fixes.bpf.h"
+#include "cgroup_globs.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -146,46 +147,6 @@ static __always_inline __u64 v2_cgroup_of(struct kw_cgroup *r)
 	return r->hierarchy == 0 ? r->id : 0;
 }
 
-/*
- * A cgroup created after the rules were loaded gets, in both generations,
- * the rules its parent passes down, before any task can run in it: an OOM
- * in a brand-new /prod/x is filtered like one in an old /prod/y. Only globs
- * this inheritance decides exactly (a cgroup, its children, its subtree)
- * are filtered by cgroup in the kernel (src/engine/kernel_plan.ts).
- */
-static __always_inline void inherit_cgroup_rules(struct cgroup *cgrp)
-{
-	struct kw_cgroup_key parent = { .cgroup_id = BPF_CORE_READ(cgrp, self.parent, cgroup, kn, id) };
-	struct kw_cgroup_key child = { .cgroup_id = BPF_CORE_READ(cgrp, kn, id) };
-	struct kw_cgroup_rules *from, inherited;
-
-	if (BPF_CORE_READ(cgrp, root, hierarchy_id) != 0)
-		return;
-	for (__u32 g = 0; g < KW_GENERATIONS; g++) {
-		parent.generation = g;
-		child.generation = g;
-		from = bpf_map_lookup_elem(&cgroup_rules, &parent);
-		if (!from || !(from->children | from->descendants))
-			continue;
-		inherited.match = from->children | from->descendants;
-		inherited.children = 0;
-		inherited.descendants = from->descendants;
-		bpf_map_update_elem(&cgroup_rules, &child, &inherited, BPF_NOEXIST);
-	}
-}
-
-static __always_inline void forget_cgroup_rules(struct cgroup *cgrp)
-{
-	struct kw_cgroup_key key = { .cgroup_id = BPF_CORE_READ(cgrp, kn, id) };
-
-	if (BPF_CORE_READ(cgrp, root, hierarchy_id) != 0)
-		return;
-	for (__u32 g = 0; g < KW_GENERATIONS; g++) {
-		key.generation = g;
-		bpf_map_delete_elem(&cgroup_rules, &key);
-	}
-}
-
 static __always_inline int emit_cgroup(__u32 kind, struct cgroup *cgrp, const char *path, int val)
 {
 	struct kw_cgroup *r = cgroup_record(kind, cgrp, path);
@@ -216,7 +177,7 @@ static __always_inline int emit_cgroup_task(__u32 kind, struct cgroup *cgrp, con
 SEC("tp_btf/cgroup_mkdir")
 int BPF_PROG(handle__cgroup_mkdir, struct cgroup *cgrp, const char *path)
 {
-	inherit_cgroup_rules(cgrp);
+	enter_cgroup_globs(cgrp);
 	return emit_cgroup(KW_CGROUP_MKDIR, cgrp, path, 0);
 }
 
@@ -230,7 +191,7 @@ SEC("tp_btf/cgroup_release")
 int BPF_PROG(handle__cgroup_release, struct cgroup *cgrp, const char *path)
 {
 	emit_cgroup(KW_CGROUP_RELEASE, cgrp, path, 0);
-	forget_cgroup_rules(cgrp);
+	forget_cgroup_globs(cgrp);
 	return 0;
 }
 

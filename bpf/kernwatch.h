@@ -18,6 +18,8 @@
 #define KW_MAX_THRESHOLDS 32 /* numeric predicates the kernel evaluates, all rules together */
 #define KW_GENERATIONS 2     /* filter maps hold two rule sets: the active one and the next */
 #define KW_SCRATCH_LEN 512   /* per-CPU buffer a record is built in; >= every record */
+#define KW_MAX_GLOB_STATES 64 /* states of the cgroup globs the kernel follows, all rules together */
+#define KW_SEGMENT_LEN 64    /* bytes of a cgroup's name compared in the kernel */
 
 /* Event kinds. The numbering is part of the record format: append only. */
 enum kw_kind {
@@ -225,7 +227,17 @@ struct kw_kind_filter {
 	__u64 counted;        /* rules aggregated in the kernel: counted, never sent for them */
 };
 
-/* `cgroup_rules` hash: a v2 cgroup and the rules that accept it */
+/*
+ * Cgroup globs are followed by name, segment by segment, as a small state
+ * machine: each v2 cgroup with an entry in `cgroup_rules` holds the states
+ * its path has reached in every glob; a new cgroup's states are its parent's
+ * stepped over the new cgroup's name, computed in the kernel on mkdir before
+ * any task can enter it. So a glob on /P and everything below it follows /P
+ * when /P is removed and created again, and one on the pods of any kubepods
+ * slice finds /kubepods/x/pod1 when each level is new.
+ */
+
+/* `cgroup_rules` hash: a v2 cgroup, the rules whose glob matches it, and its glob states */
 struct kw_cgroup_key {
 	__u64 cgroup_id;
 	__u32 generation;
@@ -233,9 +245,28 @@ struct kw_cgroup_key {
 };
 
 struct kw_cgroup_rules {
-	__u64 match;       /* rules whose cgroup glob matches this cgroup */
-	__u64 children;    /* rules whose glob matches every child created in it */
-	__u64 descendants; /* rules whose glob matches every cgroup created below it */
+	__u64 match;  /* rules whose cgroup glob matches this cgroup */
+	__u64 states; /* glob states its path has reached (bit i = glob_states[i]); none: no entry */
+};
+
+/* What one glob segment matches in a cgroup's name. */
+enum kw_segment {
+	KW_SEG_NONE = 0,      /* an unused slot, or a glob's end: matches nothing further */
+	KW_SEG_ANY = 1,       /* a lone star: any one name */
+	KW_SEG_LITERAL = 2,   /* the name is `text` */
+	KW_SEG_PREFIX = 3,    /* text then a star: the name starts with `text` */
+	KW_SEG_ANY_DEPTH = 4, /* two stars: any name, staying in this state */
+};
+
+/* `glob_states` array, index generation * KW_MAX_GLOB_STATES + state */
+struct kw_glob_state {
+	__u64 next;   /* states a child whose name matches is in (for two stars, this one too) */
+	__u64 accept; /* rules such a child matches: the rules of the glob ends in `next` */
+	__u8 kind;    /* enum kw_segment */
+	__u8 len;     /* bytes of `text` (literal, prefix); < KW_SEGMENT_LEN - 1 */
+	__u16 _pad;
+	__u32 _pad2;
+	char text[KW_SEGMENT_LEN]; /* zero-padded */
 };
 
 /* `comm_rules` hash */

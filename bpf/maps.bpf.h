@@ -59,6 +59,13 @@ struct {
 } cgroup_rules SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, KW_GENERATIONS * KW_MAX_GLOB_STATES);
+	__type(key, __u32);
+	__type(value, struct kw_glob_state);
+} glob_states SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
 	__type(key, struct kw_comm_key);
@@ -117,6 +124,7 @@ struct kw_enum_types {
 	enum kw_kind kind;
 	enum kw_cmp cmp;
 	enum kw_group_by group_by;
+	enum kw_segment segment;
 };
 const struct kw_enum_types *enum_types __attribute__((unused));
 

@@ -13,6 +13,8 @@ import { eventByName } from '../src/events/catalog';
 import type { KernelEvent } from '../src/events/event';
 import { recordLayout } from '../src/events/layout';
 import type { EventSpec } from '../src/events/types';
+import { entriesForTree, GlobStateBuilder, NO_ENTRY } from '../src/kernel/cgroup_globs';
+import { cgroupKey } from '../src/kernel/filter_maps';
 import { LIMITS } from '../src/kernel/limits';
 import { MAP_STRUCTS } from '../src/kernel/map_layouts';
 import type { KernelRuleSet, KindFilter } from '../src/kernel/kernel_rule_set';
@@ -31,7 +33,17 @@ function kind(rules: bigint, extra: Partial<KindFilter> = {}): KindFilter {
 }
 
 function ruleSet(partial: Partial<KernelRuleSet>): KernelRuleSet {
-  return { kinds: new Map(), cgroups: new Map(), comms: new Map(), uids: new Map(), thresholds: [], aggregates: new Map(), ...partial };
+  return {
+    kinds: new Map(),
+    globStates: [],
+    globRoot: NO_ENTRY,
+    cgroups: new Map(),
+    comms: new Map(),
+    uids: new Map(),
+    thresholds: [],
+    aggregates: new Map(),
+    ...partial,
+  };
 }
 
 
@@ -88,9 +100,14 @@ test('a cgroup created after the rules were loaded inherits its parent\'s rules 
   const parent = ScratchCgroup.v2();
   try {
     // rule 0: "/parent/**"; rule 1: "/parent/*" (children only); rule 2: exactly "/parent"
+    const globs = new GlobStateBuilder();
+    globs.add(`${parent.path}/**`, bit(0));
+    globs.add(`${parent.path}/*`, bit(1));
+    globs.add(parent.path, bit(2));
     const set = ruleSet({
       kinds: new Map([[EXIT.kind, kind(bit(0) | bit(1) | bit(2), { byCgroup: bit(0) | bit(1) | bit(2) })]]),
-      cgroups: new Map([[parent.id(), { match: bit(0) | bit(2), children: bit(1), descendants: bit(0) }]]),
+      globStates: globs.states(),
+      globRoot: globs.rootEntry(),
     });
     await withSession(['process.exit'], set, async (session, seen) => {
       // made after load, so only the kernel's inheritance can give them rules
@@ -209,4 +226,40 @@ test('installing a new rule set switches every later event to it at once', { ski
     assert.equal(keys.length / MAP_STRUCTS.kw_comm_key.size, 1);
     assert.ok(LIMITS.KW_KIND_MAX > 21);
   });
+});
+
+test('the kernel steps cgroups created after load exactly as the model of it does', { skip: SKIP }, async () => {
+  const scratch = ScratchCgroup.v2();
+  try {
+    const globs = new GlobStateBuilder();
+    const base = scratch.path;
+    [`${base}/svc/**`, `${base}/kube/*/pod*/**`, `${base}/a*`, `${base}/*/x`, `${base}/**/deep`].forEach((g, i) => globs.add(g, bit(i)));
+    const set = ruleSet({
+      kinds: new Map([[EXIT.kind, kind(bit(0), { byCgroup: bit(0) })]]),
+      globStates: globs.states(),
+      globRoot: globs.rootEntry(),
+    });
+    const made = ['svc/a/b', 'kube/b1/pod1/c', 'kube/b1/other', 'kube/pod2', 'ab', 'abc/x', 'q/x', 'q/y/deep', 'deep', 'r/s/t/deep/u'];
+    await withSession(['process.exit'], set, async (session) => {
+      for (const rel of made) fs.mkdirSync(path.join(scratch.dir, rel), { recursive: true });
+      const tree: Array<[bigint, string]> = [];
+      const walk = (rel: string): void => {
+        const dir = path.join(scratch.dir, rel);
+        tree.push([fs.statSync(dir, { bigint: true }).ino, path.posix.join(base, rel)]);
+        for (const e of fs.readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) walk(path.posix.join(rel, e.name));
+      };
+      walk('');
+      const model = entriesForTree(set.globStates, set.globRoot, tree);
+      const generation = session.filters.active;
+      for (const [id, p] of tree) {
+        const value = session.bpf.lookup('cgroup_rules', cgroupKey(id, generation));
+        const kernel = value ? { match: value.readBigUInt64LE(0), states: value.readBigUInt64LE(8) } : undefined;
+        assert.deepEqual(kernel, model.get(id), `entry of ${p}`);
+      }
+      assert.ok([...model.values()].filter((e) => e.match !== 0n).length >= 8, 'most of the tree matches some glob');
+      await session.stop();
+    });
+  } finally {
+    await scratch.remove();
+  }
 });

@@ -17,9 +17,7 @@ function entriesFor(plan: KernelPlan, s: SelectionPlan, pathOf: (id: bigint) => 
     lines.push(`kind_filters[${s.spec.kind}] (${s.spec.name}): rules ${hex(kf.rules)}${dims.length ? `, ${dims.join(', ')}` : ''}`);
   }
   for (const [id, e] of k.cgroups) {
-    if (((e.match | e.children | e.descendants) & mask) === 0n) continue;
-    const roles = (['match', 'children', 'descendants'] as const).filter((r) => (e[r] & mask) !== 0n);
-    lines.push(`cgroup_rules[${id} ${pathOf(id) ?? '?'}]: ${roles.join(', ')}`);
+    if ((e.match & mask) !== 0n) lines.push(`cgroup_rules[${id} ${pathOf(id) ?? '?'}]: matches now`);
   }
   for (const [comm, m] of k.comms) if ((m & mask) !== 0n) lines.push(`comm_rules[${JSON.stringify(comm)}]`);
   for (const [uid, m] of k.uids) if ((m & mask) !== 0n) lines.push(`uid_rules[${uid}]`);

@@ -12,9 +12,9 @@
 import { eventByName } from '../events/catalog';
 import { memberOfField } from '../events/layout';
 import type { EventSpec } from '../events/types';
-import { pathGlobPrefix } from '../dsl/glob';
 import type { Aggregate, CheckedRule, CompareOp, Condition, FieldRef, Selection, Value, WindowRule } from '../dsl/checked_rule';
-import type { CgroupRules, Comparison, GroupBy, KernelAggregate, KernelRuleSet, KindFilter, Threshold } from '../kernel/kernel_rule_set';
+import { entriesForTree, GlobStateBuilder } from '../kernel/cgroup_globs';
+import type { Comparison, GroupBy, KernelAggregate, KernelRuleSet, KindFilter, Threshold } from '../kernel/kernel_rule_set';
 import { PASS_ALL_RULE } from '../kernel/kernel_rule_set';
 import { LIMITS } from '../kernel/limits';
 import { printCondition } from './print_condition';
@@ -107,16 +107,12 @@ function conjuncts(c: Condition): Condition[] {
 
 class Builder {
   private readonly kinds = new Map<number, MutableKind>();
-  private readonly cgroups = new Map<bigint, { match: bigint; children: bigint; descendants: bigint }>();
+  private readonly globs = new GlobStateBuilder();
   private readonly comms = new Map<string, bigint>();
   private readonly uids = new Map<number, bigint>();
   private readonly thresholds: Threshold[] = [];
   private readonly aggregates = new Map<number, KernelAggregate>();
-  private readonly idOfPath: Map<string, bigint>;
-
-  constructor(private readonly tree: ReadonlyArray<readonly [bigint, string]>) {
-    this.idOfPath = new Map(tree.map(([id, p]) => [p, id]));
-  }
+  constructor(private readonly tree: ReadonlyArray<readonly [bigint, string]>) {}
 
   add(rule: CheckedRule, role: Role, selection: Selection, index: number): SelectionPlan {
     const spec = eventByName(selection.event);
@@ -153,13 +149,17 @@ class Builder {
   }
 
   result(): KernelRuleSet {
-    if (this.cgroups.size > 0) {
+    if (this.globs.size > 0) {
       // the path cache must learn a new cgroup before its first event is decoded
       for (const name of ['cgroup.mkdir', 'cgroup.rename']) this.kindOf((eventByName(name) as EventSpec).kind).rules |= 1n << BigInt(PASS_ALL_RULE);
     }
+    const globStates = this.globs.states();
+    const globRoot = this.globs.rootEntry();
     return {
       kinds: new Map([...this.kinds].map(([k, v]) => [k, { ...v } as KindFilter])),
-      cgroups: new Map([...this.cgroups].map(([k, v]) => [k, { ...v } as CgroupRules])),
+      globStates,
+      globRoot,
+      cgroups: entriesForTree(globStates, globRoot, this.tree),
       comms: this.comms,
       uids: this.uids,
       thresholds: this.thresholds,
@@ -188,7 +188,11 @@ class Builder {
       used.add('cgroup');
       kind.byCgroup |= mask;
       const v1 = spec.subject === 'cgroup' ? '; v1 cgroup events pass to userspace' : '';
-      return { detail: `cgroup_rules: ${placed.entries} cgroup entries${placed.exact ? '' : ', new cgroups under an existing ancestor pass (the glob\'s prefix does not exist yet)'}${v1}`, exact: placed.exact && spec.subject !== 'cgroup' };
+      const widened = placed.exact ? '' : '; segments the kernel cannot compare pass as any name';
+      return {
+        detail: `cgroup globs: ${placed.states} states, followed by name as cgroups come and go${widened}${v1}`,
+        exact: placed.exact && spec.subject !== 'cgroup',
+      };
     }
     if ((term.kind === 'compare' && term.op === '==') || term.kind === 'in') {
       const values = term.kind === 'in' ? term.values : [term.value];
@@ -216,71 +220,14 @@ class Builder {
     return undefined;
   }
 
-  private placeCgroups(globs: readonly string[], mask: bigint): { entries: number; exact: boolean } | undefined {
-    const shapes = globs.map(globShape);
-    if (shapes.some((s) => s === undefined)) return undefined;
-    let entries = 0;
+  /** All of `globs` as kernel glob states, or undefined when they do not fit (userspace decides). */
+  private placeCgroups(globs: readonly string[], mask: bigint): { states: number; exact: boolean } | undefined {
+    const before = this.globs.size;
+    if (!this.globs.fits(globs)) return undefined;
     let exact = true;
-    for (const shape of shapes as GlobShape[]) {
-      const prefixId = this.idOfPath.get(shape.prefix);
-      if (prefixId === undefined) {
-        // created later, maybe: let every new cgroup under its nearest existing ancestor through
-        exact = false;
-        const ancestor = this.idOfPath.get(nearestExisting(shape.prefix, this.idOfPath));
-        if (ancestor === undefined) return undefined; // no cgroup tree known: userspace decides
-        this.entry(ancestor).descendants |= mask;
-        entries++;
-        continue;
-      }
-      if (shape.mode === 'self') {
-        this.entry(prefixId).match |= mask;
-        entries++;
-      } else if (shape.mode === 'children') {
-        this.entry(prefixId).children |= mask;
-        entries++;
-        for (const [id, p] of this.tree) {
-          if (parentOf(p) === shape.prefix && p !== shape.prefix) {
-            this.entry(id).match |= mask;
-            entries++;
-          }
-        }
-      } else {
-        for (const [id, p] of this.tree) {
-          if (p === shape.prefix || p.startsWith(shape.prefix === '/' ? '/' : `${shape.prefix}/`)) {
-            const e = this.entry(id);
-            e.match |= mask;
-            e.descendants |= mask;
-            entries++;
-          }
-        }
-      }
-    }
-    return { entries, exact };
+    for (const glob of globs) exact = (this.globs.add(glob, mask)?.exact ?? false) && exact;
+    return { states: this.globs.size - before, exact };
   }
-
-  private entry(id: bigint): { match: bigint; children: bigint; descendants: bigint } {
-    let e = this.cgroups.get(id);
-    if (!e) {
-      e = { match: 0n, children: 0n, descendants: 0n };
-      this.cgroups.set(id, e);
-    }
-    return e;
-  }
-}
-
-interface GlobShape {
-  readonly prefix: string;
-  readonly mode: 'self' | 'children' | 'subtree';
-}
-
-/** The globs the kernel's cgroup inheritance decides exactly: "/a/b", "/a/b/*", "/a/b/**". */
-function globShape(glob: string): GlobShape | undefined {
-  const { prefix, exact } = pathGlobPrefix(glob);
-  if (exact) return { prefix, mode: 'self' };
-  const base = prefix === '/' ? '' : prefix;
-  if (glob === `${base}/*`) return { prefix, mode: 'children' };
-  if (glob === `${base}/**`) return { prefix, mode: 'subtree' };
-  return undefined;
 }
 
 function cgroupGlobs(term: Condition): string[] | undefined {
@@ -288,17 +235,6 @@ function cgroupGlobs(term: Condition): string[] | undefined {
   if (term.kind === 'compare' && term.op === '==' && term.value.type === 'string') return [term.value.value];
   if (term.kind === 'in') return term.values.every((v) => v.type === 'string') ? term.values.map((v) => v.value as string) : undefined;
   return undefined;
-}
-
-function parentOf(p: string): string {
-  const i = p.lastIndexOf('/');
-  return i <= 0 ? '/' : p.slice(0, i);
-}
-
-function nearestExisting(p: string, known: ReadonlyMap<string, bigint>): string {
-  let at = p;
-  while (at !== '/' && !known.has(at)) at = parentOf(at);
-  return at;
 }
 
 function kernelGroupBy(fields: readonly FieldRef[], spec: EventSpec): GroupBy | undefined {

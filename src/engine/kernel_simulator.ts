@@ -9,6 +9,7 @@ import { eventByName } from '../events/catalog';
 import type { FieldValue, KernelEvent } from '../events/event';
 import { recordMembers } from '../events/layout';
 import type { EventSpec } from '../events/types';
+import { stepGlobs, type GlobEntry } from '../kernel/cgroup_globs';
 import type { Comparison, GroupBy, KernelRuleSet, Threshold } from '../kernel/kernel_rule_set';
 import type { CompareOp } from '../dsl/checked_rule';
 import { compareValues } from './condition';
@@ -29,18 +30,12 @@ export interface SimulatedRecord {
   readonly counted: readonly SimulatedCount[];
 }
 
-interface CgroupEntry {
-  match: bigint;
-  children: bigint;
-  descendants: bigint;
-}
-
 export class KernelSimulator {
-  private readonly cgroups: Map<bigint, CgroupEntry>;
+  private readonly cgroups: Map<bigint, GlobEntry>;
   private readonly idOfPath = new Map<string, bigint>();
 
   constructor(private readonly set: KernelRuleSet) {
-    this.cgroups = new Map([...set.cgroups].map(([id, e]) => [id, { ...e }]));
+    this.cgroups = new Map(set.cgroups);
   }
 
   /** Tells the simulator where v2 cgroups are, as the kernel knows from its own tree. */
@@ -79,16 +74,18 @@ export class KernelSimulator {
     return mask === 0n ? { counted } : { sent: { ...e, rules: mask }, counted };
   }
 
-  /** inherit_cgroup_rules(): a new cgroup takes its parent's children and descendants bits. */
+  /** enter_cgroup_globs(): a new cgroup's glob states are its parent's stepped over its name. */
   private inherit(e: KernelEvent): void {
     const path = e.fields.cgroup as string;
     const id = e.fields.cgroup_id as bigint;
     this.idOfPath.set(path, id);
-    const parentPath = path.lastIndexOf('/') <= 0 ? '/' : path.slice(0, path.lastIndexOf('/'));
+    const cut = path.lastIndexOf('/');
+    const parentPath = cut <= 0 ? '/' : path.slice(0, cut);
     const parentId = this.idOfPath.get(parentPath);
-    const from = parentId === undefined ? undefined : this.cgroups.get(parentId);
-    if (!from || (from.children | from.descendants) === 0n || this.cgroups.has(id)) return;
-    this.cgroups.set(id, { match: from.children | from.descendants, children: 0n, descendants: from.descendants });
+    const from = parentId !== undefined ? this.cgroups.get(parentId) : parentPath === '/' ? this.set.globRoot : undefined;
+    if (!from || from.states === 0n || this.cgroups.has(id)) return;
+    const entry = stepGlobs(this.set.globStates, from, path.slice(cut + 1));
+    if (entry.states !== 0n || entry.match !== 0n) this.cgroups.set(id, entry);
   }
 
   private v2CgroupOf(spec: EventSpec, f: Readonly<Record<string, FieldValue>>): bigint {

@@ -170,7 +170,8 @@ function readMember(buf: Buffer, at: number, m: PlacedMember): FieldValue {
     case 'u64':
       return buf.readBigUInt64LE(o);
     case 'comm':
-    case 'path': {
+    case 'path':
+    case 'segment': {
       const end = buf.indexOf(0, o);
       return buf.toString('utf8', o, end < 0 || end > o + m.size ? o + m.size : end);
     }

@@ -7,7 +7,7 @@
 import { LIMITS } from './limits';
 
 /** C member types used in bpf/kernwatch.h. */
-export type CType = 'u8' | 'u16' | 's16' | 'u32' | 's32' | 'u64' | 'comm' | 'path';
+export type CType = 'u8' | 'u16' | 's16' | 'u32' | 's32' | 'u64' | 'comm' | 'path' | 'segment';
 
 export interface CMember {
   readonly c: string;
@@ -21,8 +21,18 @@ export interface StructLayout<M extends CMember = CMember> {
   readonly size: number;
 }
 
-const SIZE: Record<CType, number> = { u8: 1, u16: 2, s16: 2, u32: 4, s32: 4, u64: 8, comm: LIMITS.KW_COMM_LEN, path: LIMITS.KW_PATH_LEN };
-const ALIGN: Record<CType, number> = { u8: 1, u16: 2, s16: 2, u32: 4, s32: 4, u64: 8, comm: 1, path: 1 };
+const SIZE: Record<CType, number> = {
+  u8: 1,
+  u16: 2,
+  s16: 2,
+  u32: 4,
+  s32: 4,
+  u64: 8,
+  comm: LIMITS.KW_COMM_LEN,
+  path: LIMITS.KW_PATH_LEN,
+  segment: LIMITS.KW_SEGMENT_LEN,
+};
+const ALIGN: Record<CType, number> = { u8: 1, u16: 2, s16: 2, u32: 4, s32: 4, u64: 8, comm: 1, path: 1, segment: 1 };
 
 const alignUp = (n: number, to: number): number => Math.ceil(n / to) * to;
 
@@ -80,6 +90,7 @@ function writeMember(b: Buffer, m: Placed<CMember>, value: CValue): void {
       return;
     case 'comm':
     case 'path':
+    case 'segment':
       // NUL-terminated within its array, as the kernel writes strings
       Buffer.from(String(value), 'utf8').copy(b, m.offset, 0, m.size - 1);
       return;

@@ -5,13 +5,14 @@
  * programs that started before the flip have finished.
  */
 import { encodeStruct, offsetOf } from './c_layout';
+import { SEGMENT, writeTreeEntries, type GlobEntry } from './cgroup_globs';
 import type { BpfSessionHandle } from './native';
 import type { KernelRuleSet } from './kernel_rule_set';
 import { LIMITS } from './limits';
 import { KW_CMP, KW_GROUP_BY, MAP_STRUCTS, u32Key } from './map_layouts';
 
-const { KW_KIND_MAX, KW_MAX_RULES, KW_MAX_THRESHOLDS } = LIMITS;
-const { kw_cgroup_key, kw_comm_key, kw_uid_key, kw_kind_filter, kw_cgroup_rules, kw_control, kw_threshold, kw_rule_agg } = MAP_STRUCTS;
+const { KW_KIND_MAX, KW_MAX_RULES, KW_MAX_THRESHOLDS, KW_MAX_GLOB_STATES } = LIMITS;
+const { kw_cgroup_key, kw_comm_key, kw_uid_key, kw_kind_filter, kw_cgroup_rules, kw_glob_state, kw_control, kw_threshold, kw_rule_agg } = MAP_STRUCTS;
 
 export function cgroupKey(id: bigint, generation: number): Buffer {
   return encodeStruct(kw_cgroup_key, { cgroup_id: id, generation });
@@ -47,7 +48,11 @@ export class FilterMaps {
     { comms: [], uids: [] },
   ];
 
-  constructor(private readonly bpf: BpfSessionHandle) {}
+  /** `v2Mount`: where cgroup v2 is mounted, walked to install cgroup globs */
+  constructor(
+    private readonly bpf: BpfSessionHandle,
+    private readonly v2Mount?: string,
+  ) {}
 
   /** The generation the programs read now. */
   get active(): number {
@@ -85,9 +90,7 @@ export class FilterMaps {
       this.bpf.update('kind_filters', u32Key(g * KW_KIND_MAX + kind), value);
     }
     const done = this.written[g] as Written;
-    for (const [id, r] of set.cgroups) {
-      this.bpf.update('cgroup_rules', cgroupKey(id, g), encodeStruct(kw_cgroup_rules, { match: r.match, children: r.children, descendants: r.descendants }));
-    }
+    this.writeGlobs(g, set);
     for (const [comm, rules] of set.comms) {
       this.bpf.update('comm_rules', commKey(comm, g), mask(rules));
       done.comms.push(comm);
@@ -120,12 +123,31 @@ export class FilterMaps {
     }
   }
 
+  /**
+   * The glob states first, then the entries of the cgroups that exist: from
+   * a fresh walk of the v2 tree where it is mounted (cgroups come and go
+   * between compiling and installing), else those the compiler saw.
+   */
+  private writeGlobs(g: number, set: KernelRuleSet): void {
+    if (set.globStates.length > KW_MAX_GLOB_STATES) throw new Error(`at most ${KW_MAX_GLOB_STATES} cgroup glob states`);
+    set.globStates.forEach((st, k) => {
+      const v = encodeStruct(kw_glob_state, { next: st.next, accept: st.accept, kind: SEGMENT[st.kind], len: Buffer.byteLength(st.text), text: st.text });
+      this.bpf.update('glob_states', u32Key(g * KW_MAX_GLOB_STATES + k), v);
+    });
+    if (set.globStates.length === 0) return;
+    const write = (id: bigint, e: GlobEntry): void => this.bpf.update('cgroup_rules', cgroupKey(id, g), encodeStruct(kw_cgroup_rules, { match: e.match, states: e.states }));
+    if (this.v2Mount !== undefined) writeTreeEntries(this.v2Mount, set.globStates, set.globRoot, write);
+    else for (const [id, e] of set.cgroups) write(id, e);
+  }
+
   /** Empties generation `g`: arrays are zeroed, hash entries deleted. */
   private clear(g: number): void {
     const zeroFilter = Buffer.alloc(kw_kind_filter.size);
     for (let kind = 0; kind < KW_KIND_MAX; kind++) this.bpf.update('kind_filters', u32Key(g * KW_KIND_MAX + kind), zeroFilter);
     const zeroThreshold = Buffer.alloc(kw_threshold.size);
     for (let slot = 0; slot < KW_MAX_THRESHOLDS; slot++) this.bpf.update('thresholds', u32Key(g * KW_MAX_THRESHOLDS + slot), zeroThreshold);
+    const zeroGlob = Buffer.alloc(kw_glob_state.size);
+    for (let k = 0; k < KW_MAX_GLOB_STATES; k++) this.bpf.update('glob_states', u32Key(g * KW_MAX_GLOB_STATES + k), zeroGlob);
     const zeroAgg = Buffer.alloc(kw_rule_agg.size);
     for (let rule = 0; rule < KW_MAX_RULES; rule++) this.bpf.update('rule_aggs', u32Key(g * KW_MAX_RULES + rule), zeroAgg);
     const done = this.written[g] as Written;

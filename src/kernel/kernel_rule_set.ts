@@ -3,6 +3,7 @@
  * filtering"). Rule i is bit i of every mask. The engine's compiler produces
  * it; FilterMaps writes it.
  */
+import { NO_ENTRY, type GlobEntry, type GlobState } from './cgroup_globs';
 
 export type Comparison = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
 export type GroupBy = 'none' | 'cgroup' | 'tgid' | 'uid';
@@ -18,11 +19,8 @@ export interface KindFilter {
   readonly counted: bigint;
 }
 
-export interface CgroupRules {
-  readonly match: bigint;
-  readonly children: bigint;
-  readonly descendants: bigint;
-}
+/** A cgroup's entry in `cgroup_rules`: the rules whose glob it matches, the glob states its path reached. */
+export type CgroupRules = GlobEntry;
 
 export interface Threshold {
   readonly kind: number;
@@ -52,7 +50,11 @@ export interface KernelAggregate {
 
 export interface KernelRuleSet {
   readonly kinds: ReadonlyMap<number, KindFilter>;
-  /** v2 cgroup id -> rules */
+  /** the cgroup globs as states the kernel steps on every mkdir (src/kernel/cgroup_globs.ts) */
+  readonly globStates: readonly GlobState[];
+  /** the root cgroup's entry: where every glob starts */
+  readonly globRoot: GlobEntry;
+  /** v2 cgroup id -> entry, for the cgroups the compiler saw (installed from a fresh walk of the tree) */
   readonly cgroups: ReadonlyMap<bigint, CgroupRules>;
   readonly comms: ReadonlyMap<string, bigint>;
   readonly uids: ReadonlyMap<number, bigint>;
@@ -68,6 +70,8 @@ export function passAll(kinds: Iterable<number>): KernelRuleSet {
   const filter: KindFilter = { rules: 1n << BigInt(PASS_ALL_RULE), byCgroup: 0n, byComm: 0n, byUid: 0n, byThreshold: 0n, counted: 0n };
   return {
     kinds: new Map([...kinds].map((k) => [k, filter])),
+    globStates: [],
+    globRoot: NO_ENTRY,
     cgroups: new Map(),
     comms: new Map(),
     uids: new Map(),

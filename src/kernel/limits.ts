@@ -15,6 +15,10 @@ export interface KernelLimits {
   /** rule sets the filter maps hold: the active one and the next */
   readonly KW_GENERATIONS: number;
   readonly KW_SCRATCH_LEN: number;
+  /** states of the cgroup globs the kernel follows, all rules together */
+  readonly KW_MAX_GLOB_STATES: number;
+  /** bytes of a cgroup's name the kernel compares */
+  readonly KW_SEGMENT_LEN: number;
   /** one past the highest enum kw_kind */
   readonly KW_KIND_MAX: number;
 }

@@ -32,8 +32,16 @@ export const MAP_STRUCTS = {
   ]),
   kw_cgroup_rules: cStruct([
     ['match', 'u64'],
-    ['children', 'u64'],
-    ['descendants', 'u64'],
+    ['states', 'u64'],
+  ]),
+  kw_glob_state: cStruct([
+    ['next', 'u64'],
+    ['accept', 'u64'],
+    ['kind', 'u8'],
+    ['len', 'u8'],
+    ['_pad', 'u16'],
+    ['_pad2', 'u32'],
+    ['text', 'segment'],
   ]),
   kw_comm_key: cStruct([
     ['comm', 'comm'],

@@ -56,11 +56,12 @@ export class KernelSession {
     readonly bpf: BpfSessionHandle,
     readonly availability: ProgramAvailability,
     decoder: Decoder,
+    v2Mount: string | undefined,
   ) {
     this.attached = [];
     this.unavailable = new Map();
     this.decoder = decoder;
-    this.filters = new FilterMaps(bpf);
+    this.filters = new FilterMaps(bpf, v2Mount);
   }
 
   static start(options: SessionOptions): KernelSession {
@@ -77,7 +78,7 @@ export class KernelSession {
       const toLoad = options.loadAll ? availability.present : programsFor(availability.partition(wanted).usable, ruleSet, availability);
       for (const refused of callBpf(() => bpf.load(toLoad))) availability.refuse(refused.name, refusalMessage(refused));
       const cgroups = options.cgroups ?? CgroupPaths.forHost();
-      const session = new KernelSession(bpf, availability, new Decoder(cgroups));
+      const session = new KernelSession(bpf, availability, new Decoder(cgroups), cgroups.directoryOf(0, '/'));
       session.filters.installFirst(ruleSet);
       session.attachFor(wanted, ruleSet);
       if (wanted.length > 0 && session.attached.length === 0) {
@@ -177,7 +178,7 @@ export class KernelSession {
  * cgroups created after load. Their records are dropped in the kernel then.
  */
 function programsFor(events: readonly EventSpec[], set: KernelRuleSet, availability: ProgramAvailability): string[] {
-  const trackers = set.cgroups.size === 0 ? [] : ['handle__cgroup_mkdir', 'handle__cgroup_release'];
+  const trackers = set.globStates.length === 0 ? [] : ['handle__cgroup_mkdir', 'handle__cgroup_release'];
   return [...new Set([...events.map((e) => e.program), ...trackers.filter((p) => availability.runnable(p))])];
 }
 

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { explainPlan } from '../../src/engine/explain';
 import { planKernel } from '../../src/engine/kernel_plan';
+import { stepGlobs } from '../../src/kernel/cgroup_globs';
 import { rulesFrom } from './helpers';
 
 const TREE: Array<[bigint, string]> = [
@@ -15,29 +16,65 @@ const TREE: Array<[bigint, string]> = [
 
 const bit = (n: number): bigint => 1n << BigInt(n);
 
-test('a cgroup subtree glob marks the prefix and every cgroup below it to match and pass rules down', () => {
+/** The cgroups of TREE a plan's entries say match, and the rules they match. */
+function matching(plan: ReturnType<typeof planKernel>): Array<[bigint, bigint]> {
+  return [...plan.kernel.cgroups].filter(([, e]) => e.match !== 0n).map(([id, e]) => [id, e.match]);
+}
+
+/** What the kernel's mkdir step gives a cgroup created at `path` now, from its parent's entry. */
+function created(plan: ReturnType<typeof planKernel>, path: string): bigint {
+  const k = plan.kernel;
+  let entry = k.globRoot;
+  for (const name of path.slice(1).split('/')) entry = stepGlobs(k.globStates, entry, name);
+  return entry.match;
+}
+
+test('a cgroup subtree glob matches the prefix and every cgroup below it, now and when they are created again', () => {
   const plan = planKernel(rulesFrom('when oom.victim and cgroup matches "/prod/**" then stdout'), TREE);
   const s = plan.selections[0];
   assert.equal(s?.placements[0]?.tier, 'kernel');
-  assert.deepEqual([...plan.kernel.cgroups], [
-    [10n, { match: bit(0), children: 0n, descendants: bit(0) }],
-    [11n, { match: bit(0), children: 0n, descendants: bit(0) }],
-    [12n, { match: bit(0), children: 0n, descendants: bit(0) }],
+  assert.match(s?.placements[0]?.detail ?? '', /cgroup globs: 3 states, followed by name/);
+  assert.deepEqual(matching(plan), [
+    [10n, bit(0)],
+    [11n, bit(0)],
+    [12n, bit(0)],
   ]);
   assert.equal(plan.kernel.kinds.get(1)?.byCgroup, bit(0));
+  // followed by name: /prod removed and made again, and anything below it, match; beside it nothing does
+  assert.equal(created(plan, '/prod'), bit(0));
+  assert.equal(created(plan, '/prod/new/deeper'), bit(0));
+  assert.equal(created(plan, '/production'), 0n);
+  assert.equal(created(plan, '/staging/prod'), 0n);
   // the path cache must see new cgroups: mkdir and rename records pass with the reserved bit
   assert.equal(plan.kernel.kinds.get(3)?.rules, bit(63));
 });
 
-test('a children glob matches existing children and passes only to new direct children', () => {
+test('a children glob matches direct children only, existing or new', () => {
   const plan = planKernel(rulesFrom('when oom.victim and cgroup matches "/prod/*" then stdout'), TREE);
-  assert.deepEqual([...plan.kernel.cgroups], [
-    [10n, { match: 0n, children: bit(0), descendants: 0n }],
-    [11n, { match: bit(0), children: 0n, descendants: 0n }],
-  ]);
+  assert.deepEqual(matching(plan), [[11n, bit(0)]]);
+  assert.equal(created(plan, '/prod/other'), bit(0));
+  assert.equal(created(plan, '/prod'), 0n);
+  assert.equal(created(plan, '/prod/api/worker'), 0n);
 });
 
-test('a glob the inheritance cannot decide stays in userspace, and so does an exception', () => {
+test('star and prefix segments are followed in the kernel; what it cannot compare is widened, never narrowed', () => {
+  const plan = planKernel(rulesFrom('when oom.victim and cgroup matches "/kubepods/*/pod*/**" then stdout'), TREE);
+  assert.equal(plan.selections[0]?.placements[0]?.tier, 'kernel');
+  assert.equal(created(plan, '/kubepods/burstable/pod123/c1'), bit(0));
+  assert.equal(created(plan, '/kubepods/besteffort/pod9'), bit(0));
+  assert.equal(created(plan, '/kubepods/burstable/other'), 0n);
+  assert.equal(created(plan, '/kubepods/pod1'), 0n);
+  // "w?rker" and "*-db" are more than the kernel compares: any name passes, userspace decides
+  const wide = planKernel(rulesFrom('when oom.victim and cgroup matches "/prod/w?rker" or cgroup matches "/prod/*-db" then stdout'), TREE);
+  assert.equal(created(wide, '/prod/anything'), 0n, 'an or of globs stays in userspace');
+  const one = planKernel(rulesFrom('when oom.victim and cgroup matches "/prod/w?rker" then stdout'), TREE);
+  assert.match(one.selections[0]?.placements[0]?.detail ?? '', /cannot compare pass as any name/);
+  assert.equal(created(one, '/prod/worker'), bit(0));
+  assert.equal(created(one, '/prod/anything'), bit(0), 'widened: passes, userspace decides');
+  assert.equal(created(one, '/staging/worker'), 0n);
+});
+
+test('an exception stays in userspace, and globs beyond the kernel\'s states go there too', () => {
   const plan = planKernel(
     rulesFrom(`rule "r" {
       when oom.victim and cgroup matches "/prod/*/worker"
@@ -46,8 +83,13 @@ test('a glob the inheritance cannot decide stays in userspace, and so does an ex
     }`),
     TREE,
   );
-  assert.deepEqual(plan.selections[0]?.placements.map((p) => p.tier), ['userspace', 'userspace']);
-  assert.equal(plan.kernel.cgroups.size, 0);
+  assert.deepEqual(plan.selections[0]?.placements.map((p) => p.tier), ['kernel', 'userspace']);
+  const many = Array.from({ length: 30 }, (_, i) => `when oom.victim and cgroup matches "/svc${i}/**" then stdout`).join('\n');
+  const full = planKernel(rulesFrom(many), TREE);
+  const tiers = full.selections.map((s) => s.placements[0]?.tier);
+  assert.equal(tiers.filter((t) => t === 'kernel').length, 21, '21 globs of 3 states fill 64');
+  assert.ok(tiers.slice(21).every((t) => t === 'userspace'));
+  assert.ok(full.kernel.globStates.length <= 64);
 });
 
 test('sizes are compared in the record\'s own units: KiB members get rounded thresholds', () => {

@@ -9,40 +9,15 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { LiveEngine } from '../../src/engine/live_engine';
-import type { AlertNotice } from '../../src/engine/rule_state';
 import { sleep } from '../support/bounded';
 import { compactMemory } from '../support/compaction';
+import { noticeFor, oomIn, withEngine } from '../support/live_engine';
 import { runNamed } from '../support/named_process';
 import { NEEDS_ROOT } from '../support/root';
 import { ScratchCgroup, v1Unavailable, v2Unavailable } from '../support/scratch_cgroup';
 import { rulesFrom } from './helpers';
 
 const SKIP = NEEDS_ROOT || v2Unavailable();
-
-async function withEngine(rules: string, body: (engine: LiveEngine, notices: AlertNotice[]) => Promise<void>): Promise<void> {
-  const notices: AlertNotice[] = [];
-  const engine = LiveEngine.start(rulesFrom(rules), { host: 'test', onNotice: (n) => notices.push(n) });
-  let stopped = false;
-  try {
-    await body(engine, notices);
-    stopped = true;
-  } finally {
-    if (!stopped) await engine.stop().catch(() => undefined);
-  }
-}
-
-/** Waits up to `ms` for a notice matching `want`. */
-async function noticeFor(notices: AlertNotice[], want: (n: AlertNotice) => boolean, ms: number): Promise<AlertNotice> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const hit = notices.find(want);
-    if (hit) return hit;
-    await sleep(20);
-  }
-  throw new Error(`no matching notice within ${ms} ms; got: ${notices.map((n) => `${n.change} ${n.alert.rule}`).join(', ') || 'none'}`);
-}
-
 
 test('with rules that match nothing here, a thousand forks and a compaction pass deliver zero records', { skip: SKIP }, async () => {
   const rules = `
@@ -68,14 +43,6 @@ test('with rules that match nothing here, a thousand forks and a compaction pass
     assert.equal(stats.total.filtered, stats.total.seen);
   });
 });
-
-/** Runs an allocator in the v2 cgroup `v2dir` and (hybrid hosts) a 32 MiB v1 memcg; returns its pid. */
-function oomIn(v2dir: string, v1memcg: string | undefined): number {
-  const limit = v1memcg ? `echo 32M > ${v1memcg}/memory.limit_in_bytes && echo $$ > ${v1memcg}/cgroup.procs && ` : `echo 32M > ${v2dir}/memory.max && `;
-  const r = spawnSync('sh', ['-c', `echo $$ > ${v2dir}/cgroup.procs && ${limit}exec dd if=/dev/zero of=/dev/null bs=128M count=1`], { timeout: 30_000 });
-  assert.equal(r.signal ?? r.status, 'SIGKILL', 'the allocator was OOM-killed');
-  return r.pid as number;
-}
 
 test('an OOM in a cgroup created after the rules were loaded still alerts, with or without its parent existing at load', { skip: SKIP }, async () => {
   const scratch = ScratchCgroup.v2();
