@@ -167,6 +167,10 @@ export class RuleChecker {
       else if (RESERVED_LABELS.has(key)) this.error(p.key.range, `label '${key}' is set by kernwatch itself`);
       else if (identity.has(key)) this.error(p.key.range, `label '${key}' is set from the rule's 'by' field of the same name`);
       else if (key in out) this.error(p.key.range, `label '${key}' is given twice`);
+      // labels are identity: an event value in one would make an alert per value, unbounded
+      if (/\{[a-z_][a-z0-9_]*\}/.test(p.value.value)) {
+        this.error(p.value.range, `label values are fixed strings: "${p.value.value}" would be sent as written; an event value becomes a label as a 'by' field (window and sequence rules)`);
+      }
       out[key] = p.value.value;
     }
     return out;

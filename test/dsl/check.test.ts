@@ -34,6 +34,13 @@ describe('checkRuleSources', () => {
     assert.deepEqual(c.globs, [{ pattern: '/prod/*', kind: 'path' }]);
   });
 
+  it('refuses a template in a label value, located, instead of sending it as written', () => {
+    const text = 'rule "r" {\n  when oom.victim\n  labels { team = "db", cgroup_label = "{cgroup}" }\n  then stdout\n}';
+    assert.deepEqual(messages(text), [
+      `3:40 label values are fixed strings: "{cgroup}" would be sent as written; an event value becomes a label as a 'by' field (window and sequence rules)`,
+    ]);
+  });
+
   it('names one-liners by file and event, numbering repeats, independent of line numbers', () => {
     const rules = check('# moved down a line\nwhen oom.victim then stdout\nwhen process.hang then stdout\nwhen oom.victim and uid == 0 then stdout', {}, 'rules/host.rules');
     assert.deepEqual(rules.map((r) => r.name), ['host/oom.victim', 'host/process.hang', 'host/oom.victim#2']);
