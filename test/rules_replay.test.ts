@@ -87,11 +87,11 @@ test('a wrong expectation exits 1 with a diff naming what was expected and what 
   assert.equal(lines[0], `${expect}: the replay does not raise what is expected (- expected, + got):`);
   assert.deepEqual(lines.slice(1), [
     '- firing prod-oom "java (4553) OOM-killed in /prod/api: anon 33292288 bytes"',
-    '+ firing prod-oom {team=sre} "dd (4553) OOM-killed in /prod/api: anon 33292288 bytes" count=1',
+    '+ firing prod-oom {team=sre, cgroup=/prod/api} "dd (4553) OOM-killed in /prod/api: anon 33292288 bytes" count=1',
     '  firing prod_oom/oom.victim "oom.victim: dd (4822) in /production/api" count=1',
     '+ resolved prod_oom/oom.victim "oom.victim: dd (4822) in /production/api" count=1',
-    '+ repeat prod-oom {team=sre} "dd (9925) OOM-killed in /prod/api: anon 33292288 bytes" count=2',
-    '+ resolved prod-oom {team=sre} "dd (9925) OOM-killed in /prod/api: anon 33292288 bytes" count=2',
+    '+ repeat prod-oom {team=sre, cgroup=/prod/api} "dd (9925) OOM-killed in /prod/api: anon 33292288 bytes" count=2',
+    '+ resolved prod-oom {team=sre, cgroup=/prod/api} "dd (9925) OOM-killed in /prod/api: anon 33292288 bytes" count=2',
   ]);
 });
 

@@ -71,7 +71,7 @@ export interface Selector {
 }
 
 export type Trigger =
-  | { readonly kind: 'event'; readonly selector: Selector; readonly range: SourceRange }
+  | { readonly kind: 'event'; readonly selector: Selector; readonly by: readonly Name[]; readonly range: SourceRange }
   | {
       readonly kind: 'window';
       /** count, rate, sum, max, distinct: checked, not reserved words */

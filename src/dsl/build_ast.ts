@@ -205,8 +205,8 @@ export class AstBuilder {
     const c = kids(n);
     const first = this.selector(node(c, 'first'));
     const range = nodeRange(n);
-    if (!maybeToken(c, 'Followed')) return { kind: 'event', selector: first, range };
     const by = nodes(c, 'byList')[0];
+    if (!maybeToken(c, 'Followed')) return { kind: 'event', selector: first, by: by ? this.byList(by) : [], range };
     return {
       kind: 'sequence',
       negated: maybeToken(c, 'Not') !== undefined,

@@ -39,7 +39,7 @@ type ClauseOf<K extends A.ClauseKind> = Extract<A.Clause, { kind: K }>;
 interface Core {
   /** the kind-specific fields of the CheckedRule */
   readonly parts:
-    | { readonly kind: 'event'; readonly selection: Selection }
+    | { readonly kind: 'event'; readonly selection: Selection; readonly groupBy: readonly FieldRef[] }
     | ({ readonly kind: 'window' } & Pick<WindowRule, 'selection' | 'aggregate' | 'op' | 'threshold' | 'windowMs' | 'groupBy'>)
     | ({ readonly kind: 'absence' | 'sequence' } & Pick<SequenceRule, 'first' | 'second' | 'match' | 'withinMs'>);
   /** group-by or match fields: the alert's identity labels */
@@ -92,7 +92,7 @@ export class RuleChecker {
     const k = core.parts;
     switch (k.kind) {
       case 'event':
-        return { kind: 'event', ...common, selection: k.selection };
+        return { kind: 'event', ...common, selection: k.selection, groupBy: k.groupBy };
       case 'window': {
         const { selection, aggregate, op, threshold, windowMs, groupBy } = k;
         return { kind: 'window', ...common, selection, aggregate, op, threshold, windowMs, groupBy, forMs, keepFiringForMs };
@@ -169,7 +169,7 @@ export class RuleChecker {
       else if (key in out) this.error(p.key.range, `label '${key}' is given twice`);
       // labels are identity: an event value in one would make an alert per value, unbounded
       if (/\{[a-z_][a-z0-9_]*\}/.test(p.value.value)) {
-        this.error(p.value.range, `label values are fixed strings: "${p.value.value}" would be sent as written; an event value becomes a label as a 'by' field (window and sequence rules)`);
+        this.error(p.value.range, `label values are fixed strings: "${p.value.value}" would be sent as written; an event value becomes a label as a 'by' field`);
       }
       out[key] = p.value.value;
     }
@@ -210,10 +210,12 @@ export class RuleChecker {
   private eventCore(t: Extract<A.Trigger, { kind: 'event' }>, excepts: readonly A.Expr[]): Core | undefined {
     const selected = this.selection(t.selector, excepts);
     if (!selected) return undefined;
+    const groupBy = this.groupFields(t.by, [selected.event], 'one alert per');
+    if (!groupBy) return undefined;
     return {
-      parts: { kind: 'event', selection: selected.selection },
-      identity: [],
-      templateScope: { kind: 'event', event: selected.event, groupBy: [] },
+      parts: { kind: 'event', selection: selected.selection, groupBy },
+      identity: groupBy,
+      templateScope: { kind: 'event', event: selected.event, groupBy },
     };
   }
 

@@ -95,6 +95,8 @@ interface RuleBase {
 export interface EventRule extends RuleBase {
   readonly kind: 'event';
   readonly selection: Selection;
+  /** `by` fields: one alert per distinct value, its identity labels; none: one alert per rule */
+  readonly groupBy: readonly FieldRef[];
 }
 
 /** `count(process.fork) > 500 within 10s by cgroup`. */

@@ -144,7 +144,7 @@ function printClause(c: A.Clause, indent: string, comments: A.Comment[]): string
 function printWhen(t: A.Trigger, indent: string): string[] {
   const by = (names: readonly A.Name[]): string => (names.length ? ` by ${names.map((n) => n.text).join(', ')}` : '');
   let line: string;
-  if (t.kind === 'event') line = `when ${printSelector(t.selector)}`;
+  if (t.kind === 'event') line = `when ${printSelector(t.selector)}${by(t.by)}`;
   else if (t.kind === 'window') {
     const within = t.within ? ` within ${t.within.text}` : '';
     line = `when ${t.fn.text}(${printSelector(t.selector)}) ${t.op} ${printLiteral(t.threshold)}${within}${by(t.by)}`;
@@ -156,5 +156,7 @@ function printWhen(t: A.Trigger, indent: string): string[] {
   const filter = t.kind === 'event' ? t.selector.filter : undefined;
   if (indent.length + line.length <= WIDTH || t.kind !== 'event' || !filter) return [line];
   const items = filter.kind === 'and' ? filter.items : [filter];
-  return [`when ${t.selector.event.text}`, ...items.map((e) => `${INDENT}${INDENT}and ${printExpr(e, e.kind === 'or' ? 1 : 0)}`)];
+  const lines = [`when ${t.selector.event.text}`, ...items.map((e) => `${INDENT}${INDENT}and ${printExpr(e, e.kind === 'or' ? 1 : 0)}`)];
+  if (t.by.length > 0) lines.push(`${INDENT}${INDENT}${by(t.by).trim()}`);
+  return lines;
 }

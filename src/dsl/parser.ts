@@ -8,7 +8,7 @@
  *   ruleBlock := 'rule' STRING '{' clause* '}'
  *   trigger   := NAME '(' selector ')' CMP literal ['within' NUMBER] ['by' names]   (window)
  *              | selector ['not'] 'followed' 'by' selector 'within' NUMBER ['by' names]
- *              | selector
+ *              | selector ['by' names]
  *   selector  := NAME ['and' orExpr]
  */
 import { type CstNode, CstParser, type TokenType } from 'chevrotain';
@@ -101,15 +101,23 @@ export class RuleParser extends CstParser {
 
   public eventTrigger = this.RULE('eventTrigger', () => {
     this.SUBRULE(this.selector, { LABEL: 'first' });
-    this.OPTION(() => {
-      this.OPTION2(() => this.CONSUME(T.Not));
-      this.CONSUME(T.Followed);
-      this.CONSUME(T.By);
-      this.SUBRULE2(this.selector, { LABEL: 'second' });
-      this.CONSUME(T.Within);
-      this.CONSUME(T.NumberLiteral, { LABEL: 'within' });
-      this.OPTION3(() => this.SUBRULE(this.byList));
-    });
+    this.OPTION(() =>
+      this.OR([
+        {
+          ALT: () => {
+            this.OPTION2(() => this.CONSUME(T.Not));
+            this.CONSUME(T.Followed);
+            this.CONSUME(T.By);
+            this.SUBRULE2(this.selector, { LABEL: 'second' });
+            this.CONSUME(T.Within);
+            this.CONSUME(T.NumberLiteral, { LABEL: 'within' });
+            this.OPTION3(() => this.SUBRULE(this.byList));
+          },
+        },
+        // an event rule's own alert per value: `when oom.victim by cgroup`
+        { ALT: () => this.SUBRULE2(this.byList) },
+      ]),
+    );
   });
 
   public selector = this.RULE('selector', () => {

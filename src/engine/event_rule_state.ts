@@ -1,12 +1,13 @@
 /**
  * Event rules and sequences: every match raises or feeds one alert per rule
- * (and per `by` fields of a sequence). Matches inside the cooldown are folded
+ * and `by` values (`when oom.victim by cgroup`: one per cgroup, each with
+ * its own cooldown; without `by`, one per rule). Matches inside the cooldown are folded
  * into its running count; a repeat goes out after the cooldown if more came;
  * the alert resolves once a whole cooldown passes with no match.
  */
 import type { FieldValue } from '../events/event';
-import type { CheckedRule } from '../dsl/checked_rule';
-import { fingerprint, identityLabels, makeAlert } from './alert_factory';
+import type { CheckedRule, EventRule } from '../dsl/checked_rule';
+import { fingerprint, groupLabels, identityLabels, makeAlert } from './alert_factory';
 import { BoundedGroups } from './bounded_groups';
 import type { RuleContext, RuleState } from './rule_state';
 
@@ -83,19 +84,21 @@ export class FoldedAlerts {
   }
 }
 
-/** An event rule: one folded alert per rule. */
+/** An event rule: one folded alert per value of its `by` fields (per rule without them). */
 export class EventRuleState implements RuleState {
   private readonly alerts: FoldedAlerts;
+  private readonly byNames: readonly string[];
 
   constructor(
-    rule: CheckedRule,
+    rule: EventRule,
     private readonly ctx: RuleContext,
   ) {
     this.alerts = new FoldedAlerts(rule, ctx);
+    this.byNames = rule.groupBy.map((f) => f.name);
   }
 
   onEvent(_role: string, t: number, fields: Readonly<Record<string, FieldValue>>): void {
-    this.alerts.raise(t, {}, fields);
+    this.alerts.raise(t, groupLabels(this.byNames, fields), fields);
   }
 
   onCount(): void {}

@@ -37,7 +37,7 @@ describe('checkRuleSources', () => {
   it('refuses a template in a label value, located, instead of sending it as written', () => {
     const text = 'rule "r" {\n  when oom.victim\n  labels { team = "db", cgroup_label = "{cgroup}" }\n  then stdout\n}';
     assert.deepEqual(messages(text), [
-      `3:40 label values are fixed strings: "{cgroup}" would be sent as written; an event value becomes a label as a 'by' field (window and sequence rules)`,
+      `3:40 label values are fixed strings: "{cgroup}" would be sent as written; an event value becomes a label as a 'by' field`,
     ]);
   });
 

@@ -25,6 +25,27 @@ test('repeated OOM kills fold into one alert with a running count, then resolve 
   ]);
 });
 
+test('an event rule by cgroup keeps one alert per cgroup: a second service\'s OOM pages at once, each folds and resolves on its own', () => {
+  const rules = `rule "oom" {
+    when oom.victim and cgroup matches "/prod/**" by cgroup
+    summary "{comm} OOM-killed in {cgroup}"
+    cooldown 1m
+    then stdout
+  }`;
+  const events = [
+    ev('oom.victim', 1000, { cgroup: '/prod/api', comm: 'java' }),
+    ev('oom.victim', 4000, { cgroup: '/prod/db', comm: 'postgres' }),
+    ev('oom.victim', 5000, { cgroup: '/prod/api', comm: 'java' }),
+  ];
+  assert.deepEqual(run(rules, events, 120_000), [
+    'firing oom {cgroup=/prod/api} "java OOM-killed in /prod/api" count=1',
+    'firing oom {cgroup=/prod/db} "postgres OOM-killed in /prod/db" count=1',
+    'repeat oom {cgroup=/prod/api} "java OOM-killed in /prod/api" count=2',
+    'resolved oom {cgroup=/prod/db} "postgres OOM-killed in /prod/db" count=1',
+    'resolved oom {cgroup=/prod/api} "java OOM-killed in /prod/api" count=2',
+  ]);
+});
+
 test('an event outside the glob or matching an exception never fires', () => {
   const rules = `rule "oom" {
     when oom.victim and cgroup matches "/prod/*"
