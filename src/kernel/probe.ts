@@ -22,7 +22,15 @@ export function probeEvents(): EventAvailability | undefined {
   const bpf = openBpfSession(64 << 10);
   try {
     const availability = new ProgramAvailability(bpf.programs());
-    for (const refused of bpf.load(availability.present)) availability.refuse(refused.name, refusalMessage(refused));
+    let refusals;
+    try {
+      refusals = bpf.load(availability.present);
+    } catch (e) {
+      // a failure no single program caused (the ring buffer, a map): nothing runs
+      if (!isBpfError(e)) throw e;
+      return new Map(EVENTS.map((ev) => [ev.name, `loading kernwatch's BPF object failed: ${e.message}`]));
+    }
+    for (const refused of refusals) availability.refuse(refused.name, refusalMessage(refused));
     for (const program of availability.present) {
       if (!availability.runnable(program)) continue;
       try {
