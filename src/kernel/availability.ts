@@ -8,16 +8,17 @@ import type { EventSpec } from '../events/types';
 import type { ProgramInfo } from './native';
 
 export class ProgramAvailability {
-  private readonly tracepoints = new Map<string, { tracepoint: string; exists: boolean }>();
+  /** program -> whether this kernel defines its tracepoint */
+  private readonly tracepoints = new Map<string, boolean>();
   private readonly refusals = new Map<string, string>();
 
   constructor(programs: readonly ProgramInfo[]) {
-    for (const p of programs) this.tracepoints.set(p.name, { tracepoint: p.tracepoint, exists: p.available });
+    for (const p of programs) this.tracepoints.set(p.name, p.available);
   }
 
   /** Programs whose tracepoint this kernel defines, refused or not. */
   get present(): string[] {
-    return [...this.tracepoints].filter(([, t]) => t.exists).map(([name]) => name);
+    return [...this.tracepoints].filter(([, exists]) => exists).map(([name]) => name);
   }
 
   /** Notes that `program` cannot run here, and why (the first reason is kept). */
@@ -26,14 +27,14 @@ export class ProgramAvailability {
   }
 
   runnable(program: string): boolean {
-    return this.tracepoints.get(program)?.exists === true && !this.refusals.has(program);
+    return this.tracepoints.get(program) === true && !this.refusals.has(program);
   }
 
   /** Why `event` cannot run on this kernel; undefined when it can. */
   reason(event: EventSpec): string | undefined {
-    const tp = this.tracepoints.get(event.program);
-    if (!tp) return `this build has no program ${event.program}`;
-    if (!tp.exists) return `this kernel has no ${event.tracepoint} tracepoint`;
+    const exists = this.tracepoints.get(event.program);
+    if (exists === undefined) return `this build has no program ${event.program}`;
+    if (!exists) return `this kernel has no ${event.tracepoint} tracepoint`;
     return this.refusals.get(event.program);
   }
 
