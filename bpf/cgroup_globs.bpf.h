@@ -45,6 +45,8 @@ static __always_inline bool segment_matches(const struct kw_glob_state *st, cons
 	} else {
 		return false;
 	}
+	/* unrolled: 5.10's verifier refuses this loop's back-edge ("back-edge from insn") */
+#pragma unroll
 	for (int w = 0; w < KW_SEGMENT_LEN / 8; w++) {
 		int rest = len - w * 8;
 		__u64 mask;
@@ -97,7 +99,7 @@ static __always_inline void enter_cgroup_globs(struct cgroup *cgrp)
 		ctx.states = from->states;
 		ctx.next = 0;
 		ctx.match = 0;
-		LOOP(KW_MAX_GLOB_STATES, glob_step, &ctx);
+		LOOP_UNROLLED(KW_MAX_GLOB_STATES, glob_step, &ctx);
 		if (!(ctx.next | ctx.match))
 			continue;
 		entry.match = ctx.match;

@@ -105,9 +105,15 @@ static __always_inline bool read_field(__u32 kind, __u32 offset, __u8 size, bool
 #define LOOP(n, body, ctx)                    \
 	for (__u32 __i = 0; __i < (n); __i++) \
 	body(__i, ctx)
+/* the same, unrolled: 5.10's verifier refused the glob loop's back-edge ("back-edge from insn") */
+#define LOOP_UNROLLED(n, body, ctx)           \
+	_Pragma("unroll")                     \
+	for (__u32 __i = 0; __i < (n); __i++) \
+	body(__i, ctx)
 #else
 #define LOOP_BODY static long
 #define LOOP(n, body, ctx) bpf_loop((n), (body), (ctx), 0)
+#define LOOP_UNROLLED(n, body, ctx) LOOP(n, body, ctx)
 #endif
 
 /* Loop body: one threshold slot; clears the rule's bit when it fails. */
