@@ -464,6 +464,10 @@ void BpfSession::Close(const Napi::CallbackInfo& info) {
   }
   reader_.reset();
   Release();
+  // the kernel's BTF is megabytes of native memory the JavaScript GC does
+  // not see: free it now, not when the wrapper is collected
+  btf__free(vmlinux_);
+  vmlinux_ = nullptr;
 }
 
 }  // namespace kernwatch
