@@ -13,11 +13,11 @@ import { eventByName } from '../src/events/catalog';
 import type { KernelEvent } from '../src/events/event';
 import { recordLayout } from '../src/events/layout';
 import type { EventSpec } from '../src/events/types';
-import { entriesForTree, GlobStateBuilder, NO_ENTRY } from '../src/kernel/cgroup_globs';
+import { entriesForTree, GlobStateBuilder } from '../src/kernel/cgroup_globs';
 import { cgroupKey } from '../src/kernel/filter_maps';
 import { LIMITS } from '../src/kernel/limits';
 import { MAP_STRUCTS } from '../src/kernel/map_layouts';
-import type { KernelRuleSet, KindFilter } from '../src/kernel/kernel_rule_set';
+import { ruleSetOf, type KernelRuleSet, type KindFilter } from '../src/kernel/kernel_rule_set';
 import { KernelSession } from '../src/kernel/session';
 import { runNamed } from './support/named_process';
 import { NEEDS_ROOT } from './support/root';
@@ -32,19 +32,7 @@ function kind(rules: bigint, extra: Partial<KindFilter> = {}): KindFilter {
   return { rules, byCgroup: 0n, byComm: 0n, byUid: 0n, byThreshold: 0n, counted: 0n, ...extra };
 }
 
-function ruleSet(partial: Partial<KernelRuleSet>): KernelRuleSet {
-  return {
-    kinds: new Map(),
-    globStates: [],
-    globRoot: NO_ENTRY,
-    cgroups: new Map(),
-    comms: new Map(),
-    uids: new Map(),
-    thresholds: [],
-    aggregates: new Map(),
-    ...partial,
-  };
-}
+const ruleSet = ruleSetOf;
 
 
 async function withSession(

@@ -66,10 +66,10 @@ export interface KernelRuleSet {
 /** The rule bit `tail` uses: every record of the kinds asked for, unfiltered. */
 export const PASS_ALL_RULE = 63;
 
-export function passAll(kinds: Iterable<number>): KernelRuleSet {
-  const filter: KindFilter = { rules: 1n << BigInt(PASS_ALL_RULE), byCgroup: 0n, byComm: 0n, byUid: 0n, byThreshold: 0n, counted: 0n };
+/** A rule set with nothing in it but what `parts` gives. */
+export function ruleSetOf(parts: Partial<KernelRuleSet>): KernelRuleSet {
   return {
-    kinds: new Map([...kinds].map((k) => [k, filter])),
+    kinds: new Map(),
     globStates: [],
     globRoot: NO_ENTRY,
     cgroups: new Map(),
@@ -77,5 +77,11 @@ export function passAll(kinds: Iterable<number>): KernelRuleSet {
     uids: new Map(),
     thresholds: [],
     aggregates: new Map(),
+    ...parts,
   };
+}
+
+export function passAll(kinds: Iterable<number>): KernelRuleSet {
+  const filter: KindFilter = { rules: 1n << BigInt(PASS_ALL_RULE), byCgroup: 0n, byComm: 0n, byUid: 0n, byThreshold: 0n, counted: 0n };
+  return ruleSetOf({ kinds: new Map([...kinds].map((k) => [k, filter])) });
 }
