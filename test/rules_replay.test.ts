@@ -75,7 +75,7 @@ test('a wrong expectation exits 1 with a diff naming what was expected and what 
       'alerts:',
       '  - rule: prod-oom',
       '    change: firing',
-      '    summary: "java (4553) OOM-killed in /prod/api: anon 33292288 bytes"',
+      '    summary: "java (4553) OOM-killed in /prod/api: anon 31.8 MiB"',
       '  - rule: prod_oom/oom.victim',
       '    change: firing',
       '',
@@ -86,12 +86,12 @@ test('a wrong expectation exits 1 with a diff naming what was expected and what 
   const lines = stderr.trimEnd().split('\n');
   assert.equal(lines[0], `${expect}: the replay does not raise what is expected (- expected, + got):`);
   assert.deepEqual(lines.slice(1), [
-    '- firing prod-oom "java (4553) OOM-killed in /prod/api: anon 33292288 bytes"',
-    '+ firing prod-oom {team=sre, cgroup=/prod/api} "dd (4553) OOM-killed in /prod/api: anon 33292288 bytes" count=1',
+    '- firing prod-oom "java (4553) OOM-killed in /prod/api: anon 31.8 MiB"',
+    '+ firing prod-oom {team=sre, cgroup=/prod/api} "dd (4553) OOM-killed in /prod/api: anon 31.8 MiB" count=1',
     '  firing prod_oom/oom.victim "oom.victim: dd (4822) in /production/api" count=1',
     '+ resolved prod_oom/oom.victim "oom.victim: dd (4822) in /production/api" count=1',
-    '+ repeat prod-oom {team=sre, cgroup=/prod/api} "dd (9925) OOM-killed in /prod/api: anon 33292288 bytes" count=2',
-    '+ resolved prod-oom {team=sre, cgroup=/prod/api} "dd (9925) OOM-killed in /prod/api: anon 33292288 bytes" count=2',
+    '+ repeat prod-oom {team=sre, cgroup=/prod/api} "dd (9925) OOM-killed in /prod/api: anon 31.8 MiB" count=2',
+    '+ resolved prod-oom {team=sre, cgroup=/prod/api} "dd (9925) OOM-killed in /prod/api: anon 31.8 MiB" count=2',
   ]);
 });
 

@@ -171,6 +171,7 @@ export class SelfMonitor {
         ...(details.value === undefined ? {} : { value: details.value }),
         startsAt: f.startsAt,
         ...(endsAt === undefined ? {} : { endsAt }),
+        at: endsAt ?? f.lastSentAt,
         host: this.host,
       };
       this.emit({ change, alert, notifiers });

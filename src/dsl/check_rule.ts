@@ -3,11 +3,10 @@
  * converted, defaults filled in. All problems are reported; a rule with any
  * error yields undefined.
  */
-import type { Severity } from '../engine/alert';
 import { EVENTS, eventByName, fieldsOf } from '../events/catalog';
-import type { EventSpec, FieldSpec } from '../events/types';
+import type { EventSpec, FieldSpec, Unit } from '../events/types';
 import type * as A from './ast';
-import type { Action, Aggregate, CheckedRule, Condition, FieldRef, Selection, SequenceRule, WindowRule } from './checked_rule';
+import type { Action, Aggregate, Severity, CheckedRule, Condition, FieldRef, Selection, SequenceRule, WindowRule } from './checked_rule';
 import { ConditionChecker, type LetEntry, fieldRef, resolveField } from './check_condition';
 import { checkTemplate, defaultSummary, type TemplateScope } from './check_template';
 import type { SourceRange } from './source_range';
@@ -286,7 +285,7 @@ export class RuleChecker {
     return {
       parts: { kind: 'window', selection: selected.selection, aggregate, op: t.op, threshold, windowMs, groupBy },
       identity: groupBy,
-      templateScope: { kind: 'window', event, groupBy },
+      templateScope: { kind: 'window', event, groupBy, ...valueUnit(aggregate) },
     };
   }
 
@@ -324,6 +323,10 @@ export class RuleChecker {
       templateScope: { kind, event: t.negated ? first.event : second.event, groupBy: match },
     };
   }
+}
+
+function valueUnit(a: Aggregate): { valueUnit?: Unit } {
+  return (a.fn === 'sum' || a.fn === 'max') && a.field.unit ? { valueUnit: a.field.unit } : {};
 }
 
 function exampleField(e: EventSpec, fn: string): string {

@@ -4,7 +4,7 @@
  * fields and {value} (with kernel-side counting there is no single event
  * to read a field from).
  */
-import type { EventSpec } from '../events/types';
+import type { EventSpec, Unit } from '../events/types';
 import { fieldNamed, fieldNames } from './field_index';
 import type * as A from './ast';
 import type { FieldRef } from './checked_rule';
@@ -18,6 +18,8 @@ export interface TemplateScope {
   /** the event whose fields a placeholder may name: the first for absence, the second for sequence */
   readonly event: EventSpec;
   readonly groupBy: readonly FieldRef[];
+  /** the unit of a window rule's {value}: sum/max of a size is a size */
+  readonly valueUnit?: Unit;
 }
 
 export function checkTemplate(
@@ -42,13 +44,16 @@ export function checkTemplate(
       parts.push(p);
       continue;
     }
-    const { name, offset, length } = p.placeholder;
+    const { name, offset, length, raw } = p.placeholder;
     const problem = placeholderProblem(name, scope);
     if (problem) {
       error(at(offset, length), problem);
       ok = false;
-    } else if (name === 'count' || name === 'value') parts.push({ kind: name });
-    else parts.push({ kind: 'field', name });
+    } else if (name === 'count') parts.push({ kind: name });
+    else {
+      const unit = raw ? undefined : name === 'value' ? scope.valueUnit : unitOf(name, scope);
+      parts.push(name === 'value' ? { kind: 'value', ...(unit ? { unit } : {}) } : { kind: 'field', name, ...(unit ? { unit } : {}) });
+    }
   }
   return ok ? { text: lit.value, parts, fields: interpolated(parts) } : undefined;
 }
@@ -67,6 +72,10 @@ function placeholderProblem(name: string, scope: TemplateScope): string | undefi
   if (fieldNamed(scope.event, name)) return undefined;
   const names = [...fieldNames(scope.event), 'count'];
   return `unknown field '${name}' on ${scope.event.name} in summary${didYouMean(name, names)}`;
+}
+
+function unitOf(name: string, scope: TemplateScope): Unit | undefined {
+  return (scope.groupBy.find((f) => f.name === name) ?? fieldNamed(scope.event, name))?.unit;
 }
 
 function interpolated(parts: readonly TemplatePart[]): string[] {

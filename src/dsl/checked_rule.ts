@@ -3,11 +3,13 @@
  * the event catalog, every unit converted (sizes in bytes, durations in ms),
  * every default filled in. The engine compiles this without re-parsing.
  */
-import type { Severity } from '../engine/alert';
 import type { Unit, ValueType } from '../events/types';
 import type { GlobKind } from './glob';
 import type { SourceRange } from './source_range';
 import type { Template } from './template';
+
+/** How urgent a rule's alerts are; notifiers route on it. */
+export type Severity = 'info' | 'warning' | 'critical';
 
 export type { Template, TemplatePart } from './template';
 

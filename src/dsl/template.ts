@@ -1,17 +1,21 @@
 /**
  * Summary templates: "{comm} ({pid}) OOM-killed in {cgroup}". Parsed once at
  * check time so the engine renders without re-parsing and a misspelt field
- * is a check error, not a literal "{pidd}" in a page at 3 a.m.
+ * is a check error, not a literal "{pidd}" in a page at 3 a.m. Values
+ * render in their field's unit (`{anon_rss}` -> `31.9 MiB`); `{anon_rss:raw}`
+ * asks for the plain number.
  */
+import { formatInUnit } from '../events/format_value';
+import type { Unit } from '../events/types';
 
 export type TemplatePart =
   | { readonly kind: 'text'; readonly text: string }
-  /** an event field or group-by field */
-  | { readonly kind: 'field'; readonly name: string }
+  /** an event field or group-by field; `unit` unset renders the plain value */
+  | { readonly kind: 'field'; readonly name: string; readonly unit?: Unit }
   /** events folded into the alert so far (the running count) */
   | { readonly kind: 'count' }
-  /** the aggregate value that crossed the threshold (window rules) */
-  | { readonly kind: 'value' };
+  /** the aggregate value that crossed the threshold (window rules), in the aggregated field's unit */
+  | { readonly kind: 'value'; readonly unit?: Unit };
 
 export interface Template {
   readonly text: string;
@@ -22,6 +26,8 @@ export interface Template {
 
 export interface RawPlaceholder {
   readonly name: string;
+  /** `{name:raw}`: the plain number, not formatted in the field's unit */
+  readonly raw: boolean;
   /** offset of `{` within the template text */
   readonly offset: number;
   readonly length: number;
@@ -49,13 +55,15 @@ export function scanTemplate(text: string): RawTemplate {
     } else if (ch === '{') {
       const close = text.indexOf('}', i);
       if (close < 0) return { parts, error: { offset: i, message: "unclosed '{' in summary (write '{{' for a literal brace)" } };
-      const name = text.slice(i + 1, close).trim();
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-        return { parts, error: { offset: i, message: `'{${text.slice(i + 1, close)}}' is not a field name` } };
+      const inner = text.slice(i + 1, close);
+      const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*([A-Za-z_]*)\s*)?$/.exec(inner);
+      if (!m) return { parts, error: { offset: i, message: `'{${inner}}' is not a field name` } };
+      if (m[2] !== undefined && m[2] !== 'raw') {
+        return { parts, error: { offset: i, message: `'{${inner}}': the only format is ':raw' (the plain number)` } };
       }
       if (buf) parts.push({ kind: 'text', text: buf });
       buf = '';
-      parts.push({ kind: 'placeholder', placeholder: { name, offset: i, length: close - i + 1 } });
+      parts.push({ kind: 'placeholder', placeholder: { name: m[1]!, raw: m[2] === 'raw', offset: i, length: close - i + 1 } });
       i = close;
     } else {
       buf += ch;
@@ -78,10 +86,10 @@ export function renderTemplate(
   for (const p of t.parts) {
     if (p.kind === 'text') out += p.text;
     else if (p.kind === 'count') out += extra.count === undefined ? '?' : String(extra.count);
-    else if (p.kind === 'value') out += extra.value === undefined ? '?' : String(extra.value);
+    else if (p.kind === 'value') out += extra.value === undefined ? '?' : formatInUnit(extra.value, p.unit);
     else {
       const v = fields[p.name];
-      out += v === undefined || v === null ? '?' : String(v);
+      out += v === undefined || v === null ? '?' : formatInUnit(v, p.unit);
     }
   }
   return out;

@@ -4,8 +4,9 @@
  * a running count, not one page per kill.
  */
 import type { FieldValue } from '../events/event';
+import type { Severity } from '../dsl/checked_rule';
 
-export type Severity = 'info' | 'warning' | 'critical';
+export type { Severity };
 
 export interface Alert {
   /** stable identity: a hash of rule name and labels */
@@ -27,6 +28,12 @@ export interface Alert {
   readonly startsAt: number;
   /** wall-clock ms, set once resolved */
   readonly endsAt?: number;
+  /**
+   * wall-clock ms of this notification: startsAt when it fires, later for a
+   * repeat, endsAt when it resolves. With the fingerprint it names one
+   * notification (its idempotency key, its email Message-ID).
+   */
+  readonly at: number;
   readonly host: string;
   /** the kernel reported lost records while this alert was being evaluated */
   readonly degraded?: { readonly lostRecords: number };

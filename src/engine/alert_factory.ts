@@ -16,6 +16,8 @@ export interface AlertInput {
   readonly value?: number;
   readonly startsAt: number;
   readonly endsAt?: number;
+  /** when this notification happens; see Alert.at */
+  readonly at: number;
   readonly lostRecords: number;
 }
 
@@ -46,6 +48,7 @@ export function makeAlert(a: AlertInput): Alert {
     ...(a.value === undefined ? {} : { value: round(a.value) }),
     startsAt: a.startsAt,
     ...(a.endsAt === undefined ? {} : { endsAt: a.endsAt }),
+    at: a.at,
     host: a.host,
     ...(a.lostRecords > 0 ? { degraded: { lostRecords: a.lostRecords } } : {}),
   };

@@ -78,6 +78,7 @@ export class FoldedAlerts {
       count: a.count,
       startsAt: a.startsAt,
       ...(endsAt === undefined ? {} : { endsAt }),
+      at: endsAt ?? a.lastNotifiedAt,
       lostRecords: this.ctx.lostSince(a.startsAt - this.rule.cooldownMs),
     });
     this.ctx.emit({ change, alert, actions: this.rule.actions });

@@ -146,6 +146,7 @@ export class AbsenceRuleState implements RuleState {
       count: 1,
       startsAt: a.startsAt,
       ...(endsAt === undefined ? {} : { endsAt }),
+      at: endsAt ?? a.startsAt,
       lostRecords: this.ctx.lostSince(a.startsAt - this.rule.withinMs),
     });
     this.ctx.emit({ change, alert, actions: this.rule.actions });

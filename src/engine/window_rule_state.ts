@@ -119,6 +119,7 @@ export class WindowRuleState implements RuleState {
       value: g.value,
       startsAt: g.since,
       ...(endsAt === undefined ? {} : { endsAt }),
+      at: endsAt ?? g.lastNotifiedAt,
       lostRecords: this.ctx.lostSince(g.since - this.rule.windowMs),
     });
     this.ctx.emit({ change, alert, actions: this.rule.actions });

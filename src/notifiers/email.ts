@@ -1,8 +1,10 @@
 /**
  * Email through nodemailer over SMTP: a one-line subject, a text part and
- * an HTML part, every kernel string escaped for its part. Message-IDs come
- * from the alert, so the resolved mail threads under the firing one and a
- * re-delivery is recognisable.
+ * an HTML part, every kernel string escaped for its part. Every notification
+ * has its own Message-ID, made from the alert's identity and the time of the
+ * notification: a re-delivery of one mail has the same ID, a repeat or a
+ * resolution a new one, threaded under the first mail (In-Reply-To,
+ * References) so a mail client shows one alert's story as one thread.
  */
 import * as nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
@@ -26,16 +28,29 @@ export interface EmailMessage {
   readonly headers: Readonly<Record<string, string>>;
 }
 
-function messageId(a: Alert, suffix: string, host: string): string {
-  const domain = host.replace(/[^A-Za-z0-9.-]/g, '-').slice(0, 63) || 'localhost';
-  return `<kernwatch.${a.fingerprint.replace(/[^A-Za-z0-9]/g, '')}.${a.startsAt}${suffix}@${domain}>`;
+/** The first mail of an alert: the root every later one replies to. */
+function threadRootId(a: Alert): string {
+  return `<kernwatch.${a.fingerprint.replace(/[^A-Za-z0-9]/g, '')}.${a.startsAt}@${mailDomain(a.host)}>`;
+}
+
+function isThreadRoot(a: Alert): boolean {
+  return a.state === 'firing' && a.at === a.startsAt;
+}
+
+function messageId(a: Alert): string {
+  if (isThreadRoot(a)) return threadRootId(a);
+  const what = a.state === 'resolved' ? 'resolved' : 'repeat';
+  return `<kernwatch.${a.fingerprint.replace(/[^A-Za-z0-9]/g, '')}.${a.startsAt}.${what}.${a.at}@${mailDomain(a.host)}>`;
+}
+
+function mailDomain(host: string): string {
+  return host.replace(/[^A-Za-z0-9.-]/g, '-').slice(0, 63) || 'localhost';
 }
 
 /** Subject like `[FIRING:critical] prod-oom on web-3: java (4242) OOM-killed in /prod/api`. */
 export function emailMessage(d: Delivery): EmailMessage {
   const a = d.alert;
   const fields = fieldLines(a);
-  const firingId = messageId(a, '', a.host);
   const text = [
     title(a),
     '',
@@ -63,8 +78,8 @@ export function emailMessage(d: Delivery): EmailMessage {
     subject: headerText(`${title(a)}: ${a.summary}`, SUBJECT_MAX),
     text,
     html: body,
-    messageId: a.state === 'resolved' ? messageId(a, '.resolved', a.host) : firingId,
-    ...(a.state === 'resolved' ? { inReplyTo: firingId } : {}),
+    messageId: messageId(a),
+    ...(isThreadRoot(a) ? {} : { inReplyTo: threadRootId(a) }),
     headers: { 'X-Kernwatch-Key': d.key, 'X-Kernwatch-Fingerprint': headerText(a.fingerprint, 128) },
   };
 }

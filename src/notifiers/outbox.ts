@@ -25,10 +25,14 @@ export type AddResult =
     }
   | { readonly outcome: 'duplicate' };
 
-/** The same alert transition to the same target: same key, before and after a restart. */
+/**
+ * One notification to one target: the same key before and after a restart,
+ * a new key for each repeat and for the resolution, so a receiver that
+ * de-duplicates on it drops only true re-deliveries.
+ */
 export function idempotencyKey(alert: Alert, args: readonly string[]): string {
   return createHash('sha256')
-    .update(JSON.stringify([alert.fingerprint, alert.state, alert.startsAt, alert.endsAt ?? null, args, alert.test ?? false]))
+    .update(JSON.stringify([alert.fingerprint, alert.state, alert.startsAt, alert.at, args, alert.test ?? false]))
     .digest('hex')
     .slice(0, 32);
 }

@@ -7,6 +7,7 @@ import type { Alert } from '../engine/alert';
 import type { FieldValue } from '../events/event';
 import { COMMON_FIELDS, EVENTS } from '../events/catalog';
 import type { Unit } from '../events/types';
+import { formatInUnit } from '../events/format_value';
 
 /** Fields shown first, in this order; the rest follow alphabetically. */
 const LEADING = ['cgroup', 'comm', 'pid', 'tgid', 'uid'];
@@ -32,31 +33,8 @@ export function title(a: Alert): string {
   return `${a.test ? '[TEST] ' : ''}[${stateWord(a)}:${a.severity}] ${a.rule} on ${a.host}`;
 }
 
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = n;
-  let i = 0;
-  while (Math.abs(v) >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${n} B` : `${v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0)} ${units[i]}`;
-}
-
-export function formatNs(n: number): string {
-  if (Math.abs(n) < 1e3) return `${n} ns`;
-  if (Math.abs(n) < 1e6) return `${(n / 1e3).toFixed(1)} µs`;
-  if (Math.abs(n) < 1e9) return `${(n / 1e6).toFixed(1)} ms`;
-  return `${(n / 1e9).toFixed(2)} s`;
-}
-
 export function formatValue(name: string, v: FieldValue): string {
-  if (typeof v === 'number') {
-    const unit = UNITS.get(name);
-    if (unit === 'bytes') return formatBytes(v);
-    if (unit === 'ns') return formatNs(v);
-  }
-  return String(v);
+  return formatInUnit(v, UNITS.get(name));
 }
 
 /** Key fields for people, ordered, with units. */
@@ -71,12 +49,13 @@ export function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-/** `started 2026-11-25T15:00:00.000Z · 3 events`, and resolution, value, lost records. */
+/** `started 2026-11-25T15:00:00.000Z · 3 events` (or the value of a window rule), resolution, lost records. */
 export function contextParts(a: Alert): string[] {
   const parts = [`started ${iso(a.startsAt)}`];
   if (a.endsAt !== undefined) parts.push(`resolved ${iso(a.endsAt)}`);
-  parts.push(`${a.count} event${a.count === 1 ? '' : 's'}`);
+  // a window rule's events are counted in the kernel: its value is what it has to say
   if (a.value !== undefined) parts.push(`value ${a.value}`);
+  else parts.push(`${a.count} event${a.count === 1 ? '' : 's'}`);
   if (a.degraded) parts.push(`⚠ ${a.degraded.lostRecords} kernel records lost while evaluating`);
   return parts;
 }

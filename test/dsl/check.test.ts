@@ -121,6 +121,16 @@ describe('checkRuleSources', () => {
     assert.equal(renderTemplate(r.summary, { comm: 'java' }), 'java (?) in ?, ? so far {literal}');
   });
 
+  it('renders sizes and durations in their unit, and the plain number with :raw', () => {
+    const r = only(check('rule "s" { when oom.victim summary "anon {anon_rss}, {anon_rss:raw} bytes, pid {pid}" then stdout }'), 'event');
+    assert.equal(renderTemplate(r.summary, { anon_rss: 33_423_360, pid: 7 }), 'anon 31.9 MiB, 33423360 bytes, pid 7');
+    const w = only(check('rule "w" { when max(oom.victim.anon_rss) > 1GiB within 1m summary "peak {value}" then stdout }'), 'window');
+    assert.equal(renderTemplate(w.summary, {}, { value: 2 * 1024 ** 3 }), 'peak 2.00 GiB');
+    assert.deepEqual(messages('rule "s" { when oom.victim summary "{anon_rss:kib}" then stdout }'), [
+      "1:37 '{anon_rss:kib}': the only format is ':raw' (the plain number)",
+    ]);
+  });
+
   it('fills a default summary that names the trigger and its identity fields', () => {
     const r = only(check('when count(process.fork) > 5 within 10s by cgroup then stdout'), 'window');
     assert.equal(r.summary.text, 'count(process.fork) = {value} in 10s for cgroup {cgroup}');

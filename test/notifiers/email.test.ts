@@ -79,6 +79,26 @@ test('email: a rule argument overrides the recipients, and the resolved mail thr
   });
 });
 
+test('email: a repeat and a resolution are mails of their own, each with its own Message-ID and key, threaded under the first', async () => {
+  await withMail(async (sink, d) => {
+    const startsAt = Date.parse('2026-11-25T15:00:00Z');
+    await d.dispatch('sre', { alert: oomAlert({ count: 1 }), args: [] });
+    await d.dispatch('sre', { alert: oomAlert({ count: 4, at: startsAt + 600_000 }), args: [] });
+    await d.dispatch('sre', { alert: oomAlert({ state: 'resolved', count: 4, endsAt: startsAt + 1_200_000 }), args: [] });
+    await retryUntil('three mails', 10_000, () => (sink.mails.length === 3 ? true : undefined));
+    const [first, repeat, resolved] = sink.mails.map((x) => parseMail(x.raw));
+    const ids = [first, repeat, resolved].map((m) => m?.headers.get('message-id'));
+    const keys = [first, repeat, resolved].map((m) => m?.headers.get('x-kernwatch-key'));
+    assert.equal(new Set(ids).size, 3, `three Message-IDs: ${ids.join(' ')}`);
+    assert.equal(new Set(keys).size, 3, `three keys: ${keys.join(' ')}`);
+    assert.equal(first?.headers.get('in-reply-to'), undefined, 'the first mail starts the thread');
+    for (const m of [repeat, resolved]) {
+      assert.equal(m?.headers.get('in-reply-to'), ids[0]);
+      assert.equal(m?.headers.get('references'), ids[0]);
+    }
+  });
+});
+
 test('email: hostile strings inject no header and no HTML, and an over-long subject is cut visibly', async () => {
   await withMail(async (sink, d) => {
     const alert = oomAlert({

@@ -16,6 +16,7 @@ export const HOSTILE_COMM = '<!channel> <img src=x>\r\nBcc: evil@example.com';
 export const LONG_PATH = `/prod/${'a'.repeat(10_000)}`;
 
 export function oomAlert(overrides: Partial<Alert> = {}): Alert {
+  const startsAt = overrides.startsAt ?? Date.parse('2026-11-25T15:00:00.000Z');
   return {
     fingerprint: 'f1e2d3c4b5a69788',
     rule: 'prod-oom',
@@ -25,9 +26,10 @@ export function oomAlert(overrides: Partial<Alert> = {}): Alert {
     summary: 'java (4242) OOM-killed in /prod/api',
     fields: { cgroup: '/prod/api', comm: 'java', pid: 4242, tgid: 4242, anon_rss: 1610612736, cgroup_id: 12345678901234567890n },
     count: 1,
-    startsAt: Date.parse('2026-11-25T15:00:00.000Z'),
+    startsAt,
     host: 'web-3',
     ...overrides,
+    at: overrides.at ?? overrides.endsAt ?? startsAt,
   };
 }
 
