@@ -16,6 +16,7 @@ import { MetricsServer } from './metrics_server';
 import { loadRuleSet, type RuleSet } from './rule_set';
 import { DEFAULT_MAX_WAIT_MS, DEFAULT_QUIET_MS, RuleWatcher } from './rule_watcher';
 import { SelfMonitor, type SelfNotice } from './self_alerts';
+import { ruleSetChanges } from '../dsl/rule_definition';
 
 export interface AgentOptions {
   readonly log: AgentLog;
@@ -172,16 +173,13 @@ export class Agent {
     }
     this.reloads.success += 1;
     this.running = { ruleSet: next, loadedAt: Date.now() };
-    const before = new Set(running.rules.map((r) => r.name));
-    const after = new Set(next.rules.map((r) => r.name));
     log.info(
       {
         reason,
         hash: next.hash,
         previous: running.hash,
         rules: next.rules.length,
-        added: [...after].filter((r) => !before.has(r)),
-        removed: [...before].filter((r) => !after.has(r)),
+        ...ruleSetChanges(running.rules, next.rules),
         ms: Math.round(performance.now() - started),
       },
       'rule set reloaded',

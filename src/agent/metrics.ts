@@ -74,6 +74,12 @@ export function agentMetrics(engine: LiveStats | undefined, counters: AgentCount
   page.family('kernwatch_alerts_firing', 'gauge', 'Alerts firing, per rule.', perRule((s) => s.firing));
   page.family('kernwatch_evaluator_groups', 'gauge', 'Groups (window or sequence keys) the rule holds.', perRule((s) => s.groups));
   page.family('kernwatch_evaluator_evictions_total', 'counter', 'Groups evicted because the rule held its maximum.', perRule((s) => s.evictions));
+  page.family(
+    'kernwatch_evaluator_overflow_total',
+    'counter',
+    'Matches of new values folded into the rule\'s one overflow alert because it held its maximum of alerts.',
+    perRule((s) => s.overflowed),
+  );
 
   const notices: [Labels, number][] = [];
   for (const [rule, byChange] of counters.notifications) for (const [change, n] of byChange) notices.push([{ rule, change }, n]);

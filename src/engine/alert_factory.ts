@@ -19,6 +19,8 @@ export interface AlertInput {
   /** when this notification happens; see Alert.at */
   readonly at: number;
   readonly lostRecords: number;
+  /** said before the rendered summary (the overflow alert's explanation) */
+  readonly note?: string;
 }
 
 export function identityLabels(rule: CheckedRule, host: string, group: Readonly<Record<string, string>>): Record<string, string> {
@@ -42,7 +44,8 @@ export function makeAlert(a: AlertInput): Alert {
     state: a.state,
     severity: a.rule.severity,
     labels,
-    summary: renderTemplate(a.rule.summary, { ...a.fields, ...a.group }, extra),
+    // the overflow alert's group labels are placeholders: its summary reads the event's own fields
+    summary: (a.note ?? '') + renderTemplate(a.rule.summary, a.note === undefined ? { ...a.fields, ...a.group } : a.fields, extra),
     fields: a.fields,
     count: a.count,
     ...(a.value === undefined ? {} : { value: round(a.value) }),

@@ -5,7 +5,7 @@
  * recorded stream replays to the same alerts.
  */
 import type { FieldValue, KernelEvent } from '../events/event';
-import type { CheckedRule } from '../dsl/checked_rule';
+import { ruleDefinition } from '../dsl/rule_definition';
 import { compileSelection, type Fields } from './condition';
 import { EventRuleState } from './event_rule_state';
 import type { KernelPlan, SelectionPlan } from './kernel_plan';
@@ -50,6 +50,7 @@ export interface RuleStats {
   readonly firing: number;
   readonly groups: number;
   readonly evictions: number;
+  readonly overflowed: number;
 }
 
 export class Evaluator {
@@ -69,7 +70,8 @@ export class Evaluator {
 
   /**
    * With `previous`, rules whose definition did not change keep their state
-   * (windows, pending and firing alerts): a reload does not reset them.
+   * (windows, pending and firing alerts) and their counters: a reload does
+   * not reset them.
    */
   constructor(
     plan: KernelPlan,
@@ -91,12 +93,18 @@ export class Evaluator {
       this.losses.push(...previous.losses);
     }
     for (const p of plan.selections) {
-      const definition = definitionOf(p.rule);
+      const definition = ruleDefinition(p.rule);
       this.definitions.set(p.rule.name, definition);
       let state = this.states.get(p.rule.name);
       if (!state && previous && previous.definitions.get(p.rule.name) === definition) {
         state = previous.states.get(p.rule.name);
-        if (state) this.states.set(p.rule.name, state);
+        if (state) {
+          this.states.set(p.rule.name, state);
+          for (const m of ['kernelMatchedByRule', 'matchedByRule'] as const) {
+            const n = previous[m].get(p.rule.name);
+            if (n !== undefined) this[m].set(p.rule.name, n);
+          }
+        }
       }
       if (!state) {
         const r = p.rule;
@@ -175,6 +183,7 @@ export class Evaluator {
         firing: s.firing,
         groups: s.groups,
         evictions: s.evictions,
+        overflowed: s.overflowed,
       });
     }
     return { events: this.events, matched: this.matched, groups, evictions, perRule };
@@ -189,9 +198,4 @@ export class Evaluator {
 
 function bump(m: Map<string, number>, key: string, n: number): void {
   m.set(key, (m.get(key) ?? 0) + n);
-}
-
-/** A rule's meaning, without where it was written: equal strings, same rule. */
-function definitionOf(rule: CheckedRule): string {
-  return JSON.stringify(rule, (key, v: unknown) => (key === 'range' || key === 'file' ? undefined : typeof v === 'bigint' ? `${v}n` : v));
 }

@@ -4,6 +4,11 @@
  * its own cooldown; without `by`, one per rule). Matches inside the cooldown are folded
  * into its running count; a repeat goes out after the cooldown if more came;
  * the alert resolves once a whole cooldown passes with no match.
+ *
+ * A rule holds at most `maxGroups` alerts. Evicting one would leave its
+ * receivers showing it firing forever, so a new value beyond the cap is
+ * folded into one overflow alert instead (its by-labels `(overflow)`, its
+ * summary saying so), counted in `overflowed`, until alerts resolve.
  */
 import type { FieldValue } from '../events/event';
 import type { CheckedRule, EventRule } from '../dsl/checked_rule';
@@ -21,8 +26,14 @@ interface Folded {
   fields: Readonly<Record<string, FieldValue>>;
 }
 
+export const OVERFLOW_LABEL = '(overflow)';
+
 export class FoldedAlerts {
   private readonly alerts: BoundedGroups<Folded>;
+  /** the alert standing for every value beyond the cap */
+  private overflow: Folded | undefined;
+  /** matches folded into the overflow alert */
+  overflowed = 0;
 
   constructor(
     private readonly rule: CheckedRule,
@@ -32,7 +43,7 @@ export class FoldedAlerts {
   }
 
   get size(): number {
-    return this.alerts.size;
+    return this.alerts.size + (this.overflow ? 1 : 0);
   }
 
   get evictions(): number {
@@ -43,10 +54,18 @@ export class FoldedAlerts {
     const key = fingerprint(identityLabels(this.rule, this.ctx.host, group));
     const existing = this.alerts.get(key);
     if (existing) {
-      existing.count++;
-      existing.lastEventAt = Math.max(existing.lastEventAt, t);
-      existing.fields = fields;
+      fold(existing, t, fields);
       this.alerts.touch(key, () => existing);
+      return;
+    }
+    if (this.alerts.size >= this.ctx.maxGroups) {
+      this.overflowed++;
+      if (this.overflow) fold(this.overflow, t, fields);
+      else {
+        const labels = Object.fromEntries(Object.keys(group).map((k) => [k, OVERFLOW_LABEL]));
+        this.overflow = { group: labels, startsAt: t, lastEventAt: t, lastNotifiedAt: t, count: 1, countNotified: 1, fields };
+        this.notify('firing', this.overflow);
+      }
       return;
     }
     const a: Folded = { group, startsAt: t, lastEventAt: t, lastNotifiedAt: t, count: 1, countNotified: 1, fields };
@@ -55,17 +74,22 @@ export class FoldedAlerts {
   }
 
   tick(now: number): void {
+    for (const [key, a] of [...this.alerts.entries()]) if (this.step(a, now) === 'resolved') this.alerts.delete(key);
+    if (this.overflow && this.step(this.overflow, now) === 'resolved') this.overflow = undefined;
+  }
+
+  private step(a: Folded, now: number): 'resolved' | undefined {
     const cooldown = this.rule.cooldownMs;
-    for (const [key, a] of [...this.alerts.entries()]) {
-      if (now - a.lastEventAt >= cooldown) {
-        this.alerts.delete(key);
-        this.notify('resolved', a, now);
-      } else if (now - a.lastNotifiedAt >= cooldown && a.count > a.countNotified) {
-        a.lastNotifiedAt = now;
-        a.countNotified = a.count;
-        this.notify('repeat', a);
-      }
+    if (now - a.lastEventAt >= cooldown) {
+      this.notify('resolved', a, now);
+      return 'resolved';
     }
+    if (now - a.lastNotifiedAt >= cooldown && a.count > a.countNotified) {
+      a.lastNotifiedAt = now;
+      a.countNotified = a.count;
+      this.notify('repeat', a);
+    }
+    return undefined;
   }
 
   private notify(change: 'firing' | 'repeat' | 'resolved', a: Folded, endsAt?: number): void {
@@ -80,9 +104,16 @@ export class FoldedAlerts {
       ...(endsAt === undefined ? {} : { endsAt }),
       at: endsAt ?? a.lastNotifiedAt,
       lostRecords: this.ctx.lostSince(a.startsAt - this.rule.cooldownMs),
+      ...(a === this.overflow ? { note: `More ${Object.keys(a.group).join(', ')} values than this rule's ${this.ctx.maxGroups} alerts at once: ${a.count} match${a.count === 1 ? '' : 'es'} of other values folded into this alert. Latest: ` } : {}),
     });
     this.ctx.emit({ change, alert, actions: this.rule.actions });
   }
+}
+
+function fold(a: Folded, t: number, fields: Readonly<Record<string, FieldValue>>): void {
+  a.count++;
+  a.lastEventAt = Math.max(a.lastEventAt, t);
+  a.fields = fields;
 }
 
 /** An event rule: one folded alert per value of its `by` fields (per rule without them). */
@@ -113,6 +144,9 @@ export class EventRuleState implements RuleState {
   }
   get evictions(): number {
     return this.alerts.evictions;
+  }
+  get overflowed(): number {
+    return this.alerts.overflowed;
   }
   get pending(): number {
     return 0;

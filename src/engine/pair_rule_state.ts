@@ -68,6 +68,9 @@ export class SequenceRuleState implements RuleState {
   get evictions(): number {
     return this.waiting.evictions + this.alerts.evictions;
   }
+  get overflowed(): number {
+    return this.alerts.overflowed;
+  }
   get pending(): number {
     return 0;
   }
@@ -158,6 +161,7 @@ export class AbsenceRuleState implements RuleState {
   get evictions(): number {
     return this.waiting.evictions + this.absent.evictions;
   }
+  readonly overflowed = 0;
   get pending(): number {
     return this.waiting.size;
   }

@@ -31,6 +31,8 @@ export interface RuleState {
   tick(k: number): void;
   readonly groups: number;
   readonly evictions: number;
+  /** matches of new values folded into the rule's overflow alert because it held its maximum of alerts */
+  readonly overflowed: number;
   /** alerts now pending and firing */
   readonly pending: number;
   readonly firing: number;

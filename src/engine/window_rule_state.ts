@@ -132,6 +132,7 @@ export class WindowRuleState implements RuleState {
   get evictions(): number {
     return this.groupsByKey.evictions;
   }
+  readonly overflowed = 0;
   get pending(): number {
     return [...this.groupsByKey.entries()].filter(([, g]) => g.state === 'pending').length;
   }

@@ -166,6 +166,8 @@ test('a reload that adds a rule does not page again for an alert the unchanged r
       agent.signal('SIGHUP');
       const reloaded = await agent.waitLog('rule set reloaded', 10_000);
       assert.deepEqual(reloaded.added, ['added-oom']);
+      assert.deepEqual(reloaded.removed, []);
+      assert.deepEqual(reloaded.changed, [], 'scratch-oom is the same rule');
 
       const second = await oomKill(s.cg);
       const post = await slackFor(s.slack, second.pid);
@@ -173,6 +175,15 @@ test('a reload that adds a rule does not page again for an alert the unchanged r
       await sleep(1_500);
       const scratch = s.slack.requests.filter((r) => r.body.includes('scratch-oom'));
       assert.equal(scratch.length, 1, 'scratch-oom kept its firing alert: the second kill is folded into it, not paged again');
+      const { page } = await scrape(agent.metricsUrl(await agent.running()));
+      assert.equal(sample(page, 'kernwatch_rule_matched_total', { rule: 'scratch-oom' }), 2, 'its counter went on across the reload');
+      assert.equal(sample(page, 'kernwatch_rule_matched_total', { rule: 'added-oom' }), 1);
+
+      const from = agent.logs.length;
+      writeFiles(s.dir, { 'rules/more.rules': oomRule('added-oom', s.cg, 'oncall').replace('severity critical', 'severity warning') });
+      agent.signal('SIGHUP');
+      const edited = await agent.waitLog('rule set reloaded', 10_000, () => true, from);
+      assert.deepEqual([edited.added, edited.removed, edited.changed], [[], [], ['added-oom']]);
     });
   });
 });

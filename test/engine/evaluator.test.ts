@@ -187,3 +187,32 @@ test('an absence by cgroup stops waiting when the cgroup is removed, and resolve
     'resolved frozen-long {cgroup=/gone-late} "/gone-late frozen" count=1',
   ]);
 });
+
+test('an event rule at its cap of alerts folds new values into one overflow alert that says so, and evicts none', async () => {
+  const { Evaluator } = await import('../../src/engine/evaluator');
+  const { planKernel } = await import('../../src/engine/kernel_plan');
+  const rules = 'rule "oom" { when oom.victim by cgroup summary "{comm} OOM-killed in {cgroup}" cooldown 1m then stdout }';
+  const notices: string[] = [];
+  const e = new Evaluator(planKernel(rulesFrom(rules), []), { host: HOST, useRuleBits: false, maxGroups: 3 }, (n) => notices.push(describeNotice(n)));
+  e.onEvents([1, 2, 3, 4, 5, 6].map((i) => ev('oom.victim', 1000 * i, { cgroup: `/prod/s${i}`, comm: `app${i}` })));
+  e.advanceTo(10_000);
+  const stats = e.stats();
+  assert.equal(stats.evictions, 0, 'no firing alert is dropped: its receivers would show it firing forever');
+  assert.equal(stats.perRule.get('oom')?.overflowed, 3);
+  assert.deepEqual(notices, [
+    'firing oom {cgroup=/prod/s1} "app1 OOM-killed in /prod/s1" count=1',
+    'firing oom {cgroup=/prod/s2} "app2 OOM-killed in /prod/s2" count=1',
+    'firing oom {cgroup=/prod/s3} "app3 OOM-killed in /prod/s3" count=1',
+    'firing oom {cgroup=(overflow)} "More cgroup values than this rule\'s 3 alerts at once: 1 match of other values folded into this alert. Latest: app4 OOM-killed in /prod/s4" count=1',
+  ]);
+  e.advanceTo(70_000);
+  assert.deepEqual(notices.slice(4), [
+    'resolved oom {cgroup=/prod/s1} "app1 OOM-killed in /prod/s1" count=1',
+    'resolved oom {cgroup=/prod/s2} "app2 OOM-killed in /prod/s2" count=1',
+    'resolved oom {cgroup=/prod/s3} "app3 OOM-killed in /prod/s3" count=1',
+    'repeat oom {cgroup=(overflow)} "More cgroup values than this rule\'s 3 alerts at once: 3 matches of other values folded into this alert. Latest: app6 OOM-killed in /prod/s6" count=3',
+    'resolved oom {cgroup=(overflow)} "More cgroup values than this rule\'s 3 alerts at once: 3 matches of other values folded into this alert. Latest: app6 OOM-killed in /prod/s6" count=3',
+  ]);
+  e.onEvent(ev('oom.victim', 71_000, { cgroup: '/prod/s7', comm: 'app7' }));
+  assert.equal(notices.at(-1), 'firing oom {cgroup=/prod/s7} "app7 OOM-killed in /prod/s7" count=1', 'below the cap again, a new value has its own alert');
+});
