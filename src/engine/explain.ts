@@ -1,7 +1,8 @@
 /**
  * `kernwatch rules explain`: per rule, where each term of its condition is
  * decided (kernel map, kernel count, userspace) and the exact map entries the
- * compiler produced for it.
+ * compiler produced for it. A rule that ships every event of a high-rate
+ * kind to userspace gets a warning with what that costs.
  */
 import type { KernelPlan, SelectionPlan } from './kernel_plan';
 
@@ -29,7 +30,18 @@ function entriesFor(plan: KernelPlan, s: SelectionPlan, pathOf: (id: bigint) => 
   return lines;
 }
 
-export function explainPlan(plan: KernelPlan, pathOf: (id: bigint) => string | undefined): string {
+export interface HostRates {
+  /** tasks created per second on this host, averaged since boot (/proc/stat `processes`) */
+  readonly forksPerSecond?: number;
+}
+
+function shippingWarning(s: SelectionPlan, host: HostRates): string | undefined {
+  if (!s.spec.highRate || s.counted || s.placements.some((p) => p.tier === 'kernel')) return undefined;
+  const here = s.spec.family === 'process' && host.forksPerSecond !== undefined ? `; this host has averaged ${host.forksPerSecond.toFixed(1)} forks a second since boot` : '';
+  return `    warning: every ${s.spec.name} is sent to userspace, one record each (${s.spec.burst ?? 'thousands a second in bursts'}${here}); a condition the kernel can decide (a cgroup glob, comm, uid or threshold without except) or a count window keeps them in the kernel`;
+}
+
+export function explainPlan(plan: KernelPlan, pathOf: (id: bigint) => string | undefined, host: HostRates = {}): string {
   const out: string[] = [];
   let current = '';
   for (const s of plan.selections) {
@@ -39,6 +51,8 @@ export function explainPlan(plan: KernelPlan, pathOf: (id: bigint) => string | u
     }
     const tier = s.counted ? 'counted in the kernel: no records' : s.placements.some((p) => p.tier === 'kernel') ? 'filtered in the kernel' : 'every event of the kind reaches userspace';
     out.push(`  ${s.role === 'event' || s.role === 'window' ? '' : `${s.role}: `}${s.spec.name}  bit ${s.bit}  ${tier}`);
+    const warning = shippingWarning(s, host);
+    if (warning) out.push(warning);
     for (const p of s.placements) out.push(`    ${p.tier.padEnd(12)} ${p.term}\n                 ${p.detail}`);
     if (s.placements.length === 0) out.push('    (no condition: every event of the kind)');
     for (const line of entriesFor(plan, s, pathOf)) out.push(`    map  ${line}`);

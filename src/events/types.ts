@@ -63,6 +63,8 @@ export interface EventSpec {
   readonly subject: Subject;
   /** Bursts of thousands per second are normal for this event. */
   readonly highRate: boolean;
+  /** for high-rate events: how many records a burst makes, said when a rule would ship every one */
+  readonly burst?: string;
   readonly doc: string;
   /** C members after the header, in order. */
   readonly members: readonly MemberSpec[];

@@ -125,3 +125,20 @@ test('comm and uid sets, enum thresholds, and kernel counting for exact high-rat
   assert.match(text, /counted in the kernel: no records/);
   assert.match(text, /rule_aggs\[0\] = group by cgroup/);
 });
+
+test('explain warns when a rule ships every event of a high-rate kind, with what it costs, and only then', () => {
+  const plan = planKernel(
+    rulesFrom(`
+      rule "storm" { when count(process.fork) > 100 within 1s by cgroup except cgroup matches "/build*/**" then stdout }
+      rule "counted" { when count(process.fork) > 100 within 1s by cgroup then stdout }
+      rule "prod-exits" { when process.exit and cgroup matches "/prod/**" then stdout }
+      rule "hangs" { when process.hang then stdout }
+    `),
+    TREE,
+  );
+  const text = explainPlan(plan, () => undefined, { forksPerSecond: 12.25 });
+  const warnings = text.split('\n').filter((l) => l.includes('warning:'));
+  assert.equal(warnings.length, 1, text);
+  assert.match(warnings[0] ?? '', /every process\.fork is sent to userspace, one record each \(one per fork: a fork loop makes 4,400 a second on a 2-core host; this host has averaged 12\.3 forks a second since boot\)/);
+  assert.ok(text.indexOf('warning:') > text.indexOf('rule storm') && text.indexOf('warning:') < text.indexOf('rule counted'), 'under the rule that costs it');
+});
