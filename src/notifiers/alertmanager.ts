@@ -30,10 +30,15 @@ function labelName(k: string): string {
   return /^[A-Za-z_]/.test(n) ? n : `_${n}`;
 }
 
-/** Identity must survive capping: a cut label value keeps a hash of the whole. */
-function labelValue(v: string): string {
+/**
+ * Identity must survive capping: a cut label value keeps a hash of the whole.
+ * Control and bidi characters are shown, never passed on to whatever renders
+ * the label (a mail template, a chat message).
+ */
+function labelValue(raw: string): string {
+  const v = visible(raw);
   if (v.length <= LABEL_VALUE_MAX) return v;
-  const hash = createHash('sha256').update(v).digest('hex').slice(0, 12);
+  const hash = createHash('sha256').update(raw).digest('hex').slice(0, 12);
   return `${v.slice(0, LABEL_VALUE_MAX - 14)}~${hash}`;
 }
 
@@ -47,7 +52,8 @@ export function amAlert(a: Alert, now: number, resendIntervalMs: number): AmAler
   if (a.test) labels.kernwatch_test = 'true';
   const annotations: Record<string, string> = {
     summary: fit(a.summary, ANNOTATION_MAX, visible),
-    description: fit(fieldLines(a).map((f) => `${f.name}: ${fit(f.text, 512)}`).join('\n'), ANNOTATION_MAX * 4, (s) => s),
+    // one line per field: a newline in a value must not forge another line
+    description: fit(fieldLines(a).map((f) => `${f.name}: ${fit(f.text, 512, visible)}`).join('\n'), ANNOTATION_MAX * 4),
     count: String(a.count),
     fingerprint: a.fingerprint,
   };

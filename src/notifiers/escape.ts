@@ -16,11 +16,6 @@ export function visible(s: string): string {
   });
 }
 
-/** As visible(), but newlines stay: for multi-line text bodies built by us. */
-export function visibleLines(s: string): string {
-  return s.split('\n').map(visible).join('\n');
-}
-
 const marker = (cut: number): string => `…[+${cut} chars]`;
 
 /**
@@ -45,19 +40,52 @@ export function fit(raw: string, max: number, escape: (s: string) => string = (s
   return out.length <= max ? out : out.slice(0, max);
 }
 
-/** Slack mrkdwn and the fallback text: no `<!channel>`, `<@U1>`, `<url|link>`, no bare @here. */
+/**
+ * Reversible, for fields the docs call exact: `\` doubled and invisible
+ * characters as `\xNN` / `\uNNNN`, so nothing in the text is obeyed and
+ * unescaping gives the kernel's string back.
+ */
+export function escapedExact(s: string): string {
+  return visible(s.replace(/\\/g, '\\\\'));
+}
+
+/**
+ * Slack formats `*b*`, `_i_`, `~s~` and `` `c` `` where the marker touches a
+ * word boundary, and links anything that looks like a URL, a domain or an
+ * address. In kernel text those become look-alikes that Slack leaves alone:
+ * markers at a boundary, and the dot (or `://`) that would make a link.
+ * `pg_dump` keeps its underscore: Slack formats nothing inside a word.
+ */
+const SLACK_MARKERS: Readonly<Record<string, string>> = { '*': '\u2217', _: '\uff3f', '~': '\u223c', '`': '\u02cb' };
+
+function slackInert(s: string): string {
+  return s
+    .replace(/(^|[^A-Za-z0-9])([*_~`]+)|([*_~`]+)(?=[^A-Za-z0-9]|$)/g, (_m, before: string | undefined, lead: string | undefined, trail: string | undefined) =>
+      lead !== undefined ? (before ?? '') + [...lead].map((c) => SLACK_MARKERS[c]).join('') : [...(trail ?? '')].map((c) => SLACK_MARKERS[c]).join(''),
+    )
+    .replace(/[`]/g, SLACK_MARKERS['`'] as string)
+    .replace(/([A-Za-z0-9-])\.(?=[A-Za-z])/g, '$1\u2024')
+    .replace(/:\/\//g, ':\u2215\u2215');
+}
+
+/** Slack mrkdwn and the fallback text: no `<!channel>`, `<@U1>`, `<url|link>`, no bare @here, no formatting or links from kernel text. */
 export function slackText(s: string): string {
-  return visible(s)
+  return slackInert(visible(s))
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/@(channel|here|everyone)\b/gi, '@\u2060$1');
 }
 
+/** Text of ours (titles, labels of fields) in mrkdwn: escaped, but free to format. */
+export function slackOwnText(s: string): string {
+  return visible(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 /** An untrusted value shown verbatim in Slack: a code span, which Slack neither formats nor links. */
 export function slackCode(s: string): string {
   if (s === '') return '` `';
-  return `\`${slackText(s.replace(/`/g, 'ˋ'))}\``;
+  return `\`${slackOwnText(s.replace(/`/g, 'ˋ')).replace(/@(channel|here|everyone)\b/gi, '@\u2060$1')}\``;
 }
 
 export function html(s: string): string {

@@ -3,16 +3,24 @@ import type { Writable } from 'node:stream';
 import type { StdoutConfig } from '../config/config';
 import type { Delivery, Notifier } from './notifier';
 import { contextParts, fieldLines, iso, title } from './render';
-import { fit, visible } from './escape';
+import { escapedExact, fit, visible } from './escape';
 
 /** Longest string value written; a 10,000-character path is cut with a marker. */
 const MAX_VALUE = 4096;
 
+/**
+ * The JSON of one notification (stdout, webhook). Text is shown, never
+ * obeyed: control and bidi characters appear as `\xNN` / `\uNNNN`. Field
+ * values are escaped reversibly (a backslash doubled as well), so a receiver
+ * can recover the kernel's exact string.
+ */
 export function deliveryJson(d: Delivery, maxValue = MAX_VALUE): Record<string, unknown> {
   const a = d.alert;
-  const cap = (v: unknown): unknown => (typeof v === 'string' ? fit(v, maxValue) : typeof v === 'bigint' ? v.toString() : v);
-  const capAll = (o: Readonly<Record<string, unknown>>): Record<string, unknown> =>
-    Object.fromEntries(Object.entries(o).map(([k, v]) => [k, cap(v)]));
+  const text = (escape: (s: string) => string) => (v: unknown): unknown =>
+    typeof v === 'string' ? fit(v, maxValue, escape) : typeof v === 'bigint' ? v.toString() : v;
+  const cap = text(visible);
+  const capAll = (o: Readonly<Record<string, unknown>>, each = cap): Record<string, unknown> =>
+    Object.fromEntries(Object.entries(o).map(([k, v]) => [k, each(v)]));
   return {
     key: d.key,
     notifier: d.notifier,
@@ -24,7 +32,7 @@ export function deliveryJson(d: Delivery, maxValue = MAX_VALUE): Record<string, 
     host: cap(a.host),
     labels: capAll(a.labels),
     summary: cap(a.summary),
-    fields: capAll(a.fields),
+    fields: capAll(a.fields, text(escapedExact)),
     count: a.count,
     ...(a.value !== undefined ? { value: a.value } : {}),
     startsAt: iso(a.startsAt),

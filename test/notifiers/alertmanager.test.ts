@@ -156,6 +156,19 @@ test('alertmanager: a restarted Alertmanager is refilled by the re-send cadence'
   });
 });
 
+test('alertmanager: control and bidi characters in labels are shown, never passed on', async () => {
+  await withAlertmanager(async (am, d) => {
+    const hostile = 'x\r\nBcc:a@ev.il\u001b[31m\u202e';
+    await d.dispatch('fleet', { alert: oomAlert({ labels: { alertname: 'prod-oom', cgroup: hostile }, summary: hostile }), args: [] });
+    const [a] = await retryUntil('the alert', 10_000, async () => {
+      const l = await am.alerts();
+      return l.length === 1 ? l : undefined;
+    });
+    assert.equal(a?.labels.cgroup, 'x\\x0d\\x0aBcc:a@ev.il\\x1b[31m\\u202e');
+    assert.equal(a?.annotations.summary, 'x\\x0d\\x0aBcc:a@ev.il\\x1b[31m\\u202e');
+  });
+});
+
 test('alertmanager: hostile and huge values are capped; a long identity label keeps a hash so alerts stay distinct', async () => {
   await withAlertmanager(async (am, d) => {
     const labels = { alertname: 'prod-oom', cgroup: LONG_PATH };
@@ -169,6 +182,7 @@ test('alertmanager: hostile and huge values are capped; a long identity label ke
     assert.notEqual(list[0]?.labels.cgroup, list[1]?.labels.cgroup);
     const withComm = list.find((a) => a.annotations.fingerprint === 'a');
     assert.equal(withComm?.annotations.field_comm, '<!channel> <img src=x>\\x0d\\x0aBcc: evil@example.com');
+    assert.match(withComm?.annotations.description ?? '', /\ncomm: <!channel> <img src=x>\\x0d\\x0aBcc: evil@example.com(\n|$)/, 'a newline in a value forges no line of the description');
     assert.ok((withComm?.annotations.field_cgroup ?? '').length <= 2048);
   });
 });

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import { fit, html, headerText, slackCode, slackText, visible } from '../../src/notifiers/escape';
+import { escapedExact, fit, html, headerText, slackCode, slackText, visible } from '../../src/notifiers/escape';
 import { backoffMs, parseRetryAfter } from '../../src/notifiers/backoff';
 import { fieldLines, title } from '../../src/notifiers/render';
 import { formatBytes, formatNs } from '../../src/events/format_value';
 import { StdoutNotifier } from '../../src/notifiers/stdout';
 import { notifierMetrics } from '../../src/notifiers/metrics';
-import { HOSTILE_COMM, LONG_PATH, oomAlert } from './support';
+import { HOSTILE_COMM, LONG_PATH, oomAlert, unescapeExact } from './support';
 
 test('visible: control, line-separator and bidi characters are shown, not obeyed', () => {
   assert.equal(visible('a\r\nb\u0000c\u001b[31m'), 'a\\x0d\\x0ab\\x00c\\x1b[31m');
@@ -29,9 +29,20 @@ test('fit: cuts the raw text so escaped text plus a visible marker fits, never i
 });
 
 test('slack escaping: no mention, link or formatting from a process name', () => {
-  assert.equal(slackText('<!channel> <@U1> <http://x|y> & @here @Everyone'), '&lt;!channel&gt; &lt;@U1&gt; &lt;http://x|y&gt; &amp; @\u2060here @\u2060Everyone');
+  assert.equal(slackText('<!channel> <@U1> <http://x|y> & @here @Everyone'), '&lt;!channel&gt; &lt;@U1&gt; &lt;http:\u2215\u2215x|y&gt; &amp; @\u2060here @\u2060Everyone');
+  // formatting markers at a word boundary and link-making dots become look-alikes Slack leaves alone
+  assert.equal(slackText('*bold*<!here>'), '\u2217bold\u2217&lt;!here&gt;');
+  assert.equal(slackText('_it_ ~s~ www.evil-example.com a@b.example'), '\uff3fit\uff3f \u223cs\u223c www\u2024evil-example\u2024com a@b\u2024example');
+  assert.equal(slackText('pg_dump a*b 31.8 MiB at 15:00:00.000Z'), 'pg_dump a*b 31.8 MiB at 15:00:00.000Z', 'nothing Slack would format is changed');
   assert.equal(slackCode('a`b*c*'), '`aˋb*c*`', 'a backtick cannot close the code span');
   assert.equal(slackCode(''), '` `');
+});
+
+test('exact escaping is reversible: a backslash is doubled, invisible characters are shown', () => {
+  const raw = 'a\\x0a\r\nb\u202e\u001b';
+  const escaped = escapedExact(raw);
+  assert.equal(escaped, 'a\\\\x0a\\x0d\\x0ab\\u202e\\x1b');
+  assert.equal(unescapeExact(escaped), raw);
 });
 
 test('html and header escaping', () => {
@@ -81,7 +92,8 @@ test('stdout: JSON lines carry the whole alert; text lines are one line each, wh
   const d = { id: '1', key: 'k', notifier: 'stdout', args: [], alert, enqueuedAt: 0 };
   await new StdoutNotifier({ ...base, type: 'stdout', format: 'json' }, out).send([d]);
   const json = JSON.parse(chunks.join('')) as { fields: { comm: string; cgroup: string } };
-  assert.equal(json.fields.comm, HOSTILE_COMM);
+  assert.equal(json.fields.comm, '<!channel> <img src=x>\\x0d\\x0aBcc: evil@example.com', 'shown, not obeyed');
+  assert.equal(unescapeExact(json.fields.comm), HOSTILE_COMM, 'and recoverable');
   assert.ok(json.fields.cgroup.length <= 4096);
   chunks.length = 0;
   await new StdoutNotifier({ ...base, type: 'stdout', format: 'text' }, out).send([d]);

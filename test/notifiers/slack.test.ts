@@ -81,7 +81,7 @@ test('slack: a resolved alert says so, and the channel defaults to the configure
 test('slack: hostile kernel strings cannot mention, link or break the message, and long ones are cut visibly', async () => {
   await withSlack(async (r, d) => {
     const alert = oomAlert({
-      summary: `${HOSTILE_COMM} <@U123> <https://evil.example|click> @here ${'x'.repeat(10_000)}`,
+      summary: `*bold*<!here> in _it_ ~s~ www.evil-example.com \`code\` ${HOSTILE_COMM} <@U123> <https://evil.example|click> @here ${'x'.repeat(10_000)}`,
       fields: { comm: HOSTILE_COMM, cgroup: LONG_PATH, path: `<!subteam^S1> ${'p'.repeat(10_000)}`, pid: 1 },
     });
     await d.dispatch('oncall', { alert, args: [] });
@@ -98,6 +98,7 @@ test('slack: hostile kernel strings cannot mention, link or break the message, a
       assert.doesNotMatch(t, /<img/);
       assert.doesNotMatch(t, /@here\b/, 'bare @here is broken by a word joiner');
       assert.doesNotMatch(t, /[\r]|\nBcc/, 'no raw CR, no forged line');
+      assert.doesNotMatch(t, /\*bold\*|_it_|~s~|`code`|www\.evil|evil-example\.com|https?:\/\//, `no formatting or link from kernel text: ${t.slice(0, 120)}`);
     }
     assert.ok(payload.blocks.length <= SLACK_LIMITS.blocks);
     for (const b of payload.blocks) {
@@ -108,6 +109,7 @@ test('slack: hostile kernel strings cannot mention, link or break the message, a
     assert.ok(payload.text.length <= SLACK_LIMITS.fallbackText);
     assert.match(body, /…\[\+\d+ chars\]/, 'truncation is visible');
     assert.match(body, /&lt;!channel&gt;/, 'the text is still there, escaped');
+    assert.match(payload.blocks[1]?.text?.text ?? '', /^\u2217bold\u2217&lt;!here&gt; in \uff3fit\uff3f \u223cs\u223c www\u2024evil-example\u2024com \u02cbcode\u02cb /, 'as look-alikes');
   });
 });
 

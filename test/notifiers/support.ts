@@ -15,6 +15,11 @@ import { Dispatcher, type DispatcherOptions } from '../../src/notifiers/dispatch
 export const HOSTILE_COMM = '<!channel> <img src=x>\r\nBcc: evil@example.com';
 export const LONG_PATH = `/prod/${'a'.repeat(10_000)}`;
 
+/** What a webhook receiver does to get a field's exact string back (docs/notifiers.md). */
+export function unescapeExact(s: string): string {
+  return s.replace(/\\(\\|x[0-9a-f]{2}|u[0-9a-f]{4})/g, (_m, e: string) => (e === '\\' ? '\\' : String.fromCharCode(Number.parseInt(e.slice(1), 16))));
+}
+
 export function oomAlert(overrides: Partial<Alert> = {}): Alert {
   const startsAt = overrides.startsAt ?? Date.parse('2026-11-25T15:00:00.000Z');
   return {

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import type { Dispatcher } from '../../src/notifiers/dispatcher';
 import { retryUntil, sleep } from '../support/bounded';
-import { HOSTILE_COMM, LONG_PATH, Receiver, oomAlert, withDispatcher } from './support';
+import { HOSTILE_COMM, LONG_PATH, unescapeExact, Receiver, oomAlert, withDispatcher } from './support';
 
 const SECRET = 'a-webhook-secret-of-32-characters';
 
@@ -86,10 +86,16 @@ test('webhook: a 503 is retried with the same key and body; a 400 is dropped and
 
 test('webhook: hostile strings stay JSON-safe and are capped', async () => {
   await withHook(async (r, d) => {
-    await d.dispatch('hook', { alert: oomAlert({ fields: { comm: HOSTILE_COMM, cgroup: LONG_PATH } }), args: [] });
+    const hostile = 'x\r\nBcc:a@ev.il\u001b[31m\u202e';
+    const alert = oomAlert({ summary: `${hostile} OOM-killed`, labels: { alertname: 'prod-oom', cgroup: hostile }, fields: { comm: HOSTILE_COMM, cgroup: LONG_PATH } });
+    await d.dispatch('hook', { alert, args: [] });
     const req = await retryUntil('the POST', 5000, () => r.requests[0]);
-    const body = JSON.parse(req.body) as { fields: { comm: string; cgroup: string } };
-    assert.equal(body.fields.comm, HOSTILE_COMM, 'JSON carries the exact name; escaping is the receiver’s medium');
+    const body = JSON.parse(req.body) as { fields: { comm: string; cgroup: string }; labels: Record<string, string>; summary: string };
+    for (const text of [body.labels.cgroup ?? '', body.summary, body.fields.comm]) {
+      assert.doesNotMatch(text, /[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/, `no control character arrives: ${JSON.stringify(text)}`);
+    }
+    assert.equal(body.labels.cgroup, 'x\\x0d\\x0aBcc:a@ev.il\\x1b[31m\\u202e');
+    assert.equal(unescapeExact(body.fields.comm), HOSTILE_COMM, 'fields are exact once unescaped');
     assert.ok(body.fields.cgroup.length <= 4096);
     assert.match(body.fields.cgroup, /…\[\+\d+ chars\]$/);
   });
