@@ -26,20 +26,44 @@ export function redact(url: string): string {
   }
 }
 
+/**
+ * `https://user:pass@host/` as fetch() takes it: without the credentials in
+ * the URL (fetch refuses those) and with them as HTTP basic auth.
+ */
+export function withBasicAuth(url: string, headers: Readonly<Record<string, string>>): { url: string; headers: Record<string, string> } {
+  const u = new URL(url);
+  if (u.username === '' && u.password === '') return { url, headers: { ...headers } };
+  const credentials = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
+  u.username = '';
+  u.password = '';
+  return { url: u.toString(), headers: { ...headers, Authorization: `Basic ${Buffer.from(credentials).toString('base64')}` } };
+}
+
 /** POST a body; resolves on 2xx, throws DeliveryError otherwise. */
 export async function post(
-  url: string,
+  rawUrl: string,
   body: string,
-  headers: Readonly<Record<string, string>>,
+  rawHeaders: Readonly<Record<string, string>>,
   timeoutMs: number,
   now: () => number = Date.now,
 ): Promise<void> {
   let response: Response;
+  let request: { url: string; headers: Record<string, string> };
+  try {
+    request = withBasicAuth(rawUrl, rawHeaders);
+  } catch {
+    throw new DeliveryError(`${redact(rawUrl)}: not a URL`, false);
+  }
+  const { url, headers } = request;
   try {
     response = await fetch(url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
   } catch (e) {
     const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name;
-    throw new DeliveryError(`${redact(url)}: ${cause === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : cause}`, true);
+    // a TypeError is the request itself (a header or URL fetch will never take): retrying cannot help
+    const retryable = !(e instanceof TypeError && (e as { cause?: unknown }).cause === undefined);
+    // its message may quote the URL or a header: it is not repeated
+    const why = cause === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : retryable ? cause : 'the request cannot be built (an invalid header or URL)';
+    throw new DeliveryError(`${redact(url)}: ${why}`, retryable);
   }
   const text = await response.text().catch(() => '');
   if (response.status >= 200 && response.status < 300) return;

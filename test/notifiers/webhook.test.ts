@@ -16,7 +16,7 @@ function verify(secret: string, timestamp: string, body: string, signature: stri
   return expected.length === got.length && timingSafeEqual(expected, got);
 }
 
-async function withHook(body: (r: Receiver, d: Dispatcher) => Promise<void>): Promise<void> {
+async function withHook(body: (r: Receiver, d: Dispatcher) => Promise<void>, url = (r: Receiver) => r.url): Promise<void> {
   await withDispatcher(
     'webhook',
     () => Receiver.start(),
@@ -27,7 +27,7 @@ state_dir: ./state
 notifiers:
   hook:
     type: webhook
-    url: ${r.url}
+    url: ${url(r)}
     secret_file: hook.key
     headers: { X-Team: sre }
 `;
@@ -99,4 +99,16 @@ test('webhook: hostile strings stay JSON-safe and are capped', async () => {
     assert.ok(body.fields.cgroup.length <= 4096);
     assert.match(body.fields.cgroup, /…\[\+\d+ chars\]$/);
   });
+});
+
+test('webhook: a URL with user:password@ is sent with HTTP basic auth, the credentials never in a log', async () => {
+  await withHook(
+    async (r, d) => {
+      await d.dispatch('hook', { alert: oomAlert(), args: [] });
+      const req = await retryUntil('the POST', 5000, () => r.requests[0]);
+      assert.equal(req.headers.authorization, `Basic ${Buffer.from('kern:p@ss word').toString('base64')}`);
+      assert.equal(r.requests.length, 1, 'delivered on the first try');
+    },
+    (r) => r.url.replace('http://', 'http://kern:p%40ss%20word@'),
+  );
 });
