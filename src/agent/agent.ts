@@ -93,6 +93,7 @@ export class Agent {
         this.failure?.(e);
       },
     });
+    this.monitor.attached(Date.now());
     this.warnUnavailable();
     this.dispatcher = await Dispatcher.open(this.config, { log });
     const early = this.early;

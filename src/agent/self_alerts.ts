@@ -47,6 +47,10 @@ interface LossPoint {
   readonly lostTotal: number;
 }
 
+function zeroPoint(t: number): LossPoint {
+  return { t, lost: new Map(), attempted: 0, lostTotal: 0 };
+}
+
 export class SelfMonitor {
   private history: LossPoint[] = [];
   private lossFiring: Firing | undefined;
@@ -57,6 +61,14 @@ export class SelfMonitor {
     private readonly host: string,
     private readonly emit: (notice: SelfNotice) => void,
   ) {}
+
+  /**
+   * The kernel session attached at `t` with its counters at zero: losses
+   * count from here, not from the first sample a few seconds later.
+   */
+  attached(t: number): void {
+    this.history = [zeroPoint(t)];
+  }
 
   observe(sample: SelfSample): void {
     this.observeLoss(sample);
@@ -83,8 +95,8 @@ export class SelfMonitor {
       attempted += c.sent + missing;
     }
     const last = this.history.at(-1);
-    // a new kernel session starts its counters at zero: measure from there
-    if (last && (lostTotal < last.lostTotal || attempted < last.attempted)) this.history = [];
+    // a new kernel session starts its counters at zero: measure from there (at the latest, the last sample)
+    if (last && (lostTotal < last.lostTotal || attempted < last.attempted)) this.history = [zeroPoint(last.t)];
     this.history.push({ t: s.t, lost, attempted, lostTotal });
     // keep the newest point at or before the window's start as the baseline
     while (this.history.length > 1 && (this.history[1] as LossPoint).t <= s.t - this.settings.lostWindowMs) this.history.shift();

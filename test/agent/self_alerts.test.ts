@@ -90,6 +90,25 @@ test('the loss alert is re-sent once per repeat interval while it lasts, then re
   assert.deepEqual(m.firing(), []);
 });
 
+test('records lost before the first sample alert: loss counts from attach, not from the first sample', () => {
+  const { m, notices } = monitor();
+  m.attached(0);
+  // 8% of the records lost in the first 5 s, then none
+  m.observe({ t: 5_000, counters: counters(184_000, 16_000), notifiers: [] });
+  assert.equal(notices.length, 1);
+  assert.equal(notices[0]?.alert.value, 8);
+  assert.match(notices[0]?.alert.summary ?? '', /lost 8% of records .* \(16000 of 200000;/);
+});
+
+test('loss right after a new kernel session counts from the last sample before it, not from its own first sample', () => {
+  const { m, notices } = monitor();
+  m.attached(0);
+  m.observe({ t: 5_000, counters: counters(100_000, 0), notifiers: [] });
+  m.observe({ t: 10_000, counters: counters(9_000, 1_000), notifiers: [] });
+  assert.equal(notices.length, 1);
+  assert.equal(notices[0]?.alert.value, 10);
+});
+
 test('counters that start again from zero (a new kernel session) are not read as negative loss', () => {
   const { m, notices } = monitor();
   m.observe({ t: 0, counters: counters(100_000, 5_000), notifiers: [] });
