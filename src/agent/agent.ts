@@ -13,7 +13,7 @@ import { Dispatcher } from '../notifiers/dispatcher';
 import type { AgentLog } from './log';
 import { agentMetrics, type AgentCounters } from './metrics';
 import { MetricsServer } from './metrics_server';
-import { loadRuleSet, type RuleSet } from './rule_set';
+import { emptiedRuleFiles, loadRuleSet, type RuleSet } from './rule_set';
 import { DEFAULT_MAX_WAIT_MS, DEFAULT_QUIET_MS, RuleWatcher } from './rule_watcher';
 import { SelfMonitor, type SelfNotice } from './self_alerts';
 import { ruleSetChanges } from '../dsl/rule_definition';
@@ -152,27 +152,25 @@ export class Agent {
     this.watcher?.arm();
     const loaded = loadRuleSet(this.config);
     const running = this.running.ruleSet;
-    if (!loaded.ok) {
-      this.reloads.failure += 1;
-      for (const p of loaded.problems) log.error(diagnosticFields(p), 'rule error');
-      log.error({ reason, errors: loaded.problems.length, hash: running.hash }, 'new rules not loaded: they have errors; the running rules stay');
-      return false;
-    }
+    if (!loaded.ok) return this.refuse(reason, 'they have errors', loaded.problems);
     const next = loaded.ruleSet;
+    const emptied = emptiedRuleFiles(running, next);
+    if (emptied.length > 0) return this.refuse(reason, 'a rule file was emptied', emptied);
     for (const w of next.warnings) log.warn(diagnosticFields(w), 'rule warning');
     if (next.hash === running.hash) {
       this.reloads.success += 1;
+      this.monitor.reloadOutcome(Date.now());
       log.info({ reason, hash: next.hash }, 'rule set unchanged');
       return true;
     }
     try {
       await this.engine.reload(next.rules);
     } catch (e) {
-      this.reloads.failure += 1;
-      log.error({ reason, err: e, hash: running.hash, refused: next.hash }, 'new rules not loaded: the kernel refused them; the running rules stay');
-      return false;
+      log.error({ err: e, refused: next.hash }, 'the kernel refused the new rules');
+      return this.refuse(reason, 'the kernel refused them', [String((e as Error).message ?? e)]);
     }
     this.reloads.success += 1;
+    this.monitor.reloadOutcome(Date.now());
     this.running = { ruleSet: next, loadedAt: Date.now() };
     log.info(
       {
@@ -187,6 +185,16 @@ export class Agent {
     );
     this.warnUnavailable();
     return true;
+  }
+
+  /** A reload that leaves the running rules in place: located errors, the reason, a self-alert. */
+  private refuse(reason: ReloadReason, why: string, problems: readonly string[]): false {
+    const { log } = this.options;
+    this.reloads.failure += 1;
+    for (const p of problems) log.error(diagnosticFields(p), 'rule error');
+    log.error({ reason, errors: problems.length, hash: this.running.ruleSet.hash }, `new rules not loaded: ${why}; the running rules stay`);
+    this.monitor.reloadOutcome(Date.now(), { why, problems });
+    return false;
   }
 
   /** One warning per event the rules use that this kernel cannot run, naming the rules that cannot fire. */

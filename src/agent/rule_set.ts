@@ -62,3 +62,29 @@ function ruleSetHash(sources: readonly { readonly name: string; readonly text: s
   }
   return h.digest('hex').slice(0, 16);
 }
+
+/**
+ * Files that had rules before and have none now. A truncated write or
+ * `: > file` looks exactly like this, and loading it would turn those rules
+ * off in silence; deleting the file is how to remove its rules on purpose.
+ * A set that would lose every rule is refused the same way.
+ */
+export function emptiedRuleFiles(before: RuleSet, after: RuleSet): string[] {
+  const byFile = (rs: RuleSet): Map<string, string[]> => {
+    const m = new Map<string, string[]>();
+    for (const r of rs.rules) m.set(r.file, [...(m.get(r.file) ?? []), r.name]);
+    return m;
+  };
+  const had = byFile(before);
+  const has = byFile(after);
+  const problems: string[] = [];
+  for (const [file, names] of had) {
+    if (!after.files.includes(file) || has.has(file)) continue;
+    const shown = names.slice(0, 5).join(', ') + (names.length > 5 ? `, and ${names.length - 5} more` : '');
+    problems.push(`${file}:1:1: error: this file has no rules now; it had ${names.length} (${shown}). An emptied file is taken for a failed write: delete the file to remove its rules`);
+  }
+  if (problems.length === 0 && after.rules.length === 0 && before.rules.length > 0) {
+    problems.push(`${after.files.join(', ')}: error: the rule files have no rules; loading them would turn every alert off. Delete the files to remove their rules`);
+  }
+  return problems;
+}

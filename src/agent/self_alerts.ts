@@ -1,7 +1,8 @@
 /**
  * Kernwatch's own alerts, built from counters sampled every few seconds:
  * the kernel losing more than a set share of its records over a window,
- * and a notifier that has failed without a success for a set time. Each is
+ * a notifier that has failed without a success for a set time, and new
+ * rules that could not be loaded (the old ones still running). Each is
  * one alert with a running figure, re-sent at most once per repeat interval
  * and resolved once the condition is gone: never one alert per drop.
  * Time is passed in; nothing here reads a clock.
@@ -15,6 +16,7 @@ import type { NotifierStats } from '../notifiers/delivery_queue';
 
 export const RECORDS_LOST = 'KernwatchRecordsLost';
 export const NOTIFIER_FAILING = 'KernwatchNotifierFailing';
+export const RULES_NOT_LOADED = 'KernwatchRulesNotLoaded';
 /** the `rule` of every self-alert: no rule file defines it */
 export const SELF_RULE = 'kernwatch';
 
@@ -55,6 +57,7 @@ export class SelfMonitor {
   private history: LossPoint[] = [];
   private lossFiring: Firing | undefined;
   private readonly failing = new Map<string, Firing>();
+  private refusedFiring: Firing | undefined;
 
   constructor(
     private readonly settings: SelfAlertSettings,
@@ -79,8 +82,26 @@ export class SelfMonitor {
   firing(): { alertname: string; notifier?: string }[] {
     return [
       ...(this.lossFiring ? [{ alertname: RECORDS_LOST }] : []),
+      ...(this.refusedFiring ? [{ alertname: RULES_NOT_LOADED }] : []),
       ...[...this.failing.keys()].map((notifier) => ({ alertname: NOTIFIER_FAILING, notifier })),
     ];
+  }
+
+  /**
+   * The outcome of a reload at `t`: refused (with why and the first located
+   * problem) fires or repeats the alert; loaded resolves it. The rules that
+   * run are then older than the files on disk, which someone must know.
+   */
+  reloadOutcome(t: number, refused?: { readonly why: string; readonly problems: readonly string[] }): void {
+    const first = refused?.problems[0]?.split('\n')[0] ?? '';
+    const details: { summary: string; fields: Record<string, string | number>; count: number } = refused
+      ? {
+          summary: `new rules not loaded (${refused.why}); the rules loaded before keep running: ${first}`,
+          fields: { why: refused.why, problems: refused.problems.length, first_problem: first },
+          count: refused.problems.length,
+        }
+      : { summary: 'the rule files on disk are loaded and running again', fields: {}, count: 0 };
+    this.refusedFiring = this.step(this.refusedFiring, refused !== undefined, t, this.labels(RULES_NOT_LOADED, 'warning', {}), 'warning', details, this.settings.notify);
   }
 
   private observeLoss(s: SelfSample): void {

@@ -156,6 +156,43 @@ test('SIGHUP with a broken rule file keeps the old rules alerting', { skip: SKIP
   });
 });
 
+test('an emptied rule file is refused with the old rules kept, a located error and a self-alert; deleting it removes its rules', { skip: SKIP, timeout: 60_000 }, async () => {
+  await withSetup(async (s) => {
+    const files = {
+      'kernwatch.yaml': configYaml(s, 'self_alerts: { notify: [oncall] }\n'),
+      'rules/oom.rules': oomRule('scratch-oom', s.cg, 'oncall'),
+      'rules/other.rules': oomRule('other-oom', s.cg, 'oncall'),
+    };
+    await withAgent(s, files, [], async (agent) => {
+      const started = await agent.running();
+      const other = path.join(s.dir, 'rules/other.rules');
+      fs.writeFileSync(other, '');
+      agent.signal('SIGHUP');
+      const refused = await agent.waitLog('new rules not loaded: a rule file was emptied; the running rules stay', 10_000);
+      assert.equal(refused.hash, started.hash);
+      const located = await agent.waitLog('rule error', 1_000);
+      assert.match(String(located.diagnostic), new RegExp(`^${other}:1:1: error: this file has no rules now; it had 1 \\(other-oom\\)`));
+      const selfAlert = await retryUntil('the self-alert in Slack', 10_000, () => s.slack.requests.find((r) => r.body.includes('KernwatchRulesNotLoaded') || r.body.includes('new rules not loaded')));
+      assert.match(selfAlert.body, /a rule file was emptied/);
+      const { page } = await scrape(agent.metricsUrl(started));
+      assert.equal(sample(page, 'kernwatch_rules_loaded'), 2, 'both rules still run');
+
+      const { pid } = await oomKill(s.cg);
+      await retryUntil('both rules page', 10_000, () => {
+        const text = s.slack.requests.filter((r) => r.body.includes(`(${pid})`)).map((r) => r.body).join('\n');
+        return text.includes('scratch-oom') && text.includes('other-oom') ? true : undefined;
+      });
+
+      const from = agent.logs.length;
+      fs.rmSync(other);
+      agent.signal('SIGHUP');
+      const reloaded = await agent.waitLog('rule set reloaded', 10_000, () => true, from);
+      assert.deepEqual([reloaded.added, reloaded.removed, reloaded.changed], [[], ['other-oom'], []]);
+      await retryUntil('the self-alert resolved', 10_000, () => s.slack.requests.find((r) => r.body.includes('RESOLVED') && r.body.includes('loaded and running again')));
+    });
+  });
+});
+
 test('a reload that adds a rule does not page again for an alert the unchanged rule already fires', { skip: SKIP, timeout: 60_000 }, async () => {
   await withSetup(async (s) => {
     const files = { 'kernwatch.yaml': configYaml(s), 'rules/oom.rules': oomRule('scratch-oom', s.cg, 'oncall') };
