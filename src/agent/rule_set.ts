@@ -11,6 +11,7 @@ import type { Config } from '../config/config';
 import { checkRuleSources, formatDiagnostic, type CheckedRule } from '../dsl';
 import { findRuleFiles, RuleFilesError } from '../dsl/rule_files';
 import { checkOptionsFor } from '../cli/load_rules';
+import { RULE_FILE_MAX_BYTES, TextFileError, readTextFile } from '../config/text_file';
 
 export interface RuleSet {
   readonly rules: readonly CheckedRule[];
@@ -36,12 +37,12 @@ export function loadRuleSet(config: Config): RuleSetResult {
       const isDir = fs.statSync(root, { throwIfNoEntry: false })?.isDirectory() === true;
       for (const file of findRuleFiles([root])) {
         const name = isDir ? path.relative(root, file) : path.basename(file);
-        sources.push({ file, text: fs.readFileSync(file, 'utf8'), name });
+        sources.push({ file, text: readTextFile(file, RULE_FILE_MAX_BYTES, 'rule file'), name });
       }
     }
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    const message = e instanceof RuleFilesError ? e.message : `${err.path ?? ''}: ${err.code ?? String(e)}`;
+    const message = e instanceof RuleFilesError || e instanceof TextFileError ? e.message : `${err.path ?? ''}: ${err.code ?? String(e)}`;
     return { ok: false, problems: [message], files: sources.map((s) => s.file) };
   }
   const files = sources.map((s) => s.file);

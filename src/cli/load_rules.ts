@@ -3,7 +3,6 @@
  * paths, checks them (against the config's notifiers when one is given),
  * prints every diagnostic located, and says whether it worked.
  */
-import * as fs from 'node:fs';
 import { checkAction } from '../config/check_action';
 import type { Config } from '../config/config';
 import { ConfigError } from '../config/config_error';
@@ -11,6 +10,7 @@ import { loadConfig } from '../config/load_config';
 import { checkRuleSources, formatDiagnostic, type CheckOptions, type CheckedRule, type Diagnostic } from '../dsl';
 import { findRuleFiles, RuleFilesError } from '../dsl/rule_files';
 import { UsageError } from './usage_error';
+import { RULE_FILE_MAX_BYTES, TextFileError, readTextFile } from '../config/text_file';
 
 export interface RuleSourceFile {
   readonly file: string;
@@ -26,9 +26,9 @@ export function readRuleSources(paths: readonly string[], usage: string): RuleSo
       process.stderr.write(`kernwatch: no *.rules files in ${paths.join(' ')}\n`);
       return undefined;
     }
-    return files.map((file) => ({ file, text: fs.readFileSync(file, 'utf8') }));
+    return files.map((file) => ({ file, text: readTextFile(file, RULE_FILE_MAX_BYTES, 'rule file') }));
   } catch (e) {
-    const message = e instanceof RuleFilesError ? e.message : `${(e as NodeJS.ErrnoException).path ?? ''}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
+    const message = e instanceof RuleFilesError || e instanceof TextFileError ? e.message : `${(e as NodeJS.ErrnoException).path ?? ''}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
     process.stderr.write(`kernwatch: ${message}\n`);
     return undefined;
   }

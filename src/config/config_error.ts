@@ -1,6 +1,7 @@
 /**
- * A mistake in kernwatch.yaml. `message` is one line the CLI prints as is,
- * then exits 1: `kernwatch.yaml:7:10: notifiers.oncall.url: must be a URL`.
+ * Mistakes in kernwatch.yaml. `message` is one line per problem, which the
+ * CLI prints as is, then exits 1: `kernwatch.yaml:7:10: notifiers.oncall.url:
+ * must be a URL`. Past SHOWN_MAX problems, one line says how many more.
  */
 export interface ConfigProblem {
   /** dotted path in the file, e.g. "notifiers.oncall.url"; "" for the whole file */
@@ -26,9 +27,11 @@ export function formatProblem(file: string, p: ConfigProblem): string {
   return p.path ? `${where}: ${p.path}: ${p.message}` : `${where}: ${p.message}`;
 }
 
+const SHOWN_MAX = 50;
+
 function formatProblems(file: string, problems: readonly ConfigProblem[]): string {
-  const first = problems[0];
-  if (!first) return `${file}: invalid configuration`;
-  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
-  return formatProblem(file, first) + more;
+  if (problems.length === 0) return `${file}: invalid configuration`;
+  const shown = problems.slice(0, SHOWN_MAX).map((p) => formatProblem(file, p));
+  if (problems.length > SHOWN_MAX) shown.push(`${file}: and ${problems.length - SHOWN_MAX} more problems`);
+  return shown.join('\n');
 }

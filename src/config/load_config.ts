@@ -8,11 +8,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
+import { LineCounter, isMap, isScalar, parseDocument, visit, type Document } from 'yaml';
 import type { Config, LogLevel, NotifierConfig, OutboxSettings, SelfAlertSettings, SmtpTls } from './config';
 import { ConfigError, type ConfigProblem } from './config_error';
 import { durationMs } from './duration';
 import { isEmailAddress, isHttpUrl } from './formats';
+import { CONFIG_FILE_MAX_BYTES, SECRET_FILE_MAX_BYTES, readTextFile } from './text_file';
 
 export const SCHEMA_PATH = path.resolve(__dirname, '../../../schema/kernwatch.schema.json');
 
@@ -34,9 +35,9 @@ function schemaValidator(): ValidateFunction {
 export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Config {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readTextFile(file, CONFIG_FILE_MAX_BYTES, 'config');
   } catch (e) {
-    throw new ConfigError(file, [{ path: '', message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }]);
+    throw new ConfigError(file, [{ path: '', message: (e as Error).message.replace(`${file}: `, '') }]);
   }
   return parseConfig(text, file, env);
 }
@@ -48,19 +49,25 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 type Raw = Record<string, unknown>;
 
+const MAX_ALIAS_EXPANSIONS = 100;
+
 export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): Config {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      file,
-      doc.errors.map((e) => {
-        const pos = lines.linePos(e.pos[0]);
-        return { path: '', message: e.message.split('\n')[0] ?? e.code, line: pos.line, column: pos.col };
-      }),
-    );
+  // the library's own uniqueKeys check compares every pair of keys: a config with 100,000 keys took minutes
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
+  const syntax: ConfigProblem[] = doc.errors.map((e) => {
+    const pos = lines.linePos(e.pos[0]);
+    return { path: '', message: e.message.split('\n')[0] ?? e.code, line: pos.line, column: pos.col };
+  });
+  if (syntax.length === 0) syntax.push(...duplicateKeys(doc, lines));
+  if (syntax.length > 0) throw new ConfigError(file, syntax);
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSIONS }) ?? {};
+  } catch (e) {
+    // the yaml library refuses aliases that expand past the count: an alias bomb, or a config no person wrote
+    throw new ConfigError(file, [{ path: '', message: `YAML aliases expand too far (over ${MAX_ALIAS_EXPANSIONS} uses): ${(e as Error).message}` }]);
   }
-  const data: unknown = doc.toJS() ?? {};
   const locate = locator(doc, lines);
   const validate = schemaValidator();
   if (!validate(data)) throw new ConfigError(file, schemaProblems(validate.errors ?? [], locate));
@@ -70,20 +77,48 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   return config;
 }
 
+/** Keys given twice in one mapping, each located at its second use: one pass, a set per mapping. */
+function duplicateKeys(doc: Document, lines: LineCounter): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  visit(doc, {
+    Map(_key, map) {
+      const seen = new Set<unknown>();
+      for (const p of map.items) {
+        if (!isScalar(p.key)) continue;
+        if (seen.has(p.key.value)) {
+          const pos = lines.linePos(p.key.range?.[0] ?? 0);
+          problems.push({ path: '', message: `map keys must be unique: '${String(p.key.value)}' is given twice`, line: pos.line, column: pos.col });
+        }
+        seen.add(p.key.value);
+      }
+    },
+  });
+  return problems;
+}
+
 type Locate = (segments: readonly (string | number)[], atKey?: boolean) => { line?: number; column?: number };
 
 function locator(doc: Document, lines: LineCounter): Locate {
+  // key offsets per map, built once: looking each key up by a scan made a
+  // config with 50,000 unknown keys take a minute to report
+  const keyOffsets = new WeakMap<object, Map<unknown, number>>();
+  const keyOffset = (map: { items: readonly { key: unknown }[] }, key: unknown): number | undefined => {
+    let index = keyOffsets.get(map);
+    if (!index) {
+      index = new Map();
+      for (const p of map.items) if (isScalar(p.key) && p.key.range && !index.has(p.key.value)) index.set(p.key.value, p.key.range[0]);
+      keyOffsets.set(map, index);
+    }
+    return index.get(key);
+  };
   return (segments, atKey = false) => {
     if (atKey && segments.length > 0) {
       // an unknown setting is shown at its key, not its value
       const parent = segments.length === 1 ? doc.contents : doc.getIn(segments.slice(0, -1), true);
-      if (isMap(parent)) {
-        const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === segments.at(-1));
-        const range = isScalar(pair?.key) ? pair?.key.range : undefined;
-        if (range) {
-          const pos = lines.linePos(range[0]);
-          return { line: pos.line, column: pos.col };
-        }
+      const offset = isMap(parent) ? keyOffset(parent, segments.at(-1)) : undefined;
+      if (offset !== undefined) {
+        const pos = lines.linePos(offset);
+        return { line: pos.line, column: pos.col };
       }
     }
     // the deepest node that exists: a missing key is reported at its parent
@@ -387,9 +422,9 @@ class Builder {
   private readFile(at: readonly string[], file: string): string | undefined {
     const full = path.resolve(this.dir, file);
     try {
-      return fs.readFileSync(full, 'utf8');
+      return readTextFile(full, SECRET_FILE_MAX_BYTES);
     } catch (e) {
-      this.problem(at, `cannot read ${full}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      this.problem(at, (e as Error).message);
       return undefined;
     }
   }

@@ -20,7 +20,8 @@ export function findRuleFiles(paths: readonly string[]): string[] {
       throw new RuleFilesError(`${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : String(e)}`);
     }
     if (stat.isDirectory()) out.push(...walk(p));
-    else out.push(p);
+    else if (stat.isFile()) out.push(p);
+    else throw new RuleFilesError(`${p}: not a regular file or a directory`);
   }
   return [...new Set(out)];
 }

@@ -30,7 +30,7 @@ test('config: the example file is valid and means what its comments say', () => 
     assert.fail(`password_file should be missing here, got ${config.host}`);
   } catch (e) {
     assert.ok(e instanceof ConfigError);
-    assert.match(e.message, /kernwatch\.example\.yaml:\d+:\d+: notifiers\.sre_mail\.smtp\.password_file: cannot read \/etc\/kernwatch\/smtp-password: ENOENT$/);
+    assert.match(e.message, /kernwatch\.example\.yaml:\d+:\d+: notifiers\.sre_mail\.smtp\.password_file: \/etc\/kernwatch\/smtp-password: cannot read the file: no such file$/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -89,16 +89,16 @@ test('config: mistakes name the line, column and path in the file, in one line',
   assert.match(problem('notifiers:\n  sre-mail:\n    type: stdout\n'), /:2:3: notifiers\.sre-mail: a notifier name is letters, digits and _/);
   assert.match(problem('notifiers: [\n'), /^\/etc\/kernwatch\/kernwatch\.yaml:\d+:\d+: /);
   assert.match(problem('a: 1\na: 2\n'), /:2:1: .*[Uu]nique|:2:1: .*duplicate/i);
-  assert.match(problem('notifiers:\n  x: { type: stdout }\nfoo: 1\n'), /:3:1: foo: unknown setting \(and 0 more\)|:3:1: foo: unknown setting$/);
+  assert.match(problem('notifiers:\n  x: { type: stdout }\nfoo: 1\n'), /:3:1: foo: unknown setting$/);
 });
 
-test('config: several mistakes are all kept, the first printed with a count', () => {
+test('config: several mistakes are all kept and printed, one line each', () => {
   try {
     parseConfig('host: 3\nnotifiers:\n  a: { type: slack }\n  b: { type: webhook, url: "http://x", secret: short }\n', 'k.yaml', {});
     assert.fail('accepted');
   } catch (e) {
     assert.ok(e instanceof ConfigError);
-    assert.equal(e.message, 'k.yaml:1:7: host: must be string (and 1 more)');
+    assert.equal(e.message, 'k.yaml:1:7: host: must be string\nk.yaml:4:48: notifiers.b.secret: must NOT have fewer than 16 characters');
     assert.deepEqual(e.problems.map((p) => p.path), ['host', 'notifiers.b.secret']);
   }
 });
@@ -142,7 +142,7 @@ test('config: defaults: host name, state_dir from systemd, the built-in stdout n
 });
 
 test('config: an unreadable file is one line too', () => {
-  assert.throws(() => loadConfig('/nonexistent/kernwatch.yaml'), { name: 'ConfigError', message: '/nonexistent/kernwatch.yaml: cannot read: ENOENT' });
+  assert.throws(() => loadConfig('/nonexistent/kernwatch.yaml'), { name: 'ConfigError', message: '/nonexistent/kernwatch.yaml: cannot read the config: no such file' });
 });
 
 test('rule actions are checked against the config: names, channels, recipients', () => {
