@@ -54,6 +54,7 @@ export class Dispatcher {
     private readonly queues: ReadonlyMap<string, DeliveryQueue>,
     private readonly lockFile: string | undefined,
     private readonly now: () => number,
+    private readonly log: Logger,
   ) {}
 
   /** Opens every notifier's outbox, takes the state directory's lock, and starts delivering what a previous run left. */
@@ -67,25 +68,42 @@ export class Dispatcher {
       ...(options.backoff ? { backoff: options.backoff } : {}),
     };
     const outboxRoot = path.join(config.stateDir, 'outbox');
-    const lockFile = durable ? takeLock(outboxRoot) : undefined;
-    const queues = new Map<string, DeliveryQueue>();
-    try {
+    const log = queueOptions.log;
+    const memoryOnly = (reason: string): void =>
+      log.error(
+        { dir: outboxRoot, reason },
+        `cannot write the state directory (${reason}): notifications are kept in memory only, and lost if kernwatch stops before delivering them`,
+      );
+    const lock = durable ? takeLock(outboxRoot) : undefined;
+    let lockFile = lock && 'file' in lock ? lock.file : undefined;
+    if (lock && 'unwritable' in lock) memoryOnly(lock.unwritable);
+    const openQueues = async (root: string | undefined): Promise<Map<string, DeliveryQueue>> => {
+      const queues = new Map<string, DeliveryQueue>();
       for (const [name, n] of config.notifiers) {
         // stdout cannot be down; a disk copy of it would only replay old lines
-        const dir = durable && n.type !== 'stdout' ? path.join(outboxRoot, name) : undefined;
-        const outbox = await Outbox.open(dir, n.outbox);
-        queues.set(name, new DeliveryQueue(createNotifier(n, options.stdout), outbox, queueOptions));
+        const dir = root && n.type !== 'stdout' ? path.join(root, name) : undefined;
+        queues.set(name, new DeliveryQueue(createNotifier(n, options.stdout), await Outbox.open(dir, n.outbox), queueOptions));
       }
+      return queues;
+    };
+    let queues: Map<string, DeliveryQueue>;
+    try {
+      queues = await openQueues(lockFile ? outboxRoot : undefined);
     } catch (e) {
       if (lockFile) releaseLock(lockFile);
-      throw e;
+      const reason = unwritableReason(e);
+      if (!lockFile || !reason) throw e;
+      // an outbox that cannot be made: run from memory rather than not at all
+      lockFile = undefined;
+      memoryOnly(reason);
+      queues = await openQueues(undefined);
     }
-    if (durable) warnOrphans(outboxRoot, config, queueOptions.log);
+    if (lockFile) warnOrphans(outboxRoot, config, queueOptions.log);
     for (const q of queues.values()) {
       if (q.outbox.size > 0) queueOptions.log.info({ notifier: q.notifier.name, pending: q.outbox.size }, 'delivering notifications left by a previous run');
       q.start();
     }
-    return new Dispatcher(config, queues, lockFile, queueOptions.now);
+    return new Dispatcher(config, queues, lockFile, queueOptions.now, queueOptions.log);
   }
 
   has(notifier: string): boolean {
@@ -138,7 +156,9 @@ export class Dispatcher {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.queues.values()].map((q) => q.close()));
-    if (this.lockFile) releaseLock(this.lockFile);
+    const problem = this.lockFile ? releaseLock(this.lockFile) : undefined;
+    // a lock left behind names a dead process: the next start takes it over
+    if (problem) this.log.warn({ file: this.lockFile, reason: problem }, 'could not remove the state directory lock; the next start takes it over');
   }
 
   /** Counters and gauges per notifier, for /metrics and self-alerts. */
@@ -167,10 +187,12 @@ const heldLocks = new Set<string>();
  * a killed agent is taken over even when its pid has been reused (pid 1 in
  * a restarted container).
  */
-function takeLock(dir: string): string {
+function takeLock(dir: string): { file: string } | { unwritable: string } {
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeDir(dir);
   } catch (e) {
+    const reason = unwritableReason(e);
+    if (reason) return { unwritable: reason };
     throw new StateDirError(`cannot use ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)} (set state_dir in the config)`);
   }
   const file = path.join(dir, 'LOCK');
@@ -179,9 +201,13 @@ function takeLock(dir: string): string {
     try {
       fs.writeFileSync(file, `${process.pid} ${startTime(process.pid) ?? ''}\n`, { flag: 'wx', mode: 0o600 });
       heldLocks.add(file);
-      return file;
+      return { file };
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
+        const reason = unwritableReason(e);
+        if (reason) return { unwritable: reason };
+        throw new StateDirError(`cannot use ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      }
       const [pidText, started] = fs.readFileSync(file, 'utf8').trim().split(' ');
       const pid = Number.parseInt(pidText ?? '', 10);
       if (Number.isInteger(pid) && pid !== process.pid && startTime(pid) !== undefined && startTime(pid) === started) {
@@ -193,9 +219,48 @@ function takeLock(dir: string): string {
   throw new StateDirError(`${dir}: cannot take the lock`);
 }
 
-function releaseLock(file: string): void {
+/**
+ * mkdir -p, with the true error: a recursive mkdir on a read-only file
+ * system reports ENOENT; making the first missing directory by itself
+ * reports EROFS.
+ */
+function makeDir(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    let missing = dir;
+    while (!fs.existsSync(path.dirname(missing)) && path.dirname(missing) !== missing) missing = path.dirname(missing);
+    fs.mkdirSync(missing, { mode: 0o700 });
+    throw e;
+  }
+}
+
+/** Returns why the lock could not be removed (a file system gone read-only), or undefined. */
+function releaseLock(file: string): string | undefined {
   heldLocks.delete(file);
-  fs.rmSync(file, { force: true });
+  try {
+    fs.rmSync(file, { force: true });
+    return undefined;
+  } catch (e) {
+    return unwritableReason(e) ?? String((e as Error).message);
+  }
+}
+
+const UNWRITABLE: Readonly<Record<string, string>> = {
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOENT: 'a directory on its path is missing and cannot be created',
+  EIO: 'input/output error',
+};
+
+/** A disk that refuses writes: kernwatch can still run and deliver from memory. */
+function unwritableReason(e: unknown): string | undefined {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === undefined ? undefined : UNWRITABLE[code];
 }
 
 /** Field 22 of /proc/PID/stat (clock ticks since boot), or undefined when no such process. */
