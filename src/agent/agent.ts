@@ -17,6 +17,7 @@ import { emptiedRuleFiles, loadRuleSet, type RuleSet } from './rule_set';
 import { DEFAULT_MAX_WAIT_MS, DEFAULT_QUIET_MS, RuleWatcher } from './rule_watcher';
 import { SelfMonitor, type SelfNotice } from './self_alerts';
 import { ruleSetChanges } from '../dsl/rule_definition';
+import { AlertStateFile } from './alert_state_file';
 
 export interface AgentOptions {
   readonly log: AgentLog;
@@ -44,6 +45,8 @@ export class Agent {
   /** notifications raised before the dispatcher was open (the engine starts first) */
   private early: { notifier: string; notification: Notification }[] = [];
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly stateFile: AlertStateFile;
+  private saveQueued = false;
   private readonly notifications = new Map<string, Map<Change, number>>();
   private readonly reloads = { success: 0, failure: 0 };
   private reloadChain: Promise<unknown> = Promise.resolve();
@@ -63,6 +66,7 @@ export class Agent {
     });
     this.failed.catch(() => undefined);
     this.monitor = new SelfMonitor(config.selfAlerts, config.host, (n) => this.routeSelf(n));
+    this.stateFile = new AlertStateFile(config.stateDir, options.log);
   }
 
   /**
@@ -85,8 +89,10 @@ export class Agent {
     const { log } = this.options;
     const rs = this.running.ruleSet;
     for (const w of rs.warnings) log.warn(diagnosticFields(w), 'rule warning');
+    const saved = this.stateFile.load();
     this.engine = LiveEngine.start(rs.rules, {
       host: this.config.host,
+      ...(saved ? { restore: saved } : {}),
       onNotice: (n) => this.route(n),
       onError: (e) => {
         log.error({ err: e }, 'reading kernel events failed; exiting so the service manager restarts kernwatch');
@@ -94,6 +100,10 @@ export class Agent {
       },
     });
     this.monitor.attached(Date.now());
+    if (saved && this.engine.restored) {
+      const { restored, dropped } = this.engine.restored;
+      log.info({ file: this.stateFile.file, saved: new Date(saved.savedAt).toISOString(), restored, dropped }, 'alert state restored');
+    }
     this.warnUnavailable();
     this.dispatcher = await Dispatcher.open(this.config, { log });
     const early = this.early;
@@ -213,6 +223,17 @@ export class Agent {
       'alert',
     );
     for (const a of n.actions) this.send(a.notifier, { alert: n.alert, args: a.args });
+    this.saveSoon();
+  }
+
+  /** After an alert changes, its state is on disk at once (coalesced per turn), not at the next sample. */
+  private saveSoon(): void {
+    if (this.saveQueued) return;
+    this.saveQueued = true;
+    setImmediate(() => {
+      this.saveQueued = false;
+      if (this.engine && !this.stopping) this.stateFile.save(this.engine.snapshot());
+    });
   }
 
   private routeSelf(n: SelfNotice): void {
@@ -239,6 +260,7 @@ export class Agent {
   private sample(): void {
     if (!this.engine || !this.dispatcher || this.stopping) return;
     this.monitor.observe({ t: Date.now(), counters: this.engine.stats().counters, notifiers: this.dispatcher.stats() });
+    this.stateFile.save(this.engine.snapshot());
   }
 
   metricsText(): string {
@@ -265,6 +287,7 @@ export class Agent {
     clearInterval(this.sampler);
     await this.reloadChain;
     const stats = this.engine ? await this.engine.stop() : undefined;
+    if (this.engine) this.stateFile.save(this.engine.snapshot());
     this.engine = undefined;
     await Promise.allSettled([...this.inFlight]);
     const flushed = this.dispatcher ? await this.dispatcher.flush(FLUSH_MS) : { pending: 0 };

@@ -41,4 +41,14 @@ export class BoundedGroups<T> {
   entries(): IterableIterator<[string, T]> {
     return this.groups.entries();
   }
+
+  /** Least recently touched first, as restore() takes them back. */
+  toArray(): [string, T][] {
+    return [...this.groups.entries()];
+  }
+
+  restore(entries: readonly (readonly [string, T])[]): void {
+    this.groups.clear();
+    for (const [key, value] of entries.slice(-this.cap)) this.groups.set(key, value);
+  }
 }

@@ -11,6 +11,7 @@ import { EventRuleState } from './event_rule_state';
 import type { KernelPlan, SelectionPlan } from './kernel_plan';
 import { AbsenceRuleState, SequenceRuleState } from './pair_rule_state';
 import type { AlertNotice, RuleContext, RuleState } from './rule_state';
+import { SNAPSHOT_VERSION, type EngineSnapshot, type PresentState, type RuleSnapshot } from './snapshot';
 import { WindowRuleState } from './window_rule_state';
 
 export interface EvaluatorOptions {
@@ -167,6 +168,37 @@ export class Evaluator {
     this.lastTick = Math.max(this.lastTick, k);
     const horizon = t - 86_400_000;
     while (this.losses.length > 0 && (this.losses[0] as { t: number }).t < horizon) this.losses.shift();
+  }
+
+  /** Every rule's state, for the next process (see snapshot.ts). */
+  snapshot(savedAt: number, host: string): EngineSnapshot {
+    const rules: Record<string, RuleSnapshot> = {};
+    for (const [name, state] of this.states) rules[name] = { definition: this.definitions.get(name) ?? '', state: state.snapshot() };
+    return { version: SNAPSHOT_VERSION, savedAt, host, rules };
+  }
+
+  /**
+   * Takes back the state an earlier process saved, at wall-clock `now`, for
+   * each rule whose definition is unchanged. Returns the rules restored,
+   * and those whose state was left behind (changed, gone, or unreadable).
+   */
+  restore(snapshot: EngineSnapshot, now: number, present: PresentState): { restored: string[]; dropped: { rule: string; why: string }[] } {
+    const restored: string[] = [];
+    const dropped: { rule: string; why: string }[] = [];
+    for (const [name, saved] of Object.entries(snapshot.rules)) {
+      const state = this.states.get(name);
+      if (!state) dropped.push({ rule: name, why: 'no longer in the rules' });
+      else if (saved.definition !== this.definitions.get(name)) dropped.push({ rule: name, why: 'its definition changed' });
+      else {
+        try {
+          state.restore(saved.state, now, present);
+          restored.push(name);
+        } catch (e) {
+          dropped.push({ rule: name, why: `unreadable state: ${(e as Error).message}` });
+        }
+      }
+    }
+    return { restored, dropped };
   }
 
   stats(): EvaluatorStats {

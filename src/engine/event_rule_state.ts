@@ -16,6 +16,7 @@ import { fingerprint, groupLabels, identityLabels, makeAlert } from './alert_fac
 import { BoundedGroups } from './bounded_groups';
 import type { RuleContext, RuleState } from './rule_state';
 
+
 interface Folded {
   group: Record<string, string>;
   startsAt: number;
@@ -27,6 +28,12 @@ interface Folded {
 }
 
 export const OVERFLOW_LABEL = '(overflow)';
+
+export interface FoldedSnapshot {
+  readonly alerts: [string, Folded][];
+  readonly overflow?: Folded;
+  readonly overflowed?: number;
+}
 
 export class FoldedAlerts {
   private readonly alerts: BoundedGroups<Folded>;
@@ -48,6 +55,17 @@ export class FoldedAlerts {
 
   get evictions(): number {
     return this.alerts.evictions;
+  }
+
+  snapshot(): FoldedSnapshot {
+    return { alerts: this.alerts.toArray(), ...(this.overflow ? { overflow: this.overflow } : {}), overflowed: this.overflowed };
+  }
+
+  restore(s: FoldedSnapshot): void {
+    if (!Array.isArray(s.alerts)) throw new Error('no alerts');
+    this.alerts.restore(s.alerts);
+    this.overflow = s.overflow;
+    this.overflowed = s.overflowed ?? 0;
   }
 
   raise(t: number, group: Record<string, string>, fields: Readonly<Record<string, FieldValue>>): void {
@@ -137,6 +155,15 @@ export class EventRuleState implements RuleState {
 
   tick(k: number): void {
     this.alerts.tick(k * this.ctx.tickMs);
+  }
+
+  snapshot(): FoldedSnapshot {
+    return this.alerts.snapshot();
+  }
+
+  /** A firing alert goes on: its cooldown resolves it at the first tick if it ran out while no one watched. */
+  restore(state: unknown): void {
+    this.alerts.restore(state as FoldedSnapshot);
   }
 
   get groups(): number {

@@ -8,6 +8,7 @@
  */
 import { EVENTS } from '../events/catalog';
 import { CgroupPaths } from '../events/cgroup_paths';
+import { CgroupState } from '../events/cgroup_state';
 import type { KernelEvent } from '../events/event';
 import type { CheckedRule } from '../dsl/checked_rule';
 import { KernelSession } from '../kernel/session';
@@ -16,6 +17,7 @@ import { Evaluator, DEFAULT_TICK_MS, type EvaluatorOptions, type EvaluatorStats 
 import { KernelCounts } from './kernel_counts';
 import { planKernel, type KernelPlan } from './kernel_plan';
 import type { AlertNotice } from './rule_state';
+import type { EngineSnapshot } from './snapshot';
 
 export interface LiveEngineOptions {
   readonly host: string;
@@ -23,6 +25,8 @@ export interface LiveEngineOptions {
   readonly onError?: (error: Error) => void;
   readonly tickMs?: number;
   readonly maxGroups?: number;
+  /** alert state an earlier process saved (snapshot()), taken back before the kernel attaches */
+  readonly restore?: EngineSnapshot;
 }
 
 /** Records reach JavaScript within a few flushes of the ring reader (10 ms each). */
@@ -81,6 +85,7 @@ export class LiveEngine {
       ...(options.maxGroups ? { maxGroups: options.maxGroups } : {}),
     };
     const evaluator = new Evaluator(plan, evaluatorOptions, options.onNotice);
+    const restored = options.restore ? evaluator.restore(options.restore, Date.now(), new CgroupState(cgroups)) : undefined;
     let engine: LiveEngine | undefined;
     const session = KernelSession.start({
       events: plan.events,
@@ -93,7 +98,16 @@ export class LiveEngine {
     const counts = new KernelCounts(session.bpf, cgroups);
     counts.setAggregates(session.filters.active, plan.kernel.aggregates);
     engine = new LiveEngine(plan, session, evaluator, counts, cgroups, evaluatorOptions, options);
+    engine.restored = restored;
     return engine;
+  }
+
+  /** What start() took back from `restore`: the rules restored, and those left behind with why. */
+  restored: ReturnType<Evaluator['restore']> | undefined;
+
+  /** The running rules' alert state, for the next process. */
+  snapshot(): EngineSnapshot {
+    return this.current.snapshot(Date.now(), this.evaluatorOptions.host);
   }
 
   get plan(): KernelPlan {

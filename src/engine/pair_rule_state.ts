@@ -8,8 +8,9 @@ import type { FieldValue } from '../events/event';
 import type { AbsenceRule, SequenceRule } from '../dsl/checked_rule';
 import { groupLabels, makeAlert } from './alert_factory';
 import { BoundedGroups } from './bounded_groups';
-import { FoldedAlerts } from './event_rule_state';
+import { FoldedAlerts, type FoldedSnapshot } from './event_rule_state';
 import type { RuleContext, RuleState } from './rule_state';
+import type { PresentState } from './snapshot';
 
 type Fields = Readonly<Record<string, FieldValue>>;
 
@@ -60,6 +61,18 @@ export class SequenceRuleState implements RuleState {
     const now = k * this.ctx.tickMs;
     for (const [key, w] of [...this.waiting.entries()]) if (now - w.t > this.rule.withinMs) this.waiting.delete(key);
     this.alerts.tick(now);
+  }
+
+  snapshot(): { waiting: [string, Waiting][]; alerts: FoldedSnapshot } {
+    return { waiting: this.waiting.toArray(), alerts: this.alerts.snapshot() };
+  }
+
+  /** Firsts still waiting keep their deadline; a second that came while no one watched is not known. */
+  restore(state: unknown): void {
+    const s = state as ReturnType<SequenceRuleState['snapshot']>;
+    if (!Array.isArray(s.waiting)) throw new Error('no waiting firsts');
+    this.waiting.restore(s.waiting);
+    this.alerts.restore(s.alerts);
   }
 
   get groups(): number {
@@ -137,6 +150,35 @@ export class AbsenceRuleState implements RuleState {
       this.absent.touch(key, () => a);
       this.notify('firing', a);
     }
+  }
+
+  snapshot(): { waiting: [string, Waiting][]; absent: [string, Absent][] } {
+    return { waiting: this.waiting.toArray(), absent: this.absent.toArray() };
+  }
+
+  /**
+   * Waiting firsts keep their deadline and firing absences go on, except
+   * where the host says the answer came while no one watched: the cgroup is
+   * gone, or (for a freeze awaiting its thaw) it is no longer frozen. Those
+   * are dropped, or resolved now.
+   */
+  restore(state: unknown, now: number, present: PresentState): void {
+    const s = state as ReturnType<AbsenceRuleState['snapshot']>;
+    if (!Array.isArray(s.waiting) || !Array.isArray(s.absent)) throw new Error('no waiting or absent entries');
+    this.waiting.restore(s.waiting.filter(([, w]) => !this.answered(w.fields.cgroup, present)));
+    this.absent.restore(s.absent);
+    for (const [key, a] of s.absent) {
+      if (!this.answered(a.group.cgroup ?? a.fields.cgroup, present)) continue;
+      this.absent.delete(key);
+      this.notify('resolved', a, now);
+    }
+  }
+
+  private answered(cgroup: FieldValue | undefined, present: PresentState): boolean {
+    if (typeof cgroup !== 'string') return false;
+    if (present.cgroupExists(cgroup) === false) return true;
+    const thawAwaited = this.rule.first.event === 'cgroup.freeze' && this.rule.second.event === 'cgroup.unfreeze';
+    return thawAwaited && present.cgroupFrozen(cgroup) === false;
   }
 
   private notify(change: 'firing' | 'resolved', a: Absent, endsAt?: number): void {

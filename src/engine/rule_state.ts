@@ -3,6 +3,7 @@ import type { FieldValue } from '../events/event';
 import type { Action } from '../dsl/checked_rule';
 import type { Alert } from './alert';
 import type { Role } from './kernel_plan';
+import type { PresentState } from './snapshot';
 
 export type Change = 'firing' | 'repeat' | 'resolved';
 
@@ -36,4 +37,12 @@ export interface RuleState {
   /** alerts now pending and firing */
   readonly pending: number;
   readonly firing: number;
+  /** what this rule holds, as JSON-able data (bigint allowed) for a restart */
+  snapshot(): unknown;
+  /**
+   * Takes back what snapshot() gave in an earlier process, at wall-clock
+   * `now`, dropping or resolving what `present` says was answered while no
+   * one watched. Throws on data it does not recognise.
+   */
+  restore(state: unknown, now: number, present: PresentState): void;
 }

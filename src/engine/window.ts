@@ -91,6 +91,17 @@ export class Window {
     }
   }
 
+  snapshot(): { buckets: Bucket[]; lastSeen: [FieldValue, number][] } {
+    return { buckets: this.buckets.map((b) => ({ ...b })), lastSeen: [...this.lastSeen] };
+  }
+
+  restore(s: ReturnType<Window['snapshot']>): void {
+    if (!Array.isArray(s.buckets)) throw new Error('no buckets');
+    this.buckets.splice(0, this.buckets.length, ...s.buckets.map((b) => ({ ...b })));
+    this.lastSeen.clear();
+    for (const [v, i] of s.lastSeen ?? []) this.lastSeen.set(v, i);
+  }
+
   /** Nothing left that could count at or after tick `k`. */
   emptyAt(k: number): boolean {
     const last = this.buckets[this.buckets.length - 1];

@@ -108,6 +108,27 @@ export class WindowRuleState implements RuleState {
     this.notify('firing', g);
   }
 
+  snapshot(): { groups: [string, Omit<Group, 'window'> & { window: ReturnType<Window['snapshot']> }][] } {
+    return { groups: this.groupsByKey.toArray().map(([key, g]) => [key, { ...g, window: g.window.snapshot() }]) };
+  }
+
+  /**
+   * Pending and firing groups go on with their windows; what the kernel
+   * counted while no one watched is not in them, so a storm that went on
+   * through the restart may read lower for one window.
+   */
+  restore(state: unknown): void {
+    const s = state as ReturnType<WindowRuleState['snapshot']>;
+    if (!Array.isArray(s.groups)) throw new Error('no groups');
+    this.groupsByKey.restore(
+      s.groups.map(([key, g]) => {
+        const window = new Window(this.rule.aggregate.fn, this.ctx.tickMs, this.ticks);
+        window.restore(g.window);
+        return [key, { ...g, window }];
+      }),
+    );
+  }
+
   private notify(change: 'firing' | 'repeat' | 'resolved', g: Group, endsAt?: number): void {
     const alert = makeAlert({
       rule: this.rule,

@@ -1,0 +1,38 @@
+/**
+ * The present state of a cgroup, read from the mounted hierarchies: whether
+ * it still exists, whether it is frozen (v2 `cgroup.events`, else the v1
+ * freezer's `freezer.state`). Undefined whenever the host cannot say.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { CgroupPaths } from './cgroup_paths';
+
+export class CgroupState {
+  constructor(private readonly paths: CgroupPaths) {}
+
+  cgroupExists(cgroupPath: string): boolean | undefined {
+    const dir = this.paths.directoryOf(0, cgroupPath);
+    return dir === undefined ? undefined : fs.existsSync(dir);
+  }
+
+  cgroupFrozen(cgroupPath: string): boolean | undefined {
+    const v2 = this.paths.directoryOf(0, cgroupPath);
+    const events = v2 === undefined ? undefined : read(path.join(v2, 'cgroup.events'));
+    const frozen = events === undefined ? undefined : /^frozen (\d)$/m.exec(events)?.[1];
+    if (frozen !== undefined) return frozen === '1';
+    for (const h of this.paths.hierarchies()) {
+      if (!h.name.split(',').includes('freezer')) continue;
+      const state = read(path.join(h.mountPoint, cgroupPath, 'freezer.state'));
+      if (state !== undefined) return state.trim() !== 'THAWED';
+    }
+    return undefined;
+  }
+}
+
+function read(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
