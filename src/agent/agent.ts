@@ -92,6 +92,7 @@ export class Agent {
     const saved = this.stateFile.load();
     this.engine = LiveEngine.start(rs.rules, {
       host: this.config.host,
+      ringBytes: this.config.ringBytes,
       ...(saved ? { restore: saved } : {}),
       onNotice: (n) => this.route(n),
       onError: (e) => {

@@ -90,8 +90,10 @@ export interface Config {
   readonly file?: string;
   /** host name put on every alert */
   readonly host: string;
-  /** where outboxes live */
+  /** where outboxes and the alert state live */
   readonly stateDir: string;
+  /** the kernel's ring buffer of records, bytes (a power of two, at least a page) */
+  readonly ringBytes: number;
   /** rule files and directories for `kernwatch run`, absolute */
   readonly rules: readonly string[];
   /** address of the Prometheus /metrics endpoint, e.g. "127.0.0.1:9469"; absent = off */

@@ -50,6 +50,7 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env): Config {
 type Raw = Record<string, unknown>;
 
 const MAX_ALIAS_EXPANSIONS = 100;
+const DEFAULT_RING_BYTES = 16 * 1024 * 1024;
 
 export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): Config {
   const lines = new LineCounter();
@@ -254,12 +255,24 @@ class Builder {
       file: this.file.startsWith('<') ? undefined : path.resolve(this.file),
       host: typeof raw.host === 'string' ? raw.host : os.hostname(),
       stateDir,
+      ringBytes: this.ringBytes(raw.ring_buffer),
       rules: ((raw.rules as string[] | undefined) ?? []).map((r) => path.resolve(this.dir, r)),
       metricsListen: metrics?.listen,
       notifiers,
       selfAlerts: this.selfAlerts((raw.self_alerts ?? {}) as Raw, notifiers),
       logLevel: (raw.log_level as LogLevel | undefined) ?? 'info',
     };
+  }
+
+  private ringBytes(raw: unknown): number {
+    if (typeof raw !== 'string') return DEFAULT_RING_BYTES;
+    const m = /^([0-9]+)(KiB|MiB)$/.exec(raw);
+    const bytes = m ? Number(m[1]) * (m[2] === 'KiB' ? 1024 : 1024 * 1024) : NaN;
+    if (!(bytes >= 4096 && bytes <= 1024 * 1024 * 1024 && (bytes & (bytes - 1)) === 0)) {
+      this.problem(['ring_buffer'], 'must be a power of two from 4KiB to 1024MiB, e.g. 16MiB');
+      return DEFAULT_RING_BYTES;
+    }
+    return bytes;
   }
 
   private selfAlerts(n: Raw, notifiers: ReadonlyMap<string, NotifierConfig>): SelfAlertSettings {

@@ -25,6 +25,8 @@ export interface LiveEngineOptions {
   readonly onError?: (error: Error) => void;
   readonly tickMs?: number;
   readonly maxGroups?: number;
+  /** the kernel's ring buffer of records; default 16 MiB */
+  readonly ringBytes?: number;
   /** alert state an earlier process saved (snapshot()), taken back before the kernel attaches */
   readonly restore?: EngineSnapshot;
 }
@@ -92,6 +94,7 @@ export class LiveEngine {
       ruleSet: plan.kernel,
       cgroups,
       loadAll: true,
+      ...(options.ringBytes ? { ringBytes: options.ringBytes } : {}),
       onEvents: (batch) => engine?.onEvents(batch),
       ...(options.onError ? { onError: options.onError } : {}),
     });
