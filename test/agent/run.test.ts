@@ -5,6 +5,7 @@
  * watches the alert arrive, survive a broken reload, and be flushed at exit.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -189,6 +190,26 @@ test('an emptied rule file is refused with the old rules kept, a located error a
       const reloaded = await agent.waitLog('rule set reloaded', 10_000, () => true, from);
       assert.deepEqual([reloaded.added, reloaded.removed, reloaded.changed], [[], ['other-oom'], []]);
       await retryUntil('the self-alert resolved', 10_000, () => s.slack.requests.find((r) => r.body.includes('RESOLVED') && r.body.includes('loaded and running again')));
+    });
+  });
+});
+
+test('a rule path turned into a FIFO is refused on SIGHUP at once: the agent neither blocks nor stops alerting', { skip: SKIP, timeout: 60_000 }, async () => {
+  await withSetup(async (s) => {
+    const files = { 'kernwatch.yaml': configYaml(s).replace('rules: [rules/]', 'rules: [rules/, extra.rules]'), 'rules/oom.rules': oomRule('scratch-oom', s.cg, 'oncall'), 'extra.rules': '' };
+    await withAgent(s, files, [], async (agent) => {
+      const started = await agent.running();
+      const extra = path.join(s.dir, 'extra.rules');
+      fs.rmSync(extra);
+      execFileSync('mkfifo', [extra]);
+      agent.signal('SIGHUP');
+      await agent.waitLog('new rules not loaded: they have errors; the running rules stay', 5_000);
+      const located = await agent.waitLog('rule error', 1_000);
+      assert.equal(located.diagnostic, `${extra}: not a regular file or a directory`);
+      const { page } = await scrape(agent.metricsUrl(started));
+      assert.equal(sample(page, 'kernwatch_rules_loaded'), 1, '/metrics still answers');
+      const { pid } = await oomKill(s.cg);
+      await slackFor(s.slack, pid);
     });
   });
 });
