@@ -7,6 +7,7 @@ import type { CgroupPaths } from './cgroup_paths';
 import type { FieldValue, KernelEvent } from './event';
 import { HEADER_LAYOUT, recordLayout, type PlacedMember } from './layout';
 import type { EventSpec, FieldSpec } from './types';
+import { decodeKernelString } from './kernel_string';
 
 const KW_F_PATH_TRUNCATED = 1;
 const KW_F_GENERATION = 2;
@@ -173,7 +174,7 @@ function readMember(buf: Buffer, at: number, m: PlacedMember): FieldValue {
     case 'path':
     case 'segment': {
       const end = buf.indexOf(0, o);
-      return buf.toString('utf8', o, end < 0 || end > o + m.size ? o + m.size : end);
+      return decodeKernelString(buf, o, end < 0 || end > o + m.size ? o + m.size : end);
     }
   }
 }

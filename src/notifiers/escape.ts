@@ -5,14 +5,21 @@
  * medium's escape, then a length cap with a visible marker.
  */
 
-// C0, DEL, C1, line/paragraph separators, bidi embeddings, overrides and isolates
+// C0, DEL, C1, line/paragraph separators, bidi embeddings, overrides and isolates,
+// and the lone surrogates U+DC80..U+DCFF that stand for bytes that were not UTF-8
 // eslint-disable-next-line no-control-regex
-const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
+const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]|[\udc80-\udcff]/g;
 
+/**
+ * `\xNN` for a C0 control or DEL and for a byte that was not UTF-8 (NN from
+ * 80 to ff), `\uNNNN` for any other character shown: so `\x80` is always the
+ * byte 0x80 and `\u0080` the character U+0080.
+ */
 export function visible(s: string): string {
   return s.replace(INVISIBLE, (c) => {
     const code = c.charCodeAt(0);
-    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+    if (code >= 0xdc80 && code <= 0xdcff) return `\\x${(code & 0xff).toString(16)}`;
+    return code < 0x80 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
   });
 }
 

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
+import { decodeKernelString } from '../../src/events/kernel_string';
 import { escapedExact, fit, html, headerText, slackCode, slackText, visible } from '../../src/notifiers/escape';
 import { backoffMs, parseRetryAfter } from '../../src/notifiers/backoff';
 import { fieldLines, title } from '../../src/notifiers/render';
 import { formatBytes, formatNs } from '../../src/events/format_value';
 import { StdoutNotifier } from '../../src/notifiers/stdout';
 import { notifierMetrics } from '../../src/notifiers/metrics';
-import { HOSTILE_COMM, LONG_PATH, oomAlert, unescapeExact } from './support';
+import { HOSTILE_COMM, LONG_PATH, exactBytes, oomAlert, unescapeExact } from './support';
 
 test('visible: control, line-separator and bidi characters are shown, not obeyed', () => {
   assert.equal(visible('a\r\nb\u0000c\u001b[31m'), 'a\\x0d\\x0ab\\x00c\\x1b[31m');
@@ -123,4 +124,17 @@ test('metrics: the counters in Prometheus text format, drops by reason', () => {
   assert.match(text, /\nkernwatch_notifier_last_success_timestamp_seconds\{notifier="oncall",type="slack"\} 1700000000.5\n/);
   assert.match(text, /\nkernwatch_notifier_dropped_total\{notifier="oncall",type="slack",reason="expired"\} 1\n/);
   assert.match(text, /\nkernwatch_notifier_pending\{notifier="oncall",type="slack"\} 4\n/);
+});
+
+test('kernel bytes that are not UTF-8 survive decoding and escaping, byte for byte', () => {
+  let seed = 7;
+  const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  for (let n = 0; n < 2000; n++) {
+    const bytes = Buffer.from(Array.from({ length: 1 + Math.floor(random() * 16) }, () => Math.floor(random() * 256)));
+    const decoded = decodeKernelString(bytes, 0, bytes.length);
+    const escaped = escapedExact(decoded);
+    assert.doesNotMatch(escaped, /[\u0000-\u001f\u007f-\u009f]|\p{Cs}/u, 'nothing invisible or unpaired is sent');
+    assert.deepEqual(exactBytes(escaped), bytes, `bytes ${bytes.toString('hex')} -> ${escaped}`);
+  }
+  assert.equal(visible(decodeKernelString(Buffer.from([0x6b, 0xff, 0xc3, 0xa9, 0xc2, 0x80]), 0, 6)), 'k\\xffé\\u0080', 'a byte is \\xNN, a character \\uNNNN');
 });

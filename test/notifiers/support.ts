@@ -15,9 +15,22 @@ import { Dispatcher, type DispatcherOptions } from '../../src/notifiers/dispatch
 export const HOSTILE_COMM = '<!channel> <img src=x>\r\nBcc: evil@example.com';
 export const LONG_PATH = `/prod/${'a'.repeat(10_000)}`;
 
-/** What a webhook receiver does to get a field's exact string back (docs/notifiers.md). */
+/** What a webhook receiver does to get a field's exact bytes back (docs/notifiers.md). */
+export function exactBytes(s: string): Buffer {
+  const parts: Buffer[] = [];
+  for (const m of s.matchAll(/\\(\\|x[0-9a-f]{2}|u[0-9a-f]{4})|[^\\]+/g)) {
+    const e = m[1];
+    if (e === undefined) parts.push(Buffer.from(m[0], 'utf8'));
+    else if (e === '\\') parts.push(Buffer.from('\\'));
+    else if (e[0] === 'x') parts.push(Buffer.from([Number.parseInt(e.slice(1), 16)]));
+    else parts.push(Buffer.from(String.fromCharCode(Number.parseInt(e.slice(1), 16)), 'utf8'));
+  }
+  return Buffer.concat(parts);
+}
+
+/** The exact string, for text that was valid UTF-8. */
 export function unescapeExact(s: string): string {
-  return s.replace(/\\(\\|x[0-9a-f]{2}|u[0-9a-f]{4})/g, (_m, e: string) => (e === '\\' ? '\\' : String.fromCharCode(Number.parseInt(e.slice(1), 16))));
+  return exactBytes(s).toString('utf8');
 }
 
 export function oomAlert(overrides: Partial<Alert> = {}): Alert {
