@@ -9,6 +9,7 @@ import type { Change } from '../engine/rule_state';
 import type { EventCounters } from '../kernel/stats';
 import type { NotifierStats } from '../notifiers/delivery_queue';
 import { notifierMetrics } from '../notifiers/metrics';
+import { kernwatchVersion } from '../config/version';
 
 export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -44,6 +45,9 @@ function labelText(labels: Labels): string {
 
 export function agentMetrics(engine: LiveStats | undefined, counters: AgentCounters, notifiers: readonly NotifierStats[]): string {
   const page = new Page();
+  page.family('kernwatch_build_info', 'gauge', 'The running kernwatch: its version, Node.js, and the BPF object this kernel loaded.', [
+    [{ version: kernwatchVersion(), nodejs: process.version, ...(engine ? { bpf_object: engine.bpfObject } : {}) }, 1],
+  ]);
   const events = [...(engine?.counters ?? new Map<string, EventCounters>())];
   const perEvent = (pick: (c: EventCounters) => number): [Labels, number][] =>
     events.map(([event, c]) => [{ event }, pick(c)]);

@@ -18,8 +18,8 @@ export interface RuleSourceFile {
 }
 
 /** undefined after printing why a path could not be read. */
-export function readRuleSources(paths: readonly string[], usage: string): RuleSourceFile[] | undefined {
-  if (paths.length === 0) throw new UsageError(`rules: name at least one file or directory\n${usage}`);
+export function readRuleSources(paths: readonly string[]): RuleSourceFile[] | undefined {
+  if (paths.length === 0) throw new UsageError('name at least one rule file or directory');
   try {
     const files = findRuleFiles(paths);
     if (files.length === 0) {
@@ -61,8 +61,8 @@ export interface LoadedRules {
 }
 
 /** Checked rules, or undefined after printing every diagnostic and a count. */
-export function loadRules(paths: readonly string[], configFile: string | undefined, usage: string): LoadedRules | undefined {
-  const sources = readRuleSources(paths, usage);
+export function loadRules(paths: readonly string[], configFile: string | undefined): LoadedRules | undefined {
+  const sources = readRuleSources(paths);
   if (!sources) return undefined;
   const config = configFile === undefined ? undefined : readConfig(configFile);
   if (configFile !== undefined && !config) return undefined;

@@ -9,26 +9,8 @@ import { recordCommand } from './record_command';
 import { runCommand } from './run_command';
 import { UsageError } from './usage_error';
 import { KernelSessionError } from '../kernel/session';
-
-const USAGE = `usage: kernwatch <command> [options]
-
-commands:
-  events [--json]                               list the events kernwatch can watch
-  tail [EVENT...] [--duration S] [--json]       stream live events (all if none named;
-                                                'process.*' names a family)
-  rules check [--config FILE] PATH...           check rule files (directories: every *.rules)
-  rules fmt [--check] PATH...                   rewrite rule files in the canonical layout
-  rules explain [--config FILE] PATH...         where each condition is decided: kernel maps, kernel
-                                                counters or userspace, and the map entries
-  rules test PATH... [--duration 30s] [--config FILE] [--json] [--send]
-                                                run rules on this host and show what would fire
-  rules test PATH... --replay FILE [--expect FILE]
-                                                replay recorded events, compare with expectations
-  record [EVENT...] --duration S -o FILE        record live events as JSON lines for replays
-  run --config FILE [--watch] [--host NAME]     the agent: run the config's rules, send alerts, serve
-                                                /metrics; SIGHUP (or a rule file change with --watch)
-                                                reloads
-`;
+import { kernwatchVersion } from '../config/version';
+import { commandHelp, commandKey, topHelp, usageLines } from './help';
 
 type Command = (args: readonly string[]) => number | Promise<number>;
 
@@ -38,7 +20,13 @@ const COMMANDS: Record<string, Command> = {
   record: recordCommand,
   rules: rulesCommand,
   run: runCommand,
+  version: () => {
+    process.stdout.write(`kernwatch ${kernwatchVersion()}\n`);
+    return 0;
+  },
 };
+
+const HELP_FLAGS = new Set(['--help', '-h']);
 
 export async function main(argv: readonly string[]): Promise<number> {
   // `kernwatch events | head`: a closed pipe ends the output, not the process with a trace
@@ -46,27 +34,49 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   });
   const [name, ...args] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(USAGE);
-    return name === undefined ? 2 : 0;
-  }
-  const command = COMMANDS[name];
-  if (!command) {
-    process.stderr.write(`kernwatch: unknown command '${name}'\n${USAGE}`);
+  if (name === undefined) {
+    process.stderr.write(topHelp());
     return 2;
+  }
+  if (HELP_FLAGS.has(name) || name === 'help') {
+    process.stdout.write(args.length > 0 ? commandHelp(commandKey(args) ?? '') : topHelp());
+    return 0;
+  }
+  if (name === '--version') return COMMANDS.version!([]);
+  const command = COMMANDS[name];
+  const key = commandKey(argv);
+  if (!command) return usageError(`unknown command '${name}'`, undefined);
+  // --help anywhere before a `--` asks for help, whatever else is on the line
+  const beforeDashes = args.indexOf('--') < 0 ? args : args.slice(0, args.indexOf('--'));
+  if (beforeDashes.some((a) => HELP_FLAGS.has(a))) {
+    process.stdout.write(commandHelp(key ?? name));
+    return 0;
   }
   try {
     return await command(args);
   } catch (e) {
-    return reportError(e);
+    return reportError(e, key);
   }
 }
 
-function reportError(e: unknown): number {
-  if (e instanceof UsageError) {
-    process.stderr.write(`kernwatch: ${e.message}\n`);
-    return 2;
-  }
+/** One line saying what is wrong, then the usage: exit 2. */
+function usageError(message: string, key: string | undefined): number {
+  process.stderr.write(`kernwatch: ${message}\n${usageLines(key)}\n`);
+  return 2;
+}
+
+/** `Unknown option '--x'. To specify a positional argument...` as `unknown option '--x'`. */
+function parseArgsMessage(e: Error): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const option = /'(-[^']*)'/.exec(e.message)?.[1];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) return `unknown option '${option}'`;
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `unexpected argument${/'([^']*)'/.exec(e.message) ? ` '${/'([^']*)'/.exec(e.message)?.[1]}'` : ''}`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return e.message.split('.')[0] ?? e.message;
+  return e.message;
+}
+
+function reportError(e: unknown, key: string | undefined): number {
+  if (e instanceof UsageError) return usageError(e.message, key);
   if (e instanceof KernelSessionError) {
     process.stderr.write(`kernwatch: ${e.message}\n`);
     if (e.detail && process.env.KERNWATCH_DEBUG) process.stderr.write(`${e.detail}\n`);
@@ -79,9 +89,6 @@ function reportError(e: unknown): number {
     return e.exitCode;
   }
   // node:util parseArgs reports unknown options with this code
-  if (e instanceof Error && (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
-    process.stderr.write(`kernwatch: ${e.message}\n`);
-    return 2;
-  }
+  if (e instanceof Error && (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) return usageError(parseArgsMessage(e), key);
   throw e;
 }

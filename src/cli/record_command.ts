@@ -6,8 +6,8 @@ import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { expandEventPatterns, streamEvents } from './tail_command';
 import { parseDuration, UsageError } from './usage_error';
+import { describeErrno } from '../config/text_file';
 
-const USAGE = 'usage: kernwatch record [EVENT...] --duration S -o FILE';
 
 export async function recordCommand(args: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -16,8 +16,8 @@ export async function recordCommand(args: readonly string[]): Promise<number> {
     allowPositionals: true,
     strict: true,
   });
-  if (values.output === undefined) throw new UsageError(`record: -o FILE is required\n${USAGE}`);
-  if (values.duration === undefined) throw new UsageError(`record: --duration is required\n${USAGE}`);
+  if (values.output === undefined) throw new UsageError('record: -o FILE is required');
+  if (values.duration === undefined) throw new UsageError('record: --duration is required');
   const durationMs = parseDuration(values.duration, '--duration');
   const events = expandEventPatterns(positionals);
   let file: fs.WriteStream;
@@ -25,7 +25,8 @@ export async function recordCommand(args: readonly string[]): Promise<number> {
     fs.writeFileSync(values.output, '', { flag: 'w' });
     file = fs.createWriteStream(values.output, { flags: 'a' });
   } catch (e) {
-    throw new UsageError(`record: cannot write ${values.output}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    process.stderr.write(`kernwatch: ${values.output}: cannot write the recording: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : describeErrno(e)}\n`);
+    return 1;
   }
   try {
     return await streamEvents(events, durationMs, file, true);

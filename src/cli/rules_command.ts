@@ -4,6 +4,7 @@
  * printed (file:line:col, the line, a caret); any error exits 1.
  */
 import * as fs from 'node:fs';
+import { createPatch } from 'diff';
 import { parseArgs } from 'node:util';
 import { formatRuleSource } from '../dsl';
 import { loadRules, readRuleSources, reportDiagnostics } from './load_rules';
@@ -11,7 +12,6 @@ import { UsageError } from './usage_error';
 import { rulesExplainCommand } from './rules_explain_command';
 import { rulesTestCommand } from './rules_test_command';
 
-const USAGE = 'usage: kernwatch rules check|fmt|explain|test ... (see kernwatch --help)';
 
 export function rulesCommand(args: readonly string[]): number | Promise<number> {
   const [sub, ...rest] = args;
@@ -19,12 +19,12 @@ export function rulesCommand(args: readonly string[]): number | Promise<number> 
   if (sub === 'fmt') return fmt(rest);
   if (sub === 'explain') return rulesExplainCommand(rest);
   if (sub === 'test') return rulesTestCommand(rest);
-  throw new UsageError(sub === undefined ? USAGE : `rules: unknown subcommand '${sub}'\n${USAGE}`);
+  throw new UsageError(sub === undefined ? 'rules: name a subcommand' : `rules: unknown subcommand '${sub}'`);
 }
 
 function check(args: readonly string[]): number {
   const { values, positionals } = parseArgs({ args: [...args], options: { config: { type: 'string' } }, allowPositionals: true, strict: true });
-  const loaded = loadRules(positionals, values.config, USAGE);
+  const loaded = loadRules(positionals, values.config);
   if (!loaded) return 1;
   const rules = loaded.rules.length;
   const files = loaded.sources.length;
@@ -34,9 +34,10 @@ function check(args: readonly string[]): number {
 
 function fmt(args: readonly string[]): number {
   const { values, positionals } = parseArgs({ args: [...args], options: { check: { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
-  const sources = readRuleSources(positionals, USAGE);
+  const sources = readRuleSources(positionals);
   if (!sources) return 1;
   let status = 0;
+  let changed = 0;
   for (const s of sources) {
     const result = formatRuleSource(s.file, s.text);
     reportDiagnostics(result.diagnostics, [s]);
@@ -46,12 +47,15 @@ function fmt(args: readonly string[]): number {
     }
     if (result.output === s.text) continue;
     if (values.check) {
+      process.stdout.write(createPatch(s.file, s.text, result.output, 'as written', 'as kernwatch rules fmt writes it'));
       process.stdout.write(`${s.file}: not formatted (run kernwatch rules fmt ${s.file})\n`);
       status = 1;
     } else {
       fs.writeFileSync(s.file, result.output);
       process.stdout.write(`${s.file}: formatted\n`);
+      changed++;
     }
   }
+  if (!values.check && status === 0) process.stdout.write(`${changed} of ${sources.length} file${sources.length === 1 ? '' : 's'} changed\n`);
   return status;
 }

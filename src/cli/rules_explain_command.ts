@@ -6,11 +6,10 @@ import { explainPlan } from '../engine/explain';
 import { planKernel } from '../engine/kernel_plan';
 import { loadRules } from './load_rules';
 
-const USAGE = 'usage: kernwatch rules explain [--config FILE] PATH...';
 
 export function rulesExplainCommand(args: readonly string[]): number {
   const { values, positionals } = parseArgs({ args: [...args], options: { config: { type: 'string' } }, allowPositionals: true, strict: true });
-  const loaded = loadRules(positionals, values.config, USAGE);
+  const loaded = loadRules(positionals, values.config);
   if (!loaded) return 1;
   const cgroups = CgroupPaths.forHost();
   const tree = cgroups.tree(0);

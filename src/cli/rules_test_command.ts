@@ -5,7 +5,6 @@
  * `kernwatch rules test PATH... --replay events.jsonl [--expect expect.yaml]`
  * replays a recording deterministically, without root, and compares.
  */
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Alert } from '../engine/alert';
@@ -16,14 +15,12 @@ import type { AlertNotice } from '../engine/rule_state';
 import { EventJsonError, eventsFromJsonLines } from '../events/event_json';
 import { Dispatcher } from '../notifiers/dispatcher';
 import type { Config } from '../config/config';
+import { RECORDING_MAX_BYTES, TextFileError, readTextFile } from '../config/text_file';
 import { loadRules } from './load_rules';
 import { noticeJson, renderNotice } from './render_notice';
 import { untilSignalOr } from './signals';
 import { parseDuration, UsageError } from './usage_error';
 
-const USAGE =
-  'usage: kernwatch rules test PATH... [--duration 30s] [--config FILE] [--json] [--send]\n' +
-  '       kernwatch rules test PATH... --replay events.jsonl [--expect expect.yaml] [--json]';
 
 export async function rulesTestCommand(args: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -40,9 +37,9 @@ export async function rulesTestCommand(args: readonly string[]): Promise<number>
     allowPositionals: true,
     strict: true,
   });
-  if (values.expect !== undefined && values.replay === undefined) throw new UsageError(`--expect needs --replay\n${USAGE}`);
-  if (values.send && values.config === undefined) throw new UsageError(`--send needs --config, which says where to send\n${USAGE}`);
-  const loaded = loadRules(positionals, values.config, USAGE);
+  if (values.expect !== undefined && values.replay === undefined) throw new UsageError('--expect needs --replay');
+  if (values.send && values.config === undefined) throw new UsageError('--send needs --config, which says where to send');
+  const loaded = loadRules(positionals, values.config);
   if (!loaded) return 1;
   const host = values.host ?? loaded.config?.host ?? os.hostname();
   if (values.replay !== undefined) return replayTest(loaded.rules, values.replay, values.expect, host, values.json === true);
@@ -54,19 +51,12 @@ function replayTest(rules: Parameters<typeof replay>[0], eventsFile: string, exp
   let events;
   let expected;
   try {
-    events = eventsFromJsonLines(fs.readFileSync(eventsFile, 'utf8'), eventsFile);
-    expected = expectFile === undefined ? undefined : parseExpectations(fs.readFileSync(expectFile, 'utf8'), expectFile);
+    events = eventsFromJsonLines(readTextFile(eventsFile, RECORDING_MAX_BYTES, 'recording'), eventsFile);
+    expected = expectFile === undefined ? undefined : parseExpectations(readTextFile(expectFile, RECORDING_MAX_BYTES, 'expectation file'), expectFile);
   } catch (e) {
-    if (e instanceof EventJsonError || e instanceof ExpectationError) {
-      process.stderr.write(`kernwatch: ${e.message}\n`);
-      return 1;
-    }
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'EISDIR') {
-      process.stderr.write(`kernwatch: ${err.path ?? ''}: ${err.code}\n`);
-      return 1;
-    }
-    throw e;
+    if (!(e instanceof EventJsonError || e instanceof ExpectationError || e instanceof TextFileError)) throw e;
+    process.stderr.write(`kernwatch: ${e.message}\n`);
+    return 1;
   }
   const result = replay(rules, events, { host });
   if (json) {

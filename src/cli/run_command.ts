@@ -14,7 +14,6 @@ import { readConfig } from './load_rules';
 import { untilSignalOr } from './signals';
 import { UsageError } from './usage_error';
 
-const USAGE = 'usage: kernwatch run --config FILE [--watch] [--host NAME]';
 
 export async function runCommand(args: readonly string[]): Promise<number> {
   const { values } = parseArgs({
@@ -23,7 +22,7 @@ export async function runCommand(args: readonly string[]): Promise<number> {
     options: { config: { type: 'string' }, watch: { type: 'boolean', default: false }, host: { type: 'string' } },
     strict: true,
   });
-  if (values.config === undefined) throw new UsageError(`run: --config is required\n${USAGE}`);
+  if (values.config === undefined) throw new UsageError('run: --config is required');
   // from here on a signal must not kill the agent half-started: SIGHUP waits
   // for the agent, SIGTERM stops it as soon as it is up
   let agent: Agent | undefined;

@@ -13,6 +13,8 @@ export class TextFileError extends Error {
 export const RULE_FILE_MAX_BYTES = 1024 * 1024;
 export const CONFIG_FILE_MAX_BYTES = 1024 * 1024;
 export const SECRET_FILE_MAX_BYTES = 64 * 1024;
+/** recordings and expectations for `rules test --replay` */
+export const RECORDING_MAX_BYTES = 512 * 1024 * 1024;
 
 const REASONS: Readonly<Record<string, string>> = {
   ENOENT: 'no such file',
@@ -38,11 +40,11 @@ export function readTextFile(file: string, maxBytes: number, what = 'file'): str
     const stat = fs.fstatSync(fd);
     if (!stat.isFile()) throw new TextFileError(`${file}: the ${what} is not a regular file (${kindOf(stat)})`);
     if (stat.size > maxBytes) throw new TextFileError(`${file}: the ${what} is ${formatSize(stat.size)}, over the limit of ${formatSize(maxBytes)}`);
-    // the size may grow while we read: never take more than the limit
-    const buffer = Buffer.alloc(maxBytes + 1);
+    // one byte more than the size said: a file growing while read is caught, never read past the limit
+    const buffer = Buffer.alloc(stat.size + 1);
     let length = 0;
     for (let n; length < buffer.length && (n = fs.readSync(fd, buffer, length, buffer.length - length, null)) > 0; ) length += n;
-    if (length > maxBytes) throw new TextFileError(`${file}: the ${what} grew past the limit of ${formatSize(maxBytes)} while being read`);
+    if (length > stat.size) throw new TextFileError(`${file}: the ${what} changed while it was being read`);
     return buffer.toString('utf8', 0, length);
   } catch (e) {
     if (e instanceof TextFileError) throw e;

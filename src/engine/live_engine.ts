@@ -50,6 +50,8 @@ export interface LiveStats {
   readonly deliveredByEvent: ReadonlyMap<string, number>;
   /** per catalog event: undefined when this kernel runs it, else why not */
   readonly unavailable: ReadonlyMap<string, string | undefined>;
+  /** the BPF object loaded: `compat` on kernels without bpf_loop() */
+  readonly bpfObject: 'main' | 'compat';
 }
 
 
@@ -196,6 +198,7 @@ export class LiveEngine {
       delivered: this.delivered,
       deliveredByEvent: new Map(this.deliveredByEvent),
       unavailable: new Map(EVENTS.map((e) => [e.name, this.session.availability.reason(e)])),
+      bpfObject: this.session.bpf.compat ? 'compat' : 'main',
     };
   }
 

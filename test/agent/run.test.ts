@@ -208,6 +208,8 @@ test('a rule path turned into a FIFO is refused on SIGHUP at once: the agent nei
       assert.equal(located.diagnostic, `${extra}: not a regular file or a directory`);
       const { page } = await scrape(agent.metricsUrl(started));
       assert.equal(sample(page, 'kernwatch_rules_loaded'), 1, '/metrics still answers');
+      const version = (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+      assert.equal(sample(page, 'kernwatch_build_info', { version, nodejs: process.version }), 1);
       const { pid } = await oomKill(s.cg);
       await slackFor(s.slack, pid);
     });
