@@ -178,7 +178,7 @@ export class SelfMonitor {
   }
 
   private labels(alertname: string, severity: Severity, extra: Record<string, string>): Record<string, string> {
-    return { ...extra, alertname, rule: SELF_RULE, host: this.host, severity };
+    return { ...extra, alertname, host: this.host, severity };
   }
 
   /** One alert's transition: fire, repeat when due, or resolve. Returns the firing state after it. */

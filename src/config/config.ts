@@ -2,6 +2,7 @@
  * The validated, secret-resolved form of kernwatch.yaml. Everything here is
  * plain data: durations in milliseconds, paths absolute, secrets read.
  */
+import type { Severity } from '../dsl/checked_rule';
 
 export type NotifierType = 'slack' | 'email' | 'webhook' | 'alertmanager' | 'stdout';
 
@@ -16,6 +17,8 @@ interface NotifierCommon {
   readonly name: string;
   /** send a notification when the alert resolves */
   readonly sendResolved: boolean;
+  /** alerts below this severity are not sent here (the pager takes `critical`, the chat channel all) */
+  readonly minSeverity: Severity;
   /** per delivery attempt */
   readonly timeoutMs: number;
   readonly outbox: OutboxSettings;
@@ -92,6 +95,8 @@ export interface Config {
   readonly host: string;
   /** where outboxes and the alert state live */
   readonly stateDir: string;
+  /** `https://git.example.com/rules/blob/main/{file}#L{line}`: where alerts link to their rule */
+  readonly ruleSourceUrl?: string;
   /** the kernel's ring buffer of records, bytes (a power of two, at least a page) */
   readonly ringBytes: number;
   /** rule files and directories for `kernwatch run`, absolute */

@@ -14,6 +14,7 @@ import { ConfigError, type ConfigProblem } from './config_error';
 import { durationMs } from './duration';
 import { isEmailAddress, isHttpUrl } from './formats';
 import { CONFIG_FILE_MAX_BYTES, SECRET_FILE_MAX_BYTES, readTextFile } from './text_file';
+import type { Severity } from '../dsl/checked_rule';
 
 export const SCHEMA_PATH = path.resolve(__dirname, '../../../schema/kernwatch.schema.json');
 
@@ -256,6 +257,7 @@ class Builder {
       host: typeof raw.host === 'string' ? raw.host : os.hostname(),
       stateDir,
       ringBytes: this.ringBytes(raw.ring_buffer),
+      ...(typeof raw.rule_source_url === 'string' ? { ruleSourceUrl: raw.rule_source_url } : {}),
       rules: ((raw.rules as string[] | undefined) ?? []).map((r) => path.resolve(this.dir, r)),
       metricsListen: metrics?.listen,
       notifiers,
@@ -303,10 +305,11 @@ class Builder {
     return ms;
   }
 
-  private common(n: Raw, at: readonly string[]): { sendResolved: boolean; timeoutMs: number; outbox: OutboxSettings } {
+  private common(n: Raw, at: readonly string[]): { sendResolved: boolean; minSeverity: Severity; timeoutMs: number; outbox: OutboxSettings } {
     const outbox = (n.outbox ?? {}) as Raw;
     return {
       sendResolved: n.send_resolved !== false,
+      minSeverity: (n.min_severity as Severity | undefined) ?? 'info',
       timeoutMs: this.duration(n, at, 'timeout', DEFAULT_TIMEOUT_MS, 100),
       outbox: {
         maxEntries: (outbox.max_entries as number | undefined) ?? DEFAULT_OUTBOX.maxEntries,

@@ -115,6 +115,10 @@ export type Clause =
   | { readonly kind: 'keep'; readonly duration: NumberLiteral; readonly range: SourceRange }
   | { readonly kind: 'severity'; readonly level: Name; readonly range: SourceRange }
   | { readonly kind: 'summary'; readonly template: StringLiteral; readonly range: SourceRange }
+  /** longer text for the person paged: what it means, what to check; a template like summary */
+  | { readonly kind: 'description'; readonly template: StringLiteral; readonly range: SourceRange }
+  /** an http(s) URL: what to do */
+  | { readonly kind: 'runbook'; readonly url: StringLiteral; readonly range: SourceRange }
   | { readonly kind: 'labels'; readonly pairs: readonly LabelPair[]; readonly range: SourceRange }
   | { readonly kind: 'cooldown'; readonly duration: NumberLiteral; readonly range: SourceRange }
   | { readonly kind: 'then'; readonly actions: readonly Action[]; readonly range: SourceRange };

@@ -159,6 +159,10 @@ export class AstBuilder {
         return { kind: 'severity', level: this.name(token(c, 'Identifier')), range };
       case 'summaryClause':
         return { kind: 'summary', template: this.string(token(c, 'StringLiteral')), range };
+      case 'descriptionClause':
+        return { kind: 'description', template: this.string(token(c, 'StringLiteral')), range };
+      case 'runbookClause':
+        return { kind: 'runbook', url: this.string(token(c, 'StringLiteral')), range };
       case 'labelsClause': {
         token(c, 'RBrace');
         const pairs = nodes(c, 'label').map((l) => {

@@ -19,7 +19,7 @@ export const DEFAULT_COOLDOWN_MS = 5 * 60_000;
 export const BUILTIN_NOTIFIERS: ReadonlySet<string> = new Set(['stdout']);
 const AGGREGATES = ['count', 'rate', 'sum', 'max', 'distinct'] as const;
 /** Labels the engine sets itself (see Alert.labels). */
-const RESERVED_LABELS = new Set(['alertname', 'rule', 'host', 'severity']);
+const RESERVED_LABELS = new Set(['alertname', 'rule', 'host', 'severity', 'instance', 'job']);
 const MAX_WINDOW_MS = 24 * 3_600_000;
 const MAX_COOLDOWN_MS = 7 * 24 * 3_600_000;
 const MIN_WINDOW_MS = 100;
@@ -62,6 +62,8 @@ export class RuleChecker {
     const keep = this.single('keep');
     const severityClause = this.single('severity');
     const summaryClause = this.single('summary');
+    const descriptionClause = this.single('description');
+    const runbookClause = this.single('runbook');
     const labelsClause = this.single('labels');
     const cooldownClause = this.single('cooldown');
     if (!when) return this.fail(this.rule.range, "rule has no 'when'");
@@ -84,10 +86,24 @@ export class RuleChecker {
     const summary = summaryClause
       ? checkTemplate(summaryClause.template, core.templateScope, (range, message) => this.error(range, message))
       : defaultSummary(t, core.identity);
+    const description = descriptionClause && checkTemplate(descriptionClause.template, core.templateScope, (range, message) => this.error(range, message), 'description');
+    const runbook = runbookClause && this.runbook(runbookClause.url);
     if (this.failed || !summary) return undefined;
 
     // one object literal per kind: spreading rules of different shapes is slow in V8
-    const common = { name, generated, file: this.scope.file, range: this.rule.range, severity, labels, summary, cooldownMs, actions };
+    const common = {
+      name,
+      generated,
+      file: this.scope.file,
+      range: this.rule.range,
+      severity,
+      labels,
+      summary,
+      ...(description ? { description } : {}),
+      ...(runbook ? { runbook } : {}),
+      cooldownMs,
+      actions,
+    };
     const k = core.parts;
     switch (k.kind) {
       case 'event':
@@ -119,6 +135,20 @@ export class RuleChecker {
       this.error(extra.range, `a second '${what}' in one rule${kind === 'then' ? "; list notifiers with commas: 'then a, b'" : ''}`);
     }
     return all[0];
+  }
+
+  /** A runbook is a page someone opens at 3 a.m.: an absolute http(s) URL, or an error where it is written. */
+  private runbook(lit: A.StringLiteral): string | undefined {
+    let url: URL | undefined;
+    try {
+      url = new URL(lit.value);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+      return this.fail(lit.range, `runbook must be an http(s) URL, such as "https://wiki.example.com/runbooks/oom"`);
+    }
+    return lit.value;
   }
 
   private severity(c: ClauseOf<'severity'> | undefined): Severity {

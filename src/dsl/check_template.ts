@@ -26,8 +26,10 @@ export function checkTemplate(
   lit: A.StringLiteral,
   scope: TemplateScope,
   error: (range: SourceRange, message: string) => void,
+  /** the clause, for messages: `summary` or `description` */
+  what = 'summary',
 ): Template | undefined {
-  const raw = scanTemplate(lit.value);
+  const raw = scanTemplate(lit.value, what);
   const at = (offset: number, length: number): SourceRange => {
     // exact unless the string has escapes before `offset`
     const start = { ...lit.range.start, column: lit.range.start.column + 1 + offset, offset: lit.range.start.offset + 1 + offset };
@@ -45,7 +47,7 @@ export function checkTemplate(
       continue;
     }
     const { name, offset, length, raw } = p.placeholder;
-    const problem = placeholderProblem(name, scope);
+    const problem = placeholderProblem(name, scope, what);
     if (problem) {
       error(at(offset, length), problem);
       ok = false;
@@ -58,7 +60,7 @@ export function checkTemplate(
   return ok ? { text: lit.value, parts, fields: interpolated(parts) } : undefined;
 }
 
-function placeholderProblem(name: string, scope: TemplateScope): string | undefined {
+function placeholderProblem(name: string, scope: TemplateScope, what: string): string | undefined {
   if (name === 'count') return undefined;
   if (name === 'value') return scope.kind === 'window' ? undefined : '{value} is the aggregate of a window rule; this rule has none';
   if (scope.kind === 'window') {
@@ -66,12 +68,12 @@ function placeholderProblem(name: string, scope: TemplateScope): string | undefi
     const by = scope.groupBy.map((f) => f.name);
     const can = by.length ? `its group-by fields (${by.join(', ')}) and {value}` : '{value} and {count}';
     return fieldNamed(scope.event, name)
-      ? `a window rule's summary can use ${can}; '${name}' is not grouped by`
-      : `unknown field '${name}' in summary${didYouMean(name, [...by, 'value', 'count'])}`;
+      ? `a window rule's ${what} can use ${can}; '${name}' is not grouped by`
+      : `unknown field '${name}' in ${what}${didYouMean(name, [...by, 'value', 'count'])}`;
   }
   if (fieldNamed(scope.event, name)) return undefined;
   const names = [...fieldNames(scope.event), 'count'];
-  return `unknown field '${name}' on ${scope.event.name} in summary${didYouMean(name, names)}`;
+  return `unknown field '${name}' on ${scope.event.name} in ${what}${didYouMean(name, names)}`;
 }
 
 function unitOf(name: string, scope: TemplateScope): Unit | undefined {

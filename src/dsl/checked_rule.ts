@@ -88,6 +88,10 @@ interface RuleBase {
   /** from the rule's `labels`; identity, never values */
   readonly labels: Readonly<Record<string, string>>;
   readonly summary: Template;
+  /** the rule's `description`, for the person paged; rendered like the summary */
+  readonly description?: Template;
+  /** the rule's `runbook`: an http(s) URL */
+  readonly runbook?: string;
   /** minimum time between two notifications for the same alert */
   readonly cooldownMs: number;
   readonly actions: readonly Action[];

@@ -132,6 +132,10 @@ function printClause(c: A.Clause, indent: string, comments: A.Comment[]): string
       return [`severity ${c.level.text}`];
     case 'summary':
       return [`summary ${printString(c.template.value)}`];
+    case 'description':
+      return [`description ${printString(c.template.value)}`];
+    case 'runbook':
+      return [`runbook ${printString(c.url.value)}`];
     case 'labels':
       return [`labels { ${c.pairs.map((p) => `${p.key.text} = ${printString(p.value.value)}`).join(', ')} }`];
     case 'cooldown':

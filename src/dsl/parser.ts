@@ -68,6 +68,8 @@ export class RuleParser extends CstParser {
       { ALT: () => this.SUBRULE(this.keepClause) },
       { ALT: () => this.SUBRULE(this.severityClause) },
       { ALT: () => this.SUBRULE(this.summaryClause) },
+      { ALT: () => this.SUBRULE(this.descriptionClause) },
+      { ALT: () => this.SUBRULE(this.runbookClause) },
       { ALT: () => this.SUBRULE(this.labelsClause) },
       { ALT: () => this.SUBRULE(this.cooldownClause) },
       { ALT: () => this.SUBRULE(this.thenClause) },
@@ -166,6 +168,16 @@ export class RuleParser extends CstParser {
 
   public summaryClause = this.RULE('summaryClause', () => {
     this.CONSUME(T.Summary);
+    this.CONSUME(T.StringLiteral);
+  });
+
+  public descriptionClause = this.RULE('descriptionClause', () => {
+    this.CONSUME(T.Description);
+    this.CONSUME(T.StringLiteral);
+  });
+
+  public runbookClause = this.RULE('runbookClause', () => {
+    this.CONSUME(T.Runbook);
     this.CONSUME(T.StringLiteral);
   });
 

@@ -39,7 +39,7 @@ export interface RawTemplate {
 }
 
 /** `{{` and `}}` are literal braces. */
-export function scanTemplate(text: string): RawTemplate {
+export function scanTemplate(text: string, what = 'summary'): RawTemplate {
   const parts: RawTemplate['parts'][number][] = [];
   let buf = '';
   for (let i = 0; i < text.length; i++) {
@@ -51,10 +51,10 @@ export function scanTemplate(text: string): RawTemplate {
       buf += '}';
       i++;
     } else if (ch === '}') {
-      return { parts, error: { offset: i, message: "unmatched '}' in summary (write '}}' for a literal brace)" } };
+      return { parts, error: { offset: i, message: `unmatched '}' in ${what} (write '}}' for a literal brace)` } };
     } else if (ch === '{') {
       const close = text.indexOf('}', i);
-      if (close < 0) return { parts, error: { offset: i, message: "unclosed '{' in summary (write '{{' for a literal brace)" } };
+      if (close < 0) return { parts, error: { offset: i, message: `unclosed '{' in ${what} (write '{{' for a literal brace)` } };
       const inner = text.slice(i + 1, close);
       const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*([A-Za-z_]*)\s*)?$/.exec(inner);
       if (!m) return { parts, error: { offset: i, message: `'{${inner}}' is not a field name` } };

@@ -48,6 +48,8 @@ export const Firing = keyword('firing');
 export const Followed = keyword('followed');
 export const Severity = keyword('severity');
 export const Summary = keyword('summary');
+export const Description = keyword('description');
+export const Runbook = keyword('runbook');
 export const Labels = keyword('labels');
 export const Cooldown = keyword('cooldown');
 export const True = keyword('true');
@@ -86,7 +88,7 @@ export const Comma = createToken({ name: 'Comma', pattern: /,/, label: "','" });
 
 const KEYWORDS = [
   When, Then, Rule, Let, And, Or, Not, In, Matches, Except, Within, By, For, Keep, Firing, Followed,
-  Severity, Summary, Labels, Cooldown, True, False,
+  Severity, Summary, Description, Runbook, Labels, Cooldown, True, False,
 ];
 
 export const ALL_TOKENS: TokenType[] = [

@@ -14,12 +14,22 @@ export interface Alert {
   readonly rule: string;
   readonly state: 'firing' | 'resolved';
   readonly severity: Severity;
-  /** identity only: alertname, rule, host, severity and the group-by fields */
+  /** identity only: alertname (the rule's name), host, severity, the rule's labels and the group-by fields */
   readonly labels: Readonly<Record<string, string>>;
   /** the rule's summary template, rendered with the latest event's fields */
   readonly summary: string;
+  /** the rule's description, rendered the same way */
+  readonly description?: string;
+  /** the rule's runbook URL */
+  readonly runbookUrl?: string;
+  /** where the rule is written: absolute file, line */
+  readonly source?: { readonly file: string; readonly line: number };
+  /** the rule in the team's web view of its repository (the config's `rule_source_url`), set on dispatch */
+  readonly sourceUrl?: string;
   /** key fields of the latest event (cgroup, pid, comm, sizes...); untrusted strings */
   readonly fields: Readonly<Record<string, FieldValue>>;
+  /** the fields a person acts on, in order (the event's, from the catalog); the rest are details. Unset: all are */
+  readonly keyFields?: readonly string[];
   /** events folded into this alert since it started firing */
   readonly count: number;
   /** the aggregate value that crossed the threshold, for windowed rules */

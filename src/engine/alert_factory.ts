@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { FieldValue } from '../events/event';
 import { renderTemplate } from '../dsl/template';
+import { eventByName } from '../events/catalog';
 import type { CheckedRule } from '../dsl/checked_rule';
 import type { Alert } from './alert';
 
@@ -24,7 +25,7 @@ export interface AlertInput {
 }
 
 export function identityLabels(rule: CheckedRule, host: string, group: Readonly<Record<string, string>>): Record<string, string> {
-  return { ...rule.labels, ...group, alertname: rule.name, rule: rule.name, host, severity: rule.severity };
+  return { ...rule.labels, ...group, alertname: rule.name, host, severity: rule.severity };
 }
 
 export function fingerprint(labels: Readonly<Record<string, string>>): string {
@@ -38,6 +39,7 @@ export function fingerprint(labels: Readonly<Record<string, string>>): string {
 export function makeAlert(a: AlertInput): Alert {
   const labels = identityLabels(a.rule, a.host, a.group);
   const extra = a.value === undefined ? { count: a.count } : { count: a.count, value: round(a.value) };
+  const values = a.note === undefined ? { ...a.fields, ...a.group } : a.fields;
   return {
     fingerprint: fingerprint(labels),
     rule: a.rule.name,
@@ -45,8 +47,12 @@ export function makeAlert(a: AlertInput): Alert {
     severity: a.rule.severity,
     labels,
     // the overflow alert's group labels are placeholders: its summary reads the event's own fields
-    summary: (a.note ?? '') + renderTemplate(a.rule.summary, a.note === undefined ? { ...a.fields, ...a.group } : a.fields, extra),
+    summary: (a.note ?? '') + renderTemplate(a.rule.summary, values, extra),
+    ...(a.rule.description ? { description: renderTemplate(a.rule.description, values, extra) } : {}),
+    ...(a.rule.runbook ? { runbookUrl: a.rule.runbook } : {}),
+    source: { file: a.rule.file, line: a.rule.range.start.line },
     fields: a.fields,
+    ...keyFieldsOf(a.rule),
     count: a.count,
     ...(a.value === undefined ? {} : { value: round(a.value) }),
     startsAt: a.startsAt,
@@ -55,6 +61,13 @@ export function makeAlert(a: AlertInput): Alert {
     host: a.host,
     ...(a.lostRecords > 0 ? { degraded: { lostRecords: a.lostRecords } } : {}),
   };
+}
+
+/** The catalog's key fields of the event whose fields the alert carries (none for a window: its fields are its labels). */
+function keyFieldsOf(rule: CheckedRule): { keyFields?: readonly string[] } {
+  const event = rule.kind === 'event' ? rule.selection.event : rule.kind === 'sequence' ? rule.second.event : rule.kind === 'absence' ? rule.first.event : undefined;
+  const spec = event === undefined ? undefined : eventByName(event);
+  return spec ? { keyFields: spec.keyFields } : {};
 }
 
 /** Rates are fractional; three decimals read well and stay deterministic. */

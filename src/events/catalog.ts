@@ -88,6 +88,8 @@ interface CgroupEventShape {
   tracepoint: string;
   doc: string;
   fields?: readonly FieldSpec[];
+  /** default: the cgroup, its hierarchy, and who acted on it */
+  keyFields?: readonly string[];
 }
 
 function cgroupEvent(e: CgroupEventShape): EventSpec {
@@ -101,6 +103,7 @@ function cgroupEvent(e: CgroupEventShape): EventSpec {
     family: 'cgroup',
     subject: 'cgroup',
     highRate: false,
+    keyFields: e.keyFields ?? ['cgroup', 'hierarchy', 'comm', 'pid'],
     doc: e.doc,
     members: CGROUP_MEMBERS,
     fields: e.fields ?? CGROUP_FIELDS,
@@ -119,6 +122,7 @@ export const EVENTS: readonly EventSpec[] = [
     family: 'memory',
     subject: 'task',
     highRate: false,
+    keyFields: ['comm', 'pid', 'cgroup', 'memcg', 'anon_rss', 'file_rss', 'shmem_rss', 'oom_score_adj', 'trigger_comm'],
     doc: 'The OOM killer chose a victim. pid/comm/uid/cgroup are the victim\'s.',
     members: [
       kib('total_vm_kb', 'total_vm'),
@@ -157,6 +161,7 @@ export const EVENTS: readonly EventSpec[] = [
     subject: 'current',
     highRate: true,
     burst: '204,000 a second at the peak of a memory-pressure run on a 2-core host',
+    keyFields: ['comm', 'pid', 'cgroup', 'order', 'migratetype'],
     doc: 'Pages drained from a per-CPU free list back to the buddy allocator; bursts under memory pressure.',
     members: [
       { c: 'pfn', ctype: 'u64', field: 'pfn' },
@@ -175,12 +180,14 @@ export const EVENTS: readonly EventSpec[] = [
     name: 'cgroup.release',
     kind: 5,
     tracepoint: 'cgroup_release',
+    keyFields: ['cgroup', 'hierarchy'],
     doc: 'A removed cgroup was finally released by the kernel (after rmdir, asynchronously).',
   }),
   cgroupEvent({
     name: 'cgroup.populated',
     kind: 6,
     tracepoint: 'cgroup_notify_populated',
+    keyFields: ['cgroup', 'hierarchy', 'populated'],
     doc: 'A cgroup gained its first task (populated = true) or lost its last (false).',
     fields: [...CGROUP_FIELDS, { name: 'populated', type: 'bool', doc: 'the cgroup now has tasks' }],
   }),
@@ -188,6 +195,7 @@ export const EVENTS: readonly EventSpec[] = [
     name: 'cgroup.attach',
     kind: 7,
     tracepoint: 'cgroup_attach_task',
+    keyFields: ['task_comm', 'task_pid', 'cgroup', 'hierarchy', 'comm', 'pid'],
     doc: 'A task was moved into the cgroup. pid/comm are the mover\'s, task_* the moved task\'s.',
     fields: TASK_MOVE_FIELDS,
   }),
@@ -195,12 +203,14 @@ export const EVENTS: readonly EventSpec[] = [
     name: 'cgroup.rename',
     kind: 8,
     tracepoint: 'cgroup_rename',
+    keyFields: ['cgroup', 'hierarchy', 'comm', 'pid'],
     doc: 'A cgroup was renamed (cgroup v1 only); cgroup is the new path.',
   }),
   cgroupEvent({
     name: 'cgroup.transfer',
     kind: 9,
     tracepoint: 'cgroup_transfer_tasks',
+    keyFields: ['task_comm', 'task_pid', 'cgroup', 'hierarchy', 'comm', 'pid'],
     doc: 'The kernel moved a task out of a cgroup (cpuset v1 lost its CPUs); cgroup is the destination.',
     fields: TASK_MOVE_FIELDS,
   }),
@@ -210,6 +220,7 @@ export const EVENTS: readonly EventSpec[] = [
     name: 'cgroup.frozen',
     kind: 12,
     tracepoint: 'cgroup_notify_frozen',
+    keyFields: ['cgroup', 'hierarchy', 'frozen'],
     doc: 'A v2 cgroup reached the frozen state (frozen = true) or left it (false).',
     fields: [...CGROUP_FIELDS, { name: 'frozen', type: 'bool', doc: 'the cgroup is now frozen' }],
   }),
@@ -222,6 +233,7 @@ export const EVENTS: readonly EventSpec[] = [
     family: 'migration',
     subject: 'current',
     highRate: false,
+    keyFields: ['reason', 'mode', 'comm', 'pid', 'cgroup'],
     doc: 'A page migration pass began.',
     members: [
       { c: 'mode', ctype: 'u32', field: 'mode' },
@@ -241,6 +253,7 @@ export const EVENTS: readonly EventSpec[] = [
     family: 'migration',
     subject: 'current',
     highRate: false,
+    keyFields: ['failed', 'succeeded', 'reason', 'mode', 'comm', 'pid', 'cgroup'],
     doc: 'A page migration pass ended, with its results.',
     members: [
       { c: 'succeeded', ctype: 'u64', field: 'succeeded' },
@@ -273,6 +286,7 @@ export const EVENTS: readonly EventSpec[] = [
     subject: 'current',
     highRate: true,
     burst: 'one per page moved: a compaction pass moves thousands in milliseconds',
+    keyFields: ['comm', 'pid', 'cgroup', 'order'],
     doc: 'One migration entry was replaced by the new page; thousands per compaction pass.',
     members: [
       { c: 'addr', ctype: 'u64', field: 'addr' },
@@ -296,6 +310,7 @@ export const EVENTS: readonly EventSpec[] = [
     subject: 'task',
     highRate: true,
     burst: 'one per fork: a fork loop makes 4,400 a second on a 2-core host',
+    keyFields: ['comm', 'pid', 'child_comm', 'child_pid', 'cgroup'],
     doc: 'A task forked. pid/comm/cgroup are the parent\'s, child_* the new task\'s.',
     members: [
       { c: 'child_pid', ctype: 'u32', field: 'child_pid' },
@@ -318,6 +333,7 @@ export const EVENTS: readonly EventSpec[] = [
     subject: 'task',
     highRate: true,
     burst: 'one per new task: a fork loop makes 4,400 a second on a 2-core host',
+    keyFields: ['comm', 'pid', 'cgroup'],
     doc: 'A new task was created. pid/comm are the new task\'s.',
     members: [
       { c: 'clone_flags', ctype: 'u64', field: 'clone_flags' },
@@ -340,6 +356,7 @@ export const EVENTS: readonly EventSpec[] = [
     subject: 'task',
     highRate: true,
     burst: 'one per exiting thread: a fork loop makes 4,400 a second on a 2-core host',
+    keyFields: ['comm', 'pid', 'tgid', 'signal', 'exit_status', 'age', 'cgroup'],
     doc: 'A task exited.',
     members: [
       { c: 'exit_code', ctype: 's32', field: 'exit_code' },
@@ -369,6 +386,7 @@ export const EVENTS: readonly EventSpec[] = [
     subject: 'task',
     highRate: true,
     burst: 'one per freed task: a fork loop makes 4,400 a second on a 2-core host',
+    keyFields: ['comm', 'pid', 'cgroup'],
     doc: 'The kernel freed an exited task\'s descriptor.',
     members: [
       { c: 'prio', ctype: 's32', field: 'prio' },
@@ -385,6 +403,7 @@ export const EVENTS: readonly EventSpec[] = [
     family: 'process',
     subject: 'task',
     highRate: false,
+    keyFields: ['comm', 'pid', 'cgroup', 'prio'],
     doc: 'The hung-task detector found a task in D state longer than kernel.hung_task_timeout_secs.',
     members: [
       { c: 'prio', ctype: 's32', field: 'prio' },
@@ -402,6 +421,7 @@ export const EVENTS: readonly EventSpec[] = [
     subject: 'current',
     highRate: true,
     burst: 'one per exiting process: a fork loop makes 4,400 a second on a 2-core host',
+    keyFields: ['comm', 'pid', 'rss', 'total_vm', 'cgroup'],
     doc: 'An address space was torn down (the last user of an mm exited or exec()ed).',
     members: [kib('total_vm_kb', 'total_vm'), kib('rss_kb', 'rss')],
     fields: [

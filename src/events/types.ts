@@ -63,6 +63,8 @@ export interface EventSpec {
   readonly subject: Subject;
   /** Bursts of thousands per second are normal for this event. */
   readonly highRate: boolean;
+  /** the few fields a person paged acts on, in the order an alert shows them; the rest are details */
+  readonly keyFields: readonly string[];
   /** for high-rate events: how many records a burst makes, said when a rule would ship every one */
   readonly burst?: string;
   readonly doc: string;

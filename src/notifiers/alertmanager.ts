@@ -23,7 +23,11 @@ export interface AmAlert {
   annotations: Record<string, string>;
   startsAt: string;
   endsAt: string;
+  generatorURL?: string;
 }
+
+/** Every alert carries these, as Prometheus's alerts carry the target's; see docs/notifiers.md. */
+export const AM_JOB = 'kernwatch';
 
 function labelName(k: string): string {
   const n = k.replace(/[^A-Za-z0-9_]/g, '_');
@@ -46,25 +50,29 @@ export function amAlert(a: Alert, now: number, resendIntervalMs: number): AmAler
   const labels: Record<string, string> = {};
   for (const [k, v] of Object.entries(a.labels)) labels[labelName(k)] = labelValue(v);
   labels.alertname ??= labelValue(a.rule);
-  labels.rule ??= labelValue(a.rule);
   labels.host ??= labelValue(a.host);
+  labels.instance = labelValue(a.host);
+  labels.job = AM_JOB;
   labels.severity ??= a.severity;
   if (a.test) labels.kernwatch_test = 'true';
   const annotations: Record<string, string> = {
     summary: fit(a.summary, ANNOTATION_MAX, visible),
+    ...(a.description ? { description: fit(a.description, ANNOTATION_MAX, visible) } : {}),
+    ...(a.runbookUrl ? { runbook_url: a.runbookUrl } : {}),
     // one line per field: a newline in a value must not forge another line
-    description: fit(fieldLines(a).map((f) => `${f.name}: ${fit(f.text, 512, visible)}`).join('\n'), ANNOTATION_MAX * 4),
-    count: String(a.count),
+    details: fit(fieldLines(a).map((f) => `${f.name}: ${fit(f.text, 512, visible)}`).join('\n'), ANNOTATION_MAX * 4),
     fingerprint: a.fingerprint,
   };
+  // a window's events are counted in the kernel: its value says it, a count would say 0
   if (a.value !== undefined) annotations.value = String(a.value);
+  else annotations.count = String(a.count);
   if (a.degraded) annotations.lost_records = String(a.degraded.lostRecords);
   for (const [k, v] of Object.entries(a.fields)) {
     const name = `field_${labelName(k)}`;
     annotations[name] = fit(String(v), ANNOTATION_MAX, visible);
   }
   const endsAt = a.state === 'resolved' ? (a.endsAt ?? now) : now + ENDS_AFTER_INTERVALS * resendIntervalMs;
-  return { labels, annotations, startsAt: iso(a.startsAt), endsAt: iso(endsAt) };
+  return { labels, annotations, startsAt: iso(a.startsAt), endsAt: iso(endsAt), ...(a.sourceUrl ? { generatorURL: a.sourceUrl } : {}) };
 }
 
 export class AlertmanagerNotifier implements Notifier {

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Config } from '../config/config';
-import type { Notification } from '../engine/alert';
+import type { Alert, Notification, Severity } from '../engine/alert';
 import { Outbox, idempotencyKey } from './outbox';
 import { DeliveryQueue, DEFAULT_QUEUE_OPTIONS, type NotifierStats, type QueueOptions } from './delivery_queue';
 import { stderrLogger, type Logger } from './notifier';
@@ -123,8 +123,11 @@ export class Dispatcher {
     }
     const settings = this.config.notifiers.get(notifier);
     if (n.alert.state === 'resolved' && settings?.sendResolved === false) return 'skipped';
+    // severity is the rule's: a firing alert below the bar and its resolution are both left out
+    if (settings && rank(n.alert.severity) < rank(settings.minSeverity)) return 'skipped';
+    const alert = withSourceUrl(n.alert, this.config);
     const result = await q.outbox.add(
-      { key: idempotencyKey(n.alert, n.args), notifier, args: [...n.args], alert: n.alert, enqueuedAt: this.now() },
+      { key: idempotencyKey(alert, n.args), notifier, args: [...n.args], alert, enqueuedAt: this.now() },
       q.notifier.supersedes?.bind(q.notifier),
     );
     if (result.outcome === 'duplicate') return 'duplicate';
@@ -176,6 +179,19 @@ function warnOrphans(root: string, config: Config, log: Logger): void {
       log.warn({ notifier: entry.name, pending, dir: path.join(root, entry.name) }, 'outbox of a notifier no longer in the config: not delivered');
     }
   }
+}
+
+const SEVERITY_RANK: Readonly<Record<Severity, number>> = { info: 0, warning: 1, critical: 2 };
+const rank = (s: Severity): number => SEVERITY_RANK[s] ?? 0;
+
+/** `{file}` below the rules directory that holds it (as the repository has it), and `{line}`. */
+function withSourceUrl(alert: Alert, config: Config): Alert {
+  if (!config.ruleSourceUrl || !alert.source || alert.sourceUrl) return alert;
+  const { file, line } = alert.source;
+  const root = config.rules.find((r) => file === r || file.startsWith(`${r}${path.sep}`));
+  const relative = root === undefined ? path.basename(file) : root === file ? path.basename(file) : path.relative(root, file);
+  const url = config.ruleSourceUrl.replace(/\{file\}/g, relative.split(path.sep).map(encodeURIComponent).join('/')).replace(/\{line\}/g, String(line));
+  return { ...alert, sourceUrl: url };
 }
 
 /** Lock files this process holds, so a second Dispatcher on the same directory is refused too. */

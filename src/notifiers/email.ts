@@ -11,7 +11,7 @@ import type { Transporter } from 'nodemailer';
 import type { EmailConfig } from '../config/config';
 import type { Alert } from '../engine/alert';
 import { DeliveryError, type Delivery, type Notifier } from './notifier';
-import { contextParts, fieldLines, title } from './render';
+import { contextParts, fieldParts, title } from './render';
 import { fit, headerText, html, visible } from './escape';
 
 /** RFC 5322 allows 998 per line; clients show far less. */
@@ -50,27 +50,34 @@ function mailDomain(host: string): string {
 /** Subject like `[FIRING:critical] prod-oom on web-3: java (4242) OOM-killed in /prod/api`. */
 export function emailMessage(d: Delivery): EmailMessage {
   const a = d.alert;
-  const fields = fieldLines(a);
+  const { key, details } = fieldParts(a);
+  const links = [...(a.runbookUrl ? [['Runbook', a.runbookUrl]] : []), ...(a.sourceUrl ? [['Rule', a.sourceUrl]] : [])];
   const text = [
     title(a),
     '',
     fit(a.summary, SUMMARY_MAX, visible),
     '',
-    ...fields.map((f) => `${f.name}: ${fit(f.text, VALUE_MAX, visible)}`),
+    ...(a.description ? [fit(a.description, SUMMARY_MAX, visible), ''] : []),
+    ...key.map((f) => `${f.name}: ${fit(f.text, VALUE_MAX, visible)}`),
     '',
+    ...links.map(([what, url]) => `${what}: ${url}`),
+    ...(links.length ? [''] : []),
+    ...(details.length ? ['Details:', ...details.map((f) => `  ${f.name}: ${fit(f.text, VALUE_MAX, visible)}`), ''] : []),
     ...contextParts(a),
     `key: ${d.key}`,
     '',
   ].join('\n');
   const color = a.state === 'resolved' ? '#2e7d32' : a.severity === 'critical' ? '#c62828' : a.severity === 'warning' ? '#ef6c00' : '#1565c0';
-  const rows = fields
-    .map((f) => `<tr><th align="left" style="padding:2px 12px 2px 0">${html(f.name)}</th><td><code>${fit(f.text, VALUE_MAX, html)}</code></td></tr>`)
-    .join('');
+  const rows = (lines: typeof key): string =>
+    lines.map((f) => `<tr><th align="left" style="padding:2px 12px 2px 0">${html(f.name)}</th><td><code>${fit(f.text, VALUE_MAX, html)}</code></td></tr>`).join('');
   const body = [
     '<!doctype html><html><body style="font-family:sans-serif">',
     `<h2 style="color:${color};margin:0 0 8px">${html(title(a))}</h2>`,
     `<p style="white-space:pre-wrap">${fit(a.summary, SUMMARY_MAX, html)}</p>`,
-    `<table>${rows}</table>`,
+    ...(a.description ? [`<p style="white-space:pre-wrap">${fit(a.description, SUMMARY_MAX, html)}</p>`] : []),
+    `<table>${rows(key)}</table>`,
+    ...(links.length ? [`<p>${links.map(([what, url]) => `<a href="${html(url ?? '')}">${html(what ?? '')}</a>`).join(' · ')}</p>`] : []),
+    ...(details.length ? [`<details><summary style="color:#666">Details</summary><table style="color:#666;font-size:small">${rows(details)}</table></details>`] : []),
     `<p style="color:#666;font-size:small">${contextParts(a).map(html).join(' · ')}<br>key ${html(d.key)}</p>`,
     '</body></html>',
   ].join('\n');

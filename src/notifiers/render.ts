@@ -37,12 +37,30 @@ export function formatValue(name: string, v: FieldValue): string {
   return formatInUnit(v, UNITS.get(name));
 }
 
-/** Key fields for people, ordered, with units. */
-export function fieldLines(a: Alert): FieldLine[] {
+export interface FieldParts {
+  /** what a person acts on: the alert's `by` fields, then the event's key fields, in order */
+  readonly key: readonly FieldLine[];
+  /** everything else, alphabetically: for a details part below the key fields */
+  readonly details: readonly FieldLine[];
+}
+
+/** The alert's fields for people, with units: key fields first, the rest as details. */
+export function fieldParts(a: Alert): FieldParts {
   const names = Object.keys(a.fields).filter((k) => !HIDDEN_FROM_HUMANS.has(k));
-  const lead = LEADING.filter((k) => names.includes(k));
-  const rest = names.filter((k) => !LEADING.includes(k)).sort();
-  return [...lead, ...rest].map((name) => ({ name, text: formatValue(name, a.fields[name] as FieldValue) }));
+  const line = (name: string): FieldLine => ({ name, text: formatValue(name, a.fields[name] as FieldValue) });
+  if (!a.keyFields) {
+    const lead = LEADING.filter((k) => names.includes(k));
+    return { key: [...lead, ...names.filter((k) => !LEADING.includes(k)).sort()].map(line), details: [] };
+  }
+  const grouped = Object.keys(a.labels).filter((k) => names.includes(k));
+  const key = [...new Set([...grouped, ...a.keyFields.filter((k) => names.includes(k))])];
+  return { key: key.map(line), details: names.filter((k) => !key.includes(k)).sort().map(line) };
+}
+
+/** Every field for people, key fields first. */
+export function fieldLines(a: Alert): FieldLine[] {
+  const { key, details } = fieldParts(a);
+  return [...key, ...details];
 }
 
 export function iso(ms: number): string {

@@ -8,7 +8,7 @@ import type { KnownBlock } from '@slack/types';
 import type { SlackConfig } from '../config/config';
 import type { Alert } from '../engine/alert';
 import { DeliveryError, type Delivery, type Notifier } from './notifier';
-import { contextParts, fieldLines, stateWord, title } from './render';
+import { contextParts, fieldParts, stateWord, title } from './render';
 import { fit, slackCode, slackText, visible } from './escape';
 import { httpError, redact } from './http';
 
@@ -21,6 +21,7 @@ export const SLACK_LIMITS = {
   headerText: 150,
   contextText: 2000,
   fallbackText: 3000,
+  buttonUrl: 3000,
 } as const;
 
 /** Alerts in one grouped message: one section each, plus header and context, under 50 blocks. */
@@ -38,19 +39,42 @@ function mrkdwn(text: string): { type: 'mrkdwn'; text: string } {
   return { type: 'mrkdwn', text };
 }
 
+/** A link Slack shows as a button: only our config's or the rule's own URLs, never kernel text. */
+function linkButtons(a: Alert): KnownBlock[] {
+  const buttons = [
+    ...(a.runbookUrl ? [{ text: 'Runbook', url: a.runbookUrl, id: 'runbook' }] : []),
+    ...(a.sourceUrl ? [{ text: 'Rule', url: a.sourceUrl, id: 'rule' }] : []),
+  ];
+  if (buttons.length === 0) return [];
+  return [
+    {
+      type: 'actions',
+      elements: buttons.map((b) => ({ type: 'button' as const, text: plain(b.text), url: fit(b.url, SLACK_LIMITS.buttonUrl), action_id: b.id })),
+    },
+  ];
+}
+
 function singleBlocks(a: Alert): KnownBlock[] {
   const header = fit(`${EMOJI[a.state]} ${title(a)}`, SLACK_LIMITS.headerText, visible);
   const blocks: KnownBlock[] = [
     { type: 'header', text: plain(header) },
     { type: 'section', text: mrkdwn(fit(a.summary, SLACK_LIMITS.sectionText, slackText)) },
   ];
+  if (a.description) blocks.push({ type: 'section', text: mrkdwn(fit(a.description, SLACK_LIMITS.sectionText, slackText)) });
+  const { key, details } = fieldParts(a);
   const fields = [
     `*Severity*\n${a.severity}`,
     `*Host*\n${slackCode(fit(a.host, FIELD_VALUE))}`,
-    ...fieldLines(a).map((f) => `*${slackText(f.name)}*\n${slackCode(fit(f.text, FIELD_VALUE))}`),
+    ...key.map((f) => `*${slackText(f.name)}*\n${slackCode(fit(f.text, FIELD_VALUE))}`),
   ].map((t) => mrkdwn(fit(t, SLACK_LIMITS.fieldText)));
   for (let i = 0; i < fields.length && i < 2 * SLACK_LIMITS.fieldsPerSection; i += SLACK_LIMITS.fieldsPerSection) {
     blocks.push({ type: 'section', fields: fields.slice(i, i + SLACK_LIMITS.fieldsPerSection) });
+  }
+  blocks.push(...linkButtons(a));
+  // the details a person rarely needs: small print under the fields
+  if (details.length > 0) {
+    const text = details.map((f) => `${slackText(f.name)} ${slackCode(fit(f.text, 120))}`).join(' · ');
+    blocks.push({ type: 'context', elements: [mrkdwn(fit(text, SLACK_LIMITS.contextText))] });
   }
   blocks.push({ type: 'context', elements: [mrkdwn(fit(contextParts(a).join(' · '), SLACK_LIMITS.contextText, slackText))] });
   return blocks;
@@ -58,8 +82,8 @@ function singleBlocks(a: Alert): KnownBlock[] {
 
 /** One alert in a grouped message: title, summary and the key fields on one line. */
 function groupSection(a: Alert): KnownBlock {
-  const fields = fieldLines(a)
-    .slice(0, 8)
+  const fields = fieldParts(a)
+    .key.slice(0, 8)
     .map((f) => `${slackText(f.name)} ${slackCode(fit(f.text, 120))}`)
     .join(' · ');
   const head = `${EMOJI[a.state]} *${slackText(title(a))}*`;

@@ -184,3 +184,18 @@ describe('checkRuleSources', () => {
     assert.deepEqual(messages(deep), ["1:85 nesting deeper than 64 levels; split the condition with 'let'"]);
   });
 });
+
+describe('description and runbook', () => {
+  it('renders a description like the summary, and keeps the runbook URL', () => {
+    const r = only(check('rule "d" { when oom.victim description "{comm} used {anon_rss}" runbook "https://wiki.example.com/oom" then stdout }'), 'event');
+    assert.equal(renderTemplate(r.description!, { comm: 'java', anon_rss: 2 * 1024 ** 3 }), 'java used 2.00 GiB');
+    assert.equal(r.runbook, 'https://wiki.example.com/oom');
+  });
+
+  it('refuses a runbook that is not an http(s) URL, and a misspelt field in a description, located', () => {
+    assert.deepEqual(messages('rule "d" {\n  when oom.victim\n  runbook "wiki/oom"\n  then stdout\n}'), ['3:11 runbook must be an http(s) URL, such as "https://wiki.example.com/runbooks/oom"']);
+    assert.deepEqual(messages('rule "d" {\n  when oom.victim\n  description "{pidd}"\n  then stdout\n}'), [
+      "3:16 unknown field 'pidd' on oom.victim in description (did you mean 'pid'?)",
+    ]);
+  });
+});

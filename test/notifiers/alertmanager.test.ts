@@ -116,12 +116,12 @@ test('alertmanager: the alert arrives with identity labels and value annotations
       return list.length > 0 ? list : undefined;
     });
     assert.ok(a);
-    assert.deepEqual(a.labels, { alertname: 'prod-oom', rule: 'prod-oom', host: 'web-3', severity: 'critical', cgroup: '/prod/api' });
+    assert.deepEqual(a.labels, { alertname: 'prod-oom', host: 'web-3', instance: 'web-3', job: 'kernwatch', severity: 'critical', cgroup: '/prod/api' });
     assert.equal(a.annotations.summary, 'java (4242) OOM-killed in /prod/api');
     assert.equal(a.annotations.field_comm, 'java');
     assert.equal(a.annotations.field_cgroup_id, '12345678901234567890');
     assert.equal(a.annotations.count, '3');
-    assert.match(a.annotations.description ?? '', /^cgroup: \/prod\/api\ncomm: java\npid: 4242\n/);
+    assert.match(a.annotations.details ?? '', /^cgroup: \/prod\/api\ncomm: java\npid: 4242\n/);
     assert.equal(a.startsAt, '2026-11-25T15:00:00.000Z');
     assert.equal(a.status.state, 'active');
     assert.ok(Date.parse(a.endsAt) > Date.now(), 'a firing alert ends in the future, renewed by re-sends');
@@ -182,7 +182,7 @@ test('alertmanager: hostile and huge values are capped; a long identity label ke
     assert.notEqual(list[0]?.labels.cgroup, list[1]?.labels.cgroup);
     const withComm = list.find((a) => a.annotations.fingerprint === 'a');
     assert.equal(withComm?.annotations.field_comm, '<!channel> <img src=x>\\x0d\\x0aBcc: evil@example.com');
-    assert.match(withComm?.annotations.description ?? '', /\ncomm: <!channel> <img src=x>\\x0d\\x0aBcc: evil@example.com(\n|$)/, 'a newline in a value forges no line of the description');
+    assert.match(withComm?.annotations.details ?? '', /\ncomm: <!channel> <img src=x>\\x0d\\x0aBcc: evil@example.com(\n|$)/, 'a newline in a value forges no line of the description');
     assert.ok((withComm?.annotations.field_cgroup ?? '').length <= 2048);
   });
 });

@@ -88,7 +88,7 @@ test('stdout: JSON lines carry the whole alert; text lines are one line each, wh
       cb();
     },
   });
-  const base = { name: 'stdout', sendResolved: true, timeoutMs: 1000, outbox: { maxEntries: 10, maxAgeMs: 1000 } };
+  const base = { name: 'stdout', sendResolved: true, minSeverity: 'info' as const, timeoutMs: 1000, outbox: { maxEntries: 10, maxAgeMs: 1000 } };
   const alert = oomAlert({ fields: { comm: HOSTILE_COMM, cgroup: LONG_PATH, pid: 1 } });
   const d = { id: '1', key: 'k', notifier: 'stdout', args: [], alert, enqueuedAt: 0 };
   await new StdoutNotifier({ ...base, type: 'stdout', format: 'json' }, out).send([d]);

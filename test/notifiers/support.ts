@@ -40,7 +40,7 @@ export function oomAlert(overrides: Partial<Alert> = {}): Alert {
     rule: 'prod-oom',
     state: 'firing',
     severity: 'critical',
-    labels: { alertname: 'prod-oom', rule: 'prod-oom', host: 'web-3', severity: 'critical', cgroup: '/prod/api' },
+    labels: { alertname: 'prod-oom', host: 'web-3', severity: 'critical', cgroup: '/prod/api' },
     summary: 'java (4242) OOM-killed in /prod/api',
     fields: { cgroup: '/prod/api', comm: 'java', pid: 4242, tgid: 4242, anon_rss: 1610612736, cgroup_id: 12345678901234567890n },
     count: 1,

@@ -56,7 +56,7 @@ test('webhook: the JSON body is signed with HMAC-SHA256 over timestamp and body,
       state: 'firing',
       severity: 'critical',
       host: 'web-3',
-      labels: { alertname: 'prod-oom', rule: 'prod-oom', host: 'web-3', severity: 'critical', cgroup: '/prod/api' },
+      labels: { alertname: 'prod-oom', host: 'web-3', severity: 'critical', cgroup: '/prod/api' },
       summary: 'java (4242) OOM-killed in /prod/api',
       fields: { cgroup: '/prod/api', comm: 'java', pid: 4242, tgid: 4242, anon_rss: 1610612736, cgroup_id: '12345678901234567890' },
       count: 1,
@@ -110,5 +110,37 @@ test('webhook: a URL with user:password@ is sent with HTTP basic auth, the crede
       assert.equal(r.requests.length, 1, 'delivered on the first try');
     },
     (r) => r.url.replace('http://', 'http://kern:p%40ss%20word@'),
+  );
+});
+
+test('routing: min_severity keeps warnings off the pager and sends them to chat; rule_source_url links each alert to its rule', async () => {
+  await withDispatcher(
+    'routing',
+    () => Receiver.start(),
+    (r, dir) => {
+      fs.writeFileSync(path.join(dir, 'hook.key'), `${SECRET}\n`);
+      return `
+state_dir: ./state
+rules: [rules/]
+rule_source_url: "https://git.example.com/sre/rules/blob/main/{file}#L{line}"
+notifiers:
+  pager: { type: webhook, url: "${r.url}/pager", secret_file: hook.key, min_severity: critical }
+  chat: { type: webhook, url: "${r.url}/chat", secret_file: hook.key }
+`;
+    },
+    async ({ server: r, dispatcher: d, dir }) => {
+      const source = { file: path.join(dir, 'rules', 'team a', 'oom.rules'), line: 7 };
+      const warning = oomAlert({ severity: 'warning', fingerprint: 'w', source });
+      assert.equal(await d.dispatch('pager', { alert: warning, args: [] }), 'skipped');
+      assert.equal(await d.dispatch('pager', { alert: { ...warning, state: 'resolved', endsAt: warning.startsAt + 1 }, args: [] }), 'skipped', 'nor its resolution');
+      assert.equal(await d.dispatch('chat', { alert: warning, args: [] }), 'queued');
+      assert.equal(await d.dispatch('pager', { alert: oomAlert({ fingerprint: 'c', source }), args: [] }), 'queued');
+      await retryUntil('two posts', 5000, () => (r.requests.length === 2 ? true : undefined));
+      await sleep(300);
+      assert.deepEqual(r.requests.map((q) => q.url.split('/').pop()).sort(), ['chat', 'pager']);
+      const pager = JSON.parse(r.requests.find((q) => q.url.endsWith('/pager'))?.body ?? '{}') as { severity: string; source_url: string };
+      assert.equal(pager.severity, 'critical');
+      assert.equal(pager.source_url, 'https://git.example.com/sre/rules/blob/main/team%20a/oom.rules#L7');
+    },
   );
 });
