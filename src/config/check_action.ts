@@ -16,7 +16,7 @@ export function checkAction(config: Config, notifier: string, args: readonly str
   switch (n.type) {
     case 'slack':
       if (args.length > 1) return `slack notifier '${notifier}' takes one channel, got ${args.length} arguments`;
-      if (args[0] !== undefined && !isSlackChannel(args[0])) return `'${args[0]}' is not a Slack channel (try "#oncall")`;
+      if (args[0] !== undefined && !isSlackChannel(args[0])) return `'${args[0]}' is not a Slack channel: write it with its # ("#oncall") or as "@user"`;
       return undefined;
     case 'email': {
       const bad = args.find((a) => !isEmailAddress(a));

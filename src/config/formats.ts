@@ -20,5 +20,5 @@ export function isEmailAddress(s: string): boolean {
 
 /** Slack channel override from a rule: "#oncall", "@alice" or a channel id. */
 export function isSlackChannel(s: string): boolean {
-  return /^[#@]?[A-Za-z0-9._-]{1,80}$/.test(s);
+  return /^[#@][A-Za-z0-9._-]{1,80}$/.test(s);
 }

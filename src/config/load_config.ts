@@ -72,10 +72,21 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   }
   const locate = locator(doc, lines);
   const validate = schemaValidator();
-  if (!validate(data)) throw new ConfigError(file, schemaProblems(validate.errors ?? [], locate));
+  const valid = validate(data);
+  const problems = valid ? [] : schemaProblems(validate.errors ?? [], locate);
+  // the builder's own checks (secrets, notifier names, durations) run on a file the schema refused too,
+  // so that one run reports every mistake; on input of the wrong shape it may stop early
   const builder = new Builder(file, env, locate);
-  const config = builder.build(data as Raw);
-  if (builder.problems.length > 0) throw new ConfigError(file, builder.problems);
+  let config: Config | undefined;
+  try {
+    config = builder.build(data as Raw);
+  } catch (e) {
+    if (valid) throw e;
+  }
+  // one problem per setting: the schema's word on it stands
+  const seen = new Set(problems.map((p) => p.path));
+  problems.push(...builder.problems.filter((p) => !seen.has(p.path)));
+  if (problems.length > 0 || !config) throw new ConfigError(file, [...problems].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)));
   return config;
 }
 
@@ -177,7 +188,7 @@ function schemaProblems(errors: readonly ErrorObject[], locate: Locate): ConfigP
     } else if (e.keyword === 'enum') {
       message = `must be one of: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
     } else if (e.keyword === 'pattern' && segments.at(-1) === 'channel') {
-      message = 'must be a Slack channel such as #oncall';
+      message = 'must be a Slack channel with its # (#oncall), or @user';
     } else if (e.keyword === 'pattern' && segments.at(-1) === 'icon_emoji') {
       message = 'must be an emoji name such as :rotating_light:';
     } else if (e.keyword === 'pattern' && typeof segments.at(-1) === 'string' && String(segments.at(-1)).endsWith('_env')) {

@@ -98,8 +98,12 @@ test('config: several mistakes are all kept and printed, one line each', () => {
     assert.fail('accepted');
   } catch (e) {
     assert.ok(e instanceof ConfigError);
-    assert.equal(e.message, 'k.yaml:1:7: host: must be string\nk.yaml:4:48: notifiers.b.secret: must NOT have fewer than 16 characters');
-    assert.deepEqual(e.problems.map((p) => p.path), ['host', 'notifiers.b.secret']);
+    assert.equal(
+      e.message,
+      'k.yaml:1:7: host: must be string\nk.yaml:3:6: notifiers.a: needs url, url_env or url_file\nk.yaml:4:48: notifiers.b.secret: must NOT have fewer than 16 characters',
+      'the schema\'s mistakes and the checks after it, in one run, in file order',
+    );
+    assert.deepEqual(e.problems.map((p) => p.path), ['host', 'notifiers.a', 'notifiers.b.secret']);
   }
 });
 
@@ -154,7 +158,8 @@ test('rule actions are checked against the config: names, channels, recipients',
   assert.equal(checkAction(c, 'oncall', ['#oncall']), undefined);
   assert.equal(checkAction(c, 'oncall', []), undefined);
   assert.equal(checkAction(c, 'oncall', ['#a', '#b']), "slack notifier 'oncall' takes one channel, got 2 arguments");
-  assert.equal(checkAction(c, 'oncall', ['<!channel>']), '\'<!channel>\' is not a Slack channel (try "#oncall")');
+  assert.equal(checkAction(c, 'oncall', ['<!channel>']), '\'<!channel>\' is not a Slack channel: write it with its # ("#oncall") or as "@user"');
+  assert.equal(checkAction(c, 'oncall', ['oncall']), '\'oncall\' is not a Slack channel: write it with its # ("#oncall") or as "@user"', 'as the docs say: with its #');
   assert.equal(checkAction(c, 'mail', ['sre@example.com', 'dba@example.com']), undefined);
   assert.equal(checkAction(c, 'mail', ['sre']), "'sre' is not an email address");
   assert.equal(checkAction(c, 'fleet', ['x']), "alertmanager notifier 'fleet' takes no arguments");
