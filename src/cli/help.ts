@@ -50,13 +50,15 @@ event of a high-rate kind costs. No root needed.`,
   },
   'rules test': {
     usage: [
-      'kernwatch rules test PATH... [--duration 30s] [--config FILE] [--json] [--send]',
+      'kernwatch rules test PATH... [--duration 30s] [--scope CGROUP] [--config FILE] [--json] [--send]',
       'kernwatch rules test PATH... --replay FILE [--expect FILE] [--json]',
     ],
     text: `Run rules on this host for a while and show what would fire (needs root), or
 replay a recording and compare the alerts with expectations (no root).
 
   --duration D   how long to watch the host (default 30s)
+  --scope CGROUP only what happens in this v2 cgroup, which the rules see as / (as a
+                 container's cgroup namespace would): "/prod/**" means CGROUP/prod/**
   --config FILE  check notifiers against this config; with --send, send there
   --send         send what fires, marked [TEST]
   --replay FILE  events recorded by 'kernwatch record'

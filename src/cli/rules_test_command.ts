@@ -5,6 +5,7 @@
  * `kernwatch rules test PATH... --replay events.jsonl [--expect expect.yaml]`
  * replays a recording deterministically, without root, and compares.
  */
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Alert } from '../engine/alert';
@@ -15,6 +16,8 @@ import type { AlertNotice } from '../engine/rule_state';
 import { EventJsonError, eventsFromJsonLines } from '../events/event_json';
 import { Dispatcher } from '../notifiers/dispatcher';
 import type { Config } from '../config/config';
+import { scopeRules, unscopedText } from '../dsl/scope';
+import { CgroupPaths } from '../events/cgroup_paths';
 import { RECORDING_MAX_BYTES, TextFileError, readTextFile } from '../config/text_file';
 import { loadRules } from './load_rules';
 import { noticeJson, renderNotice } from './render_notice';
@@ -33,6 +36,7 @@ export async function rulesTestCommand(args: readonly string[]): Promise<number>
       replay: { type: 'string' },
       expect: { type: 'string' },
       host: { type: 'string' },
+      scope: { type: 'string' },
     },
     allowPositionals: true,
     strict: true,
@@ -44,7 +48,26 @@ export async function rulesTestCommand(args: readonly string[]): Promise<number>
   const host = values.host ?? loaded.config?.host ?? os.hostname();
   if (values.replay !== undefined) return replayTest(loaded.rules, values.replay, values.expect, host, values.json === true);
   const durationMs = parseDuration(values.duration ?? '30s', '--duration');
-  return liveTest(loaded.rules, durationMs, host, values.json === true, values.send ? loaded.config : undefined);
+  const scope = values.scope === undefined ? undefined : checkScope(values.scope);
+  const rules = scope === undefined ? loaded.rules : scopeRules(loaded.rules, scope);
+  return liveTest(rules, durationMs, host, values.json === true, values.send ? loaded.config : undefined, scope);
+}
+
+/** A v2 cgroup that exists: the rules will see it as their root. */
+function checkScope(scope: string): string {
+  if (!scope.startsWith('/') || scope === '/' || scope.endsWith('/')) throw new UsageError(`--scope: '${scope}' is not a cgroup path such as /kernwatch-demo`);
+  const dir = CgroupPaths.forHost().directoryOf(0, scope);
+  if (dir === undefined) throw new UsageError('--scope needs the cgroup v2 hierarchy, which is not mounted here');
+  if (!fs.existsSync(dir)) throw new UsageError(`--scope: no cgroup ${scope} (${dir} does not exist)`);
+  return scope;
+}
+
+/** An alert as seen from inside the scope: its cgroup paths relative to it. */
+function unscoped(a: Alert, scope: string): Alert {
+  const text = (s: string): string => unscopedText(s, scope);
+  const fields = Object.fromEntries(Object.entries(a.fields).map(([k, v]) => [k, typeof v === 'string' && k === 'cgroup' ? text(v) : v]));
+  const labels = Object.fromEntries(Object.entries(a.labels).map(([k, v]) => [k, k === 'cgroup' ? text(v) : v]));
+  return { ...a, summary: text(a.summary), ...(a.description ? { description: text(a.description) } : {}), fields, labels };
 }
 
 function replayTest(rules: Parameters<typeof replay>[0], eventsFile: string, expectFile: string | undefined, host: string, json: boolean): number {
@@ -75,7 +98,14 @@ function replayTest(rules: Parameters<typeof replay>[0], eventsFile: string, exp
   return 1;
 }
 
-async function liveTest(rules: Parameters<typeof replay>[0], durationMs: number, host: string, json: boolean, sendConfig: Config | undefined): Promise<number> {
+async function liveTest(
+  rules: Parameters<typeof replay>[0],
+  durationMs: number,
+  host: string,
+  json: boolean,
+  sendConfig: Config | undefined,
+  scope: string | undefined,
+): Promise<number> {
   const notices: AlertNotice[] = [];
   const dispatcher = sendConfig ? await Dispatcher.open(sendConfig, { durable: false }) : undefined;
   const sends: Promise<unknown>[] = [];
@@ -84,7 +114,8 @@ async function liveTest(rules: Parameters<typeof replay>[0], durationMs: number,
   try {
     engine = LiveEngine.start(rules, {
       host,
-      onNotice: (n) => {
+      onNotice: (raw) => {
+        const n = scope === undefined ? raw : { ...raw, alert: unscoped(raw.alert, scope) };
         notices.push(n);
         if (!json) clearProgress();
         if (!json) process.stdout.write(`${renderNotice(n)}\n`);
@@ -107,7 +138,8 @@ async function liveTest(rules: Parameters<typeof replay>[0], durationMs: number,
   const started = Date.now();
   const progress = !json && process.stderr.isTTY ? setInterval(() => showProgress(engine.stats(), notices.length, started, durationMs), 500) : undefined;
   // on stderr in --json mode too: it says when the rules are live
-  process.stderr.write(`kernwatch: testing ${rules.length} rules on this host for ${durationMs / 1000}s (nothing is sent${dispatcher ? ' but test alerts' : ''}); Ctrl-C stops early\n`);
+  const where = scope === undefined ? 'on this host' : `in cgroup ${scope} (seen by the rules as /)`;
+  process.stderr.write(`kernwatch: testing ${rules.length} rules ${where} for ${durationMs / 1000}s (nothing is sent${dispatcher ? ' but test alerts' : ''}); Ctrl-C stops early\n`);
   try {
     await untilSignalOr(durationMs);
   } finally {
