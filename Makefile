@@ -10,7 +10,7 @@ NODEDIR := $(shell node -p "require('path').resolve(process.execPath, '../..')")
 NODE_GYP_FLAGS := $(if $(wildcard $(NODEDIR)/include/node/node.h),--nodedir=$(NODEDIR),)
 TS_SOURCES := $(shell find src test bench -name '*.ts' 2>/dev/null) tsconfig.json
 
-.PHONY: all build deps demo test test-host test-kernels bench clean
+.PHONY: all build build-only deps demo test test-host test-kernels test-package bench clean install deb
 
 all: build
 
@@ -58,15 +58,31 @@ dist/.tsbuildinfo: $(TS_SOURCES) node_modules/.package-lock.json
 
 build: deps $(ADDON) dist/.tsbuildinfo
 
+# the build alone, installing nothing: the Debian package build's step
+build-only: $(ADDON) dist/.tsbuildinfo
+
+# PREFIX (/usr/local), DESTDIR, SYSCONFDIR, UNITDIR, BUNDLE_NODE=1: see scripts/install.sh
+install: build
+	./scripts/install.sh
+
+# kernwatch_VERSION_amd64.deb in out/, built with dpkg-buildpackage and checked by lintian
+deb: build
+	@./scripts/install-deps.sh --package
+	./scripts/build-deb.sh
+
 demo: build
 	./scripts/demo.sh
 
 # the whole suite on this host's kernel, then the kernel-facing tests in
 # QEMU guests booting Debian's kernels (scripts/test-kernels.sh)
-test: test-host test-kernels
+test: test-host test-package test-kernels
 
 test-host: build
 	./scripts/run-tests.sh
+
+# the .deb on a fresh Debian 12 (mmdebstrap), and make install
+test-package: deb
+	./scripts/test-package.sh
 
 test-kernels: build
 	@./scripts/install-deps.sh --kernel-matrix

@@ -11,6 +11,11 @@ packages=(
   e2fsprogs util-linux mount                              # mkfs.ext4, fsfreeze, loop mounts (hung-task test)
   prometheus-alertmanager                                 # the Alertmanager notifier's tests
 )
+if [[ "${1:-}" == --package ]]; then
+  # `make deb` and its test: Debian's packaging tools, lintian, a man page from
+  # --help, and a fresh Debian 12 to install the package into
+  packages=(debhelper dpkg-dev fakeroot lintian help2man mmdebstrap systemd)
+fi
 if [[ "${1:-}" == --kernel-matrix ]]; then
   # Debian's kernels in QEMU guests: the emulator, the guest's initramfs
   # tools, and the archive key fetch-kernel.sh checks the kernels with
