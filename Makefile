@@ -10,7 +10,7 @@ NODEDIR := $(shell node -p "require('path').resolve(process.execPath, '../..')")
 NODE_GYP_FLAGS := $(if $(wildcard $(NODEDIR)/include/node/node.h),--nodedir=$(NODEDIR),)
 TS_SOURCES := $(shell find src test bench -name '*.ts' 2>/dev/null) tsconfig.json
 
-.PHONY: all build build-only deps demo test test-host test-kernels test-package bench clean install deb
+.PHONY: all build build-only deps demo test test-host test-kernels test-package test-image bench clean install deb image
 
 all: build
 
@@ -70,12 +70,16 @@ deb: build
 	@./scripts/install-deps.sh --package
 	./scripts/build-deb.sh
 
+# ghcr.io/kernwatch/kernwatch:VERSION in podman's store: mmdebstrap + the .deb, made an image by buildah
+image: deb
+	./scripts/build-image.sh
+
 demo: build
 	./scripts/demo.sh
 
 # the whole suite on this host's kernel, then the kernel-facing tests in
 # QEMU guests booting Debian's kernels (scripts/test-kernels.sh)
-test: test-host test-package test-kernels
+test: test-host test-package test-image test-kernels
 
 test-host: build
 	./scripts/run-tests.sh
@@ -83,6 +87,9 @@ test-host: build
 # the .deb on a fresh Debian 12 (mmdebstrap), and make install
 test-package: deb
 	./scripts/test-package.sh
+
+test-image: image
+	./scripts/test-image.sh
 
 test-kernels: build
 	@./scripts/install-deps.sh --kernel-matrix

@@ -12,9 +12,9 @@ packages=(
   prometheus-alertmanager                                 # the Alertmanager notifier's tests
 )
 if [[ "${1:-}" == --package ]]; then
-  # `make deb` and its test: Debian's packaging tools, lintian, a man page from
-  # --help, and a fresh Debian 12 to install the package into
-  packages=(debhelper dpkg-dev fakeroot lintian help2man mmdebstrap systemd)
+  # `make deb`, `make image` and their tests: Debian's packaging tools, lintian,
+  # a man page from --help, a fresh Debian 12 to install into, buildah and podman
+  packages=(debhelper dpkg-dev fakeroot lintian help2man mmdebstrap systemd bc buildah podman)
 fi
 if [[ "${1:-}" == --kernel-matrix ]]; then
   # Debian's kernels in QEMU guests: the emulator, the guest's initramfs
