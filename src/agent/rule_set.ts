@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { Config } from '../config/config';
 import { checkRuleSources, formatDiagnostic, type CheckedRule } from '../dsl';
 import { findRuleFiles, RuleFilesError } from '../dsl/rule_files';
-import { checkOptionsFor } from '../cli/load_rules';
+import { checkOptionsFor } from '../config/check_action';
 import { RULE_FILE_MAX_BYTES, TextFileError, readTextFile } from '../config/text_file';
 
 export interface RuleSet {

@@ -3,11 +3,11 @@
  * paths, checks them (against the config's notifiers when one is given),
  * prints every diagnostic located, and says whether it worked.
  */
-import { checkAction } from '../config/check_action';
+import { checkOptionsFor } from '../config/check_action';
 import type { Config } from '../config/config';
 import { ConfigError } from '../config/config_error';
 import { loadConfig } from '../config/load_config';
-import { checkRuleSources, formatDiagnostic, type CheckOptions, type CheckedRule, type Diagnostic } from '../dsl';
+import { checkRuleSources, formatDiagnostic, type CheckedRule, type Diagnostic } from '../dsl';
 import { findRuleFiles, RuleFilesError } from '../dsl/rule_files';
 import { UsageError } from './usage_error';
 import { RULE_FILE_MAX_BYTES, TextFileError, readTextFile } from '../config/text_file';
@@ -48,10 +48,6 @@ export function readConfig(file: string): Config | undefined {
     process.stderr.write(`kernwatch: ${e.message}\n`);
     return undefined;
   }
-}
-
-export function checkOptionsFor(config: Config | undefined): CheckOptions {
-  return config ? { notifiers: new Set(config.notifiers.keys()), checkAction: (n, a) => checkAction(config, n, a) } : {};
 }
 
 export interface LoadedRules {

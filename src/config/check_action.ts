@@ -3,6 +3,7 @@
  * checker calls this so a typo in a notifier name or a recipient fails at
  * `rules check`, not at 3 a.m.
  */
+import type { CheckOptions } from '../dsl';
 import type { Config } from './config';
 import { isEmailAddress, isSlackChannel } from './formats';
 
@@ -25,4 +26,9 @@ export function checkAction(config: Config, notifier: string, args: readonly str
     default:
       return args.length > 0 ? `${n.type} notifier '${notifier}' takes no arguments` : undefined;
   }
+}
+
+/** What the rule checker needs of a config: its notifier names and the check above; nothing without one. */
+export function checkOptionsFor(config: Config | undefined): CheckOptions {
+  return config ? { notifiers: new Set(config.notifiers.keys()), checkAction: (n, a) => checkAction(config, n, a) } : {};
 }

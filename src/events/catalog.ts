@@ -21,7 +21,6 @@ export const HEADER_MEMBERS: readonly MemberSpec[] = [
   { c: 'comm', ctype: 'comm', field: 'comm' },
   { c: 'rules', ctype: 'u64' },
 ];
-export const HEADER_RECORD = 'kw_header';
 
 /** Fields every event has. */
 export const COMMON_FIELDS: readonly FieldSpec[] = [
@@ -434,14 +433,9 @@ export const EVENTS: readonly EventSpec[] = [
 export type EventName = string;
 
 const BY_NAME = new Map(EVENTS.map((e) => [e.name, e]));
-const BY_KIND = new Map(EVENTS.map((e) => [e.kind, e]));
 
 export function eventByName(name: string): EventSpec | undefined {
   return BY_NAME.get(name);
-}
-
-export function eventByKind(kind: number): EventSpec | undefined {
-  return BY_KIND.get(kind);
 }
 
 /** All fields of an event, the common ones first. */
