@@ -247,8 +247,9 @@ function makeDir(dir: string): void {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     let missing = dir;
     while (!fs.existsSync(path.dirname(missing)) && path.dirname(missing) !== missing) missing = path.dirname(missing);
+    // throws the true error; if it works after all (a race), the whole path is made again
     fs.mkdirSync(missing, { mode: 0o700 });
-    throw e;
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
 }
 
