@@ -111,7 +111,7 @@ export class Agent {
     this.early = [];
     for (const e of early) this.send(e.notifier, e.notification);
     if (this.config.metricsListen !== undefined) {
-      this.metrics = await MetricsServer.start(this.config.metricsListen, () => this.metricsText());
+      this.metrics = await MetricsServer.start(this.config.metricsListen, { page: () => this.metricsText(), ready: () => this.ready() });
     }
     this.sampler = setInterval(() => this.sample(), sampleInterval(this.config));
     if (this.options.watch) {
@@ -264,12 +264,19 @@ export class Agent {
     this.stateFile.save(this.engine.snapshot());
   }
 
+  /** Attached, with rules, and able to send: what /-/ready and kernwatch_ready say. */
+  ready(): boolean {
+    return this.engine !== undefined && this.dispatcher !== undefined && !this.stopping && this.running.ruleSet.rules.length > 0;
+  }
+
   metricsText(): string {
     const counters: AgentCounters = {
       notifications: this.notifications,
       reloads: this.reloads,
       ruleSet: { hash: this.running.ruleSet.hash, rules: this.running.ruleSet.rules.length, loadedAt: this.running.loadedAt },
       selfAlertsFiring: this.monitor.firing(),
+      ready: this.ready(),
+      cannotFire: (this.engine?.unavailable() ?? []).flatMap((u) => u.rules.map((rule) => ({ rule, event: u.event }))),
     };
     return agentMetrics(this.engine && !this.stopping ? this.engine.stats() : undefined, counters, this.dispatcher?.stats() ?? []);
   }

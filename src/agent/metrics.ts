@@ -10,6 +10,7 @@ import type { EventCounters } from '../kernel/stats';
 import type { NotifierStats } from '../notifiers/delivery_queue';
 import { notifierMetrics } from '../notifiers/metrics';
 import { kernwatchVersion } from '../config/version';
+import { processSamples } from './process_metrics';
 
 export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -21,6 +22,10 @@ export interface AgentCounters {
   readonly ruleSet?: { readonly hash: string; readonly rules: number; readonly loadedAt: number };
   /** self-alerts firing now, by alert name and identity label (notifier name, or "" for kernel loss) */
   readonly selfAlertsFiring: readonly { readonly alertname: string; readonly notifier?: string }[];
+  /** attached to the kernel, rules loaded, notifiers open, not stopping (what /-/ready answers) */
+  readonly ready: boolean;
+  /** rules that use an event this kernel cannot run: they cannot fire */
+  readonly cannotFire: readonly { readonly rule: string; readonly event: string }[];
 }
 
 type Labels = Readonly<Record<string, string>>;
@@ -103,5 +108,13 @@ export function agentMetrics(engine: LiveStats | undefined, counters: AgentCount
     'Kernwatch\'s own alerts firing now (records lost, a notifier failing).',
     counters.selfAlertsFiring.map((a): [Labels, number] => [{ alertname: a.alertname, ...(a.notifier !== undefined ? { notifier: a.notifier } : {}) }, 1]),
   );
+  page.family(
+    'kernwatch_rule_event_unavailable',
+    'gauge',
+    '1 for each rule and event it uses that this kernel cannot run: the rule cannot fire (the log says why).',
+    counters.cannotFire.map((c): [Labels, number] => [{ rule: c.rule, event: c.event }, 1]),
+  );
+  page.family('kernwatch_ready', 'gauge', '1 when attached to the kernel with rules loaded and notifiers open (as /-/ready says), else 0.', [[{}, counters.ready ? 1 : 0]]);
+  for (const [name, type, help, value] of processSamples()) page.family(name, type, help, [[{}, value]]);
   return page.text() + notifierMetrics(notifiers);
 }
