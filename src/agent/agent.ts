@@ -276,6 +276,7 @@ export class Agent {
       ruleSet: { hash: this.running.ruleSet.hash, rules: this.running.ruleSet.rules.length, loadedAt: this.running.loadedAt },
       selfAlertsFiring: this.monitor.firing(),
       ready: this.ready(),
+      severities: new Map(this.running.ruleSet.rules.map((r) => [r.name, r.severity])),
       cannotFire: (this.engine?.unavailable() ?? []).flatMap((u) => u.rules.map((rule) => ({ rule, event: u.event }))),
     };
     return agentMetrics(this.engine && !this.stopping ? this.engine.stats() : undefined, counters, this.dispatcher?.stats() ?? []);

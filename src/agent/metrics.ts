@@ -20,6 +20,8 @@ export interface AgentCounters {
   readonly reloads: { readonly success: number; readonly failure: number };
   /** the rule set running now */
   readonly ruleSet?: { readonly hash: string; readonly rules: number; readonly loadedAt: number };
+  /** each running rule's severity, for the alert gauges */
+  readonly severities: ReadonlyMap<string, string>;
   /** self-alerts firing now, by alert name and identity label (notifier name, or "" for kernel loss) */
   readonly selfAlertsFiring: readonly { readonly alertname: string; readonly notifier?: string }[];
   /** attached to the kernel, rules loaded, notifiers open, not stopping (what /-/ready answers) */
@@ -79,8 +81,10 @@ export function agentMetrics(engine: LiveStats | undefined, counters: AgentCount
     rules.map(([rule, s]) => [{ rule }, pick(s)]);
   page.family('kernwatch_rule_kernel_matched_total', 'counter', 'Records the kernel sent for the rule, or events it counted for it.', perRule((s) => s.kernelMatched));
   page.family('kernwatch_rule_matched_total', 'counter', 'Events that passed the rule\'s whole condition in userspace.', perRule((s) => s.matched));
-  page.family('kernwatch_alerts_pending', 'gauge', 'Alerts waiting out their `for`, per rule.', perRule((s) => s.pending));
-  page.family('kernwatch_alerts_firing', 'gauge', 'Alerts firing, per rule.', perRule((s) => s.firing));
+  const perRuleAndSeverity = (pick: (s: RuleStats) => number): [Labels, number][] =>
+    rules.map(([rule, s]) => [{ rule, severity: counters.severities.get(rule) ?? 'warning' }, pick(s)]);
+  page.family('kernwatch_alerts_pending', 'gauge', 'Alerts waiting out their `for`, per rule.', perRuleAndSeverity((s) => s.pending));
+  page.family('kernwatch_alerts_firing', 'gauge', 'Alerts firing, per rule.', perRuleAndSeverity((s) => s.firing));
   page.family('kernwatch_evaluator_groups', 'gauge', 'Groups (window or sequence keys) the rule holds.', perRule((s) => s.groups));
   page.family('kernwatch_evaluator_evictions_total', 'counter', 'Groups evicted because the rule held its maximum.', perRule((s) => s.evictions));
   page.family(

@@ -56,3 +56,82 @@ test('a running agent: /metrics passes promtool check metrics, with process metr
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+interface Panel {
+  readonly title: string;
+  readonly targets: readonly { readonly expr: string }[];
+}
+
+/** A port nobody listens on now: Prometheus takes no port 0. */
+async function freePort(): Promise<number> {
+  const net = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+test('every panel of the Grafana dashboard returns data from a real Prometheus scraping a running agent', { skip: NEEDS_ROOT, timeout: 120_000 }, async (t) => {
+  const dir = tempDir('grafana');
+  let agent: AgentProcess | undefined;
+  let prometheus: ReturnType<typeof import('node:child_process').spawn> | undefined;
+  try {
+    writeFiles(dir, {
+      'kernwatch.yaml': 'host: dash-test\nstate_dir: ./state\nrules: [rules/]\nmetrics: { listen: "127.0.0.1:0" }\n',
+      // a rule that fires (every exit of a process named true) and one that ships forks
+      'rules/demo.rules': 'rule "exits" { when process.exit and comm == "true" by pid severity info then stdout }\nrule "forks" { when count(process.fork) > 1000000 within 1m by cgroup then stdout }\n',
+    });
+    agent = AgentProcess.start(dir);
+    const started = await agent.running();
+    const target = String(started.metrics);
+    const port = await freePort();
+    fs.writeFileSync(
+      path.join(dir, 'prometheus.yml'),
+      `global: { scrape_interval: 1s, evaluation_interval: 1s }\nscrape_configs:\n  - job_name: kernwatch\n    static_configs: [{ targets: ["${target}"] }]\n`,
+    );
+    const { spawn } = await import('node:child_process');
+    prometheus = spawn(
+      'prometheus',
+      [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${port}`],
+      { stdio: 'ignore' },
+    );
+    // some of everything: forks, exits that fire the rule
+    for (let i = 0; i < 5; i++) spawnSync('/bin/true');
+    const query = async (expr: string): Promise<unknown[]> => {
+      const res = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(expr)}`);
+      const body = (await res.json()) as { status: string; data?: { result: unknown[] }; error?: string };
+      assert.equal(body.status, 'success', `${expr}: ${body.error ?? ''}`);
+      return body.data?.result ?? [];
+    };
+    const deadline = Date.now() + 60_000;
+    const dashboard = JSON.parse(fs.readFileSync(path.join(RULES_DIR, '..', 'grafana', 'kernwatch.json'), 'utf8')) as { panels: Panel[] };
+    assert.ok(dashboard.panels.length >= 10);
+    for (const panel of dashboard.panels) {
+      for (const target of panel.targets) {
+        const expr = target.expr.replace(/\$__rate_interval/g, '30s').replace(/\$host/g, '.*');
+        if (panel.title.startsWith('Rules that cannot fire')) {
+          // a metric with no series on a kernel that runs every event: the query must still be valid
+          assert.deepEqual(await query(expr), [], 'this kernel runs every event the rules use');
+          continue;
+        }
+        let result: unknown[] = [];
+        while (Date.now() < deadline) {
+          for (let i = 0; i < 2; i++) spawnSync('/bin/true');
+          result = await query(expr).catch(() => []);
+          if (result.length > 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+        assert.ok(result.length > 0, `panel "${panel.title}": ${expr} returned no data`);
+      }
+      t.diagnostic(`panel "${panel.title}": ok`);
+    }
+  } finally {
+    prometheus?.kill('SIGKILL');
+    await agent?.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
