@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { NEEDS_ROOT } from '../support/root';
+import { freePort } from '../support/ports';
 import { tempDir } from '../notifiers/support';
 import { AgentProcess, sample, writeFiles } from './support';
 
@@ -60,19 +61,6 @@ test('a running agent: /metrics passes promtool check metrics, with process metr
 interface Panel {
   readonly title: string;
   readonly targets: readonly { readonly expr: string }[];
-}
-
-/** A port nobody listens on now: Prometheus takes no port 0. */
-async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 test('every panel of the Grafana dashboard returns data from a real Prometheus scraping a running agent', { skip: NEEDS_ROOT, timeout: 120_000 }, async (t) => {

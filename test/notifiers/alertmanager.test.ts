@@ -1,87 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import type { Dispatcher } from '../../src/notifiers/dispatcher';
 import { retryUntil } from '../support/bounded';
+import { Alertmanager, freePort } from '../support/alertmanager';
 import { HOSTILE_COMM, LONG_PATH, oomAlert, tempDir, withDispatcher } from './support';
-
-const BINARY = '/usr/bin/prometheus-alertmanager';
-
-interface AmAlertOut {
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  startsAt: string;
-  endsAt: string;
-  status: { state: string };
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** A real Alertmanager on loopback, clustering off, its own storage. */
-class Alertmanager {
-  private child: ChildProcess | undefined;
-  private log = '';
-
-  constructor(
-    readonly dir: string,
-    readonly port: number,
-  ) {
-    fs.writeFileSync(
-      path.join(dir, 'alertmanager.yml'),
-      "route:\n  receiver: blackhole\n  group_wait: 1s\nreceivers:\n  - name: blackhole\n",
-    );
-  }
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    this.child = spawn(
-      BINARY,
-      [
-        `--config.file=${path.join(this.dir, 'alertmanager.yml')}`,
-        `--storage.path=${path.join(this.dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${this.port}`,
-        '--cluster.listen-address=',
-        '--log.level=warn',
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    this.child.stderr?.on('data', (c: Buffer) => (this.log += c.toString()));
-    await retryUntil(`alertmanager ready (${this.log.slice(-300)})`, 15_000, async () => {
-      const r = await fetch(`${this.url}/-/ready`, { signal: AbortSignal.timeout(1000) }).catch(() => undefined);
-      return r?.ok ? true : undefined;
-    }, 100);
-  }
-
-  close(): Promise<void> {
-    return this.stop();
-  }
-
-  async stop(): Promise<void> {
-    const child = this.child;
-    this.child = undefined;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGKILL');
-    await exited;
-  }
-
-  async alerts(): Promise<AmAlertOut[]> {
-    const r = await fetch(`${this.url}/api/v2/alerts`, { signal: AbortSignal.timeout(2000) });
-    return (await r.json()) as AmAlertOut[];
-  }
-}
 
 async function withAlertmanager(body: (am: Alertmanager, d: Dispatcher) => Promise<void>): Promise<void> {
   const amDir = tempDir('am-data');
