@@ -112,9 +112,6 @@ Napi::Function BpfSession::Define(Napi::Env env) {
                          InstanceMethod("update", &BpfSession::Update),
                          InstanceMethod("delete", &BpfSession::Delete),
                          InstanceMethod("keys", &BpfSession::Keys),
-                         InstanceMethod("updateBatch", &BpfSession::UpdateBatch),
-                         InstanceMethod("deleteBatch", &BpfSession::DeleteBatch),
-                         InstanceMethod("mapInfo", &BpfSession::MapInfo),
                          InstanceMethod("recursionMisses", &BpfSession::RecursionMisses),
                          InstanceMethod("startReader", &BpfSession::StartReader),
                          InstanceMethod("stopReader", &BpfSession::StopReader),
@@ -355,52 +352,6 @@ Napi::Value BpfSession::Keys(const Napi::CallbackInfo& info) {
     previous = key.data();
   }
   return Napi::Buffer<uint8_t>::Copy(env, all.data(), all.size());
-}
-
-// updateBatch(map, keys, values, count): one syscall for `count` entries.
-void BpfSession::UpdateBatch(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  RequireLoaded(env, "updateBatch");
-  bpf_map* map = MapArg(info, 0);
-  Napi::Buffer<uint8_t> keys = BufferArg(info, 1, "keys");
-  Napi::Buffer<uint8_t> values = BufferArg(info, 2, "values");
-  uint32_t count = info[3].As<Napi::Number>().Uint32Value();
-  if (keys.Length() != size_t(count) * bpf_map__key_size(map) ||
-      values.Length() != size_t(count) * bpf_map__value_size(map)) {
-    throw Napi::RangeError::New(env, "updateBatch: buffer sizes do not match count");
-  }
-  LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = 0, .flags = 0);
-  int err = bpf_map_update_batch(bpf_map__fd(map), keys.Data(), values.Data(), &count, &opts);
-  if (err) throw BpfError(env, std::string("updateBatch ") + bpf_map__name(map), errno);
-}
-
-// deleteBatch(map, keys, count) -> number deleted
-Napi::Value BpfSession::DeleteBatch(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  RequireLoaded(env, "deleteBatch");
-  bpf_map* map = MapArg(info, 0);
-  Napi::Buffer<uint8_t> keys = BufferArg(info, 1, "keys");
-  uint32_t count = info[2].As<Napi::Number>().Uint32Value();
-  if (keys.Length() != size_t(count) * bpf_map__key_size(map)) {
-    throw Napi::RangeError::New(env, "deleteBatch: buffer size does not match count");
-  }
-  LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = 0, .flags = 0);
-  int err = bpf_map_delete_batch(bpf_map__fd(map), keys.Data(), &count, &opts);
-  if (err && errno != ENOENT) throw BpfError(env, std::string("deleteBatch ") + bpf_map__name(map), errno);
-  return Napi::Number::New(env, count);
-}
-
-// mapInfo(map) -> { keySize, valueSize, maxEntries, type }
-Napi::Value BpfSession::MapInfo(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (skel_ == nullptr) throw Napi::Error::New(env, "mapInfo: session is closed");
-  bpf_map* map = MapArg(info, 0);
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("keySize", bpf_map__key_size(map));
-  out.Set("valueSize", bpf_map__value_size(map));
-  out.Set("maxEntries", bpf_map__max_entries(map));
-  out.Set("type", static_cast<int>(bpf_map__type(map)));
-  return out;
 }
 
 // recursionMisses() -> { program: count } for every loaded program. The

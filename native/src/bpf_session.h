@@ -34,9 +34,6 @@ class BpfSession : public Napi::ObjectWrap<BpfSession> {
   void Update(const Napi::CallbackInfo& info);
   Napi::Value Delete(const Napi::CallbackInfo& info);
   Napi::Value Keys(const Napi::CallbackInfo& info);
-  void UpdateBatch(const Napi::CallbackInfo& info);
-  Napi::Value DeleteBatch(const Napi::CallbackInfo& info);
-  Napi::Value MapInfo(const Napi::CallbackInfo& info);
   Napi::Value RecursionMisses(const Napi::CallbackInfo& info);
   void StartReader(const Napi::CallbackInfo& info);
   Napi::Value StopReader(const Napi::CallbackInfo& info);

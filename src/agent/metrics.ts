@@ -11,6 +11,7 @@ import type { NotifierStats } from '../notifiers/delivery_queue';
 import { notifierMetrics } from '../notifiers/metrics';
 import { kernwatchVersion } from '../config/version';
 import { processSamples } from './process_metrics';
+import { nativeAddon } from '../kernel/native';
 
 export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -52,8 +53,8 @@ function labelText(labels: Labels): string {
 
 export function agentMetrics(engine: LiveStats | undefined, counters: AgentCounters, notifiers: readonly NotifierStats[]): string {
   const page = new Page();
-  page.family('kernwatch_build_info', 'gauge', 'The running kernwatch: its version, Node.js, and the BPF object this kernel loaded.', [
-    [{ version: kernwatchVersion(), nodejs: process.version, ...(engine ? { bpf_object: engine.bpfObject } : {}) }, 1],
+  page.family('kernwatch_build_info', 'gauge', 'The running kernwatch: its version, Node.js, libbpf, and the BPF object this kernel loaded.', [
+    [{ version: kernwatchVersion(), nodejs: process.version, libbpf: nativeAddon().libbpfVersion(), ...(engine ? { bpf_object: engine.bpfObject } : {}) }, 1],
   ]);
   const events = [...(engine?.counters ?? new Map<string, EventCounters>())];
   const perEvent = (pick: (c: EventCounters) => number): [Labels, number][] =>

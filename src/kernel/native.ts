@@ -11,13 +11,6 @@ export interface ProgramInfo {
   readonly available: boolean;
 }
 
-export interface MapInfo {
-  readonly keySize: number;
-  readonly valueSize: number;
-  readonly maxEntries: number;
-  readonly type: number;
-}
-
 export interface BpfSessionHandle {
   programs(): ProgramInfo[];
   /** loads the named programs; those this kernel refuses are left out and returned */
@@ -31,9 +24,6 @@ export interface BpfSessionHandle {
   delete(map: string, key: Buffer): boolean;
   /** every key of a map, back to back */
   keys(map: string): Buffer;
-  updateBatch(map: string, keys: Buffer, values: Buffer, count: number): void;
-  deleteBatch(map: string, keys: Buffer, count: number): number;
-  mapInfo(map: string): MapInfo;
   /** per loaded program: firings the kernel skipped because it was already running on that CPU */
   recursionMisses(): Record<string, number>;
   startReader(onBatch: (err: BpfError | null, batch: Buffer | null) => void, options?: { batchBytes?: number; flushMs?: number }): void;
@@ -52,6 +42,7 @@ export interface BpfError extends Error {
 export interface NativeAddon {
   /** `compat` forces the object built without bpf_loop(); by default the kernel's BTF decides */
   BpfSession: new (options?: { ringBytes?: number; wakeupBytes?: number; compat?: boolean }) => BpfSessionHandle;
+  /** the libbpf the addon runs with, e.g. "v1.1" (kernwatch_build_info) */
   libbpfVersion(): string;
   possibleCpus(): number;
   recordSizes(): Record<string, number>;
