@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkRuleSources } from '../src/dsl';
 import { discoverHierarchies } from '../src/events/cgroup_paths';
-import { LiveEngine } from '../src/engine/live_engine';
+import { LiveEngine } from '../src/live/live_engine';
 
 const OOMS = Math.min(Number(process.env.OOMS ?? 20), 20); // 20 globs of 3 states fill the kernel's 64
 

@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../config/config';
 import type { Notification } from '../engine/alert';
-import { LiveEngine } from '../engine/live_engine';
+import { LiveEngine } from '../live/live_engine';
 import type { AlertNotice, Change } from '../engine/rule_state';
 import { Dispatcher } from '../notifiers/dispatcher';
 import type { AgentLog } from './log';

@@ -4,7 +4,7 @@
  * and its reloads, self-alerts, then the notifiers' own counters.
  */
 import type { RuleStats } from '../engine/evaluator';
-import type { LiveStats } from '../engine/live_engine';
+import type { LiveStats } from '../live/live_engine';
 import type { Change } from '../engine/rule_state';
 import type { EventCounters } from '../kernel/stats';
 import type { NotifierStats } from '../notifiers/delivery_queue';

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Alert } from '../engine/alert';
-import { LiveEngine, type LiveStats } from '../engine/live_engine';
+import { LiveEngine, type LiveStats } from '../live/live_engine';
 import { compareExpectations, ExpectationError, parseExpectations } from '../engine/expectations';
 import { replay } from '../engine/replay';
 import type { AlertNotice } from '../engine/rule_state';

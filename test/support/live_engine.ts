@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LiveEngine } from '../../src/engine/live_engine';
+import { LiveEngine } from '../../src/live/live_engine';
 import type { RuleStats } from '../../src/engine/evaluator';
 import type { AlertNotice } from '../../src/engine/rule_state';
 import { rulesFrom } from '../engine/helpers';

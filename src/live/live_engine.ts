@@ -13,11 +13,11 @@ import type { KernelEvent } from '../events/event';
 import type { CheckedRule } from '../dsl/checked_rule';
 import { KernelSession } from '../kernel/session';
 import { totalCounters, type EventCounters } from '../kernel/stats';
-import { Evaluator, DEFAULT_TICK_MS, type EvaluatorOptions, type EvaluatorStats } from './evaluator';
+import { Evaluator, DEFAULT_TICK_MS, type EvaluatorOptions, type EvaluatorStats } from '../engine/evaluator';
 import { KernelCounts } from './kernel_counts';
-import { planKernel, type KernelPlan } from './kernel_plan';
-import type { AlertNotice } from './rule_state';
-import type { EngineSnapshot } from './snapshot';
+import { planKernel, type KernelPlan } from '../engine/kernel_plan';
+import type { AlertNotice } from '../engine/rule_state';
+import type { EngineSnapshot } from '../engine/snapshot';
 
 export interface LiveEngineOptions {
   readonly host: string;
