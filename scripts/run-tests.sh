@@ -11,5 +11,5 @@ node --test --test-concurrency=1 --test-reporter=spec "${files[@]}"
 # BTF, so this kernel never runs it by itself: its filters and records again
 echo "== the same kernel tests on the compat object (no bpf_loop)"
 KERNWATCH_BPF_OBJECT=compat node --test --test-concurrency=1 --test-reporter=spec \
-  dist/test/kernel_filters.test.js dist/test/live/process.test.js dist/test/live/live_engine.test.js \
+  dist/test/kernel_filters.test.js dist/test/live/process.test.js dist/test/engine/live_engine.test.js \
   dist/test/live/cgroup_globs.test.js

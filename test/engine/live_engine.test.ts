@@ -15,7 +15,7 @@ import { noticeFor, oomIn, withEngine } from '../support/live_engine';
 import { runNamed } from '../support/named_process';
 import { NEEDS_ROOT } from '../support/root';
 import { ScratchCgroup, v1Unavailable, v2Unavailable } from '../support/scratch_cgroup';
-import { rulesFrom } from '../engine/helpers';
+import { rulesFrom } from './helpers';
 
 const SKIP = NEEDS_ROOT || v2Unavailable();
 
