@@ -16,12 +16,18 @@ export const SECRET_FILE_MAX_BYTES = 64 * 1024;
 /** recordings and expectations for `rules test --replay` */
 export const RECORDING_MAX_BYTES = 512 * 1024 * 1024;
 
+/** errno codes in words, for every message that names a file or directory */
 const REASONS: Readonly<Record<string, string>> = {
   ENOENT: 'no such file',
   EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
   EISDIR: 'is a directory',
   ELOOP: 'too many levels of symbolic links',
   ENOTDIR: 'a part of the path is not a directory',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EIO: 'input/output error',
 };
 
 export function describeErrno(e: unknown): string {

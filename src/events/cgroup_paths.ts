@@ -157,7 +157,8 @@ export function discoverHierarchies(
   return [...found.values()];
 }
 
-function readOr(file: string): string {
+/** The file's text, or '' when it cannot be read. */
+export function readOr(file: string): string {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch {

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { CgroupPaths } from './cgroup_paths';
+import { readOr, type CgroupPaths } from './cgroup_paths';
 
 export class CgroupState {
   constructor(private readonly paths: CgroupPaths) {}
@@ -17,22 +17,14 @@ export class CgroupState {
 
   cgroupFrozen(cgroupPath: string): boolean | undefined {
     const v2 = this.paths.directoryOf(0, cgroupPath);
-    const events = v2 === undefined ? undefined : read(path.join(v2, 'cgroup.events'));
-    const frozen = events === undefined ? undefined : /^frozen (\d)$/m.exec(events)?.[1];
+    const events = v2 === undefined ? '' : readOr(path.join(v2, 'cgroup.events'));
+    const frozen = /^frozen (\d)$/m.exec(events)?.[1];
     if (frozen !== undefined) return frozen === '1';
     for (const h of this.paths.hierarchies()) {
       if (!h.name.split(',').includes('freezer')) continue;
-      const state = read(path.join(h.mountPoint, cgroupPath, 'freezer.state'));
-      if (state !== undefined) return state.trim() !== 'THAWED';
+      const state = readOr(path.join(h.mountPoint, cgroupPath, 'freezer.state')).trim();
+      if (state !== '') return state !== 'THAWED';
     }
-    return undefined;
-  }
-}
-
-function read(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
     return undefined;
   }
 }

@@ -5,13 +5,14 @@
  * U+DC80..U+DCFF (Python's "surrogateescape"), so no byte is lost and the
  * notifiers can show it as `\xNN`, exactly.
  */
-import { isUtf8 } from 'node:buffer';
-
 export const ESCAPED_BYTE_BASE = 0xdc00;
 
 export function decodeKernelString(buf: Buffer, start: number, end: number): string {
+  // every record's comm and path come through here: one decode, and a second look only
+  // when the decoder had to replace something (or the name really holds U+FFFD)
+  const text = buf.toString('utf8', start, end);
+  if (!text.includes('\ufffd')) return text;
   const bytes = buf.subarray(start, end);
-  if (isUtf8(bytes)) return bytes.toString('utf8');
   let out = '';
   for (let i = 0; i < bytes.length; ) {
     const n = sequenceLength(bytes, i);

@@ -17,6 +17,7 @@ import { DeliveryQueue, DEFAULT_QUEUE_OPTIONS, type NotifierStats, type QueueOpt
 import { stderrLogger, type Logger } from './notifier';
 import { createNotifier } from './create_notifier';
 import type { BackoffPolicy } from './backoff';
+import { describeErrno } from '../config/text_file';
 
 export interface DispatcherOptions {
   readonly log?: Logger;
@@ -264,20 +265,13 @@ function releaseLock(file: string): string | undefined {
   }
 }
 
-const UNWRITABLE: Readonly<Record<string, string>> = {
-  EROFS: 'read-only file system',
-  ENOSPC: 'no space left on device',
-  EDQUOT: 'disk quota exceeded',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  ENOENT: 'a directory on its path is missing and cannot be created',
-  EIO: 'input/output error',
-};
+const UNWRITABLE = new Set(['EROFS', 'ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'ENOENT', 'EIO']);
 
-/** A disk that refuses writes: kernwatch can still run and deliver from memory. */
+/** A disk that refuses writes, in words: kernwatch can still run and deliver from memory. */
 function unwritableReason(e: unknown): string | undefined {
   const code = (e as NodeJS.ErrnoException).code;
-  return code === undefined ? undefined : UNWRITABLE[code];
+  if (code === undefined || !UNWRITABLE.has(code)) return undefined;
+  return code === 'ENOENT' ? 'a directory on its path is missing and cannot be created' : describeErrno(e);
 }
 
 /** Field 22 of /proc/PID/stat (clock ticks since boot), or undefined when no such process. */
