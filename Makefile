@@ -10,7 +10,7 @@ NODEDIR := $(shell node -p "require('path').resolve(process.execPath, '../..')")
 NODE_GYP_FLAGS := $(if $(wildcard $(NODEDIR)/include/node/node.h),--nodedir=$(NODEDIR),)
 TS_SOURCES := $(shell find src test bench -name '*.ts' 2>/dev/null) tsconfig.json
 
-.PHONY: all build build-only deps demo test test-host test-kernels test-package test-image bench clean install deb image
+.PHONY: all build build-only deps demo lint test test-unit test-host test-kernels test-package test-image test-install bench clean install deb image
 
 all: build
 
@@ -77,9 +77,21 @@ image: deb
 demo: build
 	./scripts/demo.sh
 
-# the whole suite on this host's kernel, then the kernel-facing tests in
-# QEMU guests booting Debian's kernels (scripts/test-kernels.sh)
-test: test-host test-package test-image test-kernels
+# lint, the unit tests, the whole suite on this host's kernel, the package
+# and the image as users install them, then the kernel-facing tests in QEMU
+# guests booting Debian's kernels (scripts/test-kernels.sh)
+test: lint test-unit test-host test-package test-image test-install test-kernels
+
+# eslint (typescript-eslint, type-aware), prettier, clang-format for bpf/ and native/
+lint: deps node_modules/.package-lock.json
+	npx eslint src test bench
+	npx prettier --check --log-level warn "src/**/*.ts" "test/**/*.ts" "bench/**/*.ts" eslint.config.mjs scripts/vm/webhook-receiver.mjs
+	clang-format --dry-run --Werror bpf/*.c bpf/*.h native/src/*.cc native/src/*.h
+
+# every test outside test/live/: no root and no kernel; the addon, because the
+# record layouts the decoder reads come from the compiled header
+test-unit: $(ADDON) dist/.tsbuildinfo
+	./scripts/run-tests.sh --unit
 
 test-host: build
 	./scripts/run-tests.sh
@@ -90,6 +102,11 @@ test-package: deb
 
 test-image: image
 	./scripts/test-image.sh
+
+# the .deb under systemd and the image under podman, in a QEMU guest booting a fresh Debian 12
+test-install: image
+	@./scripts/install-deps.sh --kernel-matrix
+	./scripts/test-install-guest.sh
 
 test-kernels: build
 	@./scripts/install-deps.sh --kernel-matrix

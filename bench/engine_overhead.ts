@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   const tracepoints = events.map((e) => (eventByName(e)?.tracepoint ?? '').replace('/', ':'));
   const count = tracepoints.map((tp) => `tracepoint:${tp} { @[probe] = count(); }`).join('\n');
   const samples = await rounds([
-    { name: 'nothing attached', start: async () => undefined },
+    { name: 'nothing attached', start: () => Promise.resolve(undefined) },
     { name: 'kernwatch rules/', start: () => kernwatch(['rules', 'test', path.join(ROOT, 'rules'), '--duration', '1h'], /testing \d+ rules/) },
     { name: 'kernwatch kernel-decided', start: () => kernwatch(['rules', 'test', sets.kernelDecidedDir, '--duration', '1h'], /testing \d+ rules/) },
     { name: 'bpftrace count', start: () => bpftrace(count) },

@@ -63,7 +63,9 @@ function throughput(): void {
     e.advanceTo((batch[batch.length - 1] as KernelEvent).time);
   }
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  console.log(`evaluator: ${events.length} events x ${plan.selections.length} selections in ${seconds.toFixed(2)} s = ${Math.round(events.length / seconds)} events/s (${notices} notices)`);
+  console.log(
+    `evaluator: ${events.length} events x ${plan.selections.length} selections in ${seconds.toFixed(2)} s = ${Math.round(events.length / seconds)} events/s (${notices} notices)`,
+  );
 }
 
 function memory(): void {
@@ -81,7 +83,9 @@ function memory(): void {
   gc();
   const after = process.memoryUsage().heapUsed;
   const s = e.stats();
-  console.log(`evaluator memory: ${s.groups} live group keys, ${((after - before) / 1048576).toFixed(1)} MiB heap (${Math.round((after - before) / s.groups)} bytes per group), ${s.evictions} evictions`);
+  console.log(
+    `evaluator memory: ${s.groups} live group keys, ${((after - before) / 1048576).toFixed(1)} MiB heap (${Math.round((after - before) / s.groups)} bytes per group), ${s.evictions} evictions`,
+  );
 }
 
 throughput();

@@ -53,7 +53,9 @@ async function main(): Promise<void> {
     }
     const all = Number(process.hrtime.bigint() - started) / 1e9;
     console.log(`fleet_throughput: ${ALERTS} alerts (one per exiting process), made in ${exited.toFixed(2)} s`);
-    console.log(`  in both Alertmanagers after ${all.toFixed(2)} s: ${(ALERTS / all).toFixed(0)} alerts/s from one agent to a clustered pair (held: ${counts.join(', ')})`);
+    console.log(
+      `  in both Alertmanagers after ${all.toFixed(2)} s: ${(ALERTS / all).toFixed(0)} alerts/s from one agent to a clustered pair (held: ${counts.join(', ')})`,
+    );
     // when the two times are close, the processes were the bottleneck, not the delivery
     console.log(`  delivery lagged the last exit by ${(all - exited).toFixed(2)} s`);
   } finally {

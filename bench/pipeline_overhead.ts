@@ -17,9 +17,7 @@ const PROCESS_TRACEPOINTS = [
   ['mmap:exit_mmap', 'pid'],
 ] as const;
 
-const BPFTRACE_PRINTF = PROCESS_TRACEPOINTS.map(
-  ([tp, pid]) => `tracepoint:${tp} { printf("%s %s %d %d\\n", probe, comm, pid, ${pid}); }`,
-).join('\n');
+const BPFTRACE_PRINTF = PROCESS_TRACEPOINTS.map(([tp, pid]) => `tracepoint:${tp} { printf("%s %s %d %d\\n", probe, comm, pid, ${pid}); }`).join('\n');
 const BPFTRACE_COUNT = PROCESS_TRACEPOINTS.map(([tp]) => `tracepoint:${tp} { @[probe] = count(); }`).join('\n');
 
 function delivered(ss: readonly Sample[]): string {
@@ -39,12 +37,14 @@ async function main(): Promise<void> {
     return;
   }
   const samples = await rounds([
-    { name: 'nothing attached', start: async () => undefined },
+    { name: 'nothing attached', start: () => Promise.resolve(undefined) },
     { name: 'kernwatch tail', start: () => kernwatch(['tail', 'process.*'], /watching \d+ events/) },
     { name: 'bpftrace printf', start: () => bpftrace(BPFTRACE_PRINTF) },
     { name: 'bpftrace count', start: () => bpftrace(BPFTRACE_COUNT) },
   ]);
-  report(`fork+exit loop, every process event (${PROCESS_TRACEPOINTS.length} tracepoints)`, samples, (name, ss) => (name === 'kernwatch tail' ? delivered(ss) : ''));
+  report(`fork+exit loop, every process event (${PROCESS_TRACEPOINTS.length} tracepoints)`, samples, (name, ss) =>
+    name === 'kernwatch tail' ? delivered(ss) : '',
+  );
 }
 
 main().catch((e: unknown) => {

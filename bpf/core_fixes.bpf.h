@@ -24,11 +24,11 @@ const volatile __u32 sched_process_exit_args = 2;
  * merge the loads into one through an offset context pointer, which the
  * verifier refuses ("dereference of modified ctx ptr").
  */
-#define TP_ARG(ctx, i)                                                                   \
-	({                                                                               \
-		__u64 __arg;                                                             \
-		asm volatile("%0 = *(u64 *)(%1 + %2)" : "=r"(__arg) : "r"(ctx), "i"((i) * 8)); \
-		__arg;                                                                   \
+#define TP_ARG(ctx, i)                                                                       \
+	({                                                                                   \
+		__u64 __arg;                                                                 \
+		asm volatile("%0 = *(u64 *)(%1 + %2)" : "=r"(__arg) : "r"(ctx), "i"((i)*8)); \
+		__arg;                                                                       \
 	})
 
 /*

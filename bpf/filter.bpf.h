@@ -61,11 +61,19 @@ static __always_inline bool compare(__u8 cmp, bool is_signed, __u64 a, __u64 b)
 {
 	if (is_signed) {
 		__s64 x = a, y = b;
-		return cmp == KW_CMP_EQ ? x == y : cmp == KW_CMP_NE ? x != y : cmp == KW_CMP_LT ? x < y :
-		       cmp == KW_CMP_LE ? x <= y : cmp == KW_CMP_GT ? x > y : x >= y;
+		return cmp == KW_CMP_EQ ? x == y :
+		       cmp == KW_CMP_NE ? x != y :
+		       cmp == KW_CMP_LT ? x < y :
+		       cmp == KW_CMP_LE ? x <= y :
+		       cmp == KW_CMP_GT ? x > y :
+		                          x >= y;
 	}
-	return cmp == KW_CMP_EQ ? a == b : cmp == KW_CMP_NE ? a != b : cmp == KW_CMP_LT ? a < b :
-	       cmp == KW_CMP_LE ? a <= b : cmp == KW_CMP_GT ? a > b : a >= b;
+	return cmp == KW_CMP_EQ ? a == b :
+	       cmp == KW_CMP_NE ? a != b :
+	       cmp == KW_CMP_LT ? a < b :
+	       cmp == KW_CMP_LE ? a <= b :
+	       cmp == KW_CMP_GT ? a > b :
+	                          a >= b;
 }
 
 /* A field of the record being built for `kind`, widened to 64 bits. */
@@ -106,10 +114,7 @@ static __always_inline bool read_field(__u32 kind, __u32 offset, __u8 size, bool
 	for (__u32 __i = 0; __i < (n); __i++) \
 	body(__i, ctx)
 /* the same, unrolled: 5.10's verifier refused the glob loop's back-edge ("back-edge from insn") */
-#define LOOP_UNROLLED(n, body, ctx)           \
-	_Pragma("unroll")                     \
-	for (__u32 __i = 0; __i < (n); __i++) \
-	body(__i, ctx)
+#define LOOP_UNROLLED(n, body, ctx) _Pragma("unroll") for (__u32 __i = 0; __i < (n); __i++) body(__i, ctx)
 #else
 #define LOOP_BODY static long
 #define LOOP(n, body, ctx) bpf_loop((n), (body), (ctx), 0)

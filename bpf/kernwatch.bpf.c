@@ -112,10 +112,32 @@ int handle__mm_page_pcpu_drain(struct trace_event_raw_mm_page_pcpu_drain *ctx)
 	return 0;
 }
 
+/*
+ * The same event where the classic tracepoint cannot be attached: its
+ * perf_event_open() needs CAP_SYS_ADMIN where kernel.perf_event_paranoid is
+ * above 2 (Debian's and Ubuntu's default, a distribution patch), and the
+ * service runs with CAP_BPF and CAP_PERFMON only. A BTF tracepoint attaches
+ * without perf_event_open(); it has the page but not its pfn (see above), so
+ * the record says KW_PFN_UNKNOWN.
+ */
+SEC("tp_btf/mm_page_pcpu_drain")
+int BPF_PROG(handle__mm_page_pcpu_drain_btf, struct page *page, unsigned int order, int migratetype)
+{
+	struct kw_pcpu_drain *r = begin(KW_PCPU_DRAIN);
+
+	if (!r)
+		return 0;
+	header_from_current(&r->h);
+	r->pfn = KW_PFN_UNKNOWN;
+	r->order = order;
+	r->migratetype = migratetype;
+	finish(r, sizeof(*r), r->h.cgroup_id);
+	return 0;
+}
+
 /* ---- cgroup ------------------------------------------------------------ */
 
-static __always_inline struct kw_cgroup *
-cgroup_record(__u32 kind, struct cgroup *cgrp, const char *path)
+static __always_inline struct kw_cgroup *cgroup_record(__u32 kind, struct cgroup *cgrp, const char *path)
 {
 	struct kw_cgroup *r = begin(kind);
 	char last = 0;
@@ -135,8 +157,7 @@ cgroup_record(__u32 kind, struct cgroup *cgrp, const char *path)
 	n = bpf_probe_read_kernel_str(r->path, sizeof(r->path), path);
 	if (n < 0)
 		r->path[0] = 0;
-	else if (n == sizeof(r->path) &&
-		 !bpf_probe_read_kernel(&last, 1, path + sizeof(r->path) - 1) && last)
+	else if (n == sizeof(r->path) && !bpf_probe_read_kernel(&last, 1, path + sizeof(r->path) - 1) && last)
 		r->h.flags |= KW_F_PATH_TRUNCATED;
 	return r;
 }
@@ -158,8 +179,8 @@ static __always_inline int emit_cgroup(__u32 kind, struct cgroup *cgrp, const ch
 	return 0;
 }
 
-static __always_inline int emit_cgroup_task(__u32 kind, struct cgroup *cgrp, const char *path,
-					    struct task_struct *task, bool threadgroup)
+static __always_inline int emit_cgroup_task(__u32 kind, struct cgroup *cgrp, const char *path, struct task_struct *task,
+                                            bool threadgroup)
 {
 	struct kw_cgroup *r = cgroup_record(kind, cgrp, path);
 
@@ -228,15 +249,15 @@ int BPF_PROG(handle__cgroup_notify_frozen, struct cgroup *cgrp, const char *path
 
 /* TP_PROTO(struct cgroup *dst_cgrp, const char *path, struct task_struct *task, bool threadgroup) */
 SEC("tp_btf/cgroup_attach_task")
-int BPF_PROG(handle__cgroup_attach_task, struct cgroup *dst_cgrp, const char *path,
-	     struct task_struct *task, bool threadgroup)
+int BPF_PROG(handle__cgroup_attach_task, struct cgroup *dst_cgrp, const char *path, struct task_struct *task,
+             bool threadgroup)
 {
 	return emit_cgroup_task(KW_CGROUP_ATTACH, dst_cgrp, path, task, threadgroup);
 }
 
 SEC("tp_btf/cgroup_transfer_tasks")
-int BPF_PROG(handle__cgroup_transfer_tasks, struct cgroup *dst_cgrp, const char *path,
-	     struct task_struct *task, bool threadgroup)
+int BPF_PROG(handle__cgroup_transfer_tasks, struct cgroup *dst_cgrp, const char *path, struct task_struct *task,
+             bool threadgroup)
 {
 	return emit_cgroup_task(KW_CGROUP_TRANSFER, dst_cgrp, path, task, threadgroup);
 }
@@ -417,8 +438,8 @@ int BPF_PROG(handle__exit_mmap, struct mm_struct *mm)
 		return 0;
 	header_from_current(&r->h);
 	r->total_vm_kb = BPF_CORE_READ(mm, total_vm) * 4;
-	r->rss_kb = mm_counter_kb(mm, MM_ANONPAGES) + mm_counter_kb(mm, MM_FILEPAGES) +
-		    mm_counter_kb(mm, MM_SHMEMPAGES);
+	r->rss_kb =
+	        mm_counter_kb(mm, MM_ANONPAGES) + mm_counter_kb(mm, MM_FILEPAGES) + mm_counter_kb(mm, MM_SHMEMPAGES);
 	finish(r, sizeof(*r), r->h.cgroup_id);
 	return 0;
 }

@@ -14,12 +14,12 @@
 
 #define KW_COMM_LEN 16
 #define KW_PATH_LEN 256
-#define KW_MAX_RULES 64      /* one bit each in a __u64 rule mask */
-#define KW_MAX_THRESHOLDS 32 /* numeric predicates the kernel evaluates, all rules together */
-#define KW_GENERATIONS 2     /* filter maps hold two rule sets: the active one and the next */
-#define KW_SCRATCH_LEN 512   /* per-CPU buffer a record is built in; >= every record */
+#define KW_MAX_RULES 64       /* one bit each in a __u64 rule mask */
+#define KW_MAX_THRESHOLDS 32  /* numeric predicates the kernel evaluates, all rules together */
+#define KW_GENERATIONS 2      /* filter maps hold two rule sets: the active one and the next */
+#define KW_SCRATCH_LEN 512    /* per-CPU buffer a record is built in; >= every record */
 #define KW_MAX_GLOB_STATES 64 /* states of the cgroup globs the kernel follows, all rules together */
-#define KW_SEGMENT_LEN 64    /* bytes of a cgroup's name compared in the kernel */
+#define KW_SEGMENT_LEN 64     /* bytes of a cgroup's name compared in the kernel */
 
 /* Event kinds. The numbering is part of the record format: append only. */
 enum kw_kind {
@@ -58,18 +58,18 @@ enum kw_kind {
  * drain) they describe the task that was running when it fired.
  */
 struct kw_header {
-	__u16 kind;       /* enum kw_kind */
-	__u16 size;       /* bytes in this record, header included */
+	__u16 kind; /* enum kw_kind */
+	__u16 size; /* bytes in this record, header included */
 	__u16 cpu;
-	__u16 flags;      /* KW_F_* */
-	__u64 ts_ns;      /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
-	__u64 cgroup_id;  /* the task's cgroup v2 id (kernfs node id) */
-	__u32 pid;        /* thread id */
-	__u32 tgid;       /* process id */
+	__u16 flags;     /* KW_F_* */
+	__u64 ts_ns;     /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u64 cgroup_id; /* the task's cgroup v2 id (kernfs node id) */
+	__u32 pid;       /* thread id */
+	__u32 tgid;      /* process id */
 	__u32 uid;
 	__u32 _pad;
 	char comm[KW_COMM_LEN];
-	__u64 rules;      /* the rules this record may match (bit i = rule i) */
+	__u64 rules; /* the rules this record may match (bit i = rule i) */
 };
 
 /* oom/mark_victim: sizes in KiB, as the tracepoint reports them. */
@@ -84,15 +84,18 @@ struct kw_oom_victim {
 	__s32 memcg_hierarchy; /* 0 = cgroup v2, otherwise the v1 hierarchy id */
 	__s16 oom_score_adj;
 	__u16 _pad;
-	__u32 trigger_pid;     /* the task whose allocation invoked the killer */
+	__u32 trigger_pid; /* the task whose allocation invoked the killer */
 	__u32 _pad2;
 	char trigger_comm[KW_COMM_LEN];
 };
 
 /* kmem/mm_page_pcpu_drain */
+/* pfn of a drain seen through the BTF tracepoint, which has no pfn to give */
+#define KW_PFN_UNKNOWN (~0ULL)
+
 struct kw_pcpu_drain {
 	struct kw_header h;
-	__u64 pfn;
+	__u64 pfn; /* or KW_PFN_UNKNOWN */
 	__u32 order;
 	__s32 migratetype;
 };
@@ -104,7 +107,7 @@ struct kw_pcpu_drain {
 struct kw_cgroup {
 	struct kw_header h;
 	__u64 id;
-	__s32 hierarchy;  /* 0 = cgroup v2 */
+	__s32 hierarchy; /* 0 = cgroup v2 */
 	__s32 level;
 	__s32 val;
 	__u32 task_pid;
@@ -167,13 +170,13 @@ struct kw_newtask {
  */
 struct kw_exit {
 	struct kw_header h;
-	__s32 exit_code;   /* raw wait status: (status << 8) | signal */
+	__s32 exit_code; /* raw wait status: (status << 8) | signal */
 	__s32 prio;
 	__u32 group_dead;
 	__s32 signal;      /* exit_code & 0x7f: the signal that killed it, 0 if it exited */
 	__s32 exit_status; /* (exit_code >> 8) & 0xff */
 	__u32 _pad;
-	__u64 age_ns;      /* time since its process (thread group leader) started */
+	__u64 age_ns; /* time since its process (thread group leader) started */
 };
 
 /* sched/sched_process_free and sched/sched_process_hang */
@@ -219,12 +222,12 @@ struct kw_control {
 
 /* `kind_filters` array, index generation * KW_KIND_MAX + kind */
 struct kw_kind_filter {
-	__u64 rules;          /* rules that want this kind; none = never sent */
-	__u64 by_cgroup;      /* of those, rules that accept only cgroups in `cgroup_rules` */
-	__u64 by_comm;        /* ... only comms in `comm_rules` */
-	__u64 by_uid;         /* ... only uids in `uid_rules` */
-	__u64 by_threshold;   /* ... only records passing their `thresholds` */
-	__u64 counted;        /* rules aggregated in the kernel: counted, never sent for them */
+	__u64 rules;        /* rules that want this kind; none = never sent */
+	__u64 by_cgroup;    /* of those, rules that accept only cgroups in `cgroup_rules` */
+	__u64 by_comm;      /* ... only comms in `comm_rules` */
+	__u64 by_uid;       /* ... only uids in `uid_rules` */
+	__u64 by_threshold; /* ... only records passing their `thresholds` */
+	__u64 counted;      /* rules aggregated in the kernel: counted, never sent for them */
 };
 
 /*
@@ -295,12 +298,12 @@ enum kw_cmp {
 /* `thresholds` array, index generation * KW_MAX_THRESHOLDS + slot */
 struct kw_threshold {
 	__u16 kind;
-	__u16 offset;   /* byte offset of the field in the record */
-	__u8 size;      /* 1, 2, 4 or 8 */
+	__u16 offset; /* byte offset of the field in the record */
+	__u8 size;    /* 1, 2, 4 or 8 */
 	__u8 is_signed;
-	__u8 cmp;       /* enum kw_cmp */
-	__u8 rule;      /* the rule that fails when the comparison is false */
-	__u64 value;    /* compared as the field's type */
+	__u8 cmp;    /* enum kw_cmp */
+	__u8 rule;   /* the rule that fails when the comparison is false */
+	__u64 value; /* compared as the field's type */
 };
 
 enum kw_group_by {
@@ -322,12 +325,12 @@ struct kw_rule_agg {
 struct kw_count_key {
 	__u32 rule;
 	__u32 generation;
-	__u64 group;    /* cgroup id, tgid or uid, per the rule's group_by; 0 if none */
+	__u64 group; /* cgroup id, tgid or uid, per the rule's group_by; 0 if none */
 };
 
 struct kw_count {
 	__u64 events;
-	__u64 sum;      /* of the rule's sum field, raw units, two's complement if signed */
+	__u64 sum; /* of the rule's sum field, raw units, two's complement if signed */
 };
 
 #endif /* KERNWATCH_H */

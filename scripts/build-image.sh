@@ -23,6 +23,8 @@ mmdebstrap --quiet --variant=essential \
   --customize-hook='rm -f "$1"/tmp/*.deb "$1"/var/cache/apt/*.bin "$1"/var/log/*.log' \
   bookworm "$rootfs" http://deb.debian.org/debian
 
+# the image this tag named before, dropped once the tag moves (rebuilds would pile up otherwise)
+previous=$(podman image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)
 ctr=$(buildah from scratch)
 trap 'buildah rm "$ctr" >/dev/null 2>&1 || true' EXIT
 buildah add --quiet "$ctr" "$rootfs" / >/dev/null
@@ -35,4 +37,7 @@ buildah config \
 buildah commit --quiet --rm "$ctr" "$image" >/dev/null
 trap - EXIT
 rm -f "$rootfs"
+if [[ -n "$previous" && "$previous" != "$(podman image inspect --format '{{.Id}}' "$image")" ]]; then
+  podman image rm "$previous" >/dev/null 2>&1 || true
+fi
 echo "build-image: $image ($(podman image inspect --format '{{.Size}}' "$image" | awk '{ printf "%.0f MiB", $1 / 1048576 }'))"

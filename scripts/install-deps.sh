@@ -11,6 +11,7 @@ packages=(
   e2fsprogs util-linux mount                              # mkfs.ext4, fsfreeze, loop mounts (hung-task test)
   prometheus-alertmanager                                 # the Alertmanager notifier's tests
   prometheus                                              # promtool: the exposition, kernwatch's own alert rules
+  clang-format                                            # make lint: bpf/ and native/
 )
 if [[ "${1:-}" == --package ]]; then
   # `make deb`, `make image` and their tests: Debian's packaging tools, lintian,

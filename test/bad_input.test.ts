@@ -41,7 +41,15 @@ test('a rule file over 1 MiB is refused by its size, before it is parsed', async
 test('a YAML alias bomb in the config is one located line', async () => {
   await withDir(async (dir) => {
     const lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
-    for (const [n, prev] of [['b', 'a'], ['c', 'b'], ['d', 'c'], ['e', 'd'], ['f', 'e'], ['g', 'f']]) lines.push(`${n}: &${n} [${Array(9).fill(`*${prev}`).join(',')}]`);
+    for (const [n, prev] of [
+      ['b', 'a'],
+      ['c', 'b'],
+      ['d', 'c'],
+      ['e', 'd'],
+      ['f', 'e'],
+      ['g', 'f'],
+    ])
+      lines.push(`${n}: &${n} [${Array(9).fill(`*${prev}`).join(',')}]`);
     const config = path.join(dir, 'kernwatch.yaml');
     fs.writeFileSync(config, `${lines.join('\n')}\n`);
     assertClean(await runCli(['rules', 'check', '--config', config, 'rules/'], { timeoutMs: 20_000 }), /kernwatch\.yaml: YAML aliases expand too far/);

@@ -6,7 +6,18 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { runCli } from './support/run_cli';
 
-const COMMANDS = [['events'], ['tail'], ['record'], ['run'], ['version'], ['rules'], ['rules', 'check'], ['rules', 'fmt'], ['rules', 'explain'], ['rules', 'test']];
+const COMMANDS = [
+  ['events'],
+  ['tail'],
+  ['record'],
+  ['run'],
+  ['version'],
+  ['rules'],
+  ['rules', 'check'],
+  ['rules', 'fmt'],
+  ['rules', 'explain'],
+  ['rules', 'test'],
+];
 const PACKAGE = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
 
 test('--help and -h on every command and subcommand print its usage on stdout and exit 0', async () => {

@@ -153,7 +153,7 @@ test('a frozen notification decodes val as a boolean and attach names the moved 
   assert.equal(a?.fields.threadgroup, true);
 });
 
-test('an exit record carries the wait status split by the kernel, and the task\'s age', () => {
+test("an exit record carries the wait status split by the kernel, and the task's age", () => {
   const killed = record({ kind: 18, size: 96 });
   killed.writeInt32LE(9, 64); // exit_code
   killed.writeUInt32LE(1, 72); // group_dead
@@ -199,7 +199,10 @@ test('unknown kinds and cut-off records are counted, not decoded into junk', () 
   const good = record({ kind: 19, size: 72 });
   const cut = record({ kind: 19, size: 72 }).subarray(0, 68);
   const out = decodeAll(Buffer.concat([unknown, good, cut]), decoder);
-  assert.deepEqual(out.map((e) => e.name), ['process.free']);
+  assert.deepEqual(
+    out.map((e) => e.name),
+    ['process.free'],
+  );
   assert.equal(decoder.stats.malformed, 2);
 });
 

@@ -59,6 +59,11 @@ libbpf: prog 'handle__sched_process_hang': failed to load: -22
 });
 
 test('a kernel without BTF is one line that names the file and the kernel option', () => {
-  assert.equal(missingBtf('/nonexistent/vmlinux')?.startsWith('this kernel has no BTF (/nonexistent/vmlinux): kernwatch needs a kernel built with CONFIG_DEBUG_INFO_BTF=y'), true);
+  assert.equal(
+    missingBtf('/nonexistent/vmlinux')?.startsWith(
+      'this kernel has no BTF (/nonexistent/vmlinux): kernwatch needs a kernel built with CONFIG_DEBUG_INFO_BTF=y',
+    ),
+    true,
+  );
   assert.equal(missingBtf('/proc/self/status'), undefined);
 });

@@ -19,9 +19,7 @@ Napi::Value PossibleCpus(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), libbpf_num_possible_cpus());
 }
 
-Napi::Value RecordSizes(const Napi::CallbackInfo& info) {
-  return kernwatch::RecordSizes(info.Env());
-}
+Napi::Value RecordSizes(const Napi::CallbackInfo& info) { return kernwatch::RecordSizes(info.Env()); }
 
 // The limits bpf/kernwatch.h defines, so that TypeScript sizes its map
 // indexes and keys from the header itself.

@@ -36,19 +36,32 @@ int CaptureLibbpfOutput(enum libbpf_print_level level, const char* format, va_li
 
 const char* ErrnoName(int err) {
   switch (err) {
-    case EPERM: return "EPERM";
-    case EACCES: return "EACCES";
-    case ENOENT: return "ENOENT";
-    case EINVAL: return "EINVAL";
-    case ENOMEM: return "ENOMEM";
-    case E2BIG: return "E2BIG";
-    case EEXIST: return "EEXIST";
-    case EBUSY: return "EBUSY";
-    case ENOSPC: return "ENOSPC";
-    case ESRCH: return "ESRCH";
-    case ENOTSUP: return "ENOTSUP";
-    case EBADF: return "EBADF";
-    default: return "EBPF";
+    case EPERM:
+      return "EPERM";
+    case EACCES:
+      return "EACCES";
+    case ENOENT:
+      return "ENOENT";
+    case EINVAL:
+      return "EINVAL";
+    case ENOMEM:
+      return "ENOMEM";
+    case E2BIG:
+      return "E2BIG";
+    case EEXIST:
+      return "EEXIST";
+    case EBUSY:
+      return "EBUSY";
+    case ENOSPC:
+      return "ENOSPC";
+    case ESRCH:
+      return "ESRCH";
+    case ENOTSUP:
+      return "ENOTSUP";
+    case EBADF:
+      return "EBADF";
+    default:
+      return "EBPF";
   }
 }
 

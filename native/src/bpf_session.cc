@@ -69,14 +69,15 @@ bool KernelHasBpfLoop(const btf* vmlinux) {
 // skeleton of the main object drives it, so everything the skeleton reaches
 // by offset must be laid out alike in both.
 static_assert(sizeof(kernwatch_bpf) == sizeof(kernwatch_compat_bpf), "skeletons differ");
-static_assert(sizeof(kernwatch_bpf::kernwatch_bpf__rodata) == sizeof(kernwatch_compat_bpf::kernwatch_compat_bpf__rodata),
+static_assert(sizeof(kernwatch_bpf::kernwatch_bpf__rodata) ==
+                  sizeof(kernwatch_compat_bpf::kernwatch_compat_bpf__rodata),
               ".rodata differs between the objects");
 static_assert(offsetof(kernwatch_bpf::kernwatch_bpf__rodata, wakeup_bytes) ==
-                  offsetof(kernwatch_compat_bpf::kernwatch_compat_bpf__rodata, wakeup_bytes) &&
-              offsetof(kernwatch_bpf::kernwatch_bpf__rodata, mm_migrate_pages_args) ==
-                  offsetof(kernwatch_compat_bpf::kernwatch_compat_bpf__rodata, mm_migrate_pages_args) &&
-              offsetof(kernwatch_bpf::kernwatch_bpf__rodata, sched_process_exit_args) ==
-                  offsetof(kernwatch_compat_bpf::kernwatch_compat_bpf__rodata, sched_process_exit_args),
+                      offsetof(kernwatch_compat_bpf::kernwatch_compat_bpf__rodata, wakeup_bytes) &&
+                  offsetof(kernwatch_bpf::kernwatch_bpf__rodata, mm_migrate_pages_args) ==
+                      offsetof(kernwatch_compat_bpf::kernwatch_compat_bpf__rodata, mm_migrate_pages_args) &&
+                  offsetof(kernwatch_bpf::kernwatch_bpf__rodata, sched_process_exit_args) ==
+                      offsetof(kernwatch_compat_bpf::kernwatch_compat_bpf__rodata, sched_process_exit_args),
               ".rodata members differ between the objects");
 
 // The program a failed bpf_object__load() stopped at: libbpf loads programs
@@ -123,8 +124,7 @@ Napi::Function BpfSession::Define(Napi::Env env) {
 // the object without bpf_loop(), which is otherwise chosen from the kernel's BTF
 BpfSession::BpfSession(const Napi::CallbackInfo& info) : Napi::ObjectWrap<BpfSession>(info) {
   Napi::Env env = info.Env();
-  Napi::Object options = info.Length() > 0 && info[0].IsObject() ? info[0].As<Napi::Object>()
-                                                                 : Napi::Object::New(env);
+  Napi::Object options = info.Length() > 0 && info[0].IsObject() ? info[0].As<Napi::Object>() : Napi::Object::New(env);
   if (options.Has("ringBytes")) ring_bytes_ = options.Get("ringBytes").As<Napi::Number>().Uint32Value();
   if (options.Has("wakeupBytes")) wakeup_bytes_ = options.Get("wakeupBytes").As<Napi::Number>().Int64Value();
   vmlinux_ = btf__load_vmlinux_btf();
@@ -152,7 +152,8 @@ void BpfSession::Open(Napi::Env env) {
   skel_ = static_cast<kernwatch_bpf*>(calloc(1, sizeof(kernwatch_bpf)));
   if (skel_ == nullptr) throw BpfError(env, "kernwatch_bpf__open", ENOMEM);
   int err = kernwatch_bpf__create_skeleton(skel_);
-  if (!err && compat_) skel_->skeleton->data = const_cast<void*>(kernwatch_compat_bpf__elf_bytes(&skel_->skeleton->data_sz));
+  if (!err && compat_)
+    skel_->skeleton->data = const_cast<void*>(kernwatch_compat_bpf__elf_bytes(&skel_->skeleton->data_sz));
   if (!err) err = bpf_object__open_skeleton(skel_->skeleton, nullptr);
   if (err) {
     Release();
@@ -207,7 +208,6 @@ Napi::Value BpfSession::Programs(const Napi::CallbackInfo& info) {
 // compat: whether this session runs the object built without bpf_loop()
 Napi::Value BpfSession::Compat(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), compat_); }
 
-
 // load(programNames) -> [{ name, errno, log }]: verifies and loads the
 // named programs. A program this kernel refuses (the verifier, a CO-RE
 // relocation, a missing helper) is left out and the rest loaded again, so
@@ -218,7 +218,8 @@ Napi::Value BpfSession::Load(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (skel_ == nullptr) throw Napi::Error::New(env, "load: session is closed");
   if (loaded_) throw Napi::Error::New(env, "load: already loaded");
-  if (info.Length() < 1 || !info[0].IsArray()) throw Napi::TypeError::New(env, "load: expected an array of program names");
+  if (info.Length() < 1 || !info[0].IsArray())
+    throw Napi::TypeError::New(env, "load: expected an array of program names");
   Napi::Array names = info[0].As<Napi::Array>();
   std::set<std::string> wanted;
   for (uint32_t i = 0; i < names.Length(); i++) wanted.insert(names.Get(i).As<Napi::String>());
@@ -254,7 +255,8 @@ Napi::Value BpfSession::Load(const Napi::CallbackInfo& info) {
 }
 
 bpf_program* BpfSession::ProgramArg(const Napi::CallbackInfo& info, size_t index) {
-  if (info.Length() <= index || !info[index].IsString()) throw Napi::TypeError::New(info.Env(), "expected a program name");
+  if (info.Length() <= index || !info[index].IsString())
+    throw Napi::TypeError::New(info.Env(), "expected a program name");
   std::string name = info[index].As<Napi::String>();
   bpf_program* prog = bpf_object__find_program_by_name(skel_->obj, name.c_str());
   if (prog == nullptr) throw Napi::Error::New(info.Env(), "no program named " + name);
@@ -298,8 +300,7 @@ Napi::Value BpfSession::Lookup(const Napi::CallbackInfo& info) {
   Napi::Buffer<uint8_t> key = BufferArg(info, 1, "key");
   size_t value_size = bpf_map__value_size(map);
   bpf_map_type type = bpf_map__type(map);
-  if (type == BPF_MAP_TYPE_PERCPU_ARRAY || type == BPF_MAP_TYPE_PERCPU_HASH ||
-      type == BPF_MAP_TYPE_LRU_PERCPU_HASH) {
+  if (type == BPF_MAP_TYPE_PERCPU_ARRAY || type == BPF_MAP_TYPE_PERCPU_HASH || type == BPF_MAP_TYPE_LRU_PERCPU_HASH) {
     value_size = ((value_size + 7) / 8 * 8) * libbpf_num_possible_cpus();
   }
   Napi::Buffer<uint8_t> value = Napi::Buffer<uint8_t>::New(env, value_size);
@@ -387,8 +388,7 @@ void BpfSession::StartReader(const Napi::CallbackInfo& info) {
     if (o.Has("flushMs")) options.flush_ms = o.Get("flushMs").As<Napi::Number>().Int32Value();
   }
   reader_.reset();
-  reader_ = std::make_unique<RingReader>(env, bpf_map__fd(skel_->maps.events),
-                                         info[0].As<Napi::Function>(), options);
+  reader_ = std::make_unique<RingReader>(env, bpf_map__fd(skel_->maps.events), info[0].As<Napi::Function>(), options);
   Ref();  // the session must outlive its reader thread
   Napi::Object stopped = reader_->Stopped().As<Napi::Object>();
   stopped.Get("then").As<Napi::Function>().Call(

@@ -33,13 +33,11 @@ void DeliverBatch(Napi::Env env, Napi::Function callback, RingReader*, Batch* ba
   auto* bytes = new std::vector<uint8_t>(std::move(batch->bytes));
   delete batch;
   Napi::Buffer<uint8_t> buffer = Napi::Buffer<uint8_t>::New(
-      env, bytes->data(), bytes->size(),
-      [](Napi::Env, uint8_t*, std::vector<uint8_t>* owned) { delete owned; }, bytes);
+      env, bytes->data(), bytes->size(), [](Napi::Env, uint8_t*, std::vector<uint8_t>* owned) { delete owned; }, bytes);
   callback.Call({env.Null(), buffer});
 }
 
-RingReader::RingReader(Napi::Env env, int ring_fd, Napi::Function on_batch, Options options)
-    : options_(options) {
+RingReader::RingReader(Napi::Env env, int ring_fd, Napi::Function on_batch, Options options) : options_(options) {
   napi_value promise;
   NAPI_THROW_IF_FAILED_VOID(env, napi_create_promise(env, &stopped_, &promise));
   stopped_promise_ = Napi::Persistent(Napi::Object(env, promise));
@@ -51,8 +49,8 @@ RingReader::RingReader(Napi::Env env, int ring_fd, Napi::Function on_batch, Opti
     close(stop_fd_);
     throw BpfError(env, "ring_buffer__new", err);
   }
-  deliver_ = BatchFunction::New(env, on_batch, "kernwatch ring reader", kMaxQueuedBatches, 1,
-                                this, &RingReader::Finalize);
+  deliver_ =
+      BatchFunction::New(env, on_batch, "kernwatch ring reader", kMaxQueuedBatches, 1, this, &RingReader::Finalize);
   pending_ = new Batch();
   last_flush_ = std::chrono::steady_clock::now();
   thread_ = std::thread([this] { Run(); });
@@ -117,8 +115,7 @@ void RingReader::Run() {
       Flush();
       break;
     }
-    bool due = std::chrono::steady_clock::now() - last_flush_ >=
-               std::chrono::milliseconds(options_.flush_ms);
+    bool due = std::chrono::steady_clock::now() - last_flush_ >= std::chrono::milliseconds(options_.flush_ms);
     if (pending_->bytes.size() >= options_.batch_bytes || due || stopping) {
       if (!Flush()) break;
     }

@@ -44,7 +44,7 @@ rm -f "$seen" "$log"
 
 # what differs between kernels: refusals, the record layouts (rss_stat,
 # arguments), the filter path and glob steps of the object the kernel gets
-QUICK_TESTS="refused_programs kernel_filters native_lifecycle live/process live/oom live/cgroup_globs live/cgroup_v2"
+QUICK_TESTS="live/refused_programs live/kernel_filters live/native_lifecycle live/process live/oom live/cgroup_globs live/cgroup_v2"
 
 step "kernel-facing tests${KW_GUEST_QUICK:+ (quick: $QUICK_TESTS)}"
 files=()
@@ -55,7 +55,7 @@ for f in test/**/*.test.ts; do
   # the agent's own behaviour (restarts, reloads, state directory) is the same on every
   # kernel and is tested on the host; a guest's minutes go to what differs between kernels
   # (the demo runs once, on the v2-only guest, under KW_GUEST_DEMO below)
-  [[ $name == agent/* || $name == demo ]] && continue
+  [[ $name == live/agent/* || $name == live/demo ]] && continue
   if [ "${KW_GUEST_QUICK:-0}" = 1 ] && [[ " $QUICK_TESTS " != *" $name "* ]]; then continue; fi
   files+=("dist/${f%.ts}.js")
 done

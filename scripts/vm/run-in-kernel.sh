@@ -120,29 +120,8 @@ BUSYBOX=$(command -v busybox) || die "no busybox: apt-get install busybox"
 command -v modprobe >/dev/null || die "no modprobe: apt-get install kmod"
 command -v cpio >/dev/null || die "no cpio: apt-get install cpio"
 
-# Acceleration. KVM needs /dev/kvm backed by hardware virtualisation (vmx/svm
-# in /proc/cpuinfo). Some cloud sandboxes expose a /dev/kvm that is PVM
-# (module kvm_pvm: software nested virtualisation that only runs kernels built
-# as PVM guests): a stock distribution kernel hangs there after "Probing EDD"
-# or dies with "KVM internal error. Suberror: 1", so auto falls back to TCG.
-ACCEL_MODE=${KW_VM_ACCEL:-auto}
-if [ "$ACCEL_MODE" = auto ]; then
-  if [ -w /dev/kvm ] && [ ! -d /sys/module/kvm_pvm ] && grep -qwE 'vmx|svm' /proc/cpuinfo; then
-    ACCEL_MODE=kvm
-  else
-    ACCEL_MODE=tcg
-    echo "run-in-kernel: no hardware KVM here ($( [ -d /sys/module/kvm_pvm ] && echo '/dev/kvm is PVM' || echo 'no usable /dev/kvm')): emulating with TCG, 5-30x slower" >&2
-  fi
-fi
-case "$ACCEL_MODE" in
-  kvm) ACCEL=(-accel kvm -cpu host) ;;
-  # one host thread for all vCPUs: with thread=multi a 7.2 guest oopsed on an
-  # int3 left by a text_poke (a static key flipped as BPF programs attach)
-  # that another vCPU still ran; single also leaves the other host cores to
-  # other guests (scripts/test-kernels.sh runs them side by side)
-  tcg) ACCEL=(-accel tcg,thread=single,tb-size=512 -cpu max) ;;
-  *) die "KW_VM_ACCEL must be auto, kvm or tcg" ;;
-esac
+# ACCEL: KVM where the host has hardware virtualisation, else TCG
+. "$(dirname "$0")/qemu-accel.sh"
 
 host_cpus=$(nproc)
 CPUS=${KW_VM_CPUS:-$(( host_cpus > 4 ? 4 : host_cpus ))}

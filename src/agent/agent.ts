@@ -16,7 +16,7 @@ import { MetricsServer } from './metrics_server';
 import { emptiedRuleFiles, loadRuleSet, type RuleSet } from './rule_set';
 import { DEFAULT_MAX_WAIT_MS, DEFAULT_QUIET_MS, RuleWatcher } from './rule_watcher';
 import { SelfMonitor, type SelfNotice } from './self_alerts';
-import { ruleSetChanges } from '../dsl/rule_definition';
+import { ruleSetChanges } from '../dsl';
 import { AlertStateFile } from './alert_state_file';
 
 export interface AgentOptions {
@@ -208,10 +208,13 @@ export class Agent {
     return false;
   }
 
-  /** One warning per event the rules use that this kernel cannot run, naming the rules that cannot fire. */
+  /** One warning per event the rules use that this kernel cannot run (naming the rules that cannot fire), or runs with less detail. */
   private warnUnavailable(): void {
     for (const u of this.engine?.unavailable() ?? []) {
       this.options.log.warn({ event: u.event, reason: u.reason, rules: u.rules }, 'event unavailable on this kernel; rules on it cannot fire');
+    }
+    for (const d of this.engine?.degraded() ?? []) {
+      this.options.log.warn({ event: d.event, reason: d.reason, rules: d.rules }, 'event runs with less detail on this host');
     }
   }
 
@@ -220,7 +223,14 @@ export class Agent {
     byChange.set(n.change, (byChange.get(n.change) ?? 0) + 1);
     this.notifications.set(n.alert.rule, byChange);
     this.options.log.info(
-      { rule: n.alert.rule, change: n.change, fingerprint: n.alert.fingerprint, severity: n.alert.severity, summary: n.alert.summary, notifiers: n.actions.map((a) => a.notifier) },
+      {
+        rule: n.alert.rule,
+        change: n.change,
+        fingerprint: n.alert.fingerprint,
+        severity: n.alert.severity,
+        summary: n.alert.summary,
+        notifiers: n.actions.map((a) => a.notifier),
+      },
       'alert',
     );
     for (const a of n.actions) this.send(a.notifier, { alert: n.alert, args: a.args });

@@ -70,7 +70,8 @@ export class AlertStateFile {
       this.failing = undefined;
     } catch (e) {
       const reason = (e as NodeJS.ErrnoException).code ?? String(e);
-      if (this.failing !== reason) this.log.warn({ file: this.file, reason }, 'cannot write the alert state: a restart now would forget pending and firing alerts');
+      if (this.failing !== reason)
+        this.log.warn({ file: this.file, reason }, 'cannot write the alert state: a restart now would forget pending and firing alerts');
       this.failing = reason;
       try {
         fs.rmSync(tmp, { force: true });

@@ -57,19 +57,43 @@ export function agentMetrics(engine: LiveStats | undefined, counters: AgentCount
     [{ version: kernwatchVersion(), nodejs: process.version, libbpf: nativeAddon().libbpfVersion(), ...(engine ? { bpf_object: engine.bpfObject } : {}) }, 1],
   ]);
   const events = [...(engine?.counters ?? new Map<string, EventCounters>())];
-  const perEvent = (pick: (c: EventCounters) => number): [Labels, number][] =>
-    events.map(([event, c]) => [{ event }, pick(c)]);
+  const perEvent = (pick: (c: EventCounters) => number): [Labels, number][] => events.map(([event, c]) => [{ event }, pick(c)]);
   page.family(
     'kernwatch_event_available',
     'gauge',
     '1 when this kernel runs the event, 0 when it lacks the tracepoint or refused the program (the log says why).',
     [...(engine?.unavailable ?? [])].map(([event, reason]): [Labels, number] => [{ event }, reason === undefined ? 1 : 0]),
   );
-  page.family('kernwatch_kernel_events_seen_total', 'counter', 'Times the tracepoint fired, per event.', perEvent((c) => c.seen));
-  page.family('kernwatch_kernel_events_filtered_total', 'counter', 'Events dropped or only counted in the kernel: no rule needed the record.', perEvent((c) => c.filtered));
-  page.family('kernwatch_kernel_records_sent_total', 'counter', 'Records written to the ring buffer, per event.', perEvent((c) => c.sent));
-  page.family('kernwatch_kernel_records_lost_total', 'counter', 'Records lost because the ring buffer was full, per event.', perEvent((c) => c.lost));
-  page.family('kernwatch_kernel_events_missed_total', 'counter', 'Firings the kernel skipped because the program was already running on that CPU, per event.', perEvent((c) => c.missed));
+  page.family(
+    'kernwatch_kernel_events_seen_total',
+    'counter',
+    'Times the tracepoint fired, per event.',
+    perEvent((c) => c.seen),
+  );
+  page.family(
+    'kernwatch_kernel_events_filtered_total',
+    'counter',
+    'Events dropped or only counted in the kernel: no rule needed the record.',
+    perEvent((c) => c.filtered),
+  );
+  page.family(
+    'kernwatch_kernel_records_sent_total',
+    'counter',
+    'Records written to the ring buffer, per event.',
+    perEvent((c) => c.sent),
+  );
+  page.family(
+    'kernwatch_kernel_records_lost_total',
+    'counter',
+    'Records lost because the ring buffer was full, per event.',
+    perEvent((c) => c.lost),
+  );
+  page.family(
+    'kernwatch_kernel_events_missed_total',
+    'counter',
+    'Firings the kernel skipped because the program was already running on that CPU, per event.',
+    perEvent((c) => c.missed),
+  );
   page.family(
     'kernwatch_records_delivered_total',
     'counter',
@@ -78,26 +102,60 @@ export function agentMetrics(engine: LiveStats | undefined, counters: AgentCount
   );
 
   const rules = [...(engine?.evaluator.perRule ?? new Map<string, RuleStats>())];
-  const perRule = (pick: (s: RuleStats) => number): [Labels, number][] =>
-    rules.map(([rule, s]) => [{ rule }, pick(s)]);
-  page.family('kernwatch_rule_kernel_matched_total', 'counter', 'Records the kernel sent for the rule, or events it counted for it.', perRule((s) => s.kernelMatched));
-  page.family('kernwatch_rule_matched_total', 'counter', 'Events that passed the rule\'s whole condition in userspace.', perRule((s) => s.matched));
+  const perRule = (pick: (s: RuleStats) => number): [Labels, number][] => rules.map(([rule, s]) => [{ rule }, pick(s)]);
+  page.family(
+    'kernwatch_rule_kernel_matched_total',
+    'counter',
+    'Records the kernel sent for the rule, or events it counted for it.',
+    perRule((s) => s.kernelMatched),
+  );
+  page.family(
+    'kernwatch_rule_matched_total',
+    'counter',
+    "Events that passed the rule's whole condition in userspace.",
+    perRule((s) => s.matched),
+  );
   const perRuleAndSeverity = (pick: (s: RuleStats) => number): [Labels, number][] =>
     rules.map(([rule, s]) => [{ rule, severity: counters.severities.get(rule) ?? 'warning' }, pick(s)]);
-  page.family('kernwatch_alerts_pending', 'gauge', 'Alerts waiting out their `for`, per rule.', perRuleAndSeverity((s) => s.pending));
-  page.family('kernwatch_alerts_firing', 'gauge', 'Alerts firing, per rule.', perRuleAndSeverity((s) => s.firing));
-  page.family('kernwatch_evaluator_groups', 'gauge', 'Groups (window or sequence keys) the rule holds.', perRule((s) => s.groups));
-  page.family('kernwatch_evaluator_evictions_total', 'counter', 'Groups evicted because the rule held its maximum.', perRule((s) => s.evictions));
+  page.family(
+    'kernwatch_alerts_pending',
+    'gauge',
+    'Alerts waiting out their `for`, per rule.',
+    perRuleAndSeverity((s) => s.pending),
+  );
+  page.family(
+    'kernwatch_alerts_firing',
+    'gauge',
+    'Alerts firing, per rule.',
+    perRuleAndSeverity((s) => s.firing),
+  );
+  page.family(
+    'kernwatch_evaluator_groups',
+    'gauge',
+    'Groups (window or sequence keys) the rule holds.',
+    perRule((s) => s.groups),
+  );
+  page.family(
+    'kernwatch_evaluator_evictions_total',
+    'counter',
+    'Groups evicted because the rule held its maximum.',
+    perRule((s) => s.evictions),
+  );
   page.family(
     'kernwatch_evaluator_overflow_total',
     'counter',
-    'Matches of new values folded into the rule\'s one overflow alert because it held its maximum of alerts.',
+    "Matches of new values folded into the rule's one overflow alert because it held its maximum of alerts.",
     perRule((s) => s.overflowed),
   );
 
   const notices: [Labels, number][] = [];
   for (const [rule, byChange] of counters.notifications) for (const [change, n] of byChange) notices.push([{ rule, change }, n]);
-  page.family('kernwatch_alert_notifications_total', 'counter', 'Alert changes raised (firing, repeat, resolved), per rule; each goes to every notifier of its rule.', notices);
+  page.family(
+    'kernwatch_alert_notifications_total',
+    'counter',
+    'Alert changes raised (firing, repeat, resolved), per rule; each goes to every notifier of its rule.',
+    notices,
+  );
 
   const rs = counters.ruleSet;
   page.family('kernwatch_rule_set_info', 'gauge', 'The rule set running now, by content hash.', rs ? [[{ hash: rs.hash }, 1]] : []);
@@ -110,7 +168,7 @@ export function agentMetrics(engine: LiveStats | undefined, counters: AgentCount
   page.family(
     'kernwatch_self_alerts_firing',
     'gauge',
-    'Kernwatch\'s own alerts firing now (records lost, a notifier failing).',
+    "Kernwatch's own alerts firing now (records lost, a notifier failing).",
     counters.selfAlertsFiring.map((a): [Labels, number] => [{ alertname: a.alertname, ...(a.notifier !== undefined ? { notifier: a.notifier } : {}) }, 1]),
   );
   page.family(
@@ -119,7 +177,9 @@ export function agentMetrics(engine: LiveStats | undefined, counters: AgentCount
     '1 for each rule and event it uses that this kernel cannot run: the rule cannot fire (the log says why).',
     counters.cannotFire.map((c): [Labels, number] => [{ rule: c.rule, event: c.event }, 1]),
   );
-  page.family('kernwatch_ready', 'gauge', '1 when attached to the kernel with rules loaded and notifiers open (as /-/ready says), else 0.', [[{}, counters.ready ? 1 : 0]]);
+  page.family('kernwatch_ready', 'gauge', '1 when attached to the kernel with rules loaded and notifiers open (as /-/ready says), else 0.', [
+    [{}, counters.ready ? 1 : 0],
+  ]);
   for (const [name, type, help, value] of processSamples()) page.family(name, type, help, [[{}, value]]);
   return page.text() + notifierMetrics(notifiers);
 }

@@ -29,7 +29,7 @@ export function processSamples(): Sample[] {
   if (limit) out.push(['process_max_fds', 'gauge', 'Maximum number of open file descriptors.', Number(limit)]);
   const heap = process.memoryUsage();
   out.push(['nodejs_heap_size_used_bytes', 'gauge', 'Process heap size used from Node.js in bytes.', heap.heapUsed]);
-  out.push(['nodejs_external_memory_bytes', 'gauge', 'Node.js external memory size in bytes (the addon\'s buffers among it).', heap.external]);
+  out.push(['nodejs_external_memory_bytes', 'gauge', "Node.js external memory size in bytes (the addon's buffers among it).", heap.external]);
   return out;
 }
 

@@ -8,8 +8,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Config } from '../config/config';
-import { checkRuleSources, formatDiagnostic, type CheckedRule } from '../dsl';
-import { findRuleFiles, RuleFilesError } from '../dsl/rule_files';
+import { checkRuleSources, findRuleFiles, formatDiagnostic, RuleFilesError, type CheckedRule } from '../dsl';
 import { checkOptionsFor } from '../config/check_action';
 import { RULE_FILE_MAX_BYTES, TextFileError, readTextFile } from '../config/text_file';
 
@@ -49,8 +48,7 @@ export function loadRuleSet(config: Config): RuleSetResult {
   if (sources.length === 0) return { ok: false, problems: [`no *.rules files in ${config.rules.join(' ')}`], files };
   const result = checkRuleSources(sources, checkOptionsFor(config));
   const text = new Map(sources.map((s) => [s.file, s.text]));
-  const shown = (severity: string): string[] =>
-    result.diagnostics.filter((d) => d.severity === severity).map((d) => formatDiagnostic(d, text.get(d.file)));
+  const shown = (severity: string): string[] => result.diagnostics.filter((d) => d.severity === severity).map((d) => formatDiagnostic(d, text.get(d.file)));
   const errors = shown('error');
   if (errors.length > 0) return { ok: false, problems: errors, files };
   return { ok: true, ruleSet: { rules: result.rules, files, hash: ruleSetHash(sources), warnings: shown('warning') } };
@@ -82,10 +80,14 @@ export function emptiedRuleFiles(before: RuleSet, after: RuleSet): string[] {
   for (const [file, names] of had) {
     if (!after.files.includes(file) || has.has(file)) continue;
     const shown = names.slice(0, 5).join(', ') + (names.length > 5 ? `, and ${names.length - 5} more` : '');
-    problems.push(`${file}:1:1: error: this file has no rules now; it had ${names.length} (${shown}). An emptied file is taken for a failed write: delete the file to remove its rules`);
+    problems.push(
+      `${file}:1:1: error: this file has no rules now; it had ${names.length} (${shown}). An emptied file is taken for a failed write: delete the file to remove its rules`,
+    );
   }
   if (problems.length === 0 && after.rules.length === 0 && before.rules.length > 0) {
-    problems.push(`${after.files.join(', ')}: error: the rule files have no rules; loading them would turn every alert off. Delete the files to remove their rules`);
+    problems.push(
+      `${after.files.join(', ')}: error: the rule files have no rules; loading them would turn every alert off. Delete the files to remove their rules`,
+    );
   }
   return problems;
 }

@@ -101,7 +101,15 @@ export class SelfMonitor {
           count: refused.problems.length,
         }
       : { summary: 'the rule files on disk are loaded and running again', fields: {}, count: 0 };
-    this.refusedFiring = this.step(this.refusedFiring, refused !== undefined, t, this.labels(RULES_NOT_LOADED, 'warning', {}), 'warning', details, this.settings.notify);
+    this.refusedFiring = this.step(
+      this.refusedFiring,
+      refused !== undefined,
+      t,
+      this.labels(RULES_NOT_LOADED, 'warning', {}),
+      'warning',
+      details,
+      this.settings.notify,
+    );
   }
 
   private observeLoss(s: SelfSample): void {
@@ -135,7 +143,12 @@ export class SelfMonitor {
     const details = {
       summary:
         `the kernel lost ${round(percent)}% of records over the last ${window} (${lostInWindow} of ${attemptedInWindow}; threshold ${threshold}%)` +
-        (byEvent.length > 0 ? `: most lost: ${byEvent.slice(0, 3).map(([n, k]) => `${n} ${k}`).join(', ')}` : ''),
+        (byEvent.length > 0
+          ? `: most lost: ${byEvent
+              .slice(0, 3)
+              .map(([n, k]) => `${n} ${k}`)
+              .join(', ')}`
+          : ''),
       fields: {
         lost_records: lostInWindow,
         attempted_records: attemptedInWindow,
@@ -171,7 +184,15 @@ export class SelfMonitor {
         count: failures,
       };
       const labels = this.labels(NOTIFIER_FAILING, 'critical', { notifier: n.name });
-      const next = this.step(current, over, s.t, labels, 'critical', details, this.settings.notify.filter((x) => x !== n.name));
+      const next = this.step(
+        current,
+        over,
+        s.t,
+        labels,
+        'critical',
+        details,
+        this.settings.notify.filter((x) => x !== n.name),
+      );
       if (next) this.failing.set(n.name, next);
       else this.failing.delete(n.name);
     }

@@ -100,7 +100,11 @@ export function commandKey(argv: readonly string[]): string | undefined {
 }
 
 export function commandHelp(key: string): string {
-  if (key === 'rules') return `usage:\n${Object.keys(HELP).filter((k) => k.startsWith('rules ')).map((k) => `  ${HELP[k]?.usage.join('\n  ')}`).join('\n')}\n\n'kernwatch rules SUBCOMMAND --help' says more about each.\n`;
+  if (key === 'rules')
+    return `usage:\n${Object.keys(HELP)
+      .filter((k) => k.startsWith('rules '))
+      .map((k) => `  ${HELP[k]?.usage.join('\n  ') ?? ''}`)
+      .join('\n')}\n\n'kernwatch rules SUBCOMMAND --help' says more about each.\n`;
   const h = HELP[key];
   return h ? `usage: ${h.usage.join('\n       ')}\n\n${h.text}\n` : TOP;
 }

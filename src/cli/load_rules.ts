@@ -6,9 +6,7 @@
 import { checkOptionsFor } from '../config/check_action';
 import type { Config } from '../config/config';
 import { ConfigError } from '../config/config_error';
-import { loadConfig } from '../config/load_config';
-import { checkRuleSources, formatDiagnostic, type CheckedRule, type Diagnostic } from '../dsl';
-import { findRuleFiles, RuleFilesError } from '../dsl/rule_files';
+import { checkRuleSources, findRuleFiles, formatDiagnostic, RuleFilesError, type CheckedRule, type Diagnostic } from '../dsl';
 import { UsageError } from './usage_error';
 import { RULE_FILE_MAX_BYTES, TextFileError, readTextFile } from '../config/text_file';
 
@@ -28,7 +26,10 @@ export function readRuleSources(paths: readonly string[]): RuleSourceFile[] | un
     }
     return files.map((file) => ({ file, text: readTextFile(file, RULE_FILE_MAX_BYTES, 'rule file') }));
   } catch (e) {
-    const message = e instanceof RuleFilesError || e instanceof TextFileError ? e.message : `${(e as NodeJS.ErrnoException).path ?? ''}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
+    const message =
+      e instanceof RuleFilesError || e instanceof TextFileError
+        ? e.message
+        : `${(e as NodeJS.ErrnoException).path ?? ''}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
     process.stderr.write(`kernwatch: ${message}\n`);
     return undefined;
   }
@@ -41,6 +42,9 @@ export function reportDiagnostics(diagnostics: readonly Diagnostic[], sources: r
 
 /** The config, or undefined after printing its error. */
 export function readConfig(file: string): Config | undefined {
+  // loaded only when a config is named: its YAML and schema modules are a third of `rules check`'s start-up
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { loadConfig } = require('../config/load_config') as typeof import('../config/load_config');
   try {
     return loadConfig(file);
   } catch (e) {

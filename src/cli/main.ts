@@ -2,24 +2,22 @@
  * The CLI edge: dispatches commands and turns every error a user can cause
  * into one line and an exit status. Stack traces are for bugs only.
  */
-import { eventsCommand } from './events_command';
-import { rulesCommand } from './rules_command';
-import { tailCommand } from './tail_command';
-import { recordCommand } from './record_command';
-import { runCommand } from './run_command';
 import { UsageError } from './usage_error';
-import { KernelSessionError } from '../kernel/session';
+import { KernelSessionError } from '../kernel/session_error';
 import { kernwatchVersion } from '../config/version';
 import { commandHelp, commandKey, topHelp, usageLines } from './help';
 
 type Command = (args: readonly string[]) => number | Promise<number>;
 
+// Each command's modules load when it runs: `rules check` needs neither the
+// addon nor the notifiers, `--help` needs none of them (start-up is paid on
+// every save in an editor and every CI run).
 const COMMANDS: Record<string, Command> = {
-  events: eventsCommand,
-  tail: tailCommand,
-  record: recordCommand,
-  rules: rulesCommand,
-  run: runCommand,
+  events: async (args) => (await import('./events_command')).eventsCommand(args),
+  tail: async (args) => (await import('./tail_command')).tailCommand(args),
+  record: async (args) => (await import('./record_command')).recordCommand(args),
+  rules: async (args) => (await import('./rules_command')).rulesCommand(args),
+  run: async (args) => (await import('./run_command')).runCommand(args),
   version: () => {
     process.stdout.write(`kernwatch ${kernwatchVersion()}\n`);
     return 0;
@@ -70,7 +68,8 @@ function parseArgsMessage(e: Error): string {
   const code = (e as NodeJS.ErrnoException).code;
   const option = /'(-[^']*)'/.exec(e.message)?.[1];
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) return `unknown option '${option}'`;
-  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `unexpected argument${/'([^']*)'/.exec(e.message) ? ` '${/'([^']*)'/.exec(e.message)?.[1]}'` : ''}`;
+  const quoted = /'([^']*)'/.exec(e.message)?.[1];
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `unexpected argument${quoted !== undefined ? ` '${quoted}'` : ''}`;
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return e.message.split('.')[0] ?? e.message;
   return e.message;
 }
@@ -82,9 +81,12 @@ function reportError(e: unknown, key: string | undefined): number {
     if (e.detail && process.env.KERNWATCH_DEBUG) process.stderr.write(`${e.detail}\n`);
     else if (e.detail) {
       // the reason libbpf gave is in its last lines; the whole log on demand
-      const last = e.detail.split('\n').filter((l) => l.trim() !== '').slice(-3);
+      const last = e.detail
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .slice(-3);
       for (const line of last) process.stderr.write(`kernwatch:   ${line.trim()}\n`);
-      process.stderr.write('kernwatch:   (KERNWATCH_DEBUG=1 shows libbpf\'s whole log)\n');
+      process.stderr.write("kernwatch:   (KERNWATCH_DEBUG=1 shows libbpf's whole log)\n");
     }
     return e.exitCode;
   }

@@ -8,7 +8,6 @@ import { expandEventPatterns, streamEvents } from './tail_command';
 import { parseDuration, UsageError } from './usage_error';
 import { describeErrno } from '../config/text_file';
 
-
 export async function recordCommand(args: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...args],
@@ -25,7 +24,9 @@ export async function recordCommand(args: readonly string[]): Promise<number> {
     fs.writeFileSync(values.output, '', { flag: 'w' });
     file = fs.createWriteStream(values.output, { flags: 'a' });
   } catch (e) {
-    process.stderr.write(`kernwatch: ${values.output}: cannot write the recording: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : describeErrno(e)}\n`);
+    process.stderr.write(
+      `kernwatch: ${values.output}: cannot write the recording: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : describeErrno(e)}\n`,
+    );
     return 1;
   }
   try {

@@ -4,21 +4,18 @@
  * printed (file:line:col, the line, a caret); any error exits 1.
  */
 import * as fs from 'node:fs';
-import { createPatch } from 'diff';
 import { parseArgs } from 'node:util';
 import { formatRuleSource } from '../dsl';
 import { loadRules, readRuleSources, reportDiagnostics } from './load_rules';
 import { UsageError } from './usage_error';
-import { rulesExplainCommand } from './rules_explain_command';
-import { rulesTestCommand } from './rules_test_command';
-
 
 export function rulesCommand(args: readonly string[]): number | Promise<number> {
   const [sub, ...rest] = args;
   if (sub === 'check') return check(rest);
   if (sub === 'fmt') return fmt(rest);
-  if (sub === 'explain') return rulesExplainCommand(rest);
-  if (sub === 'test') return rulesTestCommand(rest);
+  // explain and test load the kernel and notifier modules, which check and fmt never need
+  if (sub === 'explain') return import('./rules_explain_command').then((m) => m.rulesExplainCommand(rest));
+  if (sub === 'test') return import('./rules_test_command').then((m) => m.rulesTestCommand(rest));
   throw new UsageError(sub === undefined ? 'rules: name a subcommand' : `rules: unknown subcommand '${sub}'`);
 }
 
@@ -47,6 +44,8 @@ function fmt(args: readonly string[]): number {
     }
     if (result.output === s.text) continue;
     if (values.check) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { createPatch } = require('diff') as typeof import('diff'); // only when there is a difference to show
       process.stdout.write(createPatch(s.file, s.text, result.output, 'as written', 'as kernwatch rules fmt writes it'));
       process.stdout.write(`${s.file}: not formatted (run kernwatch rules fmt ${s.file})\n`);
       status = 1;

@@ -6,7 +6,6 @@ import { explainPlan } from '../engine/explain';
 import { planKernel } from '../engine/kernel_plan';
 import { loadRules } from './load_rules';
 
-
 export function rulesExplainCommand(args: readonly string[]): number {
   const { values, positionals } = parseArgs({ args: [...args], options: { config: { type: 'string' } }, allowPositionals: true, strict: true });
   const loaded = loadRules(positionals, values.config);

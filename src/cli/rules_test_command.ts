@@ -16,14 +16,13 @@ import type { AlertNotice } from '../engine/rule_state';
 import { EventJsonError, eventsFromJsonLines } from '../events/event_json';
 import { Dispatcher } from '../notifiers/dispatcher';
 import type { Config } from '../config/config';
-import { scopeRules, unscopedText } from '../dsl/scope';
+import { scopeRules, unscopedText } from '../dsl';
 import { CgroupPaths } from '../events/cgroup_paths';
 import { RECORDING_MAX_BYTES, TextFileError, readTextFile } from '../config/text_file';
 import { loadRules } from './load_rules';
 import { noticeJson, renderNotice } from './render_notice';
 import { untilSignalOr } from './signals';
 import { parseDuration, UsageError } from './usage_error';
-
 
 export async function rulesTestCommand(args: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -85,10 +84,12 @@ function replayTest(rules: Parameters<typeof replay>[0], eventsFile: string, exp
   if (json) {
     process.stdout.write(`${JSON.stringify({ events: events.length, sent: result.sent, counted: result.counted, notices: result.notices.map(noticeJson) })}\n`);
   } else {
-    process.stdout.write(`replayed ${events.length} events: ${result.sent} reached userspace, ${result.counted} counted in the kernel, ${result.notices.length} notifications\n`);
+    process.stdout.write(
+      `replayed ${events.length} events: ${result.sent} reached userspace, ${result.counted} counted in the kernel, ${result.notices.length} notifications\n`,
+    );
     for (const n of result.notices) process.stdout.write(`${renderNotice(n)}\n`);
   }
-  if (!expected) return 0;
+  if (!expected || expectFile === undefined) return 0;
   const diff = compareExpectations(expected, result.notices);
   if (diff.length === 0) {
     process.stderr.write(`${expectFile}: ok (${expected.length} expected)\n`);
@@ -135,11 +136,16 @@ async function liveTest(
   for (const u of engine.unavailable()) {
     process.stderr.write(`kernwatch: warning: ${u.event} is unavailable on this kernel (${u.reason}); cannot fire: ${u.rules.join(', ')}\n`);
   }
+  for (const d of engine.degraded()) {
+    process.stderr.write(`kernwatch: note: ${d.event} runs with less detail on this host (${d.reason}); used by: ${d.rules.join(', ')}\n`);
+  }
   const started = Date.now();
   const progress = !json && process.stderr.isTTY ? setInterval(() => showProgress(engine.stats(), notices.length, started, durationMs), 500) : undefined;
   // on stderr in --json mode too: it says when the rules are live
   const where = scope === undefined ? 'on this host' : `in cgroup ${scope} (seen by the rules as /)`;
-  process.stderr.write(`kernwatch: testing ${rules.length} rules ${where} for ${durationMs / 1000}s (nothing is sent${dispatcher ? ' but test alerts' : ''}); Ctrl-C stops early\n`);
+  process.stderr.write(
+    `kernwatch: testing ${rules.length} rules ${where} for ${durationMs / 1000}s (nothing is sent${dispatcher ? ' but test alerts' : ''}); Ctrl-C stops early\n`,
+  );
   try {
     await untilSignalOr(durationMs);
   } finally {
@@ -163,7 +169,9 @@ async function liveTest(
 
 function showProgress(s: LiveStats, alerts: number, started: number, durationMs: number): void {
   const left = Math.max(0, Math.ceil((durationMs - (Date.now() - started)) / 1000));
-  process.stderr.write(`\r\x1b[K${left}s left  events seen ${s.total.seen}, filtered in kernel ${s.total.filtered}, delivered ${s.delivered}, lost ${s.total.lost}, alerts ${alerts}`);
+  process.stderr.write(
+    `\r\x1b[K${left}s left  events seen ${s.total.seen}, filtered in kernel ${s.total.filtered}, delivered ${s.delivered}, lost ${s.total.lost}, alerts ${alerts}`,
+  );
 }
 
 function clearProgress(): void {

@@ -14,7 +14,6 @@ import { readConfig } from './load_rules';
 import { untilSignalOr } from './signals';
 import { UsageError } from './usage_error';
 
-
 export async function runCommand(args: readonly string[]): Promise<number> {
   const { values } = parseArgs({
     args: [...args],

@@ -52,6 +52,7 @@ export async function streamEvents(events: readonly string[], durationMs: number
     },
   });
   for (const [event, reason] of session.unavailable) process.stderr.write(`kernwatch: warning: ${event} is unavailable on this kernel (${reason}); skipped\n`);
+  for (const [event, reason] of session.degraded) process.stderr.write(`kernwatch: note: ${event} runs with less detail on this host (${reason})\n`);
   process.stderr.write(`kernwatch: watching ${session.attached.length} events\n`);
   try {
     await untilSignalOr(durationMs);

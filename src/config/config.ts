@@ -2,7 +2,7 @@
  * The validated, secret-resolved form of kernwatch.yaml. Everything here is
  * plain data: durations in milliseconds, paths absolute, secrets read.
  */
-import type { Severity } from '../dsl/checked_rule';
+import type { Severity } from '../dsl';
 
 export type NotifierType = 'slack' | 'email' | 'webhook' | 'alertmanager' | 'stdout';
 

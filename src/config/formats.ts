@@ -15,7 +15,10 @@ export function isHttpUrl(s: string): boolean {
  * brackets or line breaks, so nothing can be smuggled into a header.
  */
 export function isEmailAddress(s: string): boolean {
-  return s.length <= 254 && /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(s);
+  return (
+    s.length <= 254 &&
+    /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(s)
+  );
 }
 
 /** Slack channel override from a rule: "#oncall", "@alice" or a channel id. */

@@ -14,7 +14,7 @@ import { ConfigError, type ConfigProblem } from './config_error';
 import { durationMs } from './duration';
 import { isEmailAddress, isHttpUrl } from './formats';
 import { CONFIG_FILE_MAX_BYTES, SECRET_FILE_MAX_BYTES, readTextFile } from './text_file';
-import type { Severity } from '../dsl/checked_rule';
+import { closest, type Severity } from '../dsl';
 
 export const SCHEMA_PATH = path.resolve(__dirname, '../../../schema/kernwatch.schema.json');
 
@@ -86,7 +86,11 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   // one problem per setting: the schema's word on it stands
   const seen = new Set(problems.map((p) => p.path));
   problems.push(...builder.problems.filter((p) => !seen.has(p.path)));
-  if (problems.length > 0 || !config) throw new ConfigError(file, [...problems].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)));
+  if (problems.length > 0 || !config)
+    throw new ConfigError(
+      file,
+      [...problems].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)),
+    );
   return config;
 }
 
@@ -206,32 +210,6 @@ function schemaProblems(errors: readonly ErrorObject[], locate: Locate): ConfigP
   return [...byPath.values()].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
 }
 
-/** Edit distance, for "did you mean". */
-function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
-  for (const c of candidates) {
-    const d = levenshtein(word, c);
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-function levenshtein(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length] ?? 0;
-}
-
 /** Turns schema-valid raw data into Config, collecting secret and default problems. */
 class Builder {
   readonly problems: ConfigProblem[] = [];
@@ -251,8 +229,7 @@ class Builder {
 
   build(raw: Raw): Config {
     const stateDirEnv = this.env.STATE_DIRECTORY?.split(':')[0];
-    const stateDir =
-      typeof raw.state_dir === 'string' ? path.resolve(this.dir, raw.state_dir) : stateDirEnv || '/var/lib/kernwatch';
+    const stateDir = typeof raw.state_dir === 'string' ? path.resolve(this.dir, raw.state_dir) : stateDirEnv || '/var/lib/kernwatch';
     const notifiers = new Map<string, NotifierConfig>();
     const rawNotifiers = (raw.notifiers ?? {}) as Record<string, Raw>;
     for (const [name, n] of Object.entries(rawNotifiers)) {
@@ -402,14 +379,7 @@ class Builder {
    * A secret given inline as `key`, by environment variable as `key_env`, or
    * in a file as `key_file` (relative to the config file): exactly one.
    */
-  private secret(
-    n: Raw,
-    at: readonly string[],
-    key: string,
-    required: boolean,
-    valid?: (s: string) => boolean,
-    what?: string,
-  ): string | undefined {
+  private secret(n: Raw, at: readonly string[], key: string, required: boolean, valid?: (s: string) => boolean, what?: string): string | undefined {
     const forms = [key, `${key}_env`, `${key}_file`].filter((k) => n[k] !== undefined);
     if (forms.length === 0) {
       if (required) this.problem([...at], `needs ${key}, ${key}_env or ${key}_file`);
@@ -456,4 +426,3 @@ class Builder {
     }
   }
 }
-

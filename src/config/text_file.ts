@@ -49,7 +49,7 @@ export function readTextFile(file: string, maxBytes: number, what = 'file'): str
     // one byte more than the size said: a file growing while read is caught, never read past the limit
     const buffer = Buffer.alloc(stat.size + 1);
     let length = 0;
-    for (let n; length < buffer.length && (n = fs.readSync(fd, buffer, length, buffer.length - length, null)) > 0; ) length += n;
+    for (let n; length < buffer.length && (n = fs.readSync(fd, buffer, length, buffer.length - length, null)) > 0;) length += n;
     if (length > stat.size) throw new TextFileError(`${file}: the ${what} changed while it was being read`);
     return buffer.toString('utf8', 0, length);
   } catch (e) {

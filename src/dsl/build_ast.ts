@@ -34,7 +34,7 @@ function nodeRange(n: CstNode): SourceRange {
 }
 
 function kids(n: CstNode): Children {
-  return n.children as Children;
+  return n.children;
 }
 
 /** Whether error recovery rebuilt any part of this subtree (a node, or a token it invented). */
@@ -86,7 +86,7 @@ export class AstBuilder {
   /** `hadErrors`: only then can error recovery have rebuilt parts of the tree. */
   build(cst: CstNode, hadErrors: boolean): A.Item[] {
     const items: A.Item[] = [];
-    for (const item of nodes(cst.children as Children, 'item')) {
+    for (const item of nodes(cst.children, 'item')) {
       if (hadErrors && recovered(item)) continue;
       try {
         items.push(this.item(item));

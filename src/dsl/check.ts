@@ -101,7 +101,11 @@ function touches(range: SourceRange, diagnostics: readonly Diagnostic[]): boolea
  */
 function ruleNames(f: A.RuleFile): Map<A.RuleDecl, string> {
   // the name becomes an alert label: keep it to the characters a given name may have
-  const stem = path.basename(f.file).replace(/\.rules$/, '').replace(/[^A-Za-z0-9._-]/g, '_') || 'rules';
+  const stem =
+    path
+      .basename(f.file)
+      .replace(/\.rules$/, '')
+      .replace(/[^A-Za-z0-9._-]/g, '_') || 'rules';
   const seen = new Map<string, number>();
   const out = new Map<A.RuleDecl, string>();
   for (const item of f.items) {

@@ -58,7 +58,7 @@ export class ConditionChecker {
   }
 
   private error(file: string, range: SourceRange, message: string): undefined {
-    const via = this.letStack.length ? ` (in let '${this.letStack[this.letStack.length - 1]}', on ${this.scope.event.name})` : '';
+    const via = this.letStack.length ? ` (in let '${this.letStack.at(-1) ?? ''}', on ${this.scope.event.name})` : '';
     this.scope.error(file, range, message + via);
     return undefined;
   }

@@ -77,7 +77,11 @@ export class RuleChecker {
     const forMs = forClause && t.kind === 'window' ? this.duration(forClause.duration, 'for', 0, MAX_WINDOW_MS) : 0;
     const keepFiringForMs = keep && t.kind === 'window' ? this.duration(keep.duration, 'keep firing for', 0, MAX_WINDOW_MS) : 0;
     if (t.kind !== 'window') {
-      if (forClause) this.error(forClause.range, `'for' needs a window rule (count(...) > N within D): ${t.kind === 'event' ? 'an event rule fires on each event' : 'a sequence fires at once'}`);
+      if (forClause)
+        this.error(
+          forClause.range,
+          `'for' needs a window rule (count(...) > N within D): ${t.kind === 'event' ? 'an event rule fires on each event' : 'a sequence fires at once'}`,
+        );
       if (keep) this.error(keep.range, "'keep firing for' needs a window rule; an event rule's alert stays open through its cooldown");
     }
     const core = t.kind === 'event' ? this.eventCore(t, excepts) : t.kind === 'window' ? this.window(t, excepts) : this.sequence(t, excepts);
@@ -86,7 +90,8 @@ export class RuleChecker {
     const summary = summaryClause
       ? checkTemplate(summaryClause.template, core.templateScope, (range, message) => this.error(range, message))
       : defaultSummary(t, core.identity);
-    const description = descriptionClause && checkTemplate(descriptionClause.template, core.templateScope, (range, message) => this.error(range, message), 'description');
+    const description =
+      descriptionClause && checkTemplate(descriptionClause.template, core.templateScope, (range, message) => this.error(range, message), 'description');
     const runbook = runbookClause && this.runbook(runbookClause.url);
     if (this.failed || !summary) return undefined;
 
@@ -160,8 +165,8 @@ export class RuleChecker {
 
   private duration(lit: A.NumberLiteral, what: string, min: number, max: number): number {
     const n = parseNumber(lit.text);
-    if (typeof n === 'string') return this.error(lit.range, n), 0;
-    if (n.quantity !== 'duration') return this.error(lit.range, `${what} takes a duration with a unit (e.g. 30s, 5m), not '${lit.text}'`), 0;
+    if (typeof n === 'string') return (this.error(lit.range, n), 0);
+    if (n.quantity !== 'duration') return (this.error(lit.range, `${what} takes a duration with a unit (e.g. 30s, 5m), not '${lit.text}'`), 0);
     if (n.value < min || n.value > max) {
       this.error(lit.range, `${what} ${lit.text} is out of range (${formatDuration(min)} to ${formatDuration(max)})`);
     }
@@ -198,7 +203,10 @@ export class RuleChecker {
       else if (key in out) this.error(p.key.range, `label '${key}' is given twice`);
       // labels are identity: an event value in one would make an alert per value, unbounded
       if (/\{[a-z_][a-z0-9_]*\}/.test(p.value.value)) {
-        this.error(p.value.range, `label values are fixed strings: "${p.value.value}" would be sent as written; an event value becomes a label as a 'by' field`);
+        this.error(
+          p.value.range,
+          `label values are fixed strings: "${p.value.value}" would be sent as written; an event value becomes a label as a 'by' field`,
+        );
       }
       out[key] = p.value.value;
     }
@@ -207,7 +215,14 @@ export class RuleChecker {
 
   private event(name: A.Name): EventSpec | undefined {
     const e = eventByName(name.text);
-    if (!e) this.error(name.range, `unknown event '${name.text}'${didYouMean(name.text, EVENTS.map((x) => x.name))} (see 'kernwatch events')`);
+    if (!e)
+      this.error(
+        name.range,
+        `unknown event '${name.text}'${didYouMean(
+          name.text,
+          EVENTS.map((x) => x.name),
+        )} (see 'kernwatch events')`,
+      );
     return e;
   }
 

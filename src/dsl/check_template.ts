@@ -90,7 +90,13 @@ export function defaultSummary(t: A.Trigger, identity: readonly FieldRef[]): Tem
   const text = (s: string): void => void parts.push({ kind: 'text', text: s });
   if (t.kind === 'event') {
     text(`${t.selector.event.text}: `);
-    parts.push({ kind: 'field', name: 'comm' }, { kind: 'text', text: ' (' }, { kind: 'field', name: 'pid' }, { kind: 'text', text: ') in ' }, { kind: 'field', name: 'cgroup' });
+    parts.push(
+      { kind: 'field', name: 'comm' },
+      { kind: 'text', text: ' (' },
+      { kind: 'field', name: 'pid' },
+      { kind: 'text', text: ') in ' },
+      { kind: 'field', name: 'cgroup' },
+    );
   } else if (t.kind === 'window') {
     const within = t.within ? parseNumber(t.within.text) : undefined;
     const span = within && typeof within !== 'string' ? ` in ${formatDuration(within.value)}` : '';

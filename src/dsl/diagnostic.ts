@@ -38,6 +38,8 @@ const WINDOW = 120;
 
 /** Tabs would misplace the caret and control bytes garble the terminal: one column each, as '?' or ' '. */
 function printable(line: string): string {
+  // control characters are what this finds, on purpose
+  // eslint-disable-next-line no-control-regex
   return line.replace(/[\u0000-\u001f\u007f-\u009f\ufffd]/g, (c) => (c === '\t' ? ' ' : '?'));
 }
 

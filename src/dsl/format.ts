@@ -55,7 +55,13 @@ function row(range: SourceRange, comments: A.Comment[], print: (inner: A.Comment
  * stays there as a trailing comment; one blank line survives wherever the
  * source had any.
  */
-function layout(rows: readonly Row[], comments: readonly A.Comment[], indent: string, endOffset: number, opener?: { line: number; offset: number; text: string[] }): string[] {
+function layout(
+  rows: readonly Row[],
+  comments: readonly A.Comment[],
+  indent: string,
+  endOffset: number,
+  opener?: { line: number; offset: number; text: string[] },
+): string[] {
   const out: string[] = opener ? [...opener.text] : [];
   let lastLine = opener ? opener.line : -1;
   let lastEnd = opener ? opener.offset : -1;
@@ -141,7 +147,9 @@ function printClause(c: A.Clause, indent: string, comments: A.Comment[]): string
     case 'cooldown':
       return [`cooldown ${c.duration.text}`];
     case 'then':
-      return [`then ${c.actions.map((a) => (a.args.length ? `${a.notifier.text}(${a.args.map((s) => printString(s.value)).join(', ')})` : a.notifier.text)).join(', ')}`];
+      return [
+        `then ${c.actions.map((a) => (a.args.length ? `${a.notifier.text}(${a.args.map((s) => printString(s.value)).join(', ')})` : a.notifier.text)).join(', ')}`,
+      ];
   }
 }
 

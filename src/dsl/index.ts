@@ -1,7 +1,9 @@
 /**
- * The rule language's public surface. The engine needs checkRuleSources and
- * the CheckedRule types; globs and templates are shared so matching and
- * rendering mean the same thing everywhere.
+ * The rule language's public surface, and the one door into it: nothing
+ * outside src/dsl/ imports its files directly (tests of its parts aside).
+ * The engine needs checkRuleSources and the CheckedRule types; globs and
+ * templates are shared so matching and rendering mean the same thing
+ * everywhere.
  */
 export { checkRuleSources, hasErrors, type CheckOptions, type CheckResult, type RuleSource } from './check';
 export type * from './checked_rule';
@@ -12,3 +14,8 @@ export { globMatcher, globToRegExp, pathGlobPrefix, validateGlob, type GlobKind 
 export { parseRuleFile, type ParseResult } from './parse';
 export type { Position, SourceRange } from './source_range';
 export { renderTemplate } from './template';
+export { findRuleFiles, RuleFilesError } from './rule_files';
+export { ruleDefinition, ruleSetChanges } from './rule_definition';
+export { scopeRules, unscopedText } from './scope';
+export { closest, didYouMean } from './suggest';
+export { formatLiteral } from './units';

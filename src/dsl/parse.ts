@@ -74,7 +74,7 @@ const FOREIGN_OPERATORS: Readonly<Record<string, string>> = {
   '||': "'||' is written 'or'",
   '!': "'!' is written 'not' ('!=' compares)",
   '/': 'globs and paths are strings: "/prod/*"',
-  "'": "strings are in double quotes (\"...\")",
+  "'": 'strings are in double quotes ("...")',
 };
 
 /**
@@ -103,7 +103,7 @@ function unclosedBlock(e: IRecognitionException, tokens: readonly IToken[]): str
     if (t.startOffset >= at) break;
     if (t.tokenType.name === 'Rule') open = t;
   }
-  return open ? `expected '}' to close the rule block opened at line ${open.startLine}, but found ${found(e.token)}` : undefined;
+  return open ? `expected '}' to close the rule block opened at line ${open.startLine ?? '?'}, but found ${found(e.token)}` : undefined;
 }
 
 /** `then slack(#oncall)`: the `#` started a comment, which is why the parser saw nothing. */

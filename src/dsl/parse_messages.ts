@@ -2,7 +2,8 @@
  * Parse errors in the author's words: "expected 'then' but found 'slak'",
  * not Chevrotain's token-type names.
  */
-import { EOF, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
+import type { IParserErrorMessageProvider, IToken, TokenType } from 'chevrotain';
+import { EOF } from './chevrotain';
 
 function label(t: TokenType): string {
   return t === EOF ? 'end of file' : (t.LABEL ?? t.name);
@@ -18,7 +19,7 @@ function oneOf(labels: string[]): string {
   const unique = [...new Set(labels)];
   if (unique.length <= 1) return unique[0] ?? 'something else';
   if (unique.length > 6) return `${unique.slice(0, 6).join(', ')}, ...`;
-  return `${unique.slice(0, -1).join(', ')} or ${unique[unique.length - 1]}`;
+  return `${unique.slice(0, -1).join(', ')} or ${unique.at(-1) ?? ''}`;
 }
 
 const WHAT: Record<string, string> = {
@@ -60,14 +61,14 @@ const BLOCK_ONLY = new Set(['severity', 'summary', 'labels', 'cooldown']);
 function habit(actual: IToken, previous?: IToken): string | undefined {
   const image = actual.image;
   if (image === '=') return "'=' is not a comparison; write '=='";
-  if (image === 'where') return "conditions follow the event with 'and': when oom.victim and comm == \"java\"";
+  if (image === 'where') return 'conditions follow the event with \'and\': when oom.victim and comm == "java"';
   if (BLOCK_ONLY.has(image)) return `'${image}' needs a rule block: rule "name" { when ... ${image} ... then ... }`;
   if (image === '(' && previous && AGGREGATES.has(previous.image)) {
     return `${previous.image}() makes a window rule (when ${previous.image}(process.fork) > 500 within 10s); it cannot be part of a condition`;
   }
   if (image === '(' && (previous?.image === 'in' || previous?.image === 'matches')) return 'lists are in brackets: ["a", "b"]';
   if (image === 'and' && previous?.tokenType.name !== 'And') {
-    return "a condition goes right after its event name: count(process.fork and ...), cgroup.freeze and ... not followed by ...";
+    return 'a condition goes right after its event name: count(process.fork and ...), cgroup.freeze and ... not followed by ...';
   }
   return undefined;
 }
@@ -76,7 +77,7 @@ export const parseErrorMessages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, actual, previous, ruleName }) {
     const hint = habit(actual, previous);
     if (hint && expected.name !== 'Assign') return hint;
-    if (expected === EOF) return `expected ${WHAT.file} but found ${found(actual)}`;
+    if (expected === EOF) return `expected ${WHAT.file ?? "a rule or 'let'"} but found ${found(actual)}`;
     if (ruleName === 'ruleBlock' && expected.name === 'StringLiteral') {
       return `expected the rule's name in quotes (rule "prod-oom" { ... }) but found ${found(actual)}`;
     }
@@ -87,9 +88,19 @@ export const parseErrorMessages: IParserErrorMessageProvider = {
     return `expected a rule ('when ...', 'rule "name" { ... }') or 'let' but found ${found(firstRedundant)}`;
   },
   buildNoViableAltMessage({ expectedPathsPerAlt, actual, previous, ruleName }) {
-    return expectedButFound(expectedPathsPerAlt.flatMap((alt) => alt.map((path) => path[0]!)), actual[0], previous, ruleName);
+    return expectedButFound(
+      expectedPathsPerAlt.flatMap((alt) => alt.map((path) => path[0]!)),
+      actual[0],
+      previous,
+      ruleName,
+    );
   },
   buildEarlyExitMessage({ expectedIterationPaths, actual, previous, ruleName }) {
-    return expectedButFound(expectedIterationPaths.map((path) => path[0]!), actual[0], previous, ruleName);
+    return expectedButFound(
+      expectedIterationPaths.map((path) => path[0]!),
+      actual[0],
+      previous,
+      ruleName,
+    );
   },
 };

@@ -11,13 +11,24 @@
  *              | selector ['by' names]
  *   selector  := NAME ['and' orExpr]
  */
-import { type CstNode, CstParser, type TokenType } from 'chevrotain';
+import type { CstNode, TokenType } from 'chevrotain';
+import { CstParser } from './chevrotain';
 import * as T from './tokens';
 import { parseErrorMessages } from './parse_messages';
 
 export class RuleParser extends CstParser {
-  constructor() {
-    super(T.ALL_TOKENS, { recoveryEnabled: true, nodeLocationTracking: 'full', errorMessageProvider: parseErrorMessages, maxLookahead: 3 });
+  /**
+   * `validate` runs Chevrotain's grammar checks (ambiguities, left recursion):
+   * a test does, so every command need not pay for them at start-up.
+   */
+  constructor(options: { validate?: boolean } = {}) {
+    super(T.ALL_TOKENS, {
+      recoveryEnabled: true,
+      nodeLocationTracking: 'full',
+      errorMessageProvider: parseErrorMessages,
+      maxLookahead: 3,
+      skipValidations: options.validate !== true,
+    });
     this.performSelfAnalysis();
   }
 
@@ -26,11 +37,7 @@ export class RuleParser extends CstParser {
   });
 
   public item = this.RULE('item', () => {
-    this.OR([
-      { ALT: () => this.SUBRULE(this.letDecl) },
-      { ALT: () => this.SUBRULE(this.ruleBlock) },
-      { ALT: () => this.SUBRULE(this.oneLiner) },
-    ]);
+    this.OR([{ ALT: () => this.SUBRULE(this.letDecl) }, { ALT: () => this.SUBRULE(this.ruleBlock) }, { ALT: () => this.SUBRULE(this.oneLiner) }]);
   });
 
   public letDecl = this.RULE('letDecl', () => {
@@ -51,11 +58,7 @@ export class RuleParser extends CstParser {
   public oneLiner = this.RULE('oneLiner', () => {
     this.SUBRULE(this.whenClause);
     this.MANY(() =>
-      this.OR([
-        { ALT: () => this.SUBRULE(this.exceptClause) },
-        { ALT: () => this.SUBRULE(this.forClause) },
-        { ALT: () => this.SUBRULE(this.keepClause) },
-      ]),
+      this.OR([{ ALT: () => this.SUBRULE(this.exceptClause) }, { ALT: () => this.SUBRULE(this.forClause) }, { ALT: () => this.SUBRULE(this.keepClause) }]),
     );
     this.SUBRULE(this.thenClause);
   });
@@ -274,10 +277,7 @@ export class RuleParser extends CstParser {
         {
           ALT: () => {
             this.CONSUME(T.Matches);
-            this.OR2([
-              { ALT: () => this.CONSUME(T.StringLiteral) },
-              { ALT: () => this.SUBRULE2(this.listOrName) },
-            ]);
+            this.OR2([{ ALT: () => this.CONSUME(T.StringLiteral) }, { ALT: () => this.SUBRULE2(this.listOrName) }]);
           },
         },
       ]),

@@ -62,7 +62,10 @@ function under(path: string, root: string): string {
 /** A path (or text holding paths) as seen from inside the scope: `/kernwatch-demo/prod/api` -> `/prod/api`. */
 export function unscopedText(text: string, scope: string): string {
   const root = scope.replace(/\/+$/, '');
-  return text.split(`${root}/`).join('/').replace(new RegExp(`${escapeRegExp(root)}(?![\\w./-])`, 'g'), '/');
+  return text
+    .split(`${root}/`)
+    .join('/')
+    .replace(new RegExp(`${escapeRegExp(root)}(?![\\w./-])`, 'g'), '/');
 }
 
 function escapeRegExp(s: string): string {

@@ -16,4 +16,3 @@ export interface SourceRange {
   readonly start: Position;
   readonly end: Position;
 }
-

@@ -1,11 +1,11 @@
-/** "did you mean 'pid'?" for misspelt names. */
-
+/** "did you mean 'pid'?" for misspelt names (rules, and the config's keys). */
 export function didYouMean(word: string, candidates: Iterable<string>): string {
   const best = closest(word, candidates);
   return best === undefined ? '' : ` (did you mean '${best}'?)`;
 }
 
-function closest(word: string, candidates: Iterable<string>): string | undefined {
+/** The candidate nearest to `word`, within about one typo per three characters; undefined when none is. */
+export function closest(word: string, candidates: Iterable<string>): string | undefined {
   // allow about one typo per three characters, as langium and cel-go do
   const limit = Math.max(1, Math.floor(word.length / 3));
   let best: string | undefined;

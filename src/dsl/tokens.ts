@@ -3,7 +3,8 @@
  * and take `longer_alt: Identifier` so that `notify` is a name, not `not`.
  * Every token has a LABEL: parse errors quote it in the user's words.
  */
-import { createToken, Lexer, type TokenType } from 'chevrotain';
+import type { TokenType } from 'chevrotain';
+import { createToken, Lexer } from './chevrotain';
 
 export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n]+/, group: Lexer.SKIPPED });
 /** Comments go to their own group: the formatter puts them back. */
@@ -87,8 +88,30 @@ export const RBrace = createToken({ name: 'RBrace', pattern: /}/, label: "'}'" }
 export const Comma = createToken({ name: 'Comma', pattern: /,/, label: "','" });
 
 const KEYWORDS = [
-  When, Then, Rule, Let, And, Or, Not, In, Matches, Except, Within, By, For, Keep, Firing, Followed,
-  Severity, Summary, Description, Runbook, Labels, Cooldown, True, False,
+  When,
+  Then,
+  Rule,
+  Let,
+  And,
+  Or,
+  Not,
+  In,
+  Matches,
+  Except,
+  Within,
+  By,
+  For,
+  Keep,
+  Firing,
+  Followed,
+  Severity,
+  Summary,
+  Description,
+  Runbook,
+  Labels,
+  Cooldown,
+  True,
+  False,
 ];
 
 export const ALL_TOKENS: TokenType[] = [

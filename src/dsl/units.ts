@@ -2,6 +2,7 @@
  * Number literals with units. Sizes become bytes and durations milliseconds
  * here, once, so nothing downstream ever sees "64MiB".
  */
+import type { Unit } from '../events/types';
 
 export type Quantity = 'plain' | 'bytes' | 'duration';
 
@@ -69,8 +70,33 @@ export function describeQuantity(q: Quantity): string {
 
 /** For messages: 300000 -> "5m". */
 export function formatDuration(ms: number): string {
-  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
-    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  return ms === 0 ? '0ms' : formatLiteral(ms * 1e6, 'ns');
+}
+
+// the units a literal is written back in, largest first: binary sizes, durations in ns
+const LITERAL_SIZES: readonly (readonly [number, string])[] = [
+  [2 ** 30, 'GiB'],
+  [2 ** 20, 'MiB'],
+  [2 ** 10, 'KiB'],
+];
+const LITERAL_TIMES: readonly (readonly [number, string])[] = [
+  [86_400e9, 'd'],
+  [3_600e9, 'h'],
+  [60e9, 'm'],
+  [1e9, 's'],
+  [1e6, 'ms'],
+];
+
+/**
+ * A number as a rule would write it, exactly (the inverse of parseNumber):
+ * 1073741824 bytes -> "1GiB", 2e9 ns -> "2s", 1500 bytes -> "1500"; a
+ * plain number as it is. Display, rounded and with a space, is
+ * src/events/format_value.ts's job.
+ */
+export function formatLiteral(value: number, unit: Unit | undefined): string {
+  if (unit === undefined || value === 0) return String(value);
+  for (const [size, suffix] of unit === 'bytes' ? LITERAL_SIZES : LITERAL_TIMES) {
+    if (value % size === 0) return `${value / size}${suffix}`;
   }
-  return `${ms}ms`;
+  return String(value);
 }

@@ -4,7 +4,7 @@
  * a running count, not one page per kill.
  */
 import type { FieldValue } from '../events/event';
-import type { Severity } from '../dsl/checked_rule';
+import type { Severity } from '../dsl';
 
 export type { Severity };
 

@@ -1,9 +1,8 @@
 /** Builds Alert values: identity labels, fingerprint, rendered summary. */
 import { createHash } from 'node:crypto';
 import type { FieldValue } from '../events/event';
-import { renderTemplate } from '../dsl/template';
+import { renderTemplate, type CheckedRule } from '../dsl';
 import { eventByName } from '../events/catalog';
-import type { CheckedRule } from '../dsl/checked_rule';
 import type { Alert } from './alert';
 
 export interface AlertInput {
@@ -31,7 +30,7 @@ export function identityLabels(rule: CheckedRule, host: string, group: Readonly<
 export function fingerprint(labels: Readonly<Record<string, string>>): string {
   const canonical = Object.keys(labels)
     .sort()
-    .map((k) => `${k}\u0000${labels[k]}`)
+    .map((k) => `${k}\u0000${labels[k] ?? ''}`)
     .join('\u0001');
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
@@ -65,7 +64,8 @@ export function makeAlert(a: AlertInput): Alert {
 
 /** The catalog's key fields of the event whose fields the alert carries (none for a window: its fields are its labels). */
 function keyFieldsOf(rule: CheckedRule): { keyFields?: readonly string[] } {
-  const event = rule.kind === 'event' ? rule.selection.event : rule.kind === 'sequence' ? rule.second.event : rule.kind === 'absence' ? rule.first.event : undefined;
+  const event =
+    rule.kind === 'event' ? rule.selection.event : rule.kind === 'sequence' ? rule.second.event : rule.kind === 'absence' ? rule.first.event : undefined;
   const spec = event === undefined ? undefined : eventByName(event);
   return spec ? { keyFields: spec.keyFields } : {};
 }

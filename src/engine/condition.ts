@@ -6,8 +6,7 @@
  * as `cgroup != "/x"` on an event with no known cgroup should not page.
  */
 import type { FieldValue } from '../events/event';
-import { globMatcher } from '../dsl/glob';
-import type { CompareOp, Condition, Selection, Value } from '../dsl/checked_rule';
+import { globMatcher, type CompareOp, type Condition, type Selection, type Value } from '../dsl';
 
 export type Fields = Readonly<Record<string, FieldValue>>;
 export type Predicate = (fields: Fields) => boolean;

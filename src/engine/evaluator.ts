@@ -5,7 +5,7 @@
  * recorded stream replays to the same alerts.
  */
 import type { FieldValue, KernelEvent } from '../events/event';
-import { ruleDefinition } from '../dsl/rule_definition';
+import { ruleDefinition } from '../dsl';
 import { compileSelection, type Fields } from './condition';
 import { EventRuleState } from './event_rule_state';
 import type { KernelPlan, SelectionPlan } from './kernel_plan';
@@ -74,12 +74,7 @@ export class Evaluator {
    * (windows, pending and firing alerts) and their counters: a reload does
    * not reset them.
    */
-  constructor(
-    plan: KernelPlan,
-    options: EvaluatorOptions,
-    emit: (notice: AlertNotice) => void,
-    previous?: Evaluator,
-  ) {
+  constructor(plan: KernelPlan, options: EvaluatorOptions, emit: (notice: AlertNotice) => void, previous?: Evaluator) {
     this.tickMs = options.tickMs ?? DEFAULT_TICK_MS;
     this.useRuleBits = options.useRuleBits !== false;
     const ctx: RuleContext = {

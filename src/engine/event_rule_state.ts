@@ -11,11 +11,10 @@
  * summary saying so), counted in `overflowed`, until alerts resolve.
  */
 import type { FieldValue } from '../events/event';
-import type { CheckedRule, EventRule } from '../dsl/checked_rule';
+import type { CheckedRule, EventRule } from '../dsl';
 import { fingerprint, groupLabels, identityLabels, makeAlert } from './alert_factory';
 import { BoundedGroups } from './bounded_groups';
 import type { RuleContext, RuleState } from './rule_state';
-
 
 interface Folded {
   group: Record<string, string>;
@@ -122,7 +121,11 @@ export class FoldedAlerts {
       ...(endsAt === undefined ? {} : { endsAt }),
       at: endsAt ?? a.lastNotifiedAt,
       lostRecords: this.ctx.lostSince(a.startsAt - this.rule.cooldownMs),
-      ...(a === this.overflow ? { note: `More ${Object.keys(a.group).join(', ')} values than this rule's ${this.ctx.maxGroups} alerts at once: ${a.count} match${a.count === 1 ? '' : 'es'} of other values folded into this alert. Latest: ` } : {}),
+      ...(a === this.overflow
+        ? {
+            note: `More ${Object.keys(a.group).join(', ')} values than this rule's ${this.ctx.maxGroups} alerts at once: ${a.count} match${a.count === 1 ? '' : 'es'} of other values folded into this alert. Latest: `,
+          }
+        : {}),
     });
     this.ctx.emit({ change, alert, actions: this.rule.actions });
   }

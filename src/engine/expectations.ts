@@ -32,7 +32,7 @@ export function parseExpectations(text: string, file: string): Expected[] {
   try {
     doc = parseYaml(text);
   } catch (e) {
-    throw new ExpectationError(`${file}: ${(e as Error).message.split('\n')[0]}`);
+    throw new ExpectationError(`${file}: ${(e as Error).message.split('\n')[0] ?? ''}`);
   }
   const alerts = (doc as { alerts?: unknown } | null)?.alerts;
   if (!Array.isArray(alerts)) throw new ExpectationError(`${file}: alerts: must be a list (use "alerts: []" for "nothing fires")`);
@@ -67,7 +67,11 @@ function matches(e: Expected, n: AlertNotice): boolean {
 }
 
 export function describeExpected(e: Expected): string {
-  const labels = e.labels ? ` {${Object.entries(e.labels).map(([k, v]) => `${k}=${v}`).join(', ')}}` : '';
+  const labels = e.labels
+    ? ` {${Object.entries(e.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}}`
+    : '';
   const extra = [e.count !== undefined ? `count=${e.count}` : '', e.value !== undefined ? `value=${e.value}` : ''].filter(Boolean).join(' ');
   return `${e.change} ${e.rule}${labels}${e.summary !== undefined ? ` ${JSON.stringify(e.summary)}` : ''}${extra ? ` ${extra}` : ''}`;
 }

@@ -22,7 +22,8 @@ function entriesFor(plan: KernelPlan, s: SelectionPlan, pathOf: (id: bigint) => 
   }
   for (const [comm, m] of k.comms) if ((m & mask) !== 0n) lines.push(`comm_rules[${JSON.stringify(comm)}]`);
   for (const [uid, m] of k.uids) if ((m & mask) !== 0n) lines.push(`uid_rules[${uid}]`);
-  for (const t of k.thresholds) if (t.rule === s.bit) lines.push(`thresholds: kind ${t.kind} bytes ${t.offset}+${t.size} ${t.signed ? 'signed' : 'unsigned'} ${t.cmp} ${t.value}`);
+  for (const t of k.thresholds)
+    if (t.rule === s.bit) lines.push(`thresholds: kind ${t.kind} bytes ${t.offset}+${t.size} ${t.signed ? 'signed' : 'unsigned'} ${t.cmp} ${t.value}`);
   if (s.aggregate) {
     const sum = s.aggregate.sum ? `, sum bytes ${s.aggregate.sum.offset}+${s.aggregate.sum.size}` : '';
     lines.push(`rule_aggs[${s.bit}] = group by ${s.aggregate.groupBy}${sum}; counts[${s.bit}, group]`);
@@ -37,7 +38,10 @@ export interface HostRates {
 
 function shippingWarning(s: SelectionPlan, host: HostRates): string | undefined {
   if (!s.spec.highRate || s.counted || s.placements.some((p) => p.tier === 'kernel')) return undefined;
-  const here = s.spec.family === 'process' && host.forksPerSecond !== undefined ? `; this host has averaged ${host.forksPerSecond.toFixed(1)} forks a second since boot` : '';
+  const here =
+    s.spec.family === 'process' && host.forksPerSecond !== undefined
+      ? `; this host has averaged ${host.forksPerSecond.toFixed(1)} forks a second since boot`
+      : '';
   return `    warning: every ${s.spec.name} is sent to userspace, one record each (${s.spec.burst ?? 'thousands a second in bursts'}${here}); a condition the kernel can decide (a cgroup glob, comm, uid or threshold without except) or a count window keeps them in the kernel`;
 }
 
@@ -49,7 +53,11 @@ export function explainPlan(plan: KernelPlan, pathOf: (id: bigint) => string | u
       current = s.rule.name;
       out.push(`rule ${s.rule.name}  (${s.rule.file}:${s.rule.range.start.line}, ${s.rule.kind} rule)`);
     }
-    const tier = s.counted ? 'counted in the kernel: no records' : s.placements.some((p) => p.tier === 'kernel') ? 'filtered in the kernel' : 'every event of the kind reaches userspace';
+    const tier = s.counted
+      ? 'counted in the kernel: no records'
+      : s.placements.some((p) => p.tier === 'kernel')
+        ? 'filtered in the kernel'
+        : 'every event of the kind reaches userspace';
     out.push(`  ${s.role === 'event' || s.role === 'window' ? '' : `${s.role}: `}${s.spec.name}  bit ${s.bit}  ${tier}`);
     const warning = shippingWarning(s, host);
     if (warning) out.push(warning);

@@ -12,9 +12,9 @@
 import { eventByName } from '../events/catalog';
 import { memberOfField } from '../events/layout';
 import type { EventSpec } from '../events/types';
-import type { Aggregate, CheckedRule, CompareOp, Condition, FieldRef, Selection, Value, WindowRule } from '../dsl/checked_rule';
+import type { Aggregate, CheckedRule, CompareOp, Condition, FieldRef, Selection, Value, WindowRule } from '../dsl';
 import { entriesForTree, GlobStateBuilder } from '../kernel/cgroup_globs';
-import type { Comparison, GroupBy, KernelAggregate, KernelRuleSet, KindFilter, Threshold } from '../kernel/kernel_rule_set';
+import type { Comparison, GroupBy, KernelAggregate, KernelRuleSet, Threshold } from '../kernel/kernel_rule_set';
 import { PASS_ALL_RULE } from '../kernel/kernel_rule_set';
 import { LIMITS } from '../kernel/limits';
 import { printCondition } from './print_condition';
@@ -131,11 +131,16 @@ class Builder {
         placements.push({ term: printCondition(term), tier: 'kernel', detail: placed.detail });
         exact &&= placed.exact;
       } else {
-        placements.push({ term: printCondition(term), tier: 'userspace', detail: shared ? 'more than 62 selections: no kernel bit left' : 'not decidable in the kernel' });
+        placements.push({
+          term: printCondition(term),
+          tier: 'userspace',
+          detail: shared ? 'more than 62 selections: no kernel bit left' : 'not decidable in the kernel',
+        });
         exact = false;
       }
     }
-    for (const e of selection.except) placements.push({ term: `except ${printCondition(e)}`, tier: 'userspace', detail: 'exceptions are checked in userspace' });
+    for (const e of selection.except)
+      placements.push({ term: `except ${printCondition(e)}`, tier: 'userspace', detail: 'exceptions are checked in userspace' });
     const groupBy = rule.kind === 'window' ? kernelGroupBy(rule.groupBy, spec) : undefined;
     const aggregate = rule.kind === 'window' && spec.highRate && exact && groupBy !== undefined ? kernelAggregate(rule.aggregate, spec, groupBy) : undefined;
     const counted = aggregate !== undefined;
@@ -143,7 +148,11 @@ class Builder {
       kind.counted |= mask;
       this.aggregates.set(bit, aggregate);
       const what = aggregate.sum ? `per-CPU counters and sums of ${aggregate.sum.field}` : 'per-CPU counters';
-      placements.push({ term: `${(rule as WindowRule).aggregate.fn}(${spec.name})`, tier: 'kernel count', detail: `${what} per ${groupBy === 'none' ? 'rule' : groupBy}, read every tick` });
+      placements.push({
+        term: `${(rule as WindowRule).aggregate.fn}(${spec.name})`,
+        tier: 'kernel count',
+        detail: `${what} per ${aggregate.groupBy === 'none' ? 'rule' : aggregate.groupBy}, read every tick`,
+      });
     }
     return { rule, role, selection, spec, bit, counted, groupBy: groupBy ?? 'none', ...(aggregate ? { aggregate } : {}), placements };
   }
@@ -156,7 +165,7 @@ class Builder {
     const globStates = this.globs.states();
     const globRoot = this.globs.rootEntry();
     return {
-      kinds: new Map([...this.kinds].map(([k, v]) => [k, { ...v } as KindFilter])),
+      kinds: new Map([...this.kinds].map(([k, v]) => [k, { ...v }])),
       globStates,
       globRoot,
       cgroups: entriesForTree(globStates, globRoot, this.tree),
@@ -205,7 +214,8 @@ class Builder {
       if (term.field.name === 'uid' && !used.has('uid')) {
         used.add('uid');
         kind.byUid |= mask;
-        for (const v of values) if (v.type === 'number' && Number.isInteger(v.value) && v.value >= 0) this.uids.set(v.value, (this.uids.get(v.value) ?? 0n) | mask);
+        for (const v of values)
+          if (v.type === 'number' && Number.isInteger(v.value) && v.value >= 0) this.uids.set(v.value, (this.uids.get(v.value) ?? 0n) | mask);
         return { detail: `uid_rules: ${values.length} uid${values.length === 1 ? '' : 's'}`, exact: true };
       }
     }
@@ -233,7 +243,7 @@ class Builder {
 function cgroupGlobs(term: Condition): string[] | undefined {
   if (term.kind === 'matches') return term.globs.map((g) => g.pattern);
   if (term.kind === 'compare' && term.op === '==' && term.value.type === 'string') return [term.value.value];
-  if (term.kind === 'in') return term.values.every((v) => v.type === 'string') ? term.values.map((v) => v.value as string) : undefined;
+  if (term.kind === 'in') return term.values.every((v) => v.type === 'string') ? term.values.map((v) => v.value) : undefined;
   return undefined;
 }
 
@@ -256,7 +266,6 @@ function kernelAggregate(a: Aggregate, spec: EventSpec, groupBy: GroupBy): Kerne
   if (!member || !size) return undefined;
   return { groupBy, sum: { offset: member.offset, size, signed: member.ctype.startsWith('s'), scale: member.scale ?? 1, field: a.field.name } };
 }
-
 
 const CMP: Record<CompareOp, Comparison> = { '==': 'eq', '!=': 'ne', '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge' };
 const SIZE: Record<string, 1 | 2 | 4 | 8> = { u16: 2, s16: 2, u32: 4, s32: 4, u64: 8 };

@@ -11,7 +11,7 @@ import { recordMembers } from '../events/layout';
 import type { EventSpec } from '../events/types';
 import { stepGlobs, type GlobEntry } from '../kernel/cgroup_globs';
 import type { Comparison, GroupBy, KernelRuleSet, Threshold } from '../kernel/kernel_rule_set';
-import type { CompareOp } from '../dsl/checked_rule';
+import type { CompareOp } from '../dsl';
 import { compareValues } from './condition';
 
 const OPERATOR: Record<Comparison, CompareOp> = { eq: '==', ne: '!=', lt: '<', le: '<=', gt: '>', ge: '>=' };
@@ -107,7 +107,6 @@ function groupOf(by: GroupBy, f: Readonly<Record<string, FieldValue>>, spec: Eve
   return {};
 }
 
-
 /** check_threshold(): the member's raw value, compared as the kernel does. */
 function passes(t: Threshold, spec: EventSpec, f: Readonly<Record<string, FieldValue>>): boolean {
   const member = recordMembers(spec).find((m) => m.offset === t.offset);
@@ -119,8 +118,7 @@ function passes(t: Threshold, spec: EventSpec, f: Readonly<Record<string, FieldV
   else if (typeof value === 'string') {
     const index = fieldSpec?.values?.indexOf(value) ?? -1;
     raw = BigInt(index >= 0 ? index : Number(value) || 0);
-  }
-  else if (typeof value === 'bigint') raw = value;
+  } else if (typeof value === 'bigint') raw = value;
   else raw = BigInt(Math.round(value / (member.scale ?? 1)));
   const a = t.signed ? BigInt.asIntN(64, raw) : BigInt.asUintN(64, raw);
   const b = t.signed ? BigInt.asIntN(64, t.value) : BigInt.asUintN(64, t.value);

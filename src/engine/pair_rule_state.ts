@@ -5,7 +5,7 @@
  * the deadline and resolves when the second finally comes.
  */
 import type { FieldValue } from '../events/event';
-import type { AbsenceRule, SequenceRule } from '../dsl/checked_rule';
+import type { AbsenceRule, SequenceRule } from '../dsl';
 import { groupLabels, makeAlert } from './alert_factory';
 import { BoundedGroups } from './bounded_groups';
 import { FoldedAlerts, type FoldedSnapshot } from './event_rule_state';

@@ -1,26 +1,10 @@
 /** Checked conditions back in the rule language, for `rules explain`. */
-import type { Condition, FieldRef, Value } from '../dsl/checked_rule';
-
-const SIZES: Array<[number, string]> = [
-  [1 << 30, 'GiB'],
-  [1 << 20, 'MiB'],
-  [1 << 10, 'KiB'],
-];
-const TIMES: Array<[number, string]> = [
-  [3.6e12, 'h'],
-  [6e10, 'm'],
-  [1e9, 's'],
-  [1e6, 'ms'],
-];
+import { formatLiteral, type Condition, type FieldRef, type Value } from '../dsl';
 
 /** A constant as a rule would write it: `1GiB`, `2s`, `"text"`. */
 export function printValue(v: Value, field?: FieldRef): string {
   if (v.type === 'string') return JSON.stringify(v.value);
-  if (v.type === 'number' && field?.unit) {
-    for (const [size, suffix] of field.unit === 'bytes' ? SIZES : TIMES) {
-      if (v.value !== 0 && v.value % size === 0) return `${v.value / size}${suffix}`;
-    }
-  }
+  if (v.type === 'number') return formatLiteral(v.value, field?.unit);
   return String(v.value);
 }
 

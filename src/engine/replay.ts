@@ -6,7 +6,7 @@
  * evaluator the kernel path must agree with.
  */
 import type { KernelEvent } from '../events/event';
-import type { CheckedRule } from '../dsl/checked_rule';
+import type { CheckedRule } from '../dsl';
 import { Evaluator, DEFAULT_TICK_MS } from './evaluator';
 import { planKernel, type KernelPlan } from './kernel_plan';
 import { KernelSimulator } from './kernel_simulator';
@@ -49,7 +49,7 @@ function cgroupTreeOf(events: readonly KernelEvent[]): Array<[bigint, string]> {
   }
   let synthetic = 1n << 62n;
   for (const path of [...idOf.keys()]) {
-    for (let at = path; at !== '/'; ) {
+    for (let at = path; at !== '/';) {
       at = at.lastIndexOf('/') <= 0 ? '/' : at.slice(0, at.lastIndexOf('/'));
       if (!idOf.has(at)) idOf.set(at, synthetic++);
     }

@@ -1,6 +1,6 @@
 /** What every rule's state machine shares: how it reports alert changes and losses. */
 import type { FieldValue } from '../events/event';
-import type { Action } from '../dsl/checked_rule';
+import type { Action } from '../dsl';
 import type { Alert } from './alert';
 import type { Role } from './kernel_plan';
 import type { PresentState } from './snapshot';

@@ -37,7 +37,11 @@ export class Window {
         if (target) return this.fold(target, n, value);
         if (index <= last.index - this.ticks) return; // already out of every window
         const bucket = { index, count: 0, sum: 0, max: -Infinity };
-        this.buckets.splice(this.buckets.findIndex((b) => b.index > index), 0, bucket);
+        this.buckets.splice(
+          this.buckets.findIndex((b) => b.index > index),
+          0,
+          bucket,
+        );
         return this.fold(bucket, n, value);
       }
       last = { index, count: 0, sum: 0, max: -Infinity };

@@ -4,7 +4,7 @@
  * for`) resolved, with a repeat notification every cooldown while firing.
  */
 import type { FieldValue } from '../events/event';
-import type { WindowRule } from '../dsl/checked_rule';
+import type { WindowRule } from '../dsl';
 import { compareValues } from './condition';
 import { groupLabels, makeAlert } from './alert_factory';
 import { BoundedGroups } from './bounded_groups';
@@ -145,7 +145,6 @@ export class WindowRuleState implements RuleState {
     });
     this.ctx.emit({ change, alert, actions: this.rule.actions });
   }
-
 
   get groups(): number {
     return this.groupsByKey.size;

@@ -1,7 +1,7 @@
 /**
  * The event catalog: the one place that names kernwatch's events, their
  * fields, types and units. The decoder, `kernwatch events` and the rule
- * checker all read it; test/layout.test.ts holds its C layouts against the
+ * checker all read it; test/live/layout.test.ts holds its C layouts against the
  * BTF of the compiled BPF object.
  */
 import type { EventSpec, FieldSpec, MemberSpec } from './types';
@@ -122,7 +122,7 @@ export const EVENTS: readonly EventSpec[] = [
     subject: 'task',
     highRate: false,
     keyFields: ['comm', 'pid', 'cgroup', 'memcg', 'anon_rss', 'file_rss', 'shmem_rss', 'oom_score_adj', 'trigger_comm'],
-    doc: 'The OOM killer chose a victim. pid/comm/uid/cgroup are the victim\'s.',
+    doc: "The OOM killer chose a victim. pid/comm/uid/cgroup are the victim's.",
     members: [
       kib('total_vm_kb', 'total_vm'),
       kib('anon_rss_kb', 'anon_rss'),
@@ -142,9 +142,9 @@ export const EVENTS: readonly EventSpec[] = [
       bytes('anon_rss', 'resident anonymous memory'),
       bytes('file_rss', 'resident file-backed memory'),
       bytes('shmem_rss', 'resident shared memory'),
-      bytes('pgtables', 'memory used by the victim\'s page tables'),
-      { name: 'oom_score_adj', type: 'number', doc: 'the victim\'s oom_score_adj (-1000..1000)' },
-      { name: 'memcg', type: 'path', doc: 'the victim\'s memory cgroup (v1 memory hierarchy on hybrid hosts)' },
+      bytes('pgtables', "memory used by the victim's page tables"),
+      { name: 'oom_score_adj', type: 'number', doc: "the victim's oom_score_adj (-1000..1000)" },
+      { name: 'memcg', type: 'path', doc: "the victim's memory cgroup (v1 memory hierarchy on hybrid hosts)" },
       { name: 'memcg_id', type: 'id', doc: 'id of that memory cgroup' },
       { name: 'trigger_pid', type: 'number', doc: 'the task whose allocation invoked the OOM killer' },
       { name: 'trigger_comm', type: 'string', doc: 'its command name' },
@@ -155,6 +155,7 @@ export const EVENTS: readonly EventSpec[] = [
     kind: 2,
     tracepoint: 'kmem/mm_page_pcpu_drain',
     program: 'handle__mm_page_pcpu_drain',
+    fallback: { program: 'handle__mm_page_pcpu_drain_btf', loses: 'pfn is -1' },
     record: 'kw_pcpu_drain',
     family: 'memory',
     subject: 'current',
@@ -168,9 +169,13 @@ export const EVENTS: readonly EventSpec[] = [
       { c: 'migratetype', ctype: 's32', field: 'migratetype' },
     ],
     fields: [
-      { name: 'pfn', type: 'number', doc: 'page frame number of the first page' },
+      {
+        name: 'pfn',
+        type: 'number',
+        doc: 'page frame number of the first page; -1 where the kernel would not attach the tracepoint that gives it (kernel.perf_event_paranoid above 2 without CAP_SYS_ADMIN)',
+      },
       { name: 'order', type: 'number', doc: 'allocation order (2^order pages)' },
-      { name: 'migratetype', type: 'number', doc: 'the kernel\'s migratetype (0 unmovable, 1 movable, 2 reclaimable, ...)' },
+      { name: 'migratetype', type: 'number', doc: "the kernel's migratetype (0 unmovable, 1 movable, 2 reclaimable, ...)" },
     ],
   },
   cgroupEvent({ name: 'cgroup.mkdir', kind: 3, tracepoint: 'cgroup_mkdir', doc: 'A cgroup was created.' }),
@@ -195,7 +200,7 @@ export const EVENTS: readonly EventSpec[] = [
     kind: 7,
     tracepoint: 'cgroup_attach_task',
     keyFields: ['task_comm', 'task_pid', 'cgroup', 'hierarchy', 'comm', 'pid'],
-    doc: 'A task was moved into the cgroup. pid/comm are the mover\'s, task_* the moved task\'s.',
+    doc: "A task was moved into the cgroup. pid/comm are the mover's, task_* the moved task's.",
     fields: TASK_MOVE_FIELDS,
   }),
   cgroupEvent({
@@ -310,7 +315,7 @@ export const EVENTS: readonly EventSpec[] = [
     highRate: true,
     burst: 'one per fork: a fork loop makes 4,400 a second on a 2-core host',
     keyFields: ['comm', 'pid', 'child_comm', 'child_pid', 'cgroup'],
-    doc: 'A task forked. pid/comm/cgroup are the parent\'s, child_* the new task\'s.',
+    doc: "A task forked. pid/comm/cgroup are the parent's, child_* the new task's.",
     members: [
       { c: 'child_pid', ctype: 'u32', field: 'child_pid' },
       { c: 'child_tgid', ctype: 'u32', field: 'child_tgid' },
@@ -318,7 +323,7 @@ export const EVENTS: readonly EventSpec[] = [
     ],
     fields: [
       { name: 'child_pid', type: 'number', doc: 'thread id of the new task' },
-      { name: 'child_tgid', type: 'number', doc: 'process id of the new task (= parent\'s for a thread)' },
+      { name: 'child_tgid', type: 'number', doc: "process id of the new task (= parent's for a thread)" },
       { name: 'child_comm', type: 'string', doc: 'command name of the new task' },
     ],
   },
@@ -333,7 +338,7 @@ export const EVENTS: readonly EventSpec[] = [
     highRate: true,
     burst: 'one per new task: a fork loop makes 4,400 a second on a 2-core host',
     keyFields: ['comm', 'pid', 'cgroup'],
-    doc: 'A new task was created. pid/comm are the new task\'s.',
+    doc: "A new task was created. pid/comm are the new task's.",
     members: [
       { c: 'clone_flags', ctype: 'u64', field: 'clone_flags' },
       { c: 'oom_score_adj', ctype: 's16', field: 'oom_score_adj' },
@@ -386,7 +391,7 @@ export const EVENTS: readonly EventSpec[] = [
     highRate: true,
     burst: 'one per freed task: a fork loop makes 4,400 a second on a 2-core host',
     keyFields: ['comm', 'pid', 'cgroup'],
-    doc: 'The kernel freed an exited task\'s descriptor.',
+    doc: "The kernel freed an exited task's descriptor.",
     members: [
       { c: 'prio', ctype: 's32', field: 'prio' },
       { c: '_pad', ctype: 'u32' },
@@ -423,10 +428,7 @@ export const EVENTS: readonly EventSpec[] = [
     keyFields: ['comm', 'pid', 'rss', 'total_vm', 'cgroup'],
     doc: 'An address space was torn down (the last user of an mm exited or exec()ed).',
     members: [kib('total_vm_kb', 'total_vm'), kib('rss_kb', 'rss')],
-    fields: [
-      bytes('total_vm', 'virtual size of the address space'),
-      bytes('rss', 'resident memory (anon + file + shmem) at teardown'),
-    ],
+    fields: [bytes('total_vm', 'virtual size of the address space'), bytes('rss', 'resident memory (anon + file + shmem) at teardown')],
   },
 ];
 

@@ -25,7 +25,10 @@ export class CgroupPaths {
   private readonly paths = new Map<number, Map<bigint, string>>();
   private readonly lastScan = new Map<number, number>();
 
-  constructor(hierarchies: readonly CgroupHierarchy[], private readonly now: () => number = Date.now) {
+  constructor(
+    hierarchies: readonly CgroupHierarchy[],
+    private readonly now: () => number = Date.now,
+  ) {
     for (const h of hierarchies) {
       this.byHierarchy.set(h.id, h);
       this.paths.set(h.id, new Map());
@@ -125,10 +128,7 @@ export class CgroupPaths {
 }
 
 /** cgroup and cgroup2 mounts from /proc/self/mountinfo, with hierarchy ids. */
-export function discoverHierarchies(
-  mountinfo = readOr('/proc/self/mountinfo'),
-  procCgroups = readOr('/proc/cgroups'),
-): CgroupHierarchy[] {
+export function discoverHierarchies(mountinfo = readOr('/proc/self/mountinfo'), procCgroups = readOr('/proc/cgroups')): CgroupHierarchy[] {
   const idOfController = new Map<string, number>();
   for (const line of procCgroups.split('\n')) {
     const [name, id] = line.split('\t');

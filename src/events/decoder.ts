@@ -47,7 +47,10 @@ export class Decoder {
   /** wall-clock ms minus monotonic ms, measured once */
   private readonly wallOffsetMs: number;
 
-  constructor(private readonly cgroups: CgroupPaths, wallOffsetMs?: number) {
+  constructor(
+    private readonly cgroups: CgroupPaths,
+    wallOffsetMs?: number,
+  ) {
     this.wallOffsetMs = wallOffsetMs ?? Date.now() - Number(process.hrtime.bigint()) / 1e6;
   }
 
@@ -98,18 +101,14 @@ export class Decoder {
   }
 
   /** Fields that are not a plain copy of one C member. */
-  private derive(
-    spec: EventSpec,
-    fields: Record<string, FieldValue>,
-    raw: Record<string, FieldValue>,
-    headerCgroup: bigint,
-    truncated: boolean,
-  ): void {
+  private derive(spec: EventSpec, fields: Record<string, FieldValue>, raw: Record<string, FieldValue>, headerCgroup: bigint, truncated: boolean): void {
     if (spec.subject === 'cgroup') {
       this.deriveCgroupEvent(spec, fields, raw, truncated);
     } else {
       setCgroup(fields, 'cgroup', headerCgroup, this.cgroups.pathOf(0, headerCgroup));
     }
+    // KW_PFN_UNKNOWN (2^64 - 1, read as the number 2^64): the BTF tracepoint had no pfn to give
+    if (spec.name === 'mem.pcpu_drain' && fields.pfn === 2 ** 64) fields.pfn = -1;
     if (spec.name === 'oom.victim') {
       const hierarchy = raw.memcg_hierarchy as number;
       const id = raw.memcg_id as bigint;
@@ -117,12 +116,7 @@ export class Decoder {
     }
   }
 
-  private deriveCgroupEvent(
-    spec: EventSpec,
-    fields: Record<string, FieldValue>,
-    raw: Record<string, FieldValue>,
-    truncated: boolean,
-  ): void {
+  private deriveCgroupEvent(spec: EventSpec, fields: Record<string, FieldValue>, raw: Record<string, FieldValue>, truncated: boolean): void {
     const hierarchy = raw.hierarchy as number;
     const id = raw.id as bigint;
     const cgroupPath = raw.path as string;

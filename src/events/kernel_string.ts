@@ -14,7 +14,7 @@ export function decodeKernelString(buf: Buffer, start: number, end: number): str
   if (!text.includes('\ufffd')) return text;
   const bytes = buf.subarray(start, end);
   let out = '';
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const n = sequenceLength(bytes, i);
     if (n === 0) {
       out += String.fromCharCode(ESCAPED_BYTE_BASE | (bytes[i] as number));

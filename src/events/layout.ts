@@ -1,6 +1,6 @@
 /**
  * Byte offsets of the C records, computed from the catalog's member lists
- * with the C rules for natural alignment. test/layout.test.ts compares every
+ * with the C rules for natural alignment. test/live/layout.test.ts compares every
  * offset with the BTF of the compiled BPF object.
  */
 import { placeStruct, type Placed, type StructLayout } from '../kernel/c_layout';

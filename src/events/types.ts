@@ -57,6 +57,11 @@ export interface EventSpec {
   readonly tracepoint: string;
   /** BPF program in bpf/kernwatch.bpf.c */
   readonly program: string;
+  /**
+   * A program for the same tracepoint and record, attached when `program`
+   * cannot be: it costs the event some detail (`loses`), not the event.
+   */
+  readonly fallback?: { readonly program: string; readonly loses: string };
   /** struct name in bpf/kernwatch.h */
   readonly record: string;
   readonly family: Family;

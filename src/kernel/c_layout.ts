@@ -1,7 +1,7 @@
 /**
  * Where the members of a C struct of bpf/kernwatch.h sit, computed with the
  * C rules for natural alignment, and the bytes of a struct written or read by
- * member name. test/layout.test.ts holds every layout declared with this
+ * member name. test/live/layout.test.ts holds every layout declared with this
  * against the BTF of the compiled BPF object.
  */
 import { LIMITS } from './limits';

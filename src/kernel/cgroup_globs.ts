@@ -160,7 +160,10 @@ function segmentMatches(st: GlobState, name: Buffer, longName: boolean): boolean
       return !longName && name.equals(Buffer.from(st.text, 'utf8'));
     case 'prefix': {
       const text = Buffer.from(st.text, 'utf8');
-      return name.subarray(0, Math.min(name.length, LIMITS.KW_SEGMENT_LEN - 1)).subarray(0, text.length).equals(text);
+      return name
+        .subarray(0, Math.min(name.length, LIMITS.KW_SEGMENT_LEN - 1))
+        .subarray(0, text.length)
+        .equals(text);
     }
     case 'none':
       return false;

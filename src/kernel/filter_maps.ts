@@ -135,7 +135,8 @@ export class FilterMaps {
       this.bpf.update('glob_states', u32Key(g * KW_MAX_GLOB_STATES + k), v);
     });
     if (set.globStates.length === 0) return;
-    const write = (id: bigint, e: GlobEntry): void => this.bpf.update('cgroup_rules', cgroupKey(id, g), encodeStruct(kw_cgroup_rules, { match: e.match, states: e.states }));
+    const write = (id: bigint, e: GlobEntry): void =>
+      this.bpf.update('cgroup_rules', cgroupKey(id, g), encodeStruct(kw_cgroup_rules, { match: e.match, states: e.states }));
     if (this.v2Mount !== undefined) writeTreeEntries(this.v2Mount, set.globStates, set.globRoot, write);
     else for (const [id, e] of set.cgroups) write(id, e);
   }

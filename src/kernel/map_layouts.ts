@@ -1,6 +1,6 @@
 /**
  * The keys and values of the maps userspace writes and reads, declared once
- * in the order of their C structs in bpf/kernwatch.h; test/layout.test.ts
+ * in the order of their C structs in bpf/kernwatch.h; test/live/layout.test.ts
  * holds each against the compiled object's BTF, and the enum values below
  * against its enums, so a change on one side cannot silently shift a byte.
  */

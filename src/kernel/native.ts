@@ -57,6 +57,8 @@ export function nativeAddon(): NativeAddon {
   if (!addon) {
     // dist/src/kernel/native.js -> repository root
     const root = path.resolve(__dirname, '..', '..', '..');
+    // a compiled addon is loaded by path: there is no module to import
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     addon = require(path.join(root, 'native', 'build', 'Release', 'kernwatch.node')) as NativeAddon;
   }
   return addon;

@@ -9,7 +9,7 @@ import { missingBtf } from './btf';
 import { isBpfError, openBpfSession } from './native';
 import { canTrace } from './privileges';
 import { refusalMessage } from './refusal';
-import { ensureTracefs, TracefsError } from './tracefs';
+import { attachProgram, withFallbacks } from './attach_program';
 
 /** Per catalog event: undefined when it runs here, else why not. */
 export type EventAvailability = ReadonlyMap<string, string | undefined>;
@@ -24,23 +24,17 @@ export function probeEvents(): EventAvailability | undefined {
     const availability = new ProgramAvailability(bpf.programs());
     let refusals;
     try {
-      refusals = bpf.load(availability.present);
+      refusals = bpf.load(withFallbacks(availability.present, availability));
     } catch (e) {
       // a failure no single program caused (the ring buffer, a map): nothing runs
       if (!isBpfError(e)) throw e;
       return new Map(EVENTS.map((ev) => [ev.name, `loading kernwatch's BPF object failed: ${e.message}`]));
     }
     for (const refused of refusals) availability.refuse(refused.name, refusalMessage(refused));
-    for (const program of availability.present) {
-      if (!availability.runnable(program)) continue;
-      try {
-        if (program === 'handle__mm_page_pcpu_drain') ensureTracefs();
-        bpf.attach(program);
-        bpf.detach(program);
-      } catch (e) {
-        if (!isBpfError(e) && !(e instanceof TracefsError)) throw e;
-        availability.refuse(program, `attaching ${program} failed: ${e.message}`);
-      }
+    for (const e of EVENTS) {
+      if (!availability.runnable(e.program)) continue;
+      const attached = attachProgram(bpf, availability, e.program);
+      if (attached) bpf.detach(attached.program);
     }
     return new Map(EVENTS.map((e) => [e.name, availability.reason(e)]));
   } finally {

@@ -15,7 +15,10 @@ import { canTrace } from './privileges';
 import { readCounters, type EventCounters } from './stats';
 import { FilterMaps } from './filter_maps';
 import { passAll, type KernelRuleSet } from './kernel_rule_set';
-import { ensureTracefs, TracefsError } from './tracefs';
+import { attachProgram, withFallbacks } from './attach_program';
+import { KernelSessionError } from './session_error';
+
+export { KernelSessionError };
 
 export interface SessionOptions {
   /** catalog names; none is valid (a rule set with no rules) */
@@ -31,26 +34,18 @@ export interface SessionOptions {
   readonly loadAll?: boolean;
 }
 
-/** A problem a user can fix or must know, with no stack trace worth showing. */
-export class KernelSessionError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number,
-    readonly detail?: string,
-  ) {
-    super(message);
-  }
-}
-
 export class KernelSession {
   /** events asked for that cannot run on this kernel, with the reason for each */
   unavailable: ReadonlyMap<string, string>;
   /** events attached and streaming */
   attached: readonly string[];
+  /** events that run through their fallback program, with what that costs and why */
+  readonly degraded = new Map<string, string>();
   readonly decoder: Decoder;
   readonly filters: FilterMaps;
   private stopped = false;
-  private readonly programs = new Set<string>();
+  /** each program attached for an event, to the program actually attached (itself or its fallback) */
+  private readonly programs = new Map<string, string>();
 
   private constructor(
     readonly bpf: BpfSessionHandle,
@@ -76,7 +71,7 @@ export class KernelSession {
       const availability = new ProgramAvailability(bpf.programs());
       const ruleSet = options.ruleSet ?? passAll(availability.partition(wanted).usable.map((e) => e.kind));
       const toLoad = options.loadAll ? availability.present : programsFor(availability.partition(wanted).usable, ruleSet, availability);
-      for (const refused of callBpf(() => bpf.load(toLoad))) availability.refuse(refused.name, refusalMessage(refused));
+      for (const refused of callBpf(() => bpf.load(withFallbacks(toLoad, availability)))) availability.refuse(refused.name, refusalMessage(refused));
       const cgroups = options.cgroups ?? CgroupPaths.forHost();
       const session = new KernelSession(bpf, availability, new Decoder(cgroups), cgroups.directoryOf(0, '/'));
       session.filters.installFirst(ruleSet);
@@ -100,13 +95,13 @@ export class KernelSession {
    */
   async retarget(events: readonly string[], ruleSet: KernelRuleSet): Promise<number> {
     const wanted = resolveEvents(events);
-    const before = new Set(this.programs);
+    const before = new Map(this.programs);
     this.attachFor(wanted, ruleSet);
     const generation = await this.filters.install(ruleSet);
     const keep = new Set(programsFor(this.availability.partition(wanted).usable, ruleSet, this.availability));
-    for (const p of before) {
+    for (const [p, attachedAs] of before) {
       if (!keep.has(p)) {
-        this.bpf.detach(p);
+        this.bpf.detach(attachedAs);
         this.programs.delete(p);
       }
     }
@@ -120,23 +115,12 @@ export class KernelSession {
    */
   private attachFor(wanted: readonly EventSpec[], ruleSet: KernelRuleSet): void {
     const needed = programsFor(this.availability.partition(wanted).usable, ruleSet, this.availability);
-    if (needed.includes('handle__mm_page_pcpu_drain')) {
-      try {
-        ensureTracefs();
-      } catch (e) {
-        if (!(e instanceof TracefsError)) throw e;
-        this.availability.refuse('handle__mm_page_pcpu_drain', e.message);
-      }
-    }
     for (const program of needed) {
       if (this.programs.has(program) || !this.availability.runnable(program)) continue;
-      try {
-        this.bpf.attach(program);
-        this.programs.add(program);
-      } catch (e) {
-        if (!isBpfError(e)) throw e;
-        this.availability.refuse(program, `attaching ${program} failed: ${e.message}`);
-      }
+      const attached = attachProgram(this.bpf, this.availability, program);
+      if (!attached) continue;
+      this.programs.set(program, attached.program);
+      if (attached.degraded) this.degraded.set(attached.degraded.event, attached.degraded.reason);
     }
     const { usable, unavailable } = this.availability.partition(wanted);
     this.attached = usable.map((e) => e.name);
@@ -151,7 +135,7 @@ export class KernelSession {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    for (const program of this.programs) this.bpf.detach(program);
+    for (const attachedAs of this.programs.values()) this.bpf.detach(attachedAs);
     await this.bpf.stopReader();
   }
 

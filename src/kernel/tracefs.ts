@@ -31,7 +31,7 @@ export function ensureTracefs(): void {
   try {
     execFileSync('mount', ['-t', 'tracefs', 'nodev', TRACEFS], { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (e) {
-    const why = ((e as { stderr?: Buffer }).stderr?.toString() ?? String(e)).trim().split('\n')[0];
+    const why = ((e as { stderr?: Buffer }).stderr?.toString() ?? String(e)).trim().split('\n')[0] ?? '';
     throw new TracefsError(`mem.pcpu_drain needs tracefs at ${TRACEFS}, which is not mounted and could not be: ${why}`);
   }
 }

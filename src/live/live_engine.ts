@@ -10,7 +10,7 @@ import { EVENTS } from '../events/catalog';
 import { CgroupPaths } from '../events/cgroup_paths';
 import { CgroupState } from '../events/cgroup_state';
 import type { KernelEvent } from '../events/event';
-import type { CheckedRule } from '../dsl/checked_rule';
+import type { CheckedRule } from '../dsl';
 import { KernelSession } from '../kernel/session';
 import { totalCounters, type EventCounters } from '../kernel/stats';
 import { Evaluator, DEFAULT_TICK_MS, type EvaluatorOptions, type EvaluatorStats } from '../engine/evaluator';
@@ -53,7 +53,6 @@ export interface LiveStats {
   /** the BPF object loaded: `compat` on kernels without bpf_loop() */
   readonly bpfObject: 'main' | 'compat';
 }
-
 
 export class LiveEngine {
   private readonly timer: NodeJS.Timeout;
@@ -121,11 +120,16 @@ export class LiveEngine {
 
   /** Events the rules use that cannot run on this kernel: why, and the rules that use them. */
   unavailable(): UnavailableEvent[] {
-    return [...this.session.unavailable].map(([event, reason]) => ({
-      event,
-      reason,
-      rules: [...new Set(this.planNow.selections.filter((s) => s.spec.name === event).map((s) => s.rule.name))],
-    }));
+    return [...this.session.unavailable].map(([event, reason]) => ({ event, reason, rules: this.rulesOn(event) }));
+  }
+
+  /** Events the rules use that run through a fallback program: what that costs and why, and the rules that use them. */
+  degraded(): UnavailableEvent[] {
+    return [...this.session.degraded].map(([event, reason]) => ({ event, reason, rules: this.rulesOn(event) })).filter((d) => d.rules.length > 0);
+  }
+
+  private rulesOn(event: string): string[] {
+    return [...new Set(this.planNow.selections.filter((s) => s.spec.name === event).map((s) => s.rule.name))];
   }
 
   /**

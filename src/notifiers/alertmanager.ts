@@ -60,7 +60,12 @@ export function amAlert(a: Alert, now: number, resendIntervalMs: number): AmAler
     ...(a.description ? { description: fit(a.description, ANNOTATION_MAX, visible) } : {}),
     ...(a.runbookUrl ? { runbook_url: a.runbookUrl } : {}),
     // one line per field: a newline in a value must not forge another line
-    details: fit(fieldLines(a).map((f) => `${f.name}: ${fit(f.text, 512, visible)}`).join('\n'), ANNOTATION_MAX * 4),
+    details: fit(
+      fieldLines(a)
+        .map((f) => `${f.name}: ${fit(f.text, 512, visible)}`)
+        .join('\n'),
+      ANNOTATION_MAX * 4,
+    ),
     fingerprint: a.fingerprint,
   };
   // a window's events are counted in the kernel: its value says it, a count would say 0
@@ -122,7 +127,13 @@ export class AlertmanagerNotifier implements Notifier {
     const body = JSON.stringify(alerts.map((a) => amAlert(a, now, this.config.resendIntervalMs)));
     const results = await Promise.allSettled(
       this.config.urls.map((base) =>
-        post(new URL('api/v2/alerts', base.endsWith('/') ? base : `${base}/`).toString(), body, { 'Content-Type': 'application/json', 'User-Agent': 'kernwatch' }, this.config.timeoutMs, this.now),
+        post(
+          new URL('api/v2/alerts', base.endsWith('/') ? base : `${base}/`).toString(),
+          body,
+          { 'Content-Type': 'application/json', 'User-Agent': 'kernwatch' },
+          this.config.timeoutMs,
+          this.now,
+        ),
       ),
     );
     if (results.some((r) => r.status === 'fulfilled')) return;

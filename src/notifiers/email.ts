@@ -51,7 +51,10 @@ function mailDomain(host: string): string {
 export function emailMessage(d: Delivery): EmailMessage {
   const a = d.alert;
   const { key, details } = fieldParts(a);
-  const links = [...(a.runbookUrl ? [['Runbook', a.runbookUrl]] : []), ...(a.sourceUrl ? [['Rule', a.sourceUrl]] : [])];
+  const links: [string, string][] = [
+    ...(a.runbookUrl ? [['Runbook', a.runbookUrl] as [string, string]] : []),
+    ...(a.sourceUrl ? [['Rule', a.sourceUrl] as [string, string]] : []),
+  ];
   const text = [
     title(a),
     '',
@@ -69,7 +72,9 @@ export function emailMessage(d: Delivery): EmailMessage {
   ].join('\n');
   const color = a.state === 'resolved' ? '#2e7d32' : a.severity === 'critical' ? '#c62828' : a.severity === 'warning' ? '#ef6c00' : '#1565c0';
   const rows = (lines: typeof key): string =>
-    lines.map((f) => `<tr><th align="left" style="padding:2px 12px 2px 0">${html(f.name)}</th><td><code>${fit(f.text, VALUE_MAX, html)}</code></td></tr>`).join('');
+    lines
+      .map((f) => `<tr><th align="left" style="padding:2px 12px 2px 0">${html(f.name)}</th><td><code>${fit(f.text, VALUE_MAX, html)}</code></td></tr>`)
+      .join('');
   const body = [
     '<!doctype html><html><body style="font-family:sans-serif">',
     `<h2 style="color:${color};margin:0 0 8px">${html(title(a))}</h2>`,
@@ -77,7 +82,9 @@ export function emailMessage(d: Delivery): EmailMessage {
     ...(a.description ? [`<p style="white-space:pre-wrap">${fit(a.description, SUMMARY_MAX, html)}</p>`] : []),
     `<table>${rows(key)}</table>`,
     ...(links.length ? [`<p>${links.map(([what, url]) => `<a href="${html(url ?? '')}">${html(what ?? '')}</a>`).join(' · ')}</p>`] : []),
-    ...(details.length ? [`<details><summary style="color:#666">Details</summary><table style="color:#666;font-size:small">${rows(details)}</table></details>`] : []),
+    ...(details.length
+      ? [`<details><summary style="color:#666">Details</summary><table style="color:#666;font-size:small">${rows(details)}</table></details>`]
+      : []),
     `<p style="color:#666;font-size:small">${contextParts(a).map(html).join(' · ')}<br>key ${html(d.key)}</p>`,
     '</body></html>',
   ].join('\n');
@@ -146,7 +153,8 @@ export class EmailNotifier implements Notifier {
     }
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.transport.close();
+    return Promise.resolve();
   }
 }

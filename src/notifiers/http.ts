@@ -9,11 +9,7 @@ export function retryableStatus(status: number): boolean {
 
 export function httpError(url: string, status: number, body: string, retryAfter: string | null, now: number): DeliveryError {
   const snippet = body.replace(/\s+/g, ' ').slice(0, 200);
-  return new DeliveryError(
-    `${redact(url)}: HTTP ${status}${snippet ? `: ${snippet}` : ''}`,
-    retryableStatus(status),
-    parseRetryAfter(retryAfter, now),
-  );
+  return new DeliveryError(`${redact(url)}: HTTP ${status}${snippet ? `: ${snippet}` : ''}`, retryableStatus(status), parseRetryAfter(retryAfter, now));
 }
 
 /** A webhook URL is a secret (Slack's is the credential): show scheme and host only. */

@@ -13,11 +13,21 @@ interface Metric {
 
 const METRICS: readonly Metric[] = [
   { name: 'kernwatch_notifier_deliveries_total', type: 'counter', help: 'Notifications the receiver accepted.', value: (s) => s.delivered },
-  { name: 'kernwatch_notifier_sends_total', type: 'counter', help: 'Messages or requests the receiver accepted (a Slack burst is one).', value: (s) => s.sends },
+  {
+    name: 'kernwatch_notifier_sends_total',
+    type: 'counter',
+    help: 'Messages or requests the receiver accepted (a Slack burst is one).',
+    value: (s) => s.sends,
+  },
   { name: 'kernwatch_notifier_failures_total', type: 'counter', help: 'Delivery attempts that failed.', value: (s) => s.failures },
   { name: 'kernwatch_notifier_retries_total', type: 'counter', help: 'Failed attempts scheduled to be tried again.', value: (s) => s.retries },
   { name: 'kernwatch_notifier_pending', type: 'gauge', help: 'Notifications waiting in the outbox.', value: (s) => s.pending },
-  { name: 'kernwatch_notifier_not_persisted_total', type: 'counter', help: 'Notifications the outbox could not write to disk (kept in memory).', value: (s) => s.notPersisted },
+  {
+    name: 'kernwatch_notifier_not_persisted_total',
+    type: 'counter',
+    help: 'Notifications the outbox could not write to disk (kept in memory).',
+    value: (s) => s.notPersisted,
+  },
   { name: 'kernwatch_notifier_consecutive_failures', type: 'gauge', help: 'Failed attempts since the last success.', value: (s) => s.consecutiveFailures },
   {
     name: 'kernwatch_notifier_last_success_timestamp_seconds',

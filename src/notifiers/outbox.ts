@@ -92,10 +92,7 @@ export class Outbox {
    * duplicate. When full, the oldest entries make room and are returned so
    * the caller counts them.
    */
-  async add(
-    fields: Omit<Delivery, 'id'>,
-    supersedes?: (incoming: Delivery, pending: Delivery) => boolean,
-  ): Promise<AddResult> {
+  async add(fields: Omit<Delivery, 'id'>, supersedes?: (incoming: Delivery, pending: Delivery) => boolean): Promise<AddResult> {
     if (this.writing.has(fields.key) || this.entries.some((e) => e.key === fields.key)) return { outcome: 'duplicate' };
     const id = `${String(fields.enqueuedAt).padStart(14, '0')}-${String(this.seq++ % 1e6).padStart(6, '0')}-${fields.key.slice(0, 12)}`;
     const delivery: Delivery = { ...fields, alert: storableAlert(fields.alert), id };

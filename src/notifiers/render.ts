@@ -54,7 +54,13 @@ export function fieldParts(a: Alert): FieldParts {
   }
   const grouped = Object.keys(a.labels).filter((k) => names.includes(k));
   const key = [...new Set([...grouped, ...a.keyFields.filter((k) => names.includes(k))])];
-  return { key: key.map(line), details: names.filter((k) => !key.includes(k)).sort().map(line) };
+  return {
+    key: key.map(line),
+    details: names
+      .filter((k) => !key.includes(k))
+      .sort()
+      .map(line),
+  };
 }
 
 /** Every field for people, key fields first. */

@@ -16,8 +16,10 @@ const MAX_VALUE = 4096;
  */
 export function deliveryJson(d: Delivery, maxValue = MAX_VALUE): Record<string, unknown> {
   const a = d.alert;
-  const text = (escape: (s: string) => string) => (v: unknown): unknown =>
-    typeof v === 'string' ? fit(v, maxValue, escape) : typeof v === 'bigint' ? v.toString() : v;
+  const text =
+    (escape: (s: string) => string) =>
+    (v: unknown): unknown =>
+      typeof v === 'string' ? fit(v, maxValue, escape) : typeof v === 'bigint' ? v.toString() : v;
   const cap = text(visible);
   const capAll = (o: Readonly<Record<string, unknown>>, each = cap): Record<string, unknown> =>
     Object.fromEntries(Object.entries(o).map(([k, v]) => [k, each(v)]));

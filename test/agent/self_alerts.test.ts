@@ -79,13 +79,21 @@ test('the loss alert is re-sent once per repeat interval while it lasts, then re
   for (; t <= 420_000; t += 5_000) m.observe({ t, counters: counters((sent += 1000), lost), notifiers: [] });
   assert.deepEqual(
     notices.map((n) => [n.change, n.alert.state]),
-    [['firing', 'firing'], ['repeat', 'firing'], ['repeat', 'firing'], ['resolved', 'resolved']],
+    [
+      ['firing', 'firing'],
+      ['repeat', 'firing'],
+      ['repeat', 'firing'],
+      ['resolved', 'resolved'],
+    ],
   );
   const fingerprints = new Set(notices.map((n) => n.alert.fingerprint));
   assert.equal(fingerprints.size, 1, 'one alert identity throughout');
   const resolved = notices.at(-1);
   // the share lost falls under 1% once most of the window is quiet
-  assert.ok(resolved?.alert.endsAt !== undefined && resolved.alert.endsAt > 300_000 && resolved.alert.endsAt <= 360_000, `resolved within a window of the last loss (${resolved?.alert.endsAt})`);
+  assert.ok(
+    resolved?.alert.endsAt !== undefined && resolved.alert.endsAt > 300_000 && resolved.alert.endsAt <= 360_000,
+    `resolved within a window of the last loss (${resolved?.alert.endsAt})`,
+  );
   assert.equal(resolved.alert.startsAt, notices[0]?.alert.startsAt);
   assert.deepEqual(m.firing(), []);
 });
@@ -134,7 +142,10 @@ test('a notifier failing past notifier_failing_for raises one alert, to the othe
   assert.equal(firing.alert.labels.alertname, NOTIFIER_FAILING);
   assert.equal(firing.alert.labels.notifier, 'oncall');
   assert.equal(firing.alert.severity, 'critical');
-  assert.equal(firing.alert.summary, 'notifier oncall (slack) has failed 13 attempts in a row since 1970-01-01T00:00:10.000Z; 3 notifications wait in its outbox; last error: HTTP 500: down');
+  assert.equal(
+    firing.alert.summary,
+    'notifier oncall (slack) has failed 13 attempts in a row since 1970-01-01T00:00:10.000Z; 3 notifications wait in its outbox; last error: HTTP 500: down',
+  );
   assert.deepEqual(m.firing(), [{ alertname: NOTIFIER_FAILING, notifier: 'oncall' }]);
 
   m.observe({ t: 305_000, counters: counters(0, 0), notifiers: [healthy('oncall', { delivered: 3 }), healthy('mail')] });

@@ -56,14 +56,19 @@ export class AgentProcess {
 
   /** The first log line (from `from` on) with message `msg` and, if given, for which `where` holds. */
   waitLog(msg: string, timeoutMs: number, where: (l: LogLine) => boolean = () => true, from = 0): Promise<LogLine> {
-    return retryUntil(`log "${msg}"`, timeoutMs, () => {
-      const found = this.logs.slice(from).find((l) => l.msg === msg && where(l));
-      if (found) return found;
-      if (this.child.exitCode !== null || this.child.signalCode !== null) {
-        throw new Error(`the agent exited (${this.child.exitCode ?? this.child.signalCode}) before logging "${msg}":\n${this.stderrText()}`);
-      }
-      return undefined;
-    }, 10);
+    return retryUntil(
+      `log "${msg}"`,
+      timeoutMs,
+      () => {
+        const found = this.logs.slice(from).find((l) => l.msg === msg && where(l));
+        if (found) return found;
+        if (this.child.exitCode !== null || this.child.signalCode !== null) {
+          throw new Error(`the agent exited (${this.child.exitCode ?? this.child.signalCode}) before logging "${msg}":\n${this.stderrText()}`);
+        }
+        return undefined;
+      },
+      10,
+    );
   }
 
   /** Resolves once the agent runs its rules; returns the startup line (hash, metrics address...). */

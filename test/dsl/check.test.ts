@@ -5,7 +5,10 @@ import { checkRuleSources, type CheckedRule, type CheckOptions, type Condition, 
 
 function check(text: string, options: CheckOptions = {}, file = 'prod.rules'): CheckedRule[] {
   const result = checkRuleSources([{ file, text }], options);
-  assert.deepEqual(result.diagnostics.map((d) => d.message), []);
+  assert.deepEqual(
+    result.diagnostics.map((d) => d.message),
+    [],
+  );
   return [...result.rules];
 }
 
@@ -27,7 +30,10 @@ describe('checkRuleSources', () => {
     assert.equal(r.generated, true);
     assert.equal(r.severity, 'warning');
     assert.equal(r.cooldownMs, 5 * 60_000);
-    assert.deepEqual(r.actions.map((a) => [a.notifier, a.args]), [['slack', []]]);
+    assert.deepEqual(
+      r.actions.map((a) => [a.notifier, a.args]),
+      [['slack', []]],
+    );
     assert.equal(r.selection.event, 'oom.victim');
     const c = r.selection.condition;
     assert.ok(c.kind === 'matches');
@@ -42,8 +48,15 @@ describe('checkRuleSources', () => {
   });
 
   it('names one-liners by file and event, numbering repeats, independent of line numbers', () => {
-    const rules = check('# moved down a line\nwhen oom.victim then stdout\nwhen process.hang then stdout\nwhen oom.victim and uid == 0 then stdout', {}, 'rules/host.rules');
-    assert.deepEqual(rules.map((r) => r.name), ['host/oom.victim', 'host/process.hang', 'host/oom.victim#2']);
+    const rules = check(
+      '# moved down a line\nwhen oom.victim then stdout\nwhen process.hang then stdout\nwhen oom.victim and uid == 0 then stdout',
+      {},
+      'rules/host.rules',
+    );
+    assert.deepEqual(
+      rules.map((r) => r.name),
+      ['host/oom.victim', 'host/process.hang', 'host/oom.victim#2'],
+    );
   });
 
   it('converts sizes to bytes and durations to milliseconds', () => {
@@ -55,12 +68,18 @@ describe('checkRuleSources', () => {
   });
 
   it('keeps let references explicit and except clauses separate', () => {
-    const r = only(check('let prod = cgroup matches "/prod/**"\nwhen oom.victim and prod except comm == "a" except { uid == 0 pid == 1 } then stdout'), 'event');
+    const r = only(
+      check('let prod = cgroup matches "/prod/**"\nwhen oom.victim and prod except comm == "a" except { uid == 0 pid == 1 } then stdout'),
+      'event',
+    );
     const c = r.selection.condition;
     assert.ok(c.kind === 'let');
     assert.equal(c.name, 'prod');
     assert.equal(c.condition.kind, 'matches');
-    assert.deepEqual(r.selection.except.map((e: Condition) => e.kind), ['compare', 'compare', 'compare']);
+    assert.deepEqual(
+      r.selection.except.map((e: Condition) => e.kind),
+      ['compare', 'compare', 'compare'],
+    );
   });
 
   it('shares lets and lists across files of one run', () => {
@@ -71,7 +90,10 @@ describe('checkRuleSources', () => {
     assert.deepEqual(result.diagnostics, []);
     const c = (result.rules[0] as Extract<CheckedRule, { kind: 'event' }>).selection.condition;
     assert.ok(c.kind === 'in');
-    assert.deepEqual(c.values, [{ type: 'string', value: 'backup' }, { type: 'string', value: 'pg_dump' }]);
+    assert.deepEqual(c.values, [
+      { type: 'string', value: 'backup' },
+      { type: 'string', value: 'pg_dump' },
+    ]);
   });
 
   it('resolves enum symbols to the kernel value', () => {
@@ -82,7 +104,10 @@ describe('checkRuleSources', () => {
   });
 
   it('gives window rules their aggregate, threshold, window, groups, for and keep firing for', () => {
-    const r = only(check('rule "storm" { when count(process.fork and comm != "make") > 500 within 10s by cgroup for 30s keep firing for 2m then stdout }'), 'window');
+    const r = only(
+      check('rule "storm" { when count(process.fork and comm != "make") > 500 within 10s by cgroup for 30s keep firing for 2m then stdout }'),
+      'window',
+    );
     assert.deepEqual(r.aggregate, { fn: 'count' });
     assert.equal(r.op, '>');
     assert.equal(r.threshold, 500);
@@ -105,12 +130,18 @@ describe('checkRuleSources', () => {
     assert.equal(r.first.condition.kind, 'compare');
     assert.equal(r.second.event, 'cgroup.unfreeze');
     assert.deepEqual(r.second.condition, { kind: 'true' });
-    assert.deepEqual(r.match.map((f) => f.name), ['cgroup']);
+    assert.deepEqual(
+      r.match.map((f) => f.name),
+      ['cgroup'],
+    );
     assert.equal(r.withinMs, 300_000);
   });
 
   it('gives sequence rules the second event for the summary', () => {
-    const r = only(check('rule "k" { when process.newtask followed by process.exit and signal == 9 within 2s by pid summary "{comm} got {signal}" then stdout }'), 'sequence');
+    const r = only(
+      check('rule "k" { when process.newtask followed by process.exit and signal == 9 within 2s by pid summary "{comm} got {signal}" then stdout }'),
+      'sequence',
+    );
     assert.deepEqual(r.summary.fields, ['comm', 'signal']);
   });
 
@@ -144,12 +175,15 @@ describe('checkRuleSources', () => {
   });
 
   it('passes each action to the config check for its arguments', () => {
-    const checkAction = (n: string, args: readonly string[]): string | undefined => (args[0]?.startsWith('#') ? undefined : `'${args[0]}' is not a Slack channel`);
+    const checkAction = (n: string, args: readonly string[]): string | undefined =>
+      args[0]?.startsWith('#') ? undefined : `'${args[0]}' is not a Slack channel`;
     assert.deepEqual(messages('when oom.victim then slack("oncall")', { checkAction }), ["1:22 'oncall' is not a Slack channel"]);
   });
 
   it('reports duplicate rule names with where the first one is', () => {
-    assert.deepEqual(messages('rule "a" { when oom.victim then stdout }\nrule "a" { when process.hang then stdout }'), ["2:6 rule 'a' is already defined at x.rules:1"]);
+    assert.deepEqual(messages('rule "a" { when oom.victim then stdout }\nrule "a" { when process.hang then stdout }'), [
+      "2:6 rule 'a' is already defined at x.rules:1",
+    ]);
   });
 
   it('reports every error of a run, not just the first', () => {
@@ -174,12 +208,18 @@ describe('checkRuleSources', () => {
     const started = Date.now();
     const m = messages(text);
     assert.ok(Date.now() - started < 2000);
-    assert.ok(m.some((x) => x.includes('more than 10000 parts')), m.join('\n'));
+    assert.ok(
+      m.some((x) => x.includes('more than 10000 parts')),
+      m.join('\n'),
+    );
   });
 
   it('answers garbage, empty and deeply nested input with one clear message', () => {
-    assert.deepEqual(messages('\u0000\u0001\u0002'), ["1:1 this is not a text file (NUL byte); rule files are UTF-8 text"]);
-    assert.deepEqual(checkRuleSources([{ file: 'e.rules', text: '' }]).diagnostics.map((d) => [d.severity, d.message]), [['warning', 'no rules or lets in this file']]);
+    assert.deepEqual(messages('\u0000\u0001\u0002'), ['1:1 this is not a text file (NUL byte); rule files are UTF-8 text']);
+    assert.deepEqual(
+      checkRuleSources([{ file: 'e.rules', text: '' }]).diagnostics.map((d) => [d.severity, d.message]),
+      [['warning', 'no rules or lets in this file']],
+    );
     const deep = `when oom.victim and ${'('.repeat(100_000)}pid == 1${')'.repeat(100_000)} then stdout`;
     assert.deepEqual(messages(deep), ["1:85 nesting deeper than 64 levels; split the condition with 'let'"]);
   });
@@ -193,7 +233,9 @@ describe('description and runbook', () => {
   });
 
   it('refuses a runbook that is not an http(s) URL, and a misspelt field in a description, located', () => {
-    assert.deepEqual(messages('rule "d" {\n  when oom.victim\n  runbook "wiki/oom"\n  then stdout\n}'), ['3:11 runbook must be an http(s) URL, such as "https://wiki.example.com/runbooks/oom"']);
+    assert.deepEqual(messages('rule "d" {\n  when oom.victim\n  runbook "wiki/oom"\n  then stdout\n}'), [
+      '3:11 runbook must be an http(s) URL, such as "https://wiki.example.com/runbooks/oom"',
+    ]);
     assert.deepEqual(messages('rule "d" {\n  when oom.victim\n  description "{pidd}"\n  then stdout\n}'), [
       "3:16 unknown field 'pidd' on oom.victim in description (did you mean 'pid'?)",
     ]);

@@ -42,7 +42,10 @@ describe('fmt', () => {
   });
 
   it('adds only the parentheses precedence needs', () => {
-    assert.equal(fmt('when oom.victim and ((pid == 1)) and (uid == 0 or (uid == 1)) then stdout'), 'when oom.victim and pid == 1 and (uid == 0 or uid == 1) then stdout\n');
+    assert.equal(
+      fmt('when oom.victim and ((pid == 1)) and (uid == 0 or (uid == 1)) then stdout'),
+      'when oom.victim and pid == 1 and (uid == 0 or uid == 1) then stdout\n',
+    );
     assert.equal(fmt('when oom.victim and not (pid == 1 and uid == 2) then stdout'), 'when oom.victim and not (pid == 1 and uid == 2) then stdout\n');
   });
 
@@ -51,7 +54,10 @@ describe('fmt', () => {
   });
 
   it('re-escapes strings and keeps number literals as written', () => {
-    assert.equal(fmt('when oom.victim and comm == "a\\"b\\\\" and anon_rss > 1_000MiB then x("\\t")'), 'when oom.victim and comm == "a\\"b\\\\" and anon_rss > 1_000MiB then x("\\t")\n');
+    assert.equal(
+      fmt('when oom.victim and comm == "a\\"b\\\\" and anon_rss > 1_000MiB then x("\\t")'),
+      'when oom.victim and comm == "a\\"b\\\\" and anon_rss > 1_000MiB then x("\\t")\n',
+    );
   });
 
   it('refuses to format a file that does not parse', () => {

@@ -28,7 +28,10 @@ describe('golden: parse and format', () => {
     });
     it(`${rel(file)} checks clean`, () => {
       const result = checkRuleSources([{ file: rel(file), text }]);
-      assert.deepEqual(result.diagnostics.map((d) => formatDiagnostic(d, text)), []);
+      assert.deepEqual(
+        result.diagnostics.map((d) => formatDiagnostic(d, text)),
+        [],
+      );
     });
   }
 });

@@ -9,7 +9,6 @@ import { it } from 'node:test';
 import { checkRuleSources, formatRuleSource, parseRuleFile } from '../../src/dsl';
 import { withoutRanges, seededRandom } from './helpers';
 
-
 class Gen {
   constructor(private readonly random: () => number) {}
 
@@ -70,7 +69,11 @@ it('formatting random rules keeps their syntax tree and is idempotent', () => {
     const out = formatRuleSource('r.rules', text).output!;
     const after = parseRuleFile('r.rules', out);
     assert.deepEqual(withoutRanges(after.ast.items), withoutRanges(before.ast.items), `${text}\n---\n${out}`);
-    assert.deepEqual(after.ast.comments.map((c) => c.text), before.ast.comments.map((c) => c.text), `${text}\n---\n${out}`);
+    assert.deepEqual(
+      after.ast.comments.map((c) => c.text),
+      before.ast.comments.map((c) => c.text),
+      `${text}\n---\n${out}`,
+    );
     assert.equal(formatRuleSource('r.rules', out).output, out, out);
     checkRuleSources([{ file: 'r.rules', text }]);
   }

@@ -20,7 +20,7 @@ test('a scoped rule matches inside the scope as the rule matches on the host, an
   assert.equal(oom('/demo/prod'), true);
   assert.equal(oom('/demo/prod/skip'), false, 'an equality moves too');
   assert.equal(oom('/demo/prod/api', 'backup'), false, 'exceptions stay');
-  assert.equal(oom('/prod/api'), false, 'the host\'s own /prod is outside the scope');
+  assert.equal(oom('/prod/api'), false, "the host's own /prod is outside the scope");
   assert.equal(oom('/demo/staging'), false);
 });
 

@@ -98,15 +98,50 @@ function stream(seed: number, n: number): KernelEvent[] {
     else if (kind < 0.6) {
       const status = Math.floor(r() * 4);
       const signal = r() < 0.3 ? 9 : 0;
-      out.push(ev('process.exit', t, { ...base, pid: nextPid - 1, exit_code: signal || status << 8, exit_status: signal ? 0 : status, signal, group_dead: true, prio: 120 }));
+      out.push(
+        ev('process.exit', t, {
+          ...base,
+          pid: nextPid - 1,
+          exit_code: signal || status << 8,
+          exit_status: signal ? 0 : status,
+          signal,
+          group_dead: true,
+          prio: 120,
+        }),
+      );
     } else if (kind < 0.7) out.push(ev('process.newtask', t, { ...base, pid: nextPid - 1, clone_flags: 17, oom_score_adj: 0 }));
     else if (kind < 0.8) out.push(ev('mem.pcpu_drain', t, { ...base, pfn: Math.floor(r() * 1e6), order: Math.floor(r() * 4), migratetype: 1 }));
     else if (kind < 0.85) {
       const failed = Math.floor(r() * 20);
-      out.push(ev('migrate.pages', t, { ...base, succeeded: 5, failed, thp_succeeded: 0, thp_failed: 0, thp_split: 0, large_folio_split: 0, mode: 'async', reason: r() < 0.7 ? 'compaction' : 'numa_misplaced' }));
+      out.push(
+        ev('migrate.pages', t, {
+          ...base,
+          succeeded: 5,
+          failed,
+          thp_succeeded: 0,
+          thp_failed: 0,
+          thp_split: 0,
+          large_folio_split: 0,
+          mode: 'async',
+          reason: r() < 0.7 ? 'compaction' : 'numa_misplaced',
+        }),
+      );
     } else if (kind < 0.9) {
       const kb = Math.floor(r() * 300 * 1024);
-      out.push(ev('oom.victim', t, { ...base, pid: nextPid - 1, anon_rss: kb * 1024, total_vm: kb * 2048, file_rss: 0, shmem_rss: 0, pgtables: 4096, oom_score_adj: 0, trigger_pid: 1, trigger_comm: 'x' }));
+      out.push(
+        ev('oom.victim', t, {
+          ...base,
+          pid: nextPid - 1,
+          anon_rss: kb * 1024,
+          total_vm: kb * 2048,
+          file_rss: 0,
+          shmem_rss: 0,
+          pgtables: 4096,
+          oom_score_adj: 0,
+          trigger_pid: 1,
+          trigger_comm: 'x',
+        }),
+      );
     } else if (kind < 0.93 && late.length < 3) {
       const created: [string, bigint] = [`/prod/new${late.length}`, 50n + BigInt(late.length)];
       late.push(created);
@@ -125,7 +160,10 @@ for (const seed of [1, 2, 3, 4, 5]) {
     const events = stream(seed, 6000);
     const kernelPath = replay(rules, events, { host: 'h', untilMs: 5000 });
     const reference = replay(rules, events, { host: 'h', untilMs: 5000, reference: true });
-    assert.deepEqual(kernelPath.notices.map((n) => describeNotice(n)), reference.notices.map((n) => describeNotice(n)));
+    assert.deepEqual(
+      kernelPath.notices.map((n) => describeNotice(n)),
+      reference.notices.map((n) => describeNotice(n)),
+    );
     assert.deepEqual(kernelPath.notices, reference.notices);
     assert.ok(reference.notices.length >= 5, `the stream exercises the rules (${reference.notices.length} notices)`);
     assert.ok(kernelPath.counted > 0, 'some events were counted in the kernel');

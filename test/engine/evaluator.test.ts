@@ -25,7 +25,7 @@ test('repeated OOM kills fold into one alert with a running count, then resolve 
   ]);
 });
 
-test('an event rule by cgroup keeps one alert per cgroup: a second service\'s OOM pages at once, each folds and resolves on its own', () => {
+test("an event rule by cgroup keeps one alert per cgroup: a second service's OOM pages at once, each folds and resolves on its own", () => {
   const rules = `rule "oom" {
     when oom.victim and cgroup matches "/prod/**" by cgroup
     summary "{comm} OOM-killed in {cgroup}"
@@ -88,7 +88,10 @@ test('for holds a window pending until the condition lasted that long; keep firi
   }`;
   const steady = Array.from({ length: 30 }, (_, i) => ev('process.exit', 1000 + i * 100));
   const notices = replay(rulesFrom(rules), steady, { host: HOST, untilMs: 10_000 }).notices;
-  assert.deepEqual(notices.map((n) => n.change), ['firing', 'resolved']);
+  assert.deepEqual(
+    notices.map((n) => n.change),
+    ['firing', 'resolved'],
+  );
   const [firing, resolved] = notices;
   assert.equal(firing?.alert.startsAt, 2100, 'pending from 1.1s, firing 1s later');
   // the last exit (3.9s) leaves the 500ms window at 4.5s; resolved 2s after that
@@ -110,10 +113,10 @@ test('an absence fires at the deadline and resolves when the second event finall
     ev('cgroup.unfreeze', 9000, { cgroup: '/a', hierarchy: 'unified', level: 1 }),
   ];
   const notices = replay(rulesFrom(rules), events, { host: HOST, untilMs: 1000 }).notices;
-  assert.deepEqual(notices.map((n) => describeNotice(n)), [
-    'firing frozen-long {cgroup=/a} "/a frozen" count=1',
-    'resolved frozen-long {cgroup=/a} "/a frozen" count=1',
-  ]);
+  assert.deepEqual(
+    notices.map((n) => describeNotice(n)),
+    ['firing frozen-long {cgroup=/a} "/a frozen" count=1', 'resolved frozen-long {cgroup=/a} "/a frozen" count=1'],
+  );
   assert.equal(notices[0]?.alert.startsAt, 6000);
   assert.equal(notices[1]?.alert.endsAt, 9000);
 });

@@ -74,7 +74,7 @@ test('star and prefix segments are followed in the kernel; what it cannot compar
   assert.equal(created(one, '/staging/worker'), 0n);
 });
 
-test('an exception stays in userspace, and globs beyond the kernel\'s states go there too', () => {
+test("an exception stays in userspace, and globs beyond the kernel's states go there too", () => {
   const plan = planKernel(
     rulesFrom(`rule "r" {
       when oom.victim and cgroup matches "/prod/*/worker"
@@ -83,7 +83,10 @@ test('an exception stays in userspace, and globs beyond the kernel\'s states go 
     }`),
     TREE,
   );
-  assert.deepEqual(plan.selections[0]?.placements.map((p) => p.tier), ['kernel', 'userspace']);
+  assert.deepEqual(
+    plan.selections[0]?.placements.map((p) => p.tier),
+    ['kernel', 'userspace'],
+  );
   const many = Array.from({ length: 30 }, (_, i) => `when oom.victim and cgroup matches "/svc${i}/**" then stdout`).join('\n');
   const full = planKernel(rulesFrom(many), TREE);
   const tiers = full.selections.map((s) => s.placements[0]?.tier);
@@ -92,7 +95,7 @@ test('an exception stays in userspace, and globs beyond the kernel\'s states go 
   assert.ok(full.kernel.globStates.length <= 64);
 });
 
-test('sizes are compared in the record\'s own units: KiB members get rounded thresholds', () => {
+test("sizes are compared in the record's own units: KiB members get rounded thresholds", () => {
   const plan = planKernel(rulesFrom('when oom.victim and anon_rss > 1GiB and total_vm >= 1000 then stdout'), TREE);
   const [rss, vm] = plan.kernel.thresholds;
   assert.deepEqual({ cmp: rss?.cmp, value: rss?.value, size: rss?.size, signed: rss?.signed }, { cmp: 'gt', value: 1048576n, size: 8, signed: false });
@@ -117,7 +120,10 @@ test('comm and uid sets, enum thresholds, and kernel counting for exact high-rat
     ['make', bit(0)],
   ]);
   assert.deepEqual(plan.kernel.uids.get(0), bit(1));
-  assert.deepEqual(plan.kernel.thresholds.map((t) => [t.kind, t.cmp, t.value]), [[14, 'eq', 0n]]);
+  assert.deepEqual(
+    plan.kernel.thresholds.map((t) => [t.kind, t.cmp, t.value]),
+    [[14, 'eq', 0n]],
+  );
   assert.equal(migrations?.counted, false);
   assert.equal(hangs?.counted, false, 'process.hang is rare: counted in userspace where its events are kept');
   const text = explainPlan(plan, (id) => TREE.find(([i]) => i === id)?.[1]);
@@ -139,6 +145,9 @@ test('explain warns when a rule ships every event of a high-rate kind, with what
   const text = explainPlan(plan, () => undefined, { forksPerSecond: 12.25 });
   const warnings = text.split('\n').filter((l) => l.includes('warning:'));
   assert.equal(warnings.length, 1, text);
-  assert.match(warnings[0] ?? '', /every process\.fork is sent to userspace, one record each \(one per fork: a fork loop makes 4,400 a second on a 2-core host; this host has averaged 12\.3 forks a second since boot\)/);
+  assert.match(
+    warnings[0] ?? '',
+    /every process\.fork is sent to userspace, one record each \(one per fork: a fork loop makes 4,400 a second on a 2-core host; this host has averaged 12\.3 forks a second since boot\)/,
+  );
   assert.ok(text.indexOf('warning:') > text.indexOf('rule storm') && text.indexOf('warning:') < text.indexOf('rule counted'), 'under the rule that costs it');
 });

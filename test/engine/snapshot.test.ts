@@ -22,7 +22,12 @@ function evaluator(rules: string, notices: string[]): Evaluator {
 }
 
 /** Saves `before`, and restores into a fresh evaluator at `now` through the file format. */
-function restart(rules: string, before: Evaluator, now: number, present: PresentState = UNKNOWN_PRESENT): { after: Evaluator; notices: string[]; result: ReturnType<Evaluator['restore']> } {
+function restart(
+  rules: string,
+  before: Evaluator,
+  now: number,
+  present: PresentState = UNKNOWN_PRESENT,
+): { after: Evaluator; notices: string[]; result: ReturnType<Evaluator['restore']> } {
   const notices: string[] = [];
   const after = evaluator(rules, notices);
   const result = after.restore(decodeSnapshot(encodeSnapshot(before.snapshot(now, HOST))), now, present);
@@ -92,7 +97,10 @@ test('a window firing at a restart is not fired again, and resolves when the sto
   after.advanceTo(1700);
   assert.equal(notices.length, 0, 'not fired again');
   after.advanceTo(5000);
-  assert.deepEqual(notices.map((n) => n.split(' ')[0]), ['resolved']);
+  assert.deepEqual(
+    notices.map((n) => n.split(' ')[0]),
+    ['resolved'],
+  );
 });
 
 test('a rule changed between the runs starts afresh, and says so', () => {

@@ -55,7 +55,7 @@ function removeTree(dir: string): void {
   fs.rmdirSync(dir);
 }
 
-test('a glob\'s prefix removed and created again is followed: an OOM in it right after the mkdir pages', { skip: SKIP, timeout: 120_000 }, async () => {
+test("a glob's prefix removed and created again is followed: an OOM in it right after the mkdir pages", { skip: SKIP, timeout: 120_000 }, async () => {
   await withScratch(async (s) => {
     make(s, 'P/a');
     const rules = `rule "prefix" { when oom.victim and cgroup matches "${s.scratch.path}/P/**" then stdout }`;
@@ -92,95 +92,99 @@ test('a reload made while the prefix is gone still follows it when it is created
   });
 });
 
-test('through 500 cgroups created and removed under and beside watched globs, every OOM inside pages and none outside', { skip: SKIP, timeout: 600_000 }, async (t) => {
-  await withScratch(async (s) => {
-    const base = s.scratch.path;
-    const rules = `
+test(
+  'through 500 cgroups created and removed under and beside watched globs, every OOM inside pages and none outside',
+  { skip: SKIP, timeout: 600_000 },
+  async (t) => {
+    await withScratch(async (s) => {
+      const base = s.scratch.path;
+      const rules = `
       rule "svc" { when oom.victim and cgroup matches "${base}/svc/**" then stdout }
       rule "pods" { when oom.victim and cgroup matches "${base}/kube/*/pod*/**" then stdout }
     `;
-    // where churn happens: [relative path, rules an OOM there must reach]
-    const inside = (rel: string): string[] => {
-      const parts = rel.split('/');
-      const hits: string[] = [];
-      if (parts[0] === 'svc') hits.push('svc');
-      if (parts[0] === 'kube' && parts.length >= 3 && (parts[2] ?? '').startsWith('pod')) hits.push('pods');
-      return hits;
-    };
-    const shapes = [
-      (i: number) => `svc/x${i}`,
-      (i: number) => `svc/x${i}/deep`,
-      (i: number) => `svcx/y${i}`,
-      (i: number) => `kube/burst${i % 3}/pod${i}`,
-      (i: number) => `kube/burst${i % 3}/pod${i}/c`,
-      (i: number) => `kube/burst${i % 3}/other${i}`,
-      (i: number) => `kube/pod${i}`,
-      (i: number) => `kubex/b/pod${i}`,
-    ];
-    // deterministic (mulberry32): the same churn every run, so a failure can be replayed
-    let seed = 20261130;
-    const random = (n: number): number => {
-      seed = (seed + 0x6d2b79f5) | 0;
-      let x = Math.imul(seed ^ (seed >>> 15), seed | 1);
-      x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-      return Math.floor((((x ^ (x >>> 14)) >>> 0) / 2 ** 32) * n);
-    };
-    // OOMs take turns: under svc, in a pod, beside both
-    const turns: Array<[(rel: string) => boolean, string]> = [
-      [(rel) => inside(rel).includes('svc'), 'svc/fresh'],
-      [(rel) => inside(rel).includes('pods'), 'kube/burst0/podfresh'],
-      [(rel) => inside(rel).length === 0, 'svcx/fresh'],
-    ];
-    const expected = new Map([
-      ['svc', 0],
-      ['pods', 0],
-    ]);
-    let ooms = 0;
-    let outside = 0;
-    await withEngine(rules, async (engine) => {
-      const live = new Set<string>();
-      for (let i = 0; i < 500; i++) {
-        const rel = (shapes[random(shapes.length)] as (i: number) => string)(i);
-        make(s, rel);
-        live.add(rel);
-        // now and then a whole prefix goes and comes back, as a restarted service's does
-        if (i % 100 === 50) {
-          for (const top of ['svc', 'kube']) {
-            if (!fs.existsSync(path.join(s.scratch.dir, top))) continue;
-            removeTree(path.join(s.scratch.dir, top));
-            for (const l of [...live]) if (l.startsWith(`${top}/`)) live.delete(l);
+      // where churn happens: [relative path, rules an OOM there must reach]
+      const inside = (rel: string): string[] => {
+        const parts = rel.split('/');
+        const hits: string[] = [];
+        if (parts[0] === 'svc') hits.push('svc');
+        if (parts[0] === 'kube' && parts.length >= 3 && (parts[2] ?? '').startsWith('pod')) hits.push('pods');
+        return hits;
+      };
+      const shapes = [
+        (i: number) => `svc/x${i}`,
+        (i: number) => `svc/x${i}/deep`,
+        (i: number) => `svcx/y${i}`,
+        (i: number) => `kube/burst${i % 3}/pod${i}`,
+        (i: number) => `kube/burst${i % 3}/pod${i}/c`,
+        (i: number) => `kube/burst${i % 3}/other${i}`,
+        (i: number) => `kube/pod${i}`,
+        (i: number) => `kubex/b/pod${i}`,
+      ];
+      // deterministic (mulberry32): the same churn every run, so a failure can be replayed
+      let seed = 20261130;
+      const random = (n: number): number => {
+        seed = (seed + 0x6d2b79f5) | 0;
+        let x = Math.imul(seed ^ (seed >>> 15), seed | 1);
+        x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+        return Math.floor((((x ^ (x >>> 14)) >>> 0) / 2 ** 32) * n);
+      };
+      // OOMs take turns: under svc, in a pod, beside both
+      const turns: Array<[(rel: string) => boolean, string]> = [
+        [(rel) => inside(rel).includes('svc'), 'svc/fresh'],
+        [(rel) => inside(rel).includes('pods'), 'kube/burst0/podfresh'],
+        [(rel) => inside(rel).length === 0, 'svcx/fresh'],
+      ];
+      const expected = new Map([
+        ['svc', 0],
+        ['pods', 0],
+      ]);
+      let ooms = 0;
+      let outside = 0;
+      await withEngine(rules, async (engine) => {
+        const live = new Set<string>();
+        for (let i = 0; i < 500; i++) {
+          const rel = (shapes[random(shapes.length)] as (i: number) => string)(i);
+          make(s, rel);
+          live.add(rel);
+          // now and then a whole prefix goes and comes back, as a restarted service's does
+          if (i % 100 === 50) {
+            for (const top of ['svc', 'kube']) {
+              if (!fs.existsSync(path.join(s.scratch.dir, top))) continue;
+              removeTree(path.join(s.scratch.dir, top));
+              for (const l of [...live]) if (l.startsWith(`${top}/`)) live.delete(l);
+            }
+          }
+          // every 25: an OOM in a leaf made that instant below one of the live cgroups
+          if (i % 25 === 24) {
+            const [fits, fallback] = turns[ooms % turns.length] as [(rel: string) => boolean, string];
+            const candidates = [...live].filter(fits);
+            const leaf = `${candidates.length > 0 ? (candidates[random(candidates.length)] as string) : fallback}/oom${i}`;
+            oomAt(s, make(s, leaf));
+            ooms++;
+            const hits = inside(leaf);
+            if (hits.length === 0) outside++;
+            for (const r of hits) expected.set(r, (expected.get(r) ?? 0) + 1);
+            fs.rmdirSync(path.join(s.scratch.dir, leaf));
+          }
+          // and most cgroups go again soon, as churn does
+          if (random(3) === 0 && live.size > 0) {
+            const gone = [...live][random(live.size)] as string;
+            const dir = path.join(s.scratch.dir, gone);
+            if (fs.existsSync(dir)) removeTree(dir);
+            for (const l of [...live]) if (l === gone || l.startsWith(`${gone}/`)) live.delete(l);
           }
         }
-        // every 25: an OOM in a leaf made that instant below one of the live cgroups
-        if (i % 25 === 24) {
-          const [fits, fallback] = turns[ooms % turns.length] as [(rel: string) => boolean, string];
-          const candidates = [...live].filter(fits);
-          const leaf = `${candidates.length > 0 ? (candidates[random(candidates.length)] as string) : fallback}/oom${i}`;
-          oomAt(s, make(s, leaf));
-          ooms++;
-          const hits = inside(leaf);
-          if (hits.length === 0) outside++;
-          for (const r of hits) expected.set(r, (expected.get(r) ?? 0) + 1);
-          fs.rmdirSync(path.join(s.scratch.dir, leaf));
+        for (const [rule, want] of expected) {
+          await ruleStatsFor(engine, rule, (r) => r.kernelMatched >= want, WAIT_MS).catch(() => undefined);
         }
-        // and most cgroups go again soon, as churn does
-        if (random(3) === 0 && live.size > 0) {
-          const gone = [...live][random(live.size)] as string;
-          const dir = path.join(s.scratch.dir, gone);
-          if (fs.existsSync(dir)) removeTree(dir);
-          for (const l of [...live]) if (l === gone || l.startsWith(`${gone}/`)) live.delete(l);
+        const stats = (await engine.stop()).evaluator.perRule;
+        t.diagnostic(`${ooms} OOMs: ${expected.get('svc')} under svc, ${expected.get('pods')} in pods, ${outside} outside both`);
+        for (const [rule, want] of expected) {
+          assert.equal(stats.get(rule)?.kernelMatched, want, `${rule}: records the kernel sent`);
+          assert.equal(stats.get(rule)?.matched, want, `${rule}: OOMs that reached the rule`);
         }
-      }
-      for (const [rule, want] of expected) {
-        await ruleStatsFor(engine, rule, (r) => r.kernelMatched >= want, WAIT_MS).catch(() => undefined);
-      }
-      const stats = (await engine.stop()).evaluator.perRule;
-      t.diagnostic(`${ooms} OOMs: ${expected.get('svc')} under svc, ${expected.get('pods')} in pods, ${outside} outside both`);
-      for (const [rule, want] of expected) {
-        assert.equal(stats.get(rule)?.kernelMatched, want, `${rule}: records the kernel sent`);
-        assert.equal(stats.get(rule)?.matched, want, `${rule}: OOMs that reached the rule`);
-      }
-      assert.ok((expected.get('svc') ?? 0) > 0 && (expected.get('pods') ?? 0) > 0 && outside > 0, 'OOMs landed inside both globs and outside');
+        assert.ok((expected.get('svc') ?? 0) > 0 && (expected.get('pods') ?? 0) > 0 && outside > 0, 'OOMs landed inside both globs and outside');
+      });
     });
-  });
-});
+  },
+);

@@ -14,16 +14,7 @@ import { NEEDS_ROOT } from '../support/root';
 import { ScratchCgroup, v2Unavailable } from '../support/scratch_cgroup';
 import { withEvents } from '../support/with_events';
 
-const EVENTS = [
-  'cgroup.mkdir',
-  'cgroup.attach',
-  'cgroup.populated',
-  'cgroup.freeze',
-  'cgroup.frozen',
-  'cgroup.unfreeze',
-  'cgroup.rmdir',
-  'cgroup.release',
-];
+const EVENTS = ['cgroup.mkdir', 'cgroup.attach', 'cgroup.populated', 'cgroup.freeze', 'cgroup.frozen', 'cgroup.unfreeze', 'cgroup.rmdir', 'cgroup.release'];
 const WAIT_MS = 5_000;
 /** cgroup_release waits for the last css reference to go: seconds, sometimes */
 const RELEASE_WAIT_MS = 15_000;
@@ -54,22 +45,50 @@ test(
         child = await startChild(['/bin/sleep', '30']);
         const pid = child.pid;
         cg.add(pid);
-        const attach = await collect(stream, about('cgroup.attach', (e) => e.fields.task_pid === pid), WAIT_MS);
+        const attach = await collect(
+          stream,
+          about('cgroup.attach', (e) => e.fields.task_pid === pid),
+          WAIT_MS,
+        );
         expectCgroup(attach);
         assert.equal(attach.fields.task_tgid, pid);
         assert.equal(attach.fields.task_comm, 'sleep');
         assert.equal(attach.fields.pid, process.pid, 'the mover is this test process');
-        expectCgroup(await collect(stream, about('cgroup.populated', (e) => e.fields.populated === true), WAIT_MS));
+        expectCgroup(
+          await collect(
+            stream,
+            about('cgroup.populated', (e) => e.fields.populated === true),
+            WAIT_MS,
+          ),
+        );
 
         cg.write('cgroup.freeze', 1);
         expectCgroup(await collect(stream, about('cgroup.freeze'), WAIT_MS));
-        expectCgroup(await collect(stream, about('cgroup.frozen', (e) => e.fields.frozen === true), WAIT_MS));
+        expectCgroup(
+          await collect(
+            stream,
+            about('cgroup.frozen', (e) => e.fields.frozen === true),
+            WAIT_MS,
+          ),
+        );
         cg.write('cgroup.freeze', 0);
         expectCgroup(await collect(stream, about('cgroup.unfreeze'), WAIT_MS));
-        expectCgroup(await collect(stream, about('cgroup.frozen', (e) => e.fields.frozen === false), WAIT_MS));
+        expectCgroup(
+          await collect(
+            stream,
+            about('cgroup.frozen', (e) => e.fields.frozen === false),
+            WAIT_MS,
+          ),
+        );
 
         await stopChild(child);
-        expectCgroup(await collect(stream, about('cgroup.populated', (e) => e.fields.populated === false), WAIT_MS));
+        expectCgroup(
+          await collect(
+            stream,
+            about('cgroup.populated', (e) => e.fields.populated === false),
+            WAIT_MS,
+          ),
+        );
 
         await cg.remove();
         expectCgroup(await collect(stream, about('cgroup.rmdir'), WAIT_MS));
@@ -83,7 +102,7 @@ test(
 );
 
 test(
-  'a task in a v2 cgroup created after the session started reports that cgroup\'s path on exit',
+  "a task in a v2 cgroup created after the session started reports that cgroup's path on exit",
   { skip: NEEDS_ROOT || v2Unavailable(), timeout: 30_000 },
   async () => {
     await withEvents(['process.exit'], async (stream) => {

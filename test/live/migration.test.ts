@@ -58,7 +58,7 @@ test(
 );
 
 test(
-  'per-CPU page drains during compaction are reported with a pfn inside this machine\'s memory, an order and a migratetype',
+  "per-CPU page drains during compaction are reported with a pfn inside this machine's memory, an order and a migratetype",
   { skip: NEEDS_ROOT, timeout: 60_000 },
   async () => {
     await withEvents(['mem.pcpu_drain'], async (stream) => {
@@ -69,7 +69,10 @@ test(
       const afterCompaction = { name: 'mem.pcpu_drain', where: (e: KernelEvent) => e.monoNs >= from, describe: 'after compaction began' };
       for (let pass = 1; pass <= 3; pass++) {
         await compactMemory(64);
-        const drained = await collect(stream, afterCompaction, WAIT_MS).then(() => true, (e: unknown) => (pass === 3 ? Promise.reject(e) : false));
+        const drained = await collect(stream, afterCompaction, WAIT_MS).then(
+          () => true,
+          (e: unknown) => (pass === 3 ? Promise.reject(e as Error) : false),
+        );
         if (drained) break;
       }
       const { first, end } = pfnRange();

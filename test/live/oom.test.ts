@@ -23,32 +23,28 @@ async function oomVictimIn(stream: EventStream, cg: ScratchCgroup, limitMib: num
   return { run, victim };
 }
 
-test(
-  "an OOM kill in a memory cgroup reports the victim's pid, comm and memcg",
-  { skip: NEEDS_ROOT || memoryUnavailable(), timeout: 60_000 },
-  async () => {
-    const events = ['oom.victim'];
-    await withEvents(events, async (stream) => {
-      const cg = ScratchCgroup.memory();
-      try {
-        const memcgId = cg.id();
-        const { run, victim } = await oomVictimIn(stream, cg, 64, 200, 321);
-        assert.equal(victim.fields.comm, run.comm);
-        assert.equal(victim.fields.tgid, run.pid);
-        assert.equal(victim.fields.uid, 0);
-        assert.equal(victim.fields.oom_score_adj, 321);
-        assert.equal(victim.fields.memcg, cg.path, 'memcg is the scratch cgroup, relative to the memory hierarchy');
-        assert.equal(victim.fields.memcg_id, memcgId);
-        assert.equal(victim.fields.trigger_pid, run.pid, 'the victim itself hit the limit');
-        assert.ok((victim.fields.total_vm as number) >= 200 * MIB, `total_vm ${victim.fields.total_vm} covers the 200 MiB buffer`);
-        const anon = victim.fields.anon_rss as number;
-        assert.ok(anon > 16 * MIB && anon <= 64 * MIB, `anon_rss ${anon} is within the 64 MiB limit`);
-      } finally {
-        await cg.remove();
-      }
-    });
-  },
-);
+test("an OOM kill in a memory cgroup reports the victim's pid, comm and memcg", { skip: NEEDS_ROOT || memoryUnavailable(), timeout: 60_000 }, async () => {
+  const events = ['oom.victim'];
+  await withEvents(events, async (stream) => {
+    const cg = ScratchCgroup.memory();
+    try {
+      const memcgId = cg.id();
+      const { run, victim } = await oomVictimIn(stream, cg, 64, 200, 321);
+      assert.equal(victim.fields.comm, run.comm);
+      assert.equal(victim.fields.tgid, run.pid);
+      assert.equal(victim.fields.uid, 0);
+      assert.equal(victim.fields.oom_score_adj, 321);
+      assert.equal(victim.fields.memcg, cg.path, 'memcg is the scratch cgroup, relative to the memory hierarchy');
+      assert.equal(victim.fields.memcg_id, memcgId);
+      assert.equal(victim.fields.trigger_pid, run.pid, 'the victim itself hit the limit');
+      assert.ok((victim.fields.total_vm as number) >= 200 * MIB, `total_vm ${victim.fields.total_vm} covers the 200 MiB buffer`);
+      const anon = victim.fields.anon_rss as number;
+      assert.ok(anon > 16 * MIB && anon <= 64 * MIB, `anon_rss ${anon} is within the 64 MiB limit`);
+    } finally {
+      await cg.remove();
+    }
+  });
+});
 
 test(
   'an OOM kill in a v1 memory cgroup renamed since an earlier OOM there reports the new memcg path',

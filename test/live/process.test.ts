@@ -27,7 +27,7 @@ test('a child that exits with status 3 reports fork, newtask, exit, free and exi
     const fork = await collect(stream, { name: 'process.fork', where: ofChild('child_pid'), describe: `of child ${child.pid}` }, WAIT_MS);
     assert.equal(fork.fields.child_tgid, child.pid);
     assert.equal(fork.fields.tgid, process.pid, 'the parent is this test process');
-    assert.equal(fork.fields.child_comm, fork.fields.comm, 'a forked child has its parent\'s comm until it execs');
+    assert.equal(fork.fields.child_comm, fork.fields.comm, "a forked child has its parent's comm until it execs");
 
     const newtask = await collect(stream, { name: 'process.newtask', where: ofChild('pid'), describe: `pid ${child.pid}` }, WAIT_MS);
     assert.equal(newtask.fields.tgid, child.pid, 'a new process, not a thread');

@@ -106,7 +106,11 @@ test('alertmanager: hostile and huge values are capped; a long identity label ke
     assert.notEqual(list[0]?.labels.cgroup, list[1]?.labels.cgroup);
     const withComm = list.find((a) => a.annotations.fingerprint === 'a');
     assert.equal(withComm?.annotations.field_comm, '<!channel> <img src=x>\\x0d\\x0aBcc: evil@example.com');
-    assert.match(withComm?.annotations.details ?? '', /\ncomm: <!channel> <img src=x>\\x0d\\x0aBcc: evil@example.com(\n|$)/, 'a newline in a value forges no line of the description');
+    assert.match(
+      withComm?.annotations.details ?? '',
+      /\ncomm: <!channel> <img src=x>\\x0d\\x0aBcc: evil@example.com(\n|$)/,
+      'a newline in a value forges no line of the description',
+    );
     assert.ok((withComm?.annotations.field_cgroup ?? '').length <= 2048);
   });
 });

@@ -30,7 +30,10 @@ test('config: the example file is valid and means what its comments say', () => 
     assert.fail(`password_file should be missing here, got ${config.host}`);
   } catch (e) {
     assert.ok(e instanceof ConfigError);
-    assert.match(e.message, /kernwatch\.example\.yaml:\d+:\d+: notifiers\.sre_mail\.smtp\.password_file: \/etc\/kernwatch\/smtp-password: cannot read the file: no such file$/);
+    assert.match(
+      e.message,
+      /kernwatch\.example\.yaml:\d+:\d+: notifiers\.sre_mail\.smtp\.password_file: \/etc\/kernwatch\/smtp-password: cannot read the file: no such file$/,
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -77,7 +80,10 @@ test('config: mistakes name the line, column and path in the file, in one line',
     problem('notifiers:\n  m:\n    type: email\n    smtp: { host: h }\n    from: a@b.c\n    to: ["x@y.z", "sre@example.com\\nBcc: e@v.il"]\n'),
     '/etc/kernwatch/kernwatch.yaml:6:19: notifiers.m.to[1]: must be an email address (name@domain)',
   );
-  assert.equal(problem('notifiers:\n  x:\n    type: pager\n'), '/etc/kernwatch/kernwatch.yaml:3:11: notifiers.x.type: must be one of: slack, email, webhook, alertmanager, stdout');
+  assert.equal(
+    problem('notifiers:\n  x:\n    type: pager\n'),
+    '/etc/kernwatch/kernwatch.yaml:3:11: notifiers.x.type: must be one of: slack, email, webhook, alertmanager, stdout',
+  );
   assert.equal(
     problem('notifiers:\n  x:\n    type: stdout\n    timeout: soon\n'),
     '/etc/kernwatch/kernwatch.yaml:4:14: notifiers.x.timeout: must be a duration such as 500ms, 10s, 5m or 24h',
@@ -101,9 +107,12 @@ test('config: several mistakes are all kept and printed, one line each', () => {
     assert.equal(
       e.message,
       'k.yaml:1:7: host: must be string\nk.yaml:3:6: notifiers.a: needs url, url_env or url_file\nk.yaml:4:48: notifiers.b.secret: must NOT have fewer than 16 characters',
-      'the schema\'s mistakes and the checks after it, in one run, in file order',
+      "the schema's mistakes and the checks after it, in one run, in file order",
     );
-    assert.deepEqual(e.problems.map((p) => p.path), ['host', 'notifiers.a', 'notifiers.b.secret']);
+    assert.deepEqual(
+      e.problems.map((p) => p.path),
+      ['host', 'notifiers.a', 'notifiers.b.secret'],
+    );
   }
 });
 
@@ -142,11 +151,17 @@ test('config: defaults: host name, state_dir from systemd, the built-in stdout n
   assert.equal(defaultConfig({}).stateDir, '/var/lib/kernwatch');
   const json = parseConfig('{"state_dir": "s", "notifiers": {"hook": {"type": "webhook", "url": "http://h/", "secret": "0123456789abcdef"}}}', '/x/k.json', {});
   assert.equal(json.stateDir, '/x/s');
-  assert.equal(problem('notifiers:\n  stdout: { type: webhook, url: "http://h/", secret: "0123456789abcdef" }\n'), "/etc/kernwatch/kernwatch.yaml:2:19: notifiers.stdout.type: the name 'stdout' is reserved for the built-in stdout notifier");
+  assert.equal(
+    problem('notifiers:\n  stdout: { type: webhook, url: "http://h/", secret: "0123456789abcdef" }\n'),
+    "/etc/kernwatch/kernwatch.yaml:2:19: notifiers.stdout.type: the name 'stdout' is reserved for the built-in stdout notifier",
+  );
 });
 
 test('config: an unreadable file is one line too', () => {
-  assert.throws(() => loadConfig('/nonexistent/kernwatch.yaml'), { name: 'ConfigError', message: '/nonexistent/kernwatch.yaml: cannot read the config: no such file' });
+  assert.throws(() => loadConfig('/nonexistent/kernwatch.yaml'), {
+    name: 'ConfigError',
+    message: '/nonexistent/kernwatch.yaml: cannot read the config: no such file',
+  });
 });
 
 test('rule actions are checked against the config: names, channels, recipients', () => {
@@ -159,7 +174,11 @@ test('rule actions are checked against the config: names, channels, recipients',
   assert.equal(checkAction(c, 'oncall', []), undefined);
   assert.equal(checkAction(c, 'oncall', ['#a', '#b']), "slack notifier 'oncall' takes one channel, got 2 arguments");
   assert.equal(checkAction(c, 'oncall', ['<!channel>']), '\'<!channel>\' is not a Slack channel: write it with its # ("#oncall") or as "@user"');
-  assert.equal(checkAction(c, 'oncall', ['oncall']), '\'oncall\' is not a Slack channel: write it with its # ("#oncall") or as "@user"', 'as the docs say: with its #');
+  assert.equal(
+    checkAction(c, 'oncall', ['oncall']),
+    '\'oncall\' is not a Slack channel: write it with its # ("#oncall") or as "@user"',
+    'as the docs say: with its #',
+  );
   assert.equal(checkAction(c, 'mail', ['sre@example.com', 'dba@example.com']), undefined);
   assert.equal(checkAction(c, 'mail', ['sre']), "'sre' is not an email address");
   assert.equal(checkAction(c, 'fleet', ['x']), "alertmanager notifier 'fleet' takes no arguments");

@@ -164,17 +164,27 @@ notifiers:
     to: [sre@example.com]
     timeout: 5s
 `;
-      await withDispatcher('email-tls', () => MailSink.start(undefined, tls), (sink) => yaml(sink, `, ca_file: ${cert.certFile}`), async ({ server: sink, dispatcher: d }) => {
-        await d.dispatch('sre', { alert: oomAlert(), args: [] });
-        const mail = await retryUntil('the mail over TLS', 10_000, () => sink.mails[0]);
-        assert.match(parseMail(mail.raw).headers.get('subject') ?? '', /^\[FIRING:critical\] prod-oom/);
-      });
-      await withDispatcher('email-tls', () => MailSink.start(undefined, tls), (sink) => yaml(sink, ''), async ({ server: sink, dispatcher: d }) => {
-        await d.dispatch('sre', { alert: oomAlert(), args: [] });
-        const s = await retryUntil('a refused handshake', 10_000, () => d.stats().find((x) => x.name === 'sre' && x.retries >= 1));
-        assert.equal(sink.mails.length, 0);
-        assert.match(s.lastError ?? '', /certificate/i);
-      });
+      await withDispatcher(
+        'email-tls',
+        () => MailSink.start(undefined, tls),
+        (sink) => yaml(sink, `, ca_file: ${cert.certFile}`),
+        async ({ server: sink, dispatcher: d }) => {
+          await d.dispatch('sre', { alert: oomAlert(), args: [] });
+          const mail = await retryUntil('the mail over TLS', 10_000, () => sink.mails[0]);
+          assert.match(parseMail(mail.raw).headers.get('subject') ?? '', /^\[FIRING:critical\] prod-oom/);
+        },
+      );
+      await withDispatcher(
+        'email-tls',
+        () => MailSink.start(undefined, tls),
+        (sink) => yaml(sink, ''),
+        async ({ server: sink, dispatcher: d }) => {
+          await d.dispatch('sre', { alert: oomAlert(), args: [] });
+          const s = await retryUntil('a refused handshake', 10_000, () => d.stats().find((x) => x.name === 'sre' && x.retries >= 1));
+          assert.equal(sink.mails.length, 0);
+          assert.match(s.lastError ?? '', /certificate/i);
+        },
+      );
     });
   });
 }

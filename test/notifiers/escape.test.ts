@@ -30,7 +30,10 @@ test('fit: cuts the raw text so escaped text plus a visible marker fits, never i
 });
 
 test('slack escaping: no mention, link or formatting from a process name', () => {
-  assert.equal(slackText('<!channel> <@U1> <http://x|y> & @here @Everyone'), '&lt;!channel&gt; &lt;@U1&gt; &lt;http:\u2215\u2215x|y&gt; &amp; @\u2060here @\u2060Everyone');
+  assert.equal(
+    slackText('<!channel> <@U1> <http://x|y> & @here @Everyone'),
+    '&lt;!channel&gt; &lt;@U1&gt; &lt;http:\u2215\u2215x|y&gt; &amp; @\u2060here @\u2060Everyone',
+  );
   // formatting markers at a word boundary and link-making dots become look-alikes Slack leaves alone
   assert.equal(slackText('*bold*<!here>'), '\u2217bold\u2217&lt;!here&gt;');
   assert.equal(slackText('_it_ ~s~ www.evil-example.com a@b.example'), '\uff3fit\uff3f \u223cs\u223c www\u2024evil-example\u2024com a@b\u2024example');
@@ -67,10 +70,22 @@ test('rendering: title, units from the catalog, a stable field order', () => {
 
 test('backoff: exponential with jitter, capped; Retry-After as seconds or a date', () => {
   const policy = { baseMs: 1000, capMs: 8000 };
-  assert.equal(backoffMs(1, policy, () => 0), 500);
-  assert.equal(backoffMs(1, policy, () => 1), 1000);
-  assert.equal(backoffMs(3, policy, () => 0.5), 3000);
-  assert.equal(backoffMs(20, policy, () => 1), 8000);
+  assert.equal(
+    backoffMs(1, policy, () => 0),
+    500,
+  );
+  assert.equal(
+    backoffMs(1, policy, () => 1),
+    1000,
+  );
+  assert.equal(
+    backoffMs(3, policy, () => 0.5),
+    3000,
+  );
+  assert.equal(
+    backoffMs(20, policy, () => 1),
+    8000,
+  );
   const now = Date.parse('2026-11-25T15:00:00Z');
   assert.equal(parseRetryAfter('7', now), 7000);
   assert.equal(parseRetryAfter('Wed, 25 Nov 2026 15:00:30 GMT', now), 30_000);
@@ -100,7 +115,10 @@ test('stdout: JSON lines carry the whole alert; text lines are one line each, wh
   await new StdoutNotifier({ ...base, type: 'stdout', format: 'text' }, out).send([d]);
   const text = chunks.join('');
   assert.equal(text.split('\n').length, 2, 'one line and its newline');
-  assert.match(text, /^\[FIRING:critical\] prod-oom on web-3: java \(4242\) OOM-killed in \/prod\/api \| cgroup=\/prod\/a+…\[\+\d+ chars\] comm=<!channel> <img src=x>\\x0d\\x0aBcc: evil@example.com pid=1 \| started/);
+  assert.match(
+    text,
+    /^\[FIRING:critical\] prod-oom on web-3: java \(4242\) OOM-killed in \/prod\/api \| cgroup=\/prod\/a+…\[\+\d+ chars\] comm=<!channel> <img src=x>\\x0d\\x0aBcc: evil@example.com pid=1 \| started/,
+  );
 });
 
 test('metrics: the counters in Prometheus text format, drops by reason', () => {
@@ -120,7 +138,10 @@ test('metrics: the counters in Prometheus text format, drops by reason', () => {
       lastSuccessAt: 1_700_000_000_500,
     },
   ]);
-  assert.match(text, /^# HELP kernwatch_notifier_deliveries_total .+\n# TYPE kernwatch_notifier_deliveries_total counter\nkernwatch_notifier_deliveries_total\{notifier="oncall",type="slack"\} 5\n/);
+  assert.match(
+    text,
+    /^# HELP kernwatch_notifier_deliveries_total .+\n# TYPE kernwatch_notifier_deliveries_total counter\nkernwatch_notifier_deliveries_total\{notifier="oncall",type="slack"\} 5\n/,
+  );
   assert.match(text, /\nkernwatch_notifier_last_success_timestamp_seconds\{notifier="oncall",type="slack"\} 1700000000.5\n/);
   assert.match(text, /\nkernwatch_notifier_dropped_total\{notifier="oncall",type="slack",reason="expired"\} 1\n/);
   assert.match(text, /\nkernwatch_notifier_pending\{notifier="oncall",type="slack"\} 4\n/);

@@ -7,6 +7,7 @@
  * to be read before committing.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
@@ -82,10 +83,12 @@ test('golden: an OOM alert in Slack, email and Alertmanager', () => {
 test('golden: a fork storm (window) alert in Slack, email and Alertmanager', () => {
   const recording = path.join(RULES, 'fork_storm.events.js');
   // the storm recording is a script that prints its lines
-  const lines = (require('node:child_process') as typeof import('node:child_process')).execFileSync(process.execPath, [recording], { maxBuffer: 256 << 20 }).toString();
+  const lines = execFileSync(process.execPath, [recording], { maxBuffer: 256 << 20 }).toString();
   const events = eventsFromJsonLines(lines, recording);
   const notice = replay(
-    rulesFrom('rule "fork-storm" { when count(process.fork) > 2000 within 10s by cgroup severity critical summary "{value} forks in 10s in {cgroup}" then slack }'),
+    rulesFrom(
+      'rule "fork-storm" { when count(process.fork) > 2000 within 10s by cgroup severity critical summary "{value} forks in 10s in {cgroup}" then slack }',
+    ),
     events,
     { host: 'web-3' },
   ).notices[0];

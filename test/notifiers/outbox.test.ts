@@ -24,10 +24,16 @@ test('outbox: entries survive reopening, in order; a repeated key is one entry',
     await box.add(entry('b'));
     assert.deepEqual(await box.add(entry('a')), { outcome: 'duplicate' });
     const again = await Outbox.open(dir, SETTINGS);
-    assert.deepEqual(again.pending().map((d) => d.alert.fingerprint), ['a', 'b']);
+    assert.deepEqual(
+      again.pending().map((d) => d.alert.fingerprint),
+      ['a', 'b'],
+    );
     assert.equal(typeof again.pending()[0]?.alert.fields.cgroup_id, 'string', 'bigint stored as a decimal string');
     await again.remove(again.pending().slice(0, 1));
-    assert.deepEqual((await Outbox.open(dir, SETTINGS)).pending().map((d) => d.alert.fingerprint), ['b']);
+    assert.deepEqual(
+      (await Outbox.open(dir, SETTINGS)).pending().map((d) => d.alert.fingerprint),
+      ['b'],
+    );
   });
 });
 
@@ -108,7 +114,7 @@ test('dispatcher: resolutions are skipped where send_resolved is false; unknown 
     assert.equal(await d.dispatch('stdout', { alert: oomAlert(), args: [] }), 'queued', 'the built-in stdout notifier always exists');
     await assert.rejects(d.dispatch('nope', { alert: oomAlert(), args: [] }), /unknown notifier 'nope'/);
     await d.flush(2000);
-    assert.equal(JSON.parse(lines.join('')).rule, 'prod-oom');
+    assert.equal((JSON.parse(lines.join('')) as { rule: string }).rule, 'prod-oom');
   } finally {
     await d?.close();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -215,10 +221,8 @@ notifiers:
     receiver = await Receiver.start(port);
     const second = child(configPath);
     children.push(second.proc);
-    await retryUntil('both deliveries after the restart', 10_000, () =>
-      receiver && receiver.requests.length >= 2 ? true : undefined,
-    );
-    await retryUntil('the outboxes empty', 5000, () => lastStats(second.lines)?.every((s) => s.pending === 0) ? true : undefined);
+    await retryUntil('both deliveries after the restart', 10_000, () => (receiver && receiver.requests.length >= 2 ? true : undefined));
+    await retryUntil('the outboxes empty', 5000, () => (lastStats(second.lines)?.every((s) => s.pending === 0) ? true : undefined));
     await sleep(500);
     const paths = receiver.requests.map((q) => q.url).sort();
     assert.deepEqual(paths, ['/hook', '/slack'], 'each notifier delivered exactly once');

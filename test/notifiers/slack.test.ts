@@ -12,7 +12,7 @@ interface Block {
   elements?: { type: string; text: string }[];
 }
 
-const SLACK_YAML = (r: Receiver): string => `
+const SLACK_YAML = (_r: Receiver): string => `
 state_dir: ./state
 notifiers:
   oncall:
@@ -25,7 +25,13 @@ notifiers:
 
 async function withSlack(body: (r: Receiver, d: Dispatcher, log: Harness<Receiver>['log']) => Promise<void>): Promise<void> {
   const r = await Receiver.start();
-  await withDispatcher('slack', async () => r, SLACK_YAML, (h) => body(h.server, h.dispatcher, h.log), { env: { SLACK_URL: r.url } });
+  await withDispatcher(
+    'slack',
+    async () => r,
+    SLACK_YAML,
+    (h) => body(h.server, h.dispatcher, h.log),
+    { env: { SLACK_URL: r.url } },
+  );
 }
 
 test('slack: one alert becomes this exact Block Kit message, posted to the webhook', async () => {
@@ -109,7 +115,11 @@ test('slack: hostile kernel strings cannot mention, link or break the message, a
     assert.ok(payload.text.length <= SLACK_LIMITS.fallbackText);
     assert.match(body, /…\[\+\d+ chars\]/, 'truncation is visible');
     assert.match(body, /&lt;!channel&gt;/, 'the text is still there, escaped');
-    assert.match(payload.blocks[1]?.text?.text ?? '', /^\u2217bold\u2217&lt;!here&gt; in \uff3fit\uff3f \u223cs\u223c www\u2024evil-example\u2024com \u02cbcode\u02cb /, 'as look-alikes');
+    assert.match(
+      payload.blocks[1]?.text?.text ?? '',
+      /^\u2217bold\u2217&lt;!here&gt; in \uff3fit\uff3f \u223cs\u223c www\u2024evil-example\u2024com \u02cbcode\u02cb /,
+      'as look-alikes',
+    );
   });
 });
 
@@ -117,9 +127,7 @@ test('slack: a burst is grouped into a few paced messages, nothing dropped', asy
   await withSlack(async (r, d) => {
     const n = 60;
     await Promise.all(
-      Array.from({ length: n }, (_, i) =>
-        d.dispatch('oncall', { alert: oomAlert({ fingerprint: `fp${i}`, summary: `victim ${i}` }), args: [] }),
-      ),
+      Array.from({ length: n }, (_, i) => d.dispatch('oncall', { alert: oomAlert({ fingerprint: `fp${i}`, summary: `victim ${i}` }), args: [] })),
     );
     const seen = (): string[] =>
       r.requests.flatMap((q) => {
@@ -167,7 +175,10 @@ test('slack: a 404 (webhook revoked) is not retried; the drop is counted and log
     await retryUntil('the drop', 5000, () => (d.stats().find((x) => x.name === 'oncall')?.dropped.rejected === 1 ? true : undefined));
     await sleep(300);
     assert.equal(r.requests.length, 1);
-    assert.ok(log.lines.some((l) => l.level === 'error' && /rejected/.test(l.msg) && !/secret/.test(JSON.stringify(l))), 'logged without the webhook secret');
+    assert.ok(
+      log.lines.some((l) => l.level === 'error' && /rejected/.test(l.msg) && !/secret/.test(JSON.stringify(l))),
+      'logged without the webhook secret',
+    );
   });
 });
 

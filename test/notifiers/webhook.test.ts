@@ -87,7 +87,11 @@ test('webhook: a 503 is retried with the same key and body; a 400 is dropped and
 test('webhook: hostile strings stay JSON-safe and are capped', async () => {
   await withHook(async (r, d) => {
     const hostile = 'x\r\nBcc:a@ev.il\u001b[31m\u202e';
-    const alert = oomAlert({ summary: `${hostile} OOM-killed`, labels: { alertname: 'prod-oom', cgroup: hostile }, fields: { comm: HOSTILE_COMM, cgroup: LONG_PATH } });
+    const alert = oomAlert({
+      summary: `${hostile} OOM-killed`,
+      labels: { alertname: 'prod-oom', cgroup: hostile },
+      fields: { comm: HOSTILE_COMM, cgroup: LONG_PATH },
+    });
     await d.dispatch('hook', { alert, args: [] });
     const req = await retryUntil('the POST', 5000, () => r.requests[0]);
     const body = JSON.parse(req.body) as { fields: { comm: string; cgroup: string }; labels: Record<string, string>; summary: string };
@@ -132,7 +136,11 @@ notifiers:
       const source = { file: path.join(dir, 'rules', 'team a', 'oom.rules'), line: 7 };
       const warning = oomAlert({ severity: 'warning', fingerprint: 'w', source });
       assert.equal(await d.dispatch('pager', { alert: warning, args: [] }), 'skipped');
-      assert.equal(await d.dispatch('pager', { alert: { ...warning, state: 'resolved', endsAt: warning.startsAt + 1 }, args: [] }), 'skipped', 'nor its resolution');
+      assert.equal(
+        await d.dispatch('pager', { alert: { ...warning, state: 'resolved', endsAt: warning.startsAt + 1 }, args: [] }),
+        'skipped',
+        'nor its resolution',
+      );
       assert.equal(await d.dispatch('chat', { alert: warning, args: [] }), 'queued');
       assert.equal(await d.dispatch('pager', { alert: oomAlert({ fingerprint: 'c', source }), args: [] }), 'queued');
       await retryUntil('two posts', 5000, () => (r.requests.length === 2 ? true : undefined));

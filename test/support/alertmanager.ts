@@ -35,7 +35,10 @@ export class Alertmanager {
     private readonly options: AlertmanagerOptions = {},
   ) {
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, 'alertmanager.yml'), options.config ?? 'route:\n  receiver: blackhole\n  group_wait: 1s\nreceivers:\n  - name: blackhole\n');
+    fs.writeFileSync(
+      path.join(dir, 'alertmanager.yml'),
+      options.config ?? 'route:\n  receiver: blackhole\n  group_wait: 1s\nreceivers:\n  - name: blackhole\n',
+    );
   }
 
   get url(): string {
@@ -68,10 +71,15 @@ export class Alertmanager {
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     this.child.stderr?.on('data', (c: Buffer) => (this.log += c.toString()));
-    await retryUntil(`alertmanager ready (${this.log.slice(-300)})`, 15_000, async () => {
-      const r = await fetch(`${this.url}/-/ready`, { signal: AbortSignal.timeout(1000) }).catch(() => undefined);
-      return r?.ok ? true : undefined;
-    }, 100);
+    await retryUntil(
+      `alertmanager ready (${this.log.slice(-300)})`,
+      15_000,
+      async () => {
+        const r = await fetch(`${this.url}/-/ready`, { signal: AbortSignal.timeout(1000) }).catch(() => undefined);
+        return r?.ok ? true : undefined;
+      },
+      100,
+    );
   }
 
   close(): Promise<void> {

@@ -6,12 +6,7 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
  * Calls `attempt` every `intervalMs` until it returns a value other than
  * undefined, or throws `${what} did not happen within ${timeoutMs} ms`.
  */
-export async function retryUntil<T>(
-  what: string,
-  timeoutMs: number,
-  attempt: () => T | undefined | Promise<T | undefined>,
-  intervalMs = 20,
-): Promise<T> {
+export async function retryUntil<T>(what: string, timeoutMs: number, attempt: () => T | undefined | Promise<T | undefined>, intervalMs = 20): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {

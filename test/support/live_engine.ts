@@ -58,7 +58,7 @@ export function oomIn(v2dir: string, v1memcg: string | undefined): number {
   const limit = v1memcg ? `echo 32M > ${v1memcg}/memory.limit_in_bytes && echo $$ > ${v1memcg}/cgroup.procs && ` : `echo 32M > ${v2dir}/memory.max && `;
   const r = spawnSync('sh', ['-c', `echo $$ > ${v2dir}/cgroup.procs && ${limit}exec dd if=/dev/zero of=/dev/null bs=128M count=1`], { timeout: 30_000 });
   assert.equal(r.signal ?? r.status, 'SIGKILL', `the allocator in ${v2dir} was OOM-killed`);
-  return r.pid as number;
+  return r.pid;
 }
 
 /** Enables the memory controller from `top` down to `dir`'s parent, for oomIn() on a v2-only host. */

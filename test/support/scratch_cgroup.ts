@@ -137,10 +137,7 @@ export class ScratchCgroup {
   }
 
   pids(): number[] {
-    return this.read('cgroup.procs')
-      .split('\n')
-      .filter(Boolean)
-      .map(Number);
+    return this.read('cgroup.procs').split('\n').filter(Boolean).map(Number);
   }
 
   /** Moves process `pid` into this cgroup. */

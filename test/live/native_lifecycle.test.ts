@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { test } from 'node:test';
-import { FilterMaps } from '../src/kernel/filter_maps';
-import { passAll } from '../src/kernel/kernel_rule_set';
-import { nativeAddon, isBpfError } from '../src/kernel/native';
-import { NEEDS_ROOT } from './support/root';
+import { FilterMaps } from '../../src/kernel/filter_maps';
+import { passAll } from '../../src/kernel/kernel_rule_set';
+import { nativeAddon, isBpfError } from '../../src/kernel/native';
+import { NEEDS_ROOT } from '../support/root';
 
 const count = (dir: string): number => fs.readdirSync(dir).length;
 
@@ -103,7 +103,7 @@ test('a process that exits while its reader thread runs exits cleanly', { skip: 
   assert.equal(r.status, 3, r.stderr);
 });
 
-test('the kernel\'s count of skipped firings is read for every loaded program', { skip: NEEDS_ROOT }, () => {
+test("the kernel's count of skipped firings is read for every loaded program", { skip: NEEDS_ROOT }, () => {
   const { BpfSession } = nativeAddon();
   const bpf = new BpfSession();
   try {
@@ -116,7 +116,7 @@ test('the kernel\'s count of skipped firings is read for every loaded program', 
   }
 });
 
-test('the object is chosen from the kernel\'s BTF, and every object this kernel can run loads every program', { skip: NEEDS_ROOT }, () => {
+test("the object is chosen from the kernel's BTF, and every object this kernel can run loads every program", { skip: NEEDS_ROOT }, () => {
   const { BpfSession } = nativeAddon();
   const btf = execFileSync('bpftool', ['btf', 'dump', 'file', '/sys/kernel/btf/vmlinux'], { encoding: 'utf8', maxBuffer: 256 << 20 });
   const hasBpfLoop = /'BPF_FUNC_loop' val=/.test(btf);
@@ -125,7 +125,10 @@ test('the object is chosen from the kernel\'s BTF, and every object this kernel 
     try {
       assert.equal(bpf.compat, compat ?? !hasBpfLoop, `compat option ${compat}`);
       if (!bpf.compat && !hasBpfLoop) continue; // the main object calls bpf_loop(), which this kernel lacks
-      const present = bpf.programs().filter((p) => p.available).map((p) => p.name);
+      const present = bpf
+        .programs()
+        .filter((p) => p.available)
+        .map((p) => p.name);
       assert.deepEqual(bpf.load(present), [], `the ${bpf.compat ? 'compat' : 'main'} object loads every program`);
     } finally {
       bpf.close();

@@ -15,7 +15,7 @@ import { noticeFor, oomIn, withEngine } from '../support/live_engine';
 import { runNamed } from '../support/named_process';
 import { NEEDS_ROOT } from '../support/root';
 import { ScratchCgroup, v1Unavailable, v2Unavailable } from '../support/scratch_cgroup';
-import { rulesFrom } from './helpers';
+import { rulesFrom } from '../engine/helpers';
 
 const SKIP = NEEDS_ROOT || v2Unavailable();
 
@@ -105,7 +105,10 @@ test('a reload switches to the new rule set at once and keeps unchanged rules al
     await noticeFor(notices, (x) => x.alert.rule === 'a', 3000);
     await noticeFor(notices, (x) => x.alert.rule === 'keep', 3000);
     const plan = await engine.reload(rulesFrom(`${keep}\nrule "b" { when process.exit and comm == "kw-b" then stdout }`));
-    assert.deepEqual(plan.selections.map((s) => s.rule.name), ['keep', 'b']);
+    assert.deepEqual(
+      plan.selections.map((s) => s.rule.name),
+      ['keep', 'b'],
+    );
     exitAs('kw-a');
     exitAs('kw-b');
     exitAs('kw-keep');

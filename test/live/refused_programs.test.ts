@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
-import { NEEDS_ROOT } from './support/root';
-import { runCli } from './support/run_cli';
+import { NEEDS_ROOT } from '../support/root';
+import { runCli } from '../support/run_cli';
 
 function kernelHasBpfLoop(): boolean {
   const btf = execFileSync('bpftool', ['btf', 'dump', 'file', '/sys/kernel/btf/vmlinux'], { encoding: 'utf8', maxBuffer: 256 << 20 });
@@ -17,7 +17,7 @@ function kernelHasBpfLoop(): boolean {
 
 const SKIP = NEEDS_ROOT || (kernelHasBpfLoop() ? 'this kernel runs both objects: nothing is refused here (the 5.10 guest runs it)' : false);
 
-test('every refused program is named in kernwatch events with the verifier\'s reason', { skip: SKIP, timeout: 300_000 }, async () => {
+test("every refused program is named in kernwatch events with the verifier's reason", { skip: SKIP, timeout: 300_000 }, async () => {
   const { code, stdout, stderr } = await runCli(['events'], { env: { ...process.env, KERNWATCH_BPF_OBJECT: 'main' }, timeoutMs: 280_000 });
   assert.equal(code, 0, stderr);
   const unavailable = stdout.split('\n').filter((l) => l.includes('UNAVAILABLE'));
@@ -34,5 +34,8 @@ test('tail on events whose programs are all refused says why for each, in one li
   });
   assert.equal(code, 1, stderr);
   assert.equal(stdout, '');
-  assert.match(stderr, /^kernwatch: none of the events asked for can run on this kernel:\n {2}process\.fork: the kernel refused handle__sched_process_fork: .+\n {2}process\.exit: the kernel refused handle__sched_process_exit: .+\n$/);
+  assert.match(
+    stderr,
+    /^kernwatch: none of the events asked for can run on this kernel:\n {2}process\.fork: the kernel refused handle__sched_process_fork: .+\n {2}process\.exit: the kernel refused handle__sched_process_exit: .+\n$/,
+  );
 });

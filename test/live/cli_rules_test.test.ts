@@ -5,8 +5,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { KERNWATCH, startCli } from './support/run_cli';
-import { NEEDS_ROOT } from './support/root';
+import { KERNWATCH, startCli } from '../support/run_cli';
+import { NEEDS_ROOT } from '../support/root';
 
 test('rules test --json reports the alert a live event raised, its target, and the kernel counters', { skip: NEEDS_ROOT }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kw-rules-test-'));
@@ -26,7 +26,11 @@ test('rules test --json reports the alert a live event raised, its target, and t
     const report = JSON.parse(stdout) as {
       kernel: { seen: number; sent: number; lost: number };
       rules: Array<{ rule: string; matched: number }>;
-      notices: Array<{ change: string; targets: Array<{ notifier: string; args: string[] }>; alert: { rule: string; summary: string; fields: Record<string, unknown> } }>;
+      notices: Array<{
+        change: string;
+        targets: Array<{ notifier: string; args: string[] }>;
+        alert: { rule: string; summary: string; fields: Record<string, unknown> };
+      }>;
     };
     assert.equal(report.notices.length, 1);
     const [notice] = report.notices;

@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { test } from 'node:test';
-import { retryUntil } from '../support/bounded';
-import { NEEDS_ROOT } from '../support/root';
-import { Receiver, tempDir } from '../notifiers/support';
-import { AgentProcess, writeFiles } from './support';
+import { retryUntil } from '../../support/bounded';
+import { NEEDS_ROOT } from '../../support/root';
+import { Receiver, tempDir } from '../../notifiers/support';
+import { AgentProcess, writeFiles } from '../../agent/support';
 
 test('records lost in the first seconds after start raise the loss self-alert', { skip: NEEDS_ROOT, timeout: 60_000 }, async (t) => {
   const dir = tempDir('early-loss');

@@ -9,19 +9,19 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { eventByName } from '../src/events/catalog';
-import type { KernelEvent } from '../src/events/event';
-import { recordLayout } from '../src/events/layout';
-import type { EventSpec } from '../src/events/types';
-import { entriesForTree, GlobStateBuilder } from '../src/kernel/cgroup_globs';
-import { cgroupKey } from '../src/kernel/filter_maps';
-import { LIMITS } from '../src/kernel/limits';
-import { MAP_STRUCTS } from '../src/kernel/map_layouts';
-import { ruleSetOf, type KernelRuleSet, type KindFilter } from '../src/kernel/kernel_rule_set';
-import { KernelSession } from '../src/kernel/session';
-import { runNamed } from './support/named_process';
-import { NEEDS_ROOT } from './support/root';
-import { ScratchCgroup, v2Unavailable } from './support/scratch_cgroup';
+import { eventByName } from '../../src/events/catalog';
+import type { KernelEvent } from '../../src/events/event';
+import { recordLayout } from '../../src/events/layout';
+import type { EventSpec } from '../../src/events/types';
+import { entriesForTree, GlobStateBuilder } from '../../src/kernel/cgroup_globs';
+import { cgroupKey } from '../../src/kernel/filter_maps';
+import { LIMITS } from '../../src/kernel/limits';
+import { MAP_STRUCTS } from '../../src/kernel/map_layouts';
+import { ruleSetOf, type KernelRuleSet, type KindFilter } from '../../src/kernel/kernel_rule_set';
+import { KernelSession } from '../../src/kernel/session';
+import { runNamed } from '../support/named_process';
+import { NEEDS_ROOT } from '../support/root';
+import { ScratchCgroup, v2Unavailable } from '../support/scratch_cgroup';
 
 const FORK = eventByName('process.fork') as EventSpec;
 const EXIT = eventByName('process.exit') as EventSpec;
@@ -33,7 +33,6 @@ function kind(rules: bigint, extra: Partial<KindFilter> = {}): KindFilter {
 }
 
 const ruleSet = ruleSetOf;
-
 
 async function withSession(
   events: readonly string[],
@@ -52,7 +51,10 @@ async function withSession(
 
 test('with a rule that matches nothing, a thousand fork+exec+exit deliver zero records', { skip: SKIP }, async () => {
   const set = ruleSet({
-    kinds: new Map([[FORK.kind, kind(bit(0), { byComm: bit(0) })], [EXIT.kind, kind(bit(0), { byComm: bit(0) })]]),
+    kinds: new Map([
+      [FORK.kind, kind(bit(0), { byComm: bit(0) })],
+      [EXIT.kind, kind(bit(0), { byComm: bit(0) })],
+    ]),
     comms: new Map([['no-such-comm', bit(0)]]),
   });
   await withSession(['process.fork', 'process.exit'], set, async (session, seen) => {
@@ -84,7 +86,7 @@ test('comm and uid filters pass only the rules whose values match, and say which
   });
 });
 
-test('a cgroup created after the rules were loaded inherits its parent\'s rules at once', { skip: SKIP }, async () => {
+test("a cgroup created after the rules were loaded inherits its parent's rules at once", { skip: SKIP }, async () => {
   const parent = ScratchCgroup.v2();
   try {
     // rule 0: "/parent/**"; rule 1: "/parent/*" (children only); rule 2: exactly "/parent"
@@ -106,7 +108,7 @@ test('a cgroup created after the rules were loaded inherits its parent\'s rules 
       const exitIn = (dir: string): number => {
         const r = spawnSync('sh', ['-c', `echo $$ > ${dir}/cgroup.procs && exec /bin/true`]);
         assert.equal(r.status, 0);
-        return r.pid as number;
+        return r.pid;
       };
       const inParent = exitIn(parent.dir);
       const inChild = exitIn(child);
@@ -117,7 +119,10 @@ test('a cgroup created after the rules were loaded inherits its parent\'s rules 
       assert.equal(rulesOf(inParent), bit(0) | bit(2));
       assert.equal(rulesOf(inChild), bit(0) | bit(1));
       assert.equal(rulesOf(inGrandchild), bit(0));
-      assert.ok(seen.every((e) => e.fields.cgroup !== '/'), 'nothing from outside the scratch cgroup');
+      assert.ok(
+        seen.every((e) => e.fields.cgroup !== '/'),
+        'nothing from outside the scratch cgroup',
+      );
     });
   } finally {
     await parent.remove();
@@ -157,7 +162,11 @@ test('a counted rule is aggregated per group in the kernel and sends no records'
       for (let c = 0; perCpu && c < perCpu.length; c += 16) total += Number(perCpu.readBigUInt64LE(c));
       counted.push([key.readUInt32LE(0), key.readBigUInt64LE(8), total]);
     }
-    assert.equal(counted.length, 1, JSON.stringify(counted, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
+    assert.equal(
+      counted.length,
+      1,
+      JSON.stringify(counted, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
+    );
     assert.equal(counted[0]?.[0], 3);
     assert.equal(counted[0]?.[2], 300);
     assert.equal(seen.length, 0);
@@ -208,7 +217,10 @@ test('installing a new rule set switches every later event to it at once', { ski
     await session.filters.install(first);
     runNamed('kw-gen', forkOnce);
     await session.stop();
-    assert.deepEqual(seen.map((e) => e.rules), [bit(0), bit(1), bit(0)]);
+    assert.deepEqual(
+      seen.map((e) => e.rules),
+      [bit(0), bit(1), bit(0)],
+    );
     // the old generation was cleared: only the active one has entries
     const keys = session.bpf.keys('comm_rules');
     assert.equal(keys.length / MAP_STRUCTS.kw_comm_key.size, 1);

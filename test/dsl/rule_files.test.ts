@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { findRuleFiles } from '../src/dsl/rule_files';
+import { findRuleFiles } from '../../src/dsl/rule_files';
 
 test('a ConfigMap-style directory yields each rule file once, through its link, and no hidden copy', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kw-cm-'));

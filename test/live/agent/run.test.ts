@@ -9,14 +9,14 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { EVENTS } from '../../src/events/catalog';
-import { retryUntil, sleep } from '../support/bounded';
-import { oomKillIn } from '../support/oom';
-import { onThisKernel } from '../support/kernel_events';
-import { NEEDS_ROOT } from '../support/root';
-import { memoryUnavailable, ScratchCgroup } from '../support/scratch_cgroup';
-import { MailSink, Receiver, parseMail, tempDir } from '../notifiers/support';
-import { AgentProcess, sample, writeFiles } from './support';
+import { EVENTS } from '../../../src/events/catalog';
+import { retryUntil, sleep } from '../../support/bounded';
+import { oomKillIn } from '../../support/oom';
+import { onThisKernel } from '../../support/kernel_events';
+import { NEEDS_ROOT } from '../../support/root';
+import { memoryUnavailable, ScratchCgroup } from '../../support/scratch_cgroup';
+import { MailSink, Receiver, parseMail, tempDir } from '../../notifiers/support';
+import { AgentProcess, sample, writeFiles } from '../../agent/support';
 
 const SKIP = NEEDS_ROOT || memoryUnavailable();
 /** the issue's promise: the page arrives within 2 s of the kill */
@@ -157,46 +157,61 @@ test('SIGHUP with a broken rule file keeps the old rules alerting', { skip: SKIP
   });
 });
 
-test('an emptied rule file is refused with the old rules kept, a located error and a self-alert; deleting it removes its rules', { skip: SKIP, timeout: 60_000 }, async () => {
-  await withSetup(async (s) => {
-    const files = {
-      'kernwatch.yaml': configYaml(s, 'self_alerts: { notify: [oncall] }\n'),
-      'rules/oom.rules': oomRule('scratch-oom', s.cg, 'oncall'),
-      'rules/other.rules': oomRule('other-oom', s.cg, 'oncall'),
-    };
-    await withAgent(s, files, [], async (agent) => {
-      const started = await agent.running();
-      const other = path.join(s.dir, 'rules/other.rules');
-      fs.writeFileSync(other, '');
-      agent.signal('SIGHUP');
-      const refused = await agent.waitLog('new rules not loaded: a rule file was emptied; the running rules stay', 10_000);
-      assert.equal(refused.hash, started.hash);
-      const located = await agent.waitLog('rule error', 1_000);
-      assert.match(String(located.diagnostic), new RegExp(`^${other}:1:1: error: this file has no rules now; it had 1 \\(other-oom\\)`));
-      const selfAlert = await retryUntil('the self-alert in Slack', 10_000, () => s.slack.requests.find((r) => r.body.includes('KernwatchRulesNotLoaded') || r.body.includes('new rules not loaded')));
-      assert.match(selfAlert.body, /a rule file was emptied/);
-      const { page } = await scrape(agent.metricsUrl(started));
-      assert.equal(sample(page, 'kernwatch_rules_loaded'), 2, 'both rules still run');
+test(
+  'an emptied rule file is refused with the old rules kept, a located error and a self-alert; deleting it removes its rules',
+  { skip: SKIP, timeout: 60_000 },
+  async () => {
+    await withSetup(async (s) => {
+      const files = {
+        'kernwatch.yaml': configYaml(s, 'self_alerts: { notify: [oncall] }\n'),
+        'rules/oom.rules': oomRule('scratch-oom', s.cg, 'oncall'),
+        'rules/other.rules': oomRule('other-oom', s.cg, 'oncall'),
+      };
+      await withAgent(s, files, [], async (agent) => {
+        const started = await agent.running();
+        const other = path.join(s.dir, 'rules/other.rules');
+        fs.writeFileSync(other, '');
+        agent.signal('SIGHUP');
+        const refused = await agent.waitLog('new rules not loaded: a rule file was emptied; the running rules stay', 10_000);
+        assert.equal(refused.hash, started.hash);
+        const located = await agent.waitLog('rule error', 1_000);
+        assert.match(String(located.diagnostic), new RegExp(`^${other}:1:1: error: this file has no rules now; it had 1 \\(other-oom\\)`));
+        const selfAlert = await retryUntil('the self-alert in Slack', 10_000, () =>
+          s.slack.requests.find((r) => r.body.includes('KernwatchRulesNotLoaded') || r.body.includes('new rules not loaded')),
+        );
+        assert.match(selfAlert.body, /a rule file was emptied/);
+        const { page } = await scrape(agent.metricsUrl(started));
+        assert.equal(sample(page, 'kernwatch_rules_loaded'), 2, 'both rules still run');
 
-      const { pid } = await oomKill(s.cg);
-      await retryUntil('both rules page', 10_000, () => {
-        const text = s.slack.requests.filter((r) => r.body.includes(`(${pid})`)).map((r) => r.body).join('\n');
-        return text.includes('scratch-oom') && text.includes('other-oom') ? true : undefined;
+        const { pid } = await oomKill(s.cg);
+        await retryUntil('both rules page', 10_000, () => {
+          const text = s.slack.requests
+            .filter((r) => r.body.includes(`(${pid})`))
+            .map((r) => r.body)
+            .join('\n');
+          return text.includes('scratch-oom') && text.includes('other-oom') ? true : undefined;
+        });
+
+        const from = agent.logs.length;
+        fs.rmSync(other);
+        agent.signal('SIGHUP');
+        const reloaded = await agent.waitLog('rule set reloaded', 10_000, () => true, from);
+        assert.deepEqual([reloaded.added, reloaded.removed, reloaded.changed], [[], ['other-oom'], []]);
+        await retryUntil('the self-alert resolved', 10_000, () =>
+          s.slack.requests.find((r) => r.body.includes('RESOLVED') && r.body.includes('loaded and running again')),
+        );
       });
-
-      const from = agent.logs.length;
-      fs.rmSync(other);
-      agent.signal('SIGHUP');
-      const reloaded = await agent.waitLog('rule set reloaded', 10_000, () => true, from);
-      assert.deepEqual([reloaded.added, reloaded.removed, reloaded.changed], [[], ['other-oom'], []]);
-      await retryUntil('the self-alert resolved', 10_000, () => s.slack.requests.find((r) => r.body.includes('RESOLVED') && r.body.includes('loaded and running again')));
     });
-  });
-});
+  },
+);
 
 test('a rule path turned into a FIFO is refused on SIGHUP at once: the agent neither blocks nor stops alerting', { skip: SKIP, timeout: 60_000 }, async () => {
   await withSetup(async (s) => {
-    const files = { 'kernwatch.yaml': configYaml(s).replace('rules: [rules/]', 'rules: [rules/, extra.rules]'), 'rules/oom.rules': oomRule('scratch-oom', s.cg, 'oncall'), 'extra.rules': '' };
+    const files = {
+      'kernwatch.yaml': configYaml(s).replace('rules: [rules/]', 'rules: [rules/, extra.rules]'),
+      'rules/oom.rules': oomRule('scratch-oom', s.cg, 'oncall'),
+      'extra.rules': '',
+    };
     await withAgent(s, files, [], async (agent) => {
       const started = await agent.running();
       const extra = path.join(s.dir, 'extra.rules');
@@ -208,7 +223,7 @@ test('a rule path turned into a FIFO is refused on SIGHUP at once: the agent nei
       assert.equal(located.diagnostic, `${extra}: not a regular file or a directory`);
       const { page } = await scrape(agent.metricsUrl(started));
       assert.equal(sample(page, 'kernwatch_rules_loaded'), 1, '/metrics still answers');
-      const version = (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+      const version = (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
       assert.equal(sample(page, 'kernwatch_build_info', { version, nodejs: process.version }), 1);
       const { pid } = await oomKill(s.cg);
       await slackFor(s.slack, pid);
@@ -301,8 +316,15 @@ test('SIGTERM delivers what the outbox holds, then exits 0', { skip: SKIP, timeo
       const exit = await agent.exit(15_000);
       t.diagnostic(`SIGTERM to exit ${Date.now() - termAt} ms`);
       assert.deepEqual(exit, { code: 0, signal: null }, agent.stderrText());
-      assert.ok(s.slack.requests.some((r, i) => i > 0 && r.body.includes(`(${pid})`)), 'delivered during shutdown');
-      assert.deepEqual(fs.readdirSync(outbox).filter((f) => f.endsWith('.json')), [], 'nothing left in the outbox');
+      assert.ok(
+        s.slack.requests.some((r, i) => i > 0 && r.body.includes(`(${pid})`)),
+        'delivered during shutdown',
+      );
+      assert.deepEqual(
+        fs.readdirSync(outbox).filter((f) => f.endsWith('.json')),
+        [],
+        'nothing left in the outbox',
+      );
       const stopped = agent.logs.find((l) => l.msg === 'stopped');
       assert.ok(stopped, agent.stderrText());
       assert.equal(stopped.pending, 0);
@@ -341,7 +363,10 @@ test('/metrics answers with the kernel, rule, notifier and rule-set counters', {
       // every catalog event is listed; 1 for each whose tracepoint this kernel has (all of them load on the kernels CI boots)
       const availability = [...page.matchAll(/^kernwatch_event_available\{event="([^"]+)"\} (\d)$/gm)];
       assert.equal(availability.length, EVENTS.length);
-      assert.deepEqual(availability.filter((m) => m[2] === '1').map((m) => m[1]), onThisKernel(EVENTS.map((e) => e.name)));
+      assert.deepEqual(
+        availability.filter((m) => m[2] === '1').map((m) => m[1]),
+        onThisKernel(EVENTS.map((e) => e.name)),
+      );
       for (const line of page.split('\n').filter((l) => l !== '' && !l.startsWith('#'))) {
         assert.match(line, /^[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? -?[0-9.e+]+$/, 'text format 0.0.4');
       }
@@ -360,12 +385,18 @@ test('a notifier that keeps failing raises one self-alert by email, not one per 
       await retryUntil('a few failed Slack attempts', 10_000, () => (s.slack.requests.length >= 3 ? true : undefined));
       const mail = await retryUntil('the self-alert mail', 10_000, () => s.mail.mails[0]);
       const parsed = parseMail(mail.raw);
-      assert.match(parsed.headers.get('subject') ?? '', /^\[FIRING:critical\] kernwatch on agent-test: notifier oncall \(slack\) has failed \d+ attempts in a row/);
+      assert.match(
+        parsed.headers.get('subject') ?? '',
+        /^\[FIRING:critical\] kernwatch on agent-test: notifier oncall \(slack\) has failed \d+ attempts in a row/,
+      );
       await sleep(2_000);
       assert.equal(s.mail.mails.length, 1, 'one alert while the failures go on');
       const { page } = await scrape(agent.metricsUrl(started));
       assert.equal(sample(page, 'kernwatch_self_alerts_firing', { alertname: 'KernwatchNotifierFailing', notifier: 'oncall' }), 1);
-      assert.ok(!s.slack.requests.some((r) => r.body.includes('KernwatchNotifierFailing') || r.body.includes('notifier oncall')), 'not sent through the failing notifier');
+      assert.ok(
+        !s.slack.requests.some((r) => r.body.includes('KernwatchNotifierFailing') || r.body.includes('notifier oncall')),
+        'not sent through the failing notifier',
+      );
 
       s.slack.replies = [];
       await retryUntil('the resolution mail', 15_000, () => s.mail.mails[1]);
@@ -377,7 +408,7 @@ test('a notifier that keeps failing raises one self-alert by email, not one per 
   });
 });
 
-test('run --host puts the given name on alerts instead of the config\'s host', { skip: SKIP, timeout: 60_000 }, async () => {
+test("run --host puts the given name on alerts instead of the config's host", { skip: SKIP, timeout: 60_000 }, async () => {
   await withSetup(async (s) => {
     const files = { 'kernwatch.yaml': configYaml(s), 'rules/oom.rules': oomRule('scratch-oom', s.cg, 'oncall') };
     await withAgent(s, files, ['--host', 'node-7'], async () => {

@@ -8,13 +8,13 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { EVENTS } from '../src/events/catalog';
-import { HEADER_LAYOUT, recordLayout } from '../src/events/layout';
-import { LIMITS } from '../src/kernel/limits';
-import { KW_CMP, KW_GROUP_BY, MAP_STRUCTS } from '../src/kernel/map_layouts';
-import { nativeAddon } from '../src/kernel/native';
+import { EVENTS } from '../../src/events/catalog';
+import { HEADER_LAYOUT, recordLayout } from '../../src/events/layout';
+import { LIMITS } from '../../src/kernel/limits';
+import { KW_CMP, KW_GROUP_BY, MAP_STRUCTS } from '../../src/kernel/map_layouts';
+import { nativeAddon } from '../../src/kernel/native';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = path.resolve(__dirname, '..', '..', '..');
 const OBJECT = path.join(ROOT, 'bpf', '.output', 'kernwatch.bpf.o');
 
 interface BtfMember {
@@ -54,11 +54,7 @@ test('every event record layout in the catalog matches its C struct member by me
     const c = structs.get(e.record);
     assert.ok(c, `${e.record} (${e.name}) is in the object BTF`);
     const layout = recordLayout(e.members);
-    assert.deepEqual(
-      [['h', 0], ...layout.members.map((m) => [m.c, m.offset])],
-      offsets(c),
-      `${e.name}: members and offsets of ${e.record}`,
-    );
+    assert.deepEqual([['h', 0], ...layout.members.map((m) => [m.c, m.offset])], offsets(c), `${e.name}: members and offsets of ${e.record}`);
     assert.equal(layout.size, c.size, `${e.name}: size of ${e.record}`);
   }
 });
@@ -77,9 +73,14 @@ test('the catalog and the BPF object name the same programs and tracepoints', ()
     const inObject = new Map(programs.map((p) => [p.name, p.tracepoint]));
     for (const e of EVENTS) {
       assert.equal(inObject.get(e.program), e.tracepoint.split('/')[1], `${e.name} -> ${e.program}`);
+      if (e.fallback) assert.equal(inObject.get(e.fallback.program), e.tracepoint.split('/')[1], `${e.name} -> ${e.fallback.program}`);
     }
-    const used = new Set(EVENTS.map((e) => e.program));
-    assert.deepEqual(programs.filter((p) => !used.has(p.name)).map((p) => p.name), [], 'programs no event uses');
+    const used = new Set(EVENTS.flatMap((e) => [e.program, ...(e.fallback ? [e.fallback.program] : [])]));
+    assert.deepEqual(
+      programs.filter((p) => !used.has(p.name)).map((p) => p.name),
+      [],
+      'programs no event uses',
+    );
   } finally {
     bpf.close();
   }
@@ -90,7 +91,10 @@ test('the catalog kinds are exactly the enum kw_kind values of the header', () =
   const body = /enum kw_kind \{([^}]*)\}/.exec(header)?.[1] ?? '';
   const values = [...body.matchAll(/(KW_\w+) = (\d+)/g)].map((m) => [m[1] as string, Number(m[2])] as const);
   const kinds = values.filter(([name]) => name !== 'KW_KIND_MAX').map(([, v]) => v);
-  assert.deepEqual([...kinds].sort((a, b) => a - b), EVENTS.map((e) => e.kind).sort((a, b) => a - b));
+  assert.deepEqual(
+    [...kinds].sort((a, b) => a - b),
+    EVENTS.map((e) => e.kind).sort((a, b) => a - b),
+  );
   assert.equal(new Set(EVENTS.map((e) => e.name)).size, EVENTS.length, 'event names are unique');
   assert.equal(values.find(([name]) => name === 'KW_KIND_MAX')?.[1], Math.max(...kinds) + 1);
 });
@@ -113,7 +117,11 @@ test('every map key and value TypeScript writes or reads matches its C struct me
   for (const [name, layout] of Object.entries(MAP_STRUCTS)) {
     const c = structs.get(name);
     assert.ok(c, `${name} is in the object BTF`);
-    assert.deepEqual(layout.members.map((m) => [m.c, m.offset]), offsets(c), `members and offsets of ${name}`);
+    assert.deepEqual(
+      layout.members.map((m) => [m.c, m.offset]),
+      offsets(c),
+      `members and offsets of ${name}`,
+    );
     assert.equal(layout.size, c.size, `size of ${name}`);
   }
 });

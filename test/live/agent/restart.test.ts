@@ -7,11 +7,11 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { test } from 'node:test';
-import { retryUntil, sleep } from '../support/bounded';
-import { NEEDS_ROOT } from '../support/root';
-import { ScratchCgroup } from '../support/scratch_cgroup';
-import { Receiver, tempDir } from '../notifiers/support';
-import { AgentProcess, writeFiles } from './support';
+import { retryUntil, sleep } from '../../support/bounded';
+import { NEEDS_ROOT } from '../../support/root';
+import { ScratchCgroup } from '../../support/scratch_cgroup';
+import { Receiver, tempDir } from '../../notifiers/support';
+import { AgentProcess, writeFiles } from '../../agent/support';
 
 const RULE = `rule "frozen-too-long" {
   when cgroup.freeze not followed by cgroup.unfreeze within 5s by cgroup
@@ -78,22 +78,26 @@ test('a freeze pending when the agent stops fires after it starts again; the tha
   });
 });
 
-test('an alert firing when the agent stops, thawed while it is down, is resolved when it starts again; one still frozen is not paged twice', { skip: NEEDS_ROOT, timeout: 90_000 }, async () => {
-  await withSetup(async (s) => {
-    await runAgent(s, async () => {
-      s.cg.write('cgroup.freeze', 1);
-      await retryUntil('the firing alert', 15_000, () => (posts(s, 'FIRING') === 1 ? true : undefined));
+test(
+  'an alert firing when the agent stops, thawed while it is down, is resolved when it starts again; one still frozen is not paged twice',
+  { skip: NEEDS_ROOT, timeout: 90_000 },
+  async () => {
+    await withSetup(async (s) => {
+      await runAgent(s, async () => {
+        s.cg.write('cgroup.freeze', 1);
+        await retryUntil('the firing alert', 15_000, () => (posts(s, 'FIRING') === 1 ? true : undefined));
+      });
+      // still frozen across a restart: the same alert goes on, not a second page
+      await runAgent(s, async (agent) => {
+        await agent.waitLog('alert state restored', 5_000);
+        await sleep(1_500);
+      });
+      assert.equal(posts(s, 'FIRING'), 1, 'no second page for the alert still firing');
+      s.cg.write('cgroup.freeze', 0);
+      await runAgent(s, async () => {
+        await retryUntil('the resolution sent after the restart', 10_000, () => (posts(s, 'RESOLVED') === 1 ? true : undefined));
+      });
+      assert.equal(posts(s, 'FIRING'), 1);
     });
-    // still frozen across a restart: the same alert goes on, not a second page
-    await runAgent(s, async (agent) => {
-      await agent.waitLog('alert state restored', 5_000);
-      await sleep(1_500);
-    });
-    assert.equal(posts(s, 'FIRING'), 1, 'no second page for the alert still firing');
-    s.cg.write('cgroup.freeze', 0);
-    await runAgent(s, async () => {
-      await retryUntil('the resolution sent after the restart', 10_000, () => (posts(s, 'RESOLVED') === 1 ? true : undefined));
-    });
-    assert.equal(posts(s, 'FIRING'), 1);
-  });
-});
+  },
+);

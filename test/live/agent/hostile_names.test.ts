@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { test } from 'node:test';
-import { retryUntil } from '../support/bounded';
-import { NEEDS_ROOT } from '../support/root';
-import { ScratchCgroup } from '../support/scratch_cgroup';
-import { exactBytes, tempDir } from '../notifiers/support';
-import { AgentProcess, writeFiles } from './support';
+import { retryUntil } from '../../support/bounded';
+import { NEEDS_ROOT } from '../../support/root';
+import { ScratchCgroup } from '../../support/scratch_cgroup';
+import { exactBytes, tempDir } from '../../notifiers/support';
+import { AgentProcess, writeFiles } from '../../agent/support';
 
 const NAME = Buffer.from([0x6b, 0x77, 0xff, 0xfe, 0x0a, 0x1b, 0x5b, 0x33, 0x31, 0x6d, 0xc3, 0xa9]); // kw, 2 bad bytes, \n, ESC[31m, é
 

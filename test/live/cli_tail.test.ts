@@ -1,17 +1,20 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { NEEDS_ROOT } from './support/root';
-import { runCli, startCli } from './support/run_cli';
+import { NEEDS_ROOT } from '../support/root';
+import { runCli, startCli } from '../support/run_cli';
 
 test('tail --json streams the forks it sees and ends with seen/delivered/lost counts', { skip: NEEDS_ROOT }, async () => {
   const running = startCli(['tail', 'process.fork', '--duration', '3', '--json']);
   await running.stderrMatches(/watching \d+ events/);
   const children: number[] = [];
-  for (let i = 0; i < 10; i++) children.push(spawnSync('/bin/true').pid as number);
+  for (let i = 0; i < 10; i++) children.push(spawnSync('/bin/true').pid);
   const { code, stdout, stderr } = await running.done;
   assert.equal(code, 0, stderr);
-  const events = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const events = stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   const ours = events.filter((e) => children.includes(e.child_pid as number));
   assert.equal(ours.length, 10, 'every child pid appears once');
   for (const e of ours) {
@@ -54,9 +57,12 @@ test('events --json lists all 21 events with typed fields', async () => {
   const catalog = JSON.parse(stdout) as Array<{ name: string; fields: Array<{ name: string; type: string }> }>;
   assert.equal(catalog.length, 21);
   const oom = catalog.find((e) => e.name === 'oom.victim');
-  assert.deepEqual(oom?.fields.find((f) => f.name === 'memcg'), {
-    name: 'memcg',
-    type: 'path',
-    doc: "the victim's memory cgroup (v1 memory hierarchy on hybrid hosts)",
-  });
+  assert.deepEqual(
+    oom?.fields.find((f) => f.name === 'memcg'),
+    {
+      name: 'memcg',
+      type: 'path',
+      doc: "the victim's memory cgroup (v1 memory hierarchy on hybrid hosts)",
+    },
+  );
 });

@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EVENTS } from '../src/events/catalog';
-import { ProgramAvailability } from '../src/kernel/availability';
-import { nativeAddon } from '../src/kernel/native';
+import { EVENTS } from '../../src/events/catalog';
+import { ProgramAvailability } from '../../src/kernel/availability';
+import { nativeAddon } from '../../src/kernel/native';
 
 function thisKernel(): ProgramAvailability {
   const bpf = new (nativeAddon().BpfSession)();

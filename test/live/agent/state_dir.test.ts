@@ -8,10 +8,10 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { retryUntil } from '../support/bounded';
-import { NEEDS_ROOT } from '../support/root';
-import { Receiver, tempDir } from '../notifiers/support';
-import { AgentProcess, writeFiles } from './support';
+import { retryUntil } from '../../support/bounded';
+import { NEEDS_ROOT } from '../../support/root';
+import { Receiver, tempDir } from '../../notifiers/support';
+import { AgentProcess, writeFiles } from '../../agent/support';
 
 const SKIP = NEEDS_ROOT;
 const PROBE = 'kw-statedir';
@@ -25,7 +25,10 @@ const RULE = `rule "probe-exit" {
 
 type Mode = 'full' | 'read-only' | 'writable';
 
-async function withStateDir(mode: Mode, body: (s: { dir: string; state: string; slack: Receiver; probe: () => void; remountReadOnly: () => void }) => Promise<void>): Promise<void> {
+async function withStateDir(
+  mode: Mode,
+  body: (s: { dir: string; state: string; slack: Receiver; probe: () => void; remountReadOnly: () => void }) => Promise<void>,
+): Promise<void> {
   const dir = tempDir('statedir');
   const state = path.join(dir, 'state');
   fs.mkdirSync(state);
@@ -91,5 +94,8 @@ test('a read-only state directory at start: one line, alerts from memory, a clea
 
 test('a state directory gone read-only while running: alerts still delivered, SIGTERM stops cleanly', { skip: SKIP, timeout: 60_000 }, async () => {
   const agent = await runCase('writable', undefined, (s) => s.remountReadOnly());
-  assert.ok(agent.logs.some((l) => l.msg === 'could not remove the state directory lock; the next start takes it over' && l.reason === 'read-only file system'), agent.stderrText());
+  assert.ok(
+    agent.logs.some((l) => l.msg === 'could not remove the state directory lock; the next start takes it over' && l.reason === 'read-only file system'),
+    agent.stderrText(),
+  );
 });
