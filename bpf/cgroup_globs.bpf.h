@@ -19,6 +19,7 @@ struct glob_ctx {
 	__u64 states;                   /* the parent's states */
 	__u64 next;                     /* the new cgroup's states */
 	__u64 match;                    /* the rules the new cgroup matches */
+	__u64 reject;                   /* the rules the new cgroup is an exception of */
 	__u32 generation;
 	/*
 	 * The name filled the buffer (KW_SEGMENT_LEN - 1 bytes or more): no
@@ -72,6 +73,7 @@ LOOP_BODY glob_step(__u32 state, struct glob_ctx *ctx)
 	if (st && segment_matches(st, ctx)) {
 		ctx->next |= st->next;
 		ctx->match |= st->accept;
+		ctx->reject |= st->reject;
 	}
 	return 0;
 }
@@ -99,10 +101,12 @@ static __always_inline void enter_cgroup_globs(struct cgroup *cgrp)
 		ctx.states = from->states;
 		ctx.next = 0;
 		ctx.match = 0;
+		ctx.reject = 0;
 		LOOP_UNROLLED(KW_MAX_GLOB_STATES, glob_step, &ctx);
-		if (!(ctx.next | ctx.match))
+		if (!(ctx.next | ctx.match | ctx.reject))
 			continue;
 		entry.match = ctx.match;
+		entry.reject = ctx.reject;
 		entry.states = ctx.next;
 		/* userspace may have written it first, from the same states */
 		bpf_map_update_elem(&cgroup_rules, &child, &entry, BPF_NOEXIST);

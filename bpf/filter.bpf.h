@@ -201,11 +201,12 @@ static __always_inline int finish(void *rec, __u32 size, __u64 cgroup_id)
 	if (!kf || !s)
 		return 0;
 	mask = kf->rules;
-	if ((mask & kf->by_cgroup) && cgroup_id) {
+	if ((mask & (kf->by_cgroup | kf->except_cgroup)) && cgroup_id) {
 		struct kw_cgroup_key key = { .cgroup_id = cgroup_id, .generation = generation };
 		struct kw_cgroup_rules *cr = bpf_map_lookup_elem(&cgroup_rules, &key);
 
 		mask &= ~kf->by_cgroup | (cr ? cr->match : 0);
+		mask &= ~(kf->except_cgroup & (cr ? cr->reject : 0));
 	}
 	if (mask & kf->by_comm) {
 		struct kw_comm_key key = { .generation = generation };

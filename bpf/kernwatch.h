@@ -222,12 +222,13 @@ struct kw_control {
 
 /* `kind_filters` array, index generation * KW_KIND_MAX + kind */
 struct kw_kind_filter {
-	__u64 rules;        /* rules that want this kind; none = never sent */
-	__u64 by_cgroup;    /* of those, rules that accept only cgroups in `cgroup_rules` */
-	__u64 by_comm;      /* ... only comms in `comm_rules` */
-	__u64 by_uid;       /* ... only uids in `uid_rules` */
-	__u64 by_threshold; /* ... only records passing their `thresholds` */
-	__u64 counted;      /* rules aggregated in the kernel: counted, never sent for them */
+	__u64 rules;         /* rules that want this kind; none = never sent */
+	__u64 by_cgroup;     /* of those, rules that accept only cgroups in `cgroup_rules` */
+	__u64 by_comm;       /* ... only comms in `comm_rules` */
+	__u64 by_uid;        /* ... only uids in `uid_rules` */
+	__u64 by_threshold;  /* ... only records passing their `thresholds` */
+	__u64 counted;       /* rules aggregated in the kernel: counted, never sent for them */
+	__u64 except_cgroup; /* rules that refuse the cgroups their `cgroup_rules` entry rejects */
 };
 
 /*
@@ -249,6 +250,7 @@ struct kw_cgroup_key {
 
 struct kw_cgroup_rules {
 	__u64 match;  /* rules whose cgroup glob matches this cgroup */
+	__u64 reject; /* rules whose `except cgroup matches` glob matches it */
 	__u64 states; /* glob states its path has reached (bit i = glob_states[i]); none: no entry */
 };
 
@@ -265,6 +267,7 @@ enum kw_segment {
 struct kw_glob_state {
 	__u64 next;   /* states a child whose name matches is in (for two stars, this one too) */
 	__u64 accept; /* rules such a child matches: the rules of the glob ends in `next` */
+	__u64 reject; /* rules such a child is an exception of: their `except` globs end in `next` */
 	__u8 kind;    /* enum kw_segment */
 	__u8 len;     /* bytes of `text` (literal, prefix); < KW_SEGMENT_LEN - 1 */
 	__u16 _pad;

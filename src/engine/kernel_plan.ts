@@ -13,7 +13,7 @@ import { eventByName } from '../events/catalog';
 import { memberOfField } from '../events/layout';
 import type { EventSpec } from '../events/types';
 import type { Aggregate, CheckedRule, CompareOp, Condition, FieldRef, Selection, Value, WindowRule } from '../dsl';
-import { entriesForTree, GlobStateBuilder } from '../kernel/cgroup_globs';
+import { entriesForTree, globIsExact, GlobStateBuilder } from '../kernel/cgroup_globs';
 import type { Comparison, GroupBy, KernelAggregate, KernelRuleSet, Threshold } from '../kernel/kernel_rule_set';
 import { PASS_ALL_RULE } from '../kernel/kernel_rule_set';
 import { LIMITS } from '../kernel/limits';
@@ -63,6 +63,7 @@ interface MutableKind {
   byUid: bigint;
   byThreshold: bigint;
   counted: bigint;
+  exceptCgroup: bigint;
 }
 
 /** `cgroupTree`: every v2 cgroup now, [id, path] (CgroupPaths.tree(0)). */
@@ -123,7 +124,7 @@ class Builder {
     kind.rules |= mask;
     const placements: Placement[] = [];
     const shared = bit === SHARED_BIT;
-    let exact = selection.except.length === 0 && !shared;
+    let exact = !shared;
     const used = new Set<string>();
     for (const term of conjuncts(selection.condition)) {
       const placed = shared ? undefined : this.place(term, spec, bit, kind, used);
@@ -139,8 +140,11 @@ class Builder {
         exact = false;
       }
     }
-    for (const e of selection.except)
-      placements.push({ term: `except ${printCondition(e)}`, tier: 'userspace', detail: 'exceptions are checked in userspace' });
+    for (const e of selection.except) {
+      const placed = shared ? undefined : this.placeException(e, spec, mask, kind);
+      placements.push({ term: `except ${printCondition(e)}`, tier: placed ? 'kernel' : 'userspace', detail: placed ?? 'exceptions other than exact cgroup globs are checked in userspace' });
+      exact &&= placed !== undefined;
+    }
     const groupBy = rule.kind === 'window' ? kernelGroupBy(rule.groupBy, spec) : undefined;
     const aggregate = rule.kind === 'window' && spec.highRate && exact && groupBy !== undefined ? kernelAggregate(rule.aggregate, spec, groupBy) : undefined;
     const counted = aggregate !== undefined;
@@ -179,7 +183,7 @@ class Builder {
   private kindOf(kind: number): MutableKind {
     let k = this.kinds.get(kind);
     if (!k) {
-      k = { rules: 0n, byCgroup: 0n, byComm: 0n, byUid: 0n, byThreshold: 0n, counted: 0n };
+      k = { rules: 0n, byCgroup: 0n, byComm: 0n, byUid: 0n, byThreshold: 0n, counted: 0n, exceptCgroup: 0n };
       this.kinds.set(kind, k);
     }
     return k;
@@ -228,6 +232,23 @@ class Builder {
       }
     }
     return undefined;
+  }
+
+  /**
+   * An `except cgroup matches ...` (or == / in) in the kernel: its globs
+   * reject the rule in the cgroups they match. Only globs the kernel
+   * compares exactly, on events about a task (a v1 cgroup event carries no
+   * v2 cgroup to look up): a widened glob would refuse events the rule wants.
+   * Undefined: userspace checks it.
+   */
+  private placeException(term: Condition, spec: EventSpec, mask: bigint, kind: MutableKind): string | undefined {
+    if (spec.subject === 'cgroup' || !('field' in term) || term.field.name !== 'cgroup') return undefined;
+    const globs = cgroupGlobs(term);
+    if (!globs || !globs.every(globIsExact)) return undefined;
+    if (!this.globs.fits(globs)) return undefined;
+    for (const glob of globs) this.globs.add(glob, mask, 'reject');
+    kind.exceptCgroup |= mask;
+    return `cgroup globs rejecting the rule: followed by name as cgroups come and go`;
   }
 
   /** All of `globs` as kernel glob states, or undefined when they do not fit (userspace decides). */

@@ -9,7 +9,7 @@ import { eventByName } from '../events/catalog';
 import type { FieldValue, KernelEvent } from '../events/event';
 import { recordMembers } from '../events/layout';
 import type { EventSpec } from '../events/types';
-import { stepGlobs, type GlobEntry } from '../kernel/cgroup_globs';
+import { hasEntry, stepGlobs, type GlobEntry } from '../kernel/cgroup_globs';
 import type { Comparison, GroupBy, KernelRuleSet, Threshold } from '../kernel/kernel_rule_set';
 import type { CompareOp } from '../dsl';
 import { compareValues } from './condition';
@@ -57,7 +57,11 @@ export class KernelSimulator {
     const f = e.fields;
     let mask = kf.rules;
     const cgroupId = this.v2CgroupOf(spec, f);
-    if (mask & kf.byCgroup && cgroupId !== 0n) mask &= ~kf.byCgroup | (this.cgroups.get(cgroupId)?.match ?? 0n);
+    if (mask & (kf.byCgroup | kf.exceptCgroup) && cgroupId !== 0n) {
+      const entry = this.cgroups.get(cgroupId);
+      mask &= ~kf.byCgroup | (entry?.match ?? 0n);
+      mask &= ~(kf.exceptCgroup & (entry?.reject ?? 0n));
+    }
     if (mask & kf.byComm) mask &= ~kf.byComm | (this.set.comms.get(commKey(f.comm)) ?? 0n);
     if (mask & kf.byUid) mask &= ~kf.byUid | (this.set.uids.get(f.uid as number) ?? 0n);
     if (mask & kf.byThreshold) {
@@ -85,7 +89,7 @@ export class KernelSimulator {
     const from = parentId !== undefined ? this.cgroups.get(parentId) : parentPath === '/' ? this.set.globRoot : undefined;
     if (!from || from.states === 0n || this.cgroups.has(id)) return;
     const entry = stepGlobs(this.set.globStates, from, path.slice(cut + 1));
-    if (entry.states !== 0n || entry.match !== 0n) this.cgroups.set(id, entry);
+    if (hasEntry(entry)) this.cgroups.set(id, entry);
   }
 
   private v2CgroupOf(spec: EventSpec, f: Readonly<Record<string, FieldValue>>): bigint {

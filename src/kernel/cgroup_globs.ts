@@ -28,15 +28,21 @@ export interface GlobState {
   readonly next: bigint;
   /** rules such a child matches */
   readonly accept: bigint;
+  /** rules such a child is an exception of (`except cgroup matches` globs) */
+  readonly reject: bigint;
 }
 
-/** A cgroup's entry in `cgroup_rules`: the rules it matches, the states its path reached. */
+/** A cgroup's entry in `cgroup_rules`: the rules it matches, those it is an exception of, the states its path reached. */
 export interface GlobEntry {
   readonly match: bigint;
+  readonly reject: bigint;
   readonly states: bigint;
 }
 
-export const NO_ENTRY: GlobEntry = { match: 0n, states: 0n };
+export const NO_ENTRY: GlobEntry = { match: 0n, reject: 0n, states: 0n };
+
+/** What a glob is for: the rules it admits (`cgroup matches`) or refuses (`except cgroup matches`). */
+export type GlobRole = 'accept' | 'reject';
 
 /** Text the kernel compares: the name buffer less its NUL, less one so that a longer name is told apart. */
 const MAX_TEXT = LIMITS.KW_SEGMENT_LEN - 2;
@@ -58,42 +64,53 @@ function segmentOf(s: string): Segment {
   return { kind: 'any', text: '', exact: false };
 }
 
+/** Whether the kernel compares every segment of `glob` exactly (no segment widened to any name). */
+export function globIsExact(glob: string): boolean {
+  return glob === '/' || glob.slice(1).split('/').every((s) => segmentOf(s).exact);
+}
+
 /** Compiles the cgroup globs of rule set into states, at most KW_MAX_GLOB_STATES. */
 export class GlobStateBuilder {
   private readonly segments: Segment[] = [];
-  /** per state: the rules a cgroup in it matches (end states only) */
+  /** per state: the rules a cgroup in it matches, or is an exception of (end states only) */
   private readonly ends: bigint[] = [];
+  private readonly rejects: bigint[] = [];
   /** per state: whether it ends its glob */
   private readonly isEnd: boolean[] = [];
   private readonly byGlob = new Map<string, { start: number; end: number }>();
   private root = 0n;
 
   /**
-   * Adds `glob` for the rules in `mask`. Returns whether the kernel decides it
+   * Adds `glob` for the rules in `mask`, as what they match or (`reject`)
+   * what they make an exception of. Returns whether the kernel decides it
    * exactly, or undefined when no states are left (userspace decides it).
    */
-  add(glob: string, mask: bigint): { exact: boolean } | undefined {
+  add(glob: string, mask: bigint, role: GlobRole = 'accept'): { exact: boolean } | undefined {
     const parts = glob === '/' ? [] : glob.slice(1).split('/');
     const segments = parts.map(segmentOf);
+    const exact = segments.every((s) => s.exact);
+    const marks = role === 'accept' ? this.ends : this.rejects;
     const known = this.byGlob.get(glob);
     if (known) {
-      this.ends[known.end] = (this.ends[known.end] ?? 0n) | mask;
-      return { exact: segments.every((s) => s.exact) };
+      marks[known.end] = (marks[known.end] ?? 0n) | mask;
+      return { exact };
     }
     const start = this.segments.length;
     if (start + segments.length + 1 > LIMITS.KW_MAX_GLOB_STATES) return undefined;
     for (const s of segments) {
       this.segments.push(s);
       this.ends.push(0n);
+      this.rejects.push(0n);
       this.isEnd.push(false);
     }
     this.segments.push({ kind: 'none', text: '', exact: true });
-    this.ends.push(mask);
+    this.ends.push(role === 'accept' ? mask : 0n);
+    this.rejects.push(role === 'reject' ? mask : 0n);
     this.isEnd.push(true);
     const end = this.segments.length - 1;
     this.byGlob.set(glob, { start, end });
     this.root |= this.closure(start);
-    return { exact: segments.every((s) => s.exact) };
+    return { exact };
   }
 
   get size(): number {
@@ -111,13 +128,13 @@ export class GlobStateBuilder {
   states(): GlobState[] {
     return this.segments.map((s, k) => {
       const next = s.kind === 'none' ? 0n : this.closure(s.kind === 'anyDepth' ? k : k + 1);
-      return { kind: s.kind, text: s.text, next, accept: this.acceptOf(next) };
+      return { kind: s.kind, text: s.text, next, accept: this.marked(this.ends, next), reject: this.marked(this.rejects, next) };
     });
   }
 
   /** The root cgroup's entry: the start of every glob (and "/" or "/**" match it). */
   rootEntry(): GlobEntry {
-    return { states: this.root, match: this.acceptOf(this.root) };
+    return { states: this.root, match: this.marked(this.ends, this.root), reject: this.marked(this.rejects, this.root) };
   }
 
   /** State k and, through "**" (zero segments), the states after it. */
@@ -130,9 +147,10 @@ export class GlobStateBuilder {
     return set;
   }
 
-  private acceptOf(states: bigint): bigint {
+  /** The rules `marks` holds at the end states among `states`. */
+  private marked(marks: readonly bigint[], states: bigint): bigint {
     let rules = 0n;
-    for (let k = 0; k < this.segments.length; k++) if (this.isEnd[k] && states & (1n << BigInt(k))) rules |= this.ends[k] ?? 0n;
+    for (let k = 0; k < this.segments.length; k++) if (this.isEnd[k] && states & (1n << BigInt(k))) rules |= marks[k] ?? 0n;
     return rules;
   }
 }
@@ -141,14 +159,16 @@ export class GlobStateBuilder {
 export function stepGlobs(states: readonly GlobState[], parent: GlobEntry, name: string): GlobEntry {
   let next = 0n;
   let match = 0n;
+  let reject = 0n;
   const bytes = Buffer.from(name, 'utf8');
   const longName = bytes.length >= LIMITS.KW_SEGMENT_LEN - 1;
   states.forEach((st, k) => {
     if (!(parent.states & (1n << BigInt(k))) || !segmentMatches(st, bytes, longName)) return;
     next |= st.next;
     match |= st.accept;
+    reject |= st.reject;
   });
-  return { match, states: next };
+  return { match, reject, states: next };
 }
 
 function segmentMatches(st: GlobState, name: Buffer, longName: boolean): boolean {
@@ -170,6 +190,11 @@ function segmentMatches(st: GlobState, name: Buffer, longName: boolean): boolean
   }
 }
 
+/** Whether the kernel keeps an entry for this cgroup (stepping made one). */
+export function hasEntry(e: GlobEntry): boolean {
+  return e.states !== 0n || e.match !== 0n || e.reject !== 0n;
+}
+
 /** Entries for every cgroup of `tree` ([id, path], parents before children or not) that has one. */
 export function entriesForTree(states: readonly GlobState[], root: GlobEntry, tree: ReadonlyArray<readonly [bigint, string]>): Map<bigint, GlobEntry> {
   const byPath = new Map<string, GlobEntry>([['/', root]]);
@@ -185,7 +210,7 @@ export function entriesForTree(states: readonly GlobState[], root: GlobEntry, tr
   const out = new Map<bigint, GlobEntry>();
   for (const [id, p] of tree) {
     const e = entryOf(p);
-    if (e.states !== 0n || e.match !== 0n) out.set(id, e);
+    if (hasEntry(e)) out.set(id, e);
   }
   return out;
 }
@@ -217,7 +242,7 @@ export function writeTreeEntries(mount: string, states: readonly GlobState[], ro
     for (const c of children) {
       if (!c.isDirectory()) continue;
       const e = stepGlobs(states, entry, c.name);
-      if (e.states !== 0n || e.match !== 0n) pending.push([path.join(dir, c.name), e]);
+      if (hasEntry(e)) pending.push([path.join(dir, c.name), e]);
     }
   }
   return written;

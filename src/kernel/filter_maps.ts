@@ -86,6 +86,7 @@ export class FilterMaps {
         by_uid: f.byUid,
         by_threshold: f.byThreshold,
         counted: f.counted,
+        except_cgroup: f.exceptCgroup,
       });
       this.bpf.update('kind_filters', u32Key(g * KW_KIND_MAX + kind), value);
     }
@@ -131,12 +132,12 @@ export class FilterMaps {
   private writeGlobs(g: number, set: KernelRuleSet): void {
     if (set.globStates.length > KW_MAX_GLOB_STATES) throw new Error(`at most ${KW_MAX_GLOB_STATES} cgroup glob states`);
     set.globStates.forEach((st, k) => {
-      const v = encodeStruct(kw_glob_state, { next: st.next, accept: st.accept, kind: SEGMENT[st.kind], len: Buffer.byteLength(st.text), text: st.text });
+      const v = encodeStruct(kw_glob_state, { next: st.next, accept: st.accept, reject: st.reject, kind: SEGMENT[st.kind], len: Buffer.byteLength(st.text), text: st.text });
       this.bpf.update('glob_states', u32Key(g * KW_MAX_GLOB_STATES + k), v);
     });
     if (set.globStates.length === 0) return;
     const write = (id: bigint, e: GlobEntry): void =>
-      this.bpf.update('cgroup_rules', cgroupKey(id, g), encodeStruct(kw_cgroup_rules, { match: e.match, states: e.states }));
+      this.bpf.update('cgroup_rules', cgroupKey(id, g), encodeStruct(kw_cgroup_rules, { match: e.match, reject: e.reject, states: e.states }));
     if (this.v2Mount !== undefined) writeTreeEntries(this.v2Mount, set.globStates, set.globRoot, write);
     else for (const [id, e] of set.cgroups) write(id, e);
   }

@@ -17,6 +17,8 @@ export interface KindFilter {
   readonly byThreshold: bigint;
   /** rules counted in the kernel instead of sent */
   readonly counted: bigint;
+  /** rules that refuse the cgroups whose entry rejects them (`except cgroup matches`) */
+  readonly exceptCgroup: bigint;
 }
 
 /** A cgroup's entry in `cgroup_rules`: the rules whose glob it matches, the glob states its path reached. */
@@ -82,6 +84,6 @@ export function ruleSetOf(parts: Partial<KernelRuleSet>): KernelRuleSet {
 }
 
 export function passAll(kinds: Iterable<number>): KernelRuleSet {
-  const filter: KindFilter = { rules: 1n << BigInt(PASS_ALL_RULE), byCgroup: 0n, byComm: 0n, byUid: 0n, byThreshold: 0n, counted: 0n };
+  const filter: KindFilter = { rules: 1n << BigInt(PASS_ALL_RULE), byCgroup: 0n, byComm: 0n, byUid: 0n, byThreshold: 0n, counted: 0n, exceptCgroup: 0n };
   return ruleSetOf({ kinds: new Map([...kinds].map((k) => [k, filter])) });
 }

@@ -24,6 +24,7 @@ export const MAP_STRUCTS = {
     ['by_uid', 'u64'],
     ['by_threshold', 'u64'],
     ['counted', 'u64'],
+    ['except_cgroup', 'u64'],
   ]),
   kw_cgroup_key: cStruct([
     ['cgroup_id', 'u64'],
@@ -32,11 +33,13 @@ export const MAP_STRUCTS = {
   ]),
   kw_cgroup_rules: cStruct([
     ['match', 'u64'],
+    ['reject', 'u64'],
     ['states', 'u64'],
   ]),
   kw_glob_state: cStruct([
     ['next', 'u64'],
     ['accept', 'u64'],
+    ['reject', 'u64'],
     ['kind', 'u8'],
     ['len', 'u8'],
     ['_pad', 'u16'],

@@ -135,7 +135,7 @@ test('comm and uid sets, enum thresholds, and kernel counting for exact high-rat
 test('explain warns when a rule ships every event of a high-rate kind, with what it costs, and only then', () => {
   const plan = planKernel(
     rulesFrom(`
-      rule "storm" { when count(process.fork) > 100 within 1s by cgroup except cgroup matches "/build*/**" then stdout }
+      rule "storm" { when count(process.fork) > 100 within 1s by cgroup except comm == "make" then stdout }
       rule "counted" { when count(process.fork) > 100 within 1s by cgroup then stdout }
       rule "prod-exits" { when process.exit and cgroup matches "/prod/**" then stdout }
       rule "hangs" { when process.hang then stdout }
@@ -150,4 +150,31 @@ test('explain warns when a rule ships every event of a high-rate kind, with what
     /every process\.fork is sent to userspace, one record each \(one per fork: a fork loop makes 4,400 a second on a 2-core host; this host has averaged 12\.3 forks a second since boot\)/,
   );
   assert.ok(text.indexOf('warning:') > text.indexOf('rule storm') && text.indexOf('warning:') < text.indexOf('rule counted'), 'under the rule that costs it');
+});
+
+test('an except on exact cgroup globs is decided in the kernel: the rule stays counted there, and a widened glob stays in userspace', () => {
+  const plan = planKernel(
+    rulesFrom(`
+      rule "storm" { when count(process.fork) > 100 within 1s by cgroup except cgroup matches "/system.slice/build*/**" then stdout }
+      rule "widened" { when count(process.fork) > 100 within 1s by cgroup except cgroup matches "/sys?em.slice/**" then stdout }
+      rule "cgroup-event" { when cgroup.mkdir except cgroup matches "/build*/**" then stdout }
+    `),
+    TREE,
+  );
+  const [storm, widened, mkdir] = plan.selections;
+  assert.equal(storm?.counted, true, 'count per cgroup in the kernel, the exception included');
+  assert.deepEqual(
+    storm?.placements.map((p) => p.tier),
+    ['kernel', 'kernel count'],
+  );
+  const forks = plan.kernel.kinds.get(storm!.spec.kind)!;
+  assert.equal(forks.exceptCgroup, 1n, 'only the exact glob rejects in the kernel');
+  assert.equal(widened?.counted, false);
+  assert.equal(widened?.placements[0]?.tier, 'userspace');
+  assert.equal(mkdir?.placements[0]?.tier, 'userspace', 'v1 cgroup events carry no v2 cgroup to look up');
+  assert.ok(plan.kernel.globStates.every((s) => s.reject === 0n || s.reject === 1n), 'only the storm rule is rejected');
+  const slice = stepGlobs(plan.kernel.globStates, plan.kernel.globRoot, 'system.slice');
+  assert.equal(stepGlobs(plan.kernel.globStates, slice, 'build-7').reject, 1n, '/system.slice/build-7 is an exception');
+  assert.equal(stepGlobs(plan.kernel.globStates, stepGlobs(plan.kernel.globStates, slice, 'build-7'), 'x').reject, 1n, 'and below it');
+  assert.equal(stepGlobs(plan.kernel.globStates, slice, 'app').reject, 0n, '/system.slice/app is not');
 });

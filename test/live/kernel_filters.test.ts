@@ -29,7 +29,7 @@ const bit = (rule: number): bigint => 1n << BigInt(rule);
 const SKIP = NEEDS_ROOT || v2Unavailable();
 
 function kind(rules: bigint, extra: Partial<KindFilter> = {}): KindFilter {
-  return { rules, byCgroup: 0n, byComm: 0n, byUid: 0n, byThreshold: 0n, counted: 0n, ...extra };
+  return { rules, byCgroup: 0n, byComm: 0n, byUid: 0n, byThreshold: 0n, counted: 0n, exceptCgroup: 0n, ...extra };
 }
 
 const ruleSet = ruleSetOf;
@@ -253,7 +253,7 @@ test('the kernel steps cgroups created after load exactly as the model of it doe
       const generation = session.filters.active;
       for (const [id, p] of tree) {
         const value = session.bpf.lookup('cgroup_rules', cgroupKey(id, generation));
-        const kernel = value ? { match: value.readBigUInt64LE(0), states: value.readBigUInt64LE(8) } : undefined;
+        const kernel = value ? { match: value.readBigUInt64LE(0), reject: value.readBigUInt64LE(8), states: value.readBigUInt64LE(16) } : undefined;
         assert.deepEqual(kernel, model.get(id), `entry of ${p}`);
       }
       assert.ok([...model.values()].filter((e) => e.match !== 0n).length >= 8, 'most of the tree matches some glob');

@@ -88,9 +88,9 @@ test('libbpf failures become exceptions with errno, code and the operation', { s
 
 test('a process that exits while its reader thread runs exits cleanly', { skip: NEEDS_ROOT }, () => {
   const script = `
-    const { nativeAddon } = require(${JSON.stringify(require.resolve('../src/kernel/native'))});
-    const { FilterMaps } = require(${JSON.stringify(require.resolve('../src/kernel/filter_maps'))});
-    const { passAll } = require(${JSON.stringify(require.resolve('../src/kernel/kernel_rule_set'))});
+    const { nativeAddon } = require(${JSON.stringify(require.resolve('../../src/kernel/native'))});
+    const { FilterMaps } = require(${JSON.stringify(require.resolve('../../src/kernel/filter_maps'))});
+    const { passAll } = require(${JSON.stringify(require.resolve('../../src/kernel/kernel_rule_set'))});
     const bpf = new (nativeAddon().BpfSession)();
     bpf.load(['handle__sched_process_fork']);
     new FilterMaps(bpf).installFirst(passAll([16]));
