@@ -142,7 +142,11 @@ class Builder {
     }
     for (const e of selection.except) {
       const placed = shared ? undefined : this.placeException(e, spec, mask, kind);
-      placements.push({ term: `except ${printCondition(e)}`, tier: placed ? 'kernel' : 'userspace', detail: placed ?? 'exceptions other than exact cgroup globs are checked in userspace' });
+      placements.push({
+        term: `except ${printCondition(e)}`,
+        tier: placed ? 'kernel' : 'userspace',
+        detail: placed ?? 'exceptions other than exact cgroup globs are checked in userspace',
+      });
       exact &&= placed !== undefined;
     }
     const groupBy = rule.kind === 'window' ? kernelGroupBy(rule.groupBy, spec) : undefined;

@@ -66,7 +66,13 @@ function segmentOf(s: string): Segment {
 
 /** Whether the kernel compares every segment of `glob` exactly (no segment widened to any name). */
 export function globIsExact(glob: string): boolean {
-  return glob === '/' || glob.slice(1).split('/').every((s) => segmentOf(s).exact);
+  return (
+    glob === '/' ||
+    glob
+      .slice(1)
+      .split('/')
+      .every((s) => segmentOf(s).exact)
+  );
 }
 
 /** Compiles the cgroup globs of rule set into states, at most KW_MAX_GLOB_STATES. */

@@ -132,7 +132,14 @@ export class FilterMaps {
   private writeGlobs(g: number, set: KernelRuleSet): void {
     if (set.globStates.length > KW_MAX_GLOB_STATES) throw new Error(`at most ${KW_MAX_GLOB_STATES} cgroup glob states`);
     set.globStates.forEach((st, k) => {
-      const v = encodeStruct(kw_glob_state, { next: st.next, accept: st.accept, reject: st.reject, kind: SEGMENT[st.kind], len: Buffer.byteLength(st.text), text: st.text });
+      const v = encodeStruct(kw_glob_state, {
+        next: st.next,
+        accept: st.accept,
+        reject: st.reject,
+        kind: SEGMENT[st.kind],
+        len: Buffer.byteLength(st.text),
+        text: st.text,
+      });
       this.bpf.update('glob_states', u32Key(g * KW_MAX_GLOB_STATES + k), v);
     });
     if (set.globStates.length === 0) return;

@@ -167,12 +167,15 @@ test('an except on exact cgroup globs is decided in the kernel: the rule stays c
     storm?.placements.map((p) => p.tier),
     ['kernel', 'kernel count'],
   );
-  const forks = plan.kernel.kinds.get(storm!.spec.kind)!;
+  const forks = plan.kernel.kinds.get(storm.spec.kind)!;
   assert.equal(forks.exceptCgroup, 1n, 'only the exact glob rejects in the kernel');
   assert.equal(widened?.counted, false);
   assert.equal(widened?.placements[0]?.tier, 'userspace');
   assert.equal(mkdir?.placements[0]?.tier, 'userspace', 'v1 cgroup events carry no v2 cgroup to look up');
-  assert.ok(plan.kernel.globStates.every((s) => s.reject === 0n || s.reject === 1n), 'only the storm rule is rejected');
+  assert.ok(
+    plan.kernel.globStates.every((s) => s.reject === 0n || s.reject === 1n),
+    'only the storm rule is rejected',
+  );
   const slice = stepGlobs(plan.kernel.globStates, plan.kernel.globRoot, 'system.slice');
   assert.equal(stepGlobs(plan.kernel.globStates, slice, 'build-7').reject, 1n, '/system.slice/build-7 is an exception');
   assert.equal(stepGlobs(plan.kernel.globStates, stepGlobs(plan.kernel.globStates, slice, 'build-7'), 'x').reject, 1n, 'and below it');

@@ -196,22 +196,26 @@ function forksIn(dir: string, n: number): void {
   assert.equal(r.status, 0, `forks in ${dir}: ${r.stderr?.toString()}`);
 }
 
-test('an except glob is decided in the kernel: forks in excluded cgroups, made before the rules or after, send nothing', { skip: SKIP, timeout: 120_000 }, async () => {
-  await withScratch(async (s) => {
-    const before = make(s, 'build-1');
-    const app = make(s, 'app');
-    const rules = `rule "forks" { when process.fork and cgroup matches "${s.scratch.path}/**" except cgroup matches "${s.scratch.path}/build*/**" then stdout }`;
-    await withEngine(rules, async (engine) => {
-      forksIn(before, 5);
-      forksIn(make(s, 'build-2/deep'), 5); // created after the rules: stepped by the kernel on mkdir
-      forksIn(app, 3);
-      await ruleStatsFor(engine, 'forks', (r) => r.matched >= 3, WAIT_MS);
-      const final = await engine.stop();
-      const stats = final.evaluator.perRule.get('forks');
-      // only the app's 3 forks (from its shell, plus the `seq` it runs) left the kernel
-      assert.ok(stats && stats.kernelMatched >= 3 && stats.kernelMatched <= 4, `kernel sent ${stats?.kernelMatched} records, the app forked 3 or 4 times`);
-      assert.equal(stats.matched, stats.kernelMatched, 'userspace agreed with every record the kernel sent');
+test(
+  'an except glob is decided in the kernel: forks in excluded cgroups, made before the rules or after, send nothing',
+  { skip: SKIP, timeout: 120_000 },
+  async () => {
+    await withScratch(async (s) => {
+      const before = make(s, 'build-1');
+      const app = make(s, 'app');
+      const rules = `rule "forks" { when process.fork and cgroup matches "${s.scratch.path}/**" except cgroup matches "${s.scratch.path}/build*/**" then stdout }`;
+      await withEngine(rules, async (engine) => {
+        forksIn(before, 5);
+        forksIn(make(s, 'build-2/deep'), 5); // created after the rules: stepped by the kernel on mkdir
+        forksIn(app, 3);
+        await ruleStatsFor(engine, 'forks', (r) => r.matched >= 3, WAIT_MS);
+        const final = await engine.stop();
+        const stats = final.evaluator.perRule.get('forks');
+        // only the app's 3 forks (from its shell, plus the `seq` it runs) left the kernel
+        assert.ok(stats && stats.kernelMatched >= 3 && stats.kernelMatched <= 4, `kernel sent ${stats?.kernelMatched} records, the app forked 3 or 4 times`);
+        assert.equal(stats.matched, stats.kernelMatched, 'userspace agreed with every record the kernel sent');
+      });
+      // the cgroups are left empty for withScratch's removal: the shells have exited
     });
-    // the cgroups are left empty for withScratch's removal: the shells have exited
-  });
-});
+  },
+);
