@@ -208,13 +208,14 @@ static __always_inline int finish(void *rec, __u32 size, __u64 cgroup_id)
 		mask &= ~kf->by_cgroup | (cr ? cr->match : 0);
 		mask &= ~(kf->except_cgroup & (cr ? cr->reject : 0));
 	}
-	if (mask & kf->by_comm) {
+	if (mask & (kf->by_comm | kf->except_comm)) {
 		struct kw_comm_key key = { .generation = generation };
-		__u64 *accept;
+		struct kw_comm_rules *cr;
 
 		__builtin_memcpy(key.comm, h->comm, KW_COMM_LEN);
-		accept = bpf_map_lookup_elem(&comm_rules, &key);
-		mask &= ~kf->by_comm | (accept ? *accept : 0);
+		cr = bpf_map_lookup_elem(&comm_rules, &key);
+		mask &= ~kf->by_comm | (cr ? cr->accept : 0);
+		mask &= ~(kf->except_comm & (cr ? cr->reject : 0));
 	}
 	if (mask & kf->by_uid) {
 		struct kw_uid_key key = { .uid = h->uid, .generation = generation };

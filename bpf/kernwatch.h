@@ -229,6 +229,7 @@ struct kw_kind_filter {
 	__u64 by_threshold;  /* ... only records passing their `thresholds` */
 	__u64 counted;       /* rules aggregated in the kernel: counted, never sent for them */
 	__u64 except_cgroup; /* rules that refuse the cgroups their `cgroup_rules` entry rejects */
+	__u64 except_comm;   /* rules that refuse the comms their `comm_rules` entry rejects */
 };
 
 /*
@@ -280,6 +281,12 @@ struct kw_comm_key {
 	char comm[KW_COMM_LEN];
 	__u32 generation;
 	__u32 _pad;
+};
+
+/* `comm_rules` value: a command name, the rules that want it, those that make it an exception */
+struct kw_comm_rules {
+	__u64 accept;
+	__u64 reject;
 };
 
 /* `uid_rules` hash */

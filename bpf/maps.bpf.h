@@ -46,7 +46,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, KW_GENERATIONS *KW_KIND_MAX);
+	__uint(max_entries, (KW_GENERATIONS * KW_KIND_MAX));
 	__type(key, __u32);
 	__type(value, struct kw_kind_filter);
 } kind_filters SEC(".maps");
@@ -60,7 +60,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, KW_GENERATIONS *KW_MAX_GLOB_STATES);
+	__uint(max_entries, (KW_GENERATIONS * KW_MAX_GLOB_STATES));
 	__type(key, __u32);
 	__type(value, struct kw_glob_state);
 } glob_states SEC(".maps");
@@ -69,7 +69,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
 	__type(key, struct kw_comm_key);
-	__type(value, __u64);
+	__type(value, struct kw_comm_rules);
 } comm_rules SEC(".maps");
 
 struct {
@@ -81,14 +81,14 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, KW_GENERATIONS *KW_MAX_THRESHOLDS);
+	__uint(max_entries, (KW_GENERATIONS * KW_MAX_THRESHOLDS));
 	__type(key, __u32);
 	__type(value, struct kw_threshold);
 } thresholds SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, KW_GENERATIONS *KW_MAX_RULES);
+	__uint(max_entries, (KW_GENERATIONS * KW_MAX_RULES));
 	__type(key, __u32);
 	__type(value, struct kw_rule_agg);
 } rule_aggs SEC(".maps");

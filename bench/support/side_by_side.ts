@@ -17,6 +17,26 @@ export interface Sample {
   readonly forksPerSecond: number;
   /** what the watcher said when stopped, for its own figures */
   readonly stderr?: string;
+  /** the watcher's resident memory at the end of the loop, MiB */
+  readonly rssMiB?: number;
+}
+
+/** VmRSS of `pid` in MiB; undefined when it is gone. */
+export function rssMiB(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const kib = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kib === undefined ? undefined : Number(kib) / 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+/** "kernel: N events seen, F filtered or counted in the kernel, S sent, L lost" from a dry-run's summary. */
+export function kernelSummary(stderr: string | undefined): { sent: number; lost: number } | undefined {
+  const m = /(\d+) sent, (\d+) lost/.exec(stderr ?? '') ?? /(\d+) events seen, (\d+) delivered, (\d+) lost/.exec(stderr ?? '');
+  if (!m) return undefined;
+  return m.length === 4 ? { sent: Number(m[2]), lost: Number(m[3]) } : { sent: Number(m[1]), lost: Number(m[2]) };
 }
 
 export interface Watcher {
@@ -73,8 +93,9 @@ export function stop(child: ChildProcess): Promise<string> {
 export async function measure(w: Watcher): Promise<Sample> {
   const child = await w.start();
   const forksPerSecond = forkloop();
+  const rss = rssMiB(child?.pid);
   const stderr = child ? await stop(child) : undefined;
-  return { forksPerSecond, ...(stderr === undefined ? {} : { stderr }) };
+  return { forksPerSecond, ...(stderr === undefined ? {} : { stderr }), ...(rss === undefined ? {} : { rssMiB: rss }) };
 }
 
 export async function rounds(watchers: readonly Watcher[]): Promise<Map<string, Sample[]>> {
@@ -90,15 +111,29 @@ export function median(xs: readonly number[]): number {
   return s[Math.floor(s.length / 2)] as number;
 }
 
-/** Prints one line per configuration: median forks/s and the change against the first one. */
+/**
+ * Prints one line per configuration: median forks/s, the change against the
+ * first one, and for kernwatch the records that reached JavaScript and were
+ * lost per round and its resident memory (medians).
+ */
 export function report(title: string, samples: ReadonlyMap<string, Sample[]>, extra: (name: string, s: readonly Sample[]) => string = () => ''): void {
   const names = [...samples.keys()];
   const base = median((samples.get(names[0] as string) ?? []).map((s) => s.forksPerSecond));
+  const width = Math.max(24, ...names.map((n) => n.length));
   console.log(`${title}, ${ROUNDS} rounds x ${SECONDS}s, medians`);
-  console.log(`${'configuration'.padEnd(24)} ${'forks/s'.padStart(9)} ${'vs alone'.padStart(9)}`);
+  console.log(
+    `${'configuration'.padEnd(width)} ${'forks/s'.padStart(9)} ${'vs alone'.padStart(9)} ${'records'.padStart(9)} ${'lost'.padStart(7)} ${'RSS MiB'.padStart(8)}`,
+  );
   for (const name of names) {
     const ss = samples.get(name) ?? [];
     const fps = median(ss.map((s) => s.forksPerSecond));
-    console.log(`${name.padEnd(24)} ${fps.toFixed(0).padStart(9)} ${`${(((fps - base) / base) * 100).toFixed(1)}%`.padStart(9)}   ${extra(name, ss)}`);
+    const summaries = ss.map((s) => kernelSummary(s.stderr)).filter((x) => x !== undefined);
+    const records = summaries.length ? median(summaries.map((x) => x.sent)).toFixed(0) : '-';
+    const lost = summaries.length ? median(summaries.map((x) => x.lost)).toFixed(0) : '-';
+    const rss = ss.some((s) => s.rssMiB !== undefined) ? median(ss.map((s) => s.rssMiB ?? 0)).toFixed(1) : '-';
+    const change = `${(((fps - base) / base) * 100).toFixed(1)}%`;
+    console.log(
+      `${name.padEnd(width)} ${fps.toFixed(0).padStart(9)} ${change.padStart(9)} ${records.padStart(9)} ${lost.padStart(7)} ${rss.padStart(8)}   ${extra(name, ss)}`,
+    );
   }
 }

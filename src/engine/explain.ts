@@ -14,14 +14,17 @@ function entriesFor(plan: KernelPlan, s: SelectionPlan, pathOf: (id: bigint) => 
   const lines: string[] = [];
   const kf = k.kinds.get(s.spec.kind);
   if (kf) {
-    const dims = (['byCgroup', 'exceptCgroup', 'byComm', 'byUid', 'byThreshold', 'counted'] as const).filter((d) => (kf[d] & mask) !== 0n);
+    const dims = (['byCgroup', 'exceptCgroup', 'byComm', 'exceptComm', 'byUid', 'byThreshold', 'counted'] as const).filter((d) => (kf[d] & mask) !== 0n);
     lines.push(`kind_filters[${s.spec.kind}] (${s.spec.name}): rules ${hex(kf.rules)}${dims.length ? `, ${dims.join(', ')}` : ''}`);
   }
   for (const [id, e] of k.cgroups) {
     if ((e.match & mask) !== 0n) lines.push(`cgroup_rules[${id} ${pathOf(id) ?? '?'}]: matches now`);
     if ((e.reject & mask) !== 0n) lines.push(`cgroup_rules[${id} ${pathOf(id) ?? '?'}]: an exception now`);
   }
-  for (const [comm, m] of k.comms) if ((m & mask) !== 0n) lines.push(`comm_rules[${JSON.stringify(comm)}]`);
+  for (const [comm, m] of k.comms) {
+    if ((m.accept & mask) !== 0n) lines.push(`comm_rules[${JSON.stringify(comm)}]`);
+    if ((m.reject & mask) !== 0n) lines.push(`comm_rules[${JSON.stringify(comm)}]: an exception`);
+  }
   for (const [uid, m] of k.uids) if ((m & mask) !== 0n) lines.push(`uid_rules[${uid}]`);
   for (const t of k.thresholds)
     if (t.rule === s.bit) lines.push(`thresholds: kind ${t.kind} bytes ${t.offset}+${t.size} ${t.signed ? 'signed' : 'unsigned'} ${t.cmp} ${t.value}`);
@@ -43,7 +46,7 @@ function shippingWarning(s: SelectionPlan, host: HostRates): string | undefined 
     s.spec.family === 'process' && host.forksPerSecond !== undefined
       ? `; this host has averaged ${host.forksPerSecond.toFixed(1)} forks a second since boot`
       : '';
-  return `    warning: every ${s.spec.name} is sent to userspace, one record each (${s.spec.burst ?? 'thousands a second in bursts'}${here}); a condition the kernel can decide (a cgroup glob, comm, uid or threshold; exceptions only as cgroup globs) or a count window keeps them in the kernel`;
+  return `    warning: every ${s.spec.name} is sent to userspace, one record each (${s.spec.burst ?? 'thousands a second in bursts'}${here}); a condition the kernel can decide (a cgroup glob, comm, uid or threshold; exceptions only as comm lists or cgroup globs) or a count window keeps them in the kernel`;
 }
 
 export function explainPlan(plan: KernelPlan, pathOf: (id: bigint) => string | undefined, host: HostRates = {}): string {

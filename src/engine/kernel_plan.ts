@@ -64,6 +64,7 @@ interface MutableKind {
   byThreshold: bigint;
   counted: bigint;
   exceptCgroup: bigint;
+  exceptComm: bigint;
 }
 
 /** `cgroupTree`: every v2 cgroup now, [id, path] (CgroupPaths.tree(0)). */
@@ -109,7 +110,7 @@ function conjuncts(c: Condition): Condition[] {
 class Builder {
   private readonly kinds = new Map<number, MutableKind>();
   private readonly globs = new GlobStateBuilder();
-  private readonly comms = new Map<string, bigint>();
+  private readonly comms = new Map<string, { accept: bigint; reject: bigint }>();
   private readonly uids = new Map<number, bigint>();
   private readonly thresholds: Threshold[] = [];
   private readonly aggregates = new Map<number, KernelAggregate>();
@@ -145,7 +146,7 @@ class Builder {
       placements.push({
         term: `except ${printCondition(e)}`,
         tier: placed ? 'kernel' : 'userspace',
-        detail: placed ?? 'exceptions other than exact cgroup globs are checked in userspace',
+        detail: placed ?? 'exceptions other than comm lists and exact cgroup globs are checked in userspace',
       });
       exact &&= placed !== undefined;
     }
@@ -187,7 +188,7 @@ class Builder {
   private kindOf(kind: number): MutableKind {
     let k = this.kinds.get(kind);
     if (!k) {
-      k = { rules: 0n, byCgroup: 0n, byComm: 0n, byUid: 0n, byThreshold: 0n, counted: 0n, exceptCgroup: 0n };
+      k = { rules: 0n, byCgroup: 0n, byComm: 0n, byUid: 0n, byThreshold: 0n, counted: 0n, exceptCgroup: 0n, exceptComm: 0n };
       this.kinds.set(kind, k);
     }
     return k;
@@ -216,7 +217,7 @@ class Builder {
       if (term.field.name === 'comm' && !used.has('comm')) {
         used.add('comm');
         kind.byComm |= mask;
-        for (const v of values) if (v.type === 'string' && Buffer.byteLength(v.value) < 16) this.comms.set(v.value, (this.comms.get(v.value) ?? 0n) | mask);
+        for (const v of values) if (v.type === 'string') this.markComm(v.value, mask, 'accept');
         return { detail: `comm_rules: ${values.length} comm${values.length === 1 ? '' : 's'}`, exact: true };
       }
       if (term.field.name === 'uid' && !used.has('uid')) {
@@ -246,13 +247,31 @@ class Builder {
    * Undefined: userspace checks it.
    */
   private placeException(term: Condition, spec: EventSpec, mask: bigint, kind: MutableKind): string | undefined {
-    if (spec.subject === 'cgroup' || !('field' in term) || term.field.name !== 'cgroup') return undefined;
+    if (!('field' in term)) return undefined;
+    if (term.field.name === 'comm' && ((term.kind === 'compare' && term.op === '==') || term.kind === 'in')) {
+      const values = term.kind === 'in' ? term.values : [term.value];
+      if (!values.every((v) => v.type === 'string')) return undefined;
+      for (const v of values) this.markComm(v.value, mask, 'reject');
+      kind.exceptComm |= mask;
+      return `comm_rules: ${values.length} comm${values.length === 1 ? '' : 's'} rejecting the rule`;
+    }
+    if (spec.subject === 'cgroup' || term.field.name !== 'cgroup') return undefined;
     const globs = cgroupGlobs(term);
     if (!globs || !globs.every(globIsExact)) return undefined;
     if (!this.globs.fits(globs)) return undefined;
     for (const glob of globs) this.globs.add(glob, mask, 'reject');
     kind.exceptCgroup |= mask;
     return `cgroup globs rejecting the rule: followed by name as cgroups come and go`;
+  }
+
+  /**
+   * A comm in `comm_rules` for the rules in `mask`. The kernel's comm has at
+   * most 15 bytes: a longer name never equals one, so it needs no entry.
+   */
+  private markComm(comm: string, mask: bigint, role: 'accept' | 'reject'): void {
+    if (Buffer.byteLength(comm) >= 16) return;
+    const entry = this.comms.get(comm) ?? { accept: 0n, reject: 0n };
+    this.comms.set(comm, { ...entry, [role]: entry[role] | mask });
   }
 
   /** All of `globs` as kernel glob states, or undefined when they do not fit (userspace decides). */

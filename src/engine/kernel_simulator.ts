@@ -62,7 +62,11 @@ export class KernelSimulator {
       mask &= ~kf.byCgroup | (entry?.match ?? 0n);
       mask &= ~(kf.exceptCgroup & (entry?.reject ?? 0n));
     }
-    if (mask & kf.byComm) mask &= ~kf.byComm | (this.set.comms.get(commKey(f.comm)) ?? 0n);
+    if (mask & (kf.byComm | kf.exceptComm)) {
+      const entry = this.set.comms.get(commKey(f.comm));
+      mask &= ~kf.byComm | (entry?.accept ?? 0n);
+      mask &= ~(kf.exceptComm & (entry?.reject ?? 0n));
+    }
     if (mask & kf.byUid) mask &= ~kf.byUid | (this.set.uids.get(f.uid as number) ?? 0n);
     if (mask & kf.byThreshold) {
       for (const t of this.set.thresholds) if (t.kind === spec.kind && !passes(t, spec, f)) mask &= ~(1n << BigInt(t.rule));

@@ -12,7 +12,8 @@ import { LIMITS } from './limits';
 import { KW_CMP, KW_GROUP_BY, MAP_STRUCTS, u32Key } from './map_layouts';
 
 const { KW_KIND_MAX, KW_MAX_RULES, KW_MAX_THRESHOLDS, KW_MAX_GLOB_STATES } = LIMITS;
-const { kw_cgroup_key, kw_comm_key, kw_uid_key, kw_kind_filter, kw_cgroup_rules, kw_glob_state, kw_control, kw_threshold, kw_rule_agg } = MAP_STRUCTS;
+const { kw_cgroup_key, kw_comm_key, kw_comm_rules, kw_uid_key, kw_kind_filter, kw_cgroup_rules, kw_glob_state, kw_control, kw_threshold, kw_rule_agg } =
+  MAP_STRUCTS;
 
 export function cgroupKey(id: bigint, generation: number): Buffer {
   return encodeStruct(kw_cgroup_key, { cgroup_id: id, generation });
@@ -87,13 +88,14 @@ export class FilterMaps {
         by_threshold: f.byThreshold,
         counted: f.counted,
         except_cgroup: f.exceptCgroup,
+        except_comm: f.exceptComm,
       });
       this.bpf.update('kind_filters', u32Key(g * KW_KIND_MAX + kind), value);
     }
     const done = this.written[g] as Written;
     this.writeGlobs(g, set);
     for (const [comm, rules] of set.comms) {
-      this.bpf.update('comm_rules', commKey(comm, g), mask(rules));
+      this.bpf.update('comm_rules', commKey(comm, g), encodeStruct(kw_comm_rules, { accept: rules.accept, reject: rules.reject }));
       done.comms.push(comm);
     }
     for (const [uid, rules] of set.uids) {

@@ -19,6 +19,14 @@ export interface KindFilter {
   readonly counted: bigint;
   /** rules that refuse the cgroups whose entry rejects them (`except cgroup matches`) */
   readonly exceptCgroup: bigint;
+  /** rules that refuse the comms whose entry rejects them (`except comm in [...]`) */
+  readonly exceptComm: bigint;
+}
+
+/** A comm's entry in `comm_rules`: the rules that want it, and those it is an exception of. */
+export interface CommRules {
+  readonly accept: bigint;
+  readonly reject: bigint;
 }
 
 /** A cgroup's entry in `cgroup_rules`: the rules whose glob it matches, the glob states its path reached. */
@@ -58,7 +66,7 @@ export interface KernelRuleSet {
   readonly globRoot: GlobEntry;
   /** v2 cgroup id -> entry, for the cgroups the compiler saw (installed from a fresh walk of the tree) */
   readonly cgroups: ReadonlyMap<bigint, CgroupRules>;
-  readonly comms: ReadonlyMap<string, bigint>;
+  readonly comms: ReadonlyMap<string, CommRules>;
   readonly uids: ReadonlyMap<number, bigint>;
   readonly thresholds: readonly Threshold[];
   /** rule index -> how its in-kernel counts are grouped and summed */
@@ -84,6 +92,15 @@ export function ruleSetOf(parts: Partial<KernelRuleSet>): KernelRuleSet {
 }
 
 export function passAll(kinds: Iterable<number>): KernelRuleSet {
-  const filter: KindFilter = { rules: 1n << BigInt(PASS_ALL_RULE), byCgroup: 0n, byComm: 0n, byUid: 0n, byThreshold: 0n, counted: 0n, exceptCgroup: 0n };
+  const filter: KindFilter = {
+    rules: 1n << BigInt(PASS_ALL_RULE),
+    byCgroup: 0n,
+    byComm: 0n,
+    byUid: 0n,
+    byThreshold: 0n,
+    counted: 0n,
+    exceptCgroup: 0n,
+    exceptComm: 0n,
+  };
   return ruleSetOf({ kinds: new Map([...kinds].map((k) => [k, filter])) });
 }

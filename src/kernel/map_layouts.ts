@@ -25,6 +25,7 @@ export const MAP_STRUCTS = {
     ['by_threshold', 'u64'],
     ['counted', 'u64'],
     ['except_cgroup', 'u64'],
+    ['except_comm', 'u64'],
   ]),
   kw_cgroup_key: cStruct([
     ['cgroup_id', 'u64'],
@@ -50,6 +51,10 @@ export const MAP_STRUCTS = {
     ['comm', 'comm'],
     ['generation', 'u32'],
     ['_pad', 'u32'],
+  ]),
+  kw_comm_rules: cStruct([
+    ['accept', 'u64'],
+    ['reject', 'u64'],
   ]),
   kw_uid_key: cStruct([
     ['uid', 'u32'],

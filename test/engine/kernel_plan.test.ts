@@ -74,11 +74,11 @@ test('star and prefix segments are followed in the kernel; what it cannot compar
   assert.equal(created(one, '/staging/worker'), 0n);
 });
 
-test("an exception stays in userspace, and globs beyond the kernel's states go there too", () => {
+test("an exception the kernel cannot decide stays in userspace, and globs beyond the kernel's states go there too", () => {
   const plan = planKernel(
     rulesFrom(`rule "r" {
       when oom.victim and cgroup matches "/prod/*/worker"
-      except comm == "backup"
+      except uid == 0
       then stdout
     }`),
     TREE,
@@ -116,8 +116,8 @@ test('comm and uid sets, enum thresholds, and kernel counting for exact high-rat
   assert.equal(forks?.counted, true);
   assert.equal(forks?.groupBy, 'cgroup');
   assert.deepEqual([...plan.kernel.comms].sort(), [
-    ['cc1', bit(0)],
-    ['make', bit(0)],
+    ['cc1', { accept: bit(0), reject: 0n }],
+    ['make', { accept: bit(0), reject: 0n }],
   ]);
   assert.deepEqual(plan.kernel.uids.get(0), bit(1));
   assert.deepEqual(
@@ -135,7 +135,7 @@ test('comm and uid sets, enum thresholds, and kernel counting for exact high-rat
 test('explain warns when a rule ships every event of a high-rate kind, with what it costs, and only then', () => {
   const plan = planKernel(
     rulesFrom(`
-      rule "storm" { when count(process.fork) > 100 within 1s by cgroup except comm == "make" then stdout }
+      rule "storm" { when count(process.fork) > 100 within 1s by cgroup except uid == 0 then stdout }
       rule "counted" { when count(process.fork) > 100 within 1s by cgroup then stdout }
       rule "prod-exits" { when process.exit and cgroup matches "/prod/**" then stdout }
       rule "hangs" { when process.hang then stdout }
@@ -180,4 +180,20 @@ test('an except on exact cgroup globs is decided in the kernel: the rule stays c
   assert.equal(stepGlobs(plan.kernel.globStates, slice, 'build-7').reject, 1n, '/system.slice/build-7 is an exception');
   assert.equal(stepGlobs(plan.kernel.globStates, stepGlobs(plan.kernel.globStates, slice, 'build-7'), 'x').reject, 1n, 'and below it');
   assert.equal(stepGlobs(plan.kernel.globStates, slice, 'app').reject, 0n, '/system.slice/app is not');
+});
+
+test('an except on comm names is decided in the kernel beside a rule that wants the same comm', () => {
+  const plan = planKernel(
+    rulesFrom(`
+      rule "not-builds" { when count(process.fork) > 100 within 1s by cgroup except comm in ["make", "cc1"] then stdout }
+      rule "makes" { when process.fork and comm == "make" then stdout }
+    `),
+    TREE,
+  );
+  const [notBuilds, makes] = plan.selections;
+  assert.equal(notBuilds?.counted, true);
+  assert.equal(notBuilds?.placements[0]?.tier, 'kernel');
+  assert.deepEqual(plan.kernel.comms.get('make'), { accept: 1n << BigInt(makes!.bit), reject: 1n << BigInt(notBuilds.bit) });
+  assert.deepEqual(plan.kernel.comms.get('cc1'), { accept: 0n, reject: 1n << BigInt(notBuilds.bit) });
+  assert.equal(plan.kernel.kinds.get(notBuilds.spec.kind)?.exceptComm, 1n << BigInt(notBuilds.bit));
 });

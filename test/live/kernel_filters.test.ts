@@ -29,7 +29,7 @@ const bit = (rule: number): bigint => 1n << BigInt(rule);
 const SKIP = NEEDS_ROOT || v2Unavailable();
 
 function kind(rules: bigint, extra: Partial<KindFilter> = {}): KindFilter {
-  return { rules, byCgroup: 0n, byComm: 0n, byUid: 0n, byThreshold: 0n, counted: 0n, exceptCgroup: 0n, ...extra };
+  return { rules, byCgroup: 0n, byComm: 0n, byUid: 0n, byThreshold: 0n, counted: 0n, exceptCgroup: 0n, exceptComm: 0n, ...extra };
 }
 
 const ruleSet = ruleSetOf;
@@ -55,7 +55,7 @@ test('with a rule that matches nothing, a thousand fork+exec+exit deliver zero r
       [FORK.kind, kind(bit(0), { byComm: bit(0) })],
       [EXIT.kind, kind(bit(0), { byComm: bit(0) })],
     ]),
-    comms: new Map([['no-such-comm', bit(0)]]),
+    comms: new Map([['no-such-comm', { accept: bit(0), reject: 0n }]]),
   });
   await withSession(['process.fork', 'process.exit'], set, async (session, seen) => {
     const loop = spawnSync('sh', ['-c', 'i=0; while [ $i -lt 1000 ]; do /bin/true; i=$((i+1)); done'], { timeout: 120_000 });
@@ -72,7 +72,7 @@ test('with a rule that matches nothing, a thousand fork+exec+exit deliver zero r
 test('comm and uid filters pass only the rules whose values match, and say which', { skip: SKIP }, async () => {
   const set = ruleSet({
     kinds: new Map([[FORK.kind, kind(bit(0) | bit(1) | bit(2), { byComm: bit(0) | bit(1), byUid: bit(2) })]]),
-    comms: new Map([['kw-yes', bit(0)]]),
+    comms: new Map([['kw-yes', { accept: bit(0), reject: 0n }]]),
     uids: new Map([[4242, bit(2)]]),
   });
   await withSession(['process.fork'], set, async (session, seen) => {
@@ -82,6 +82,27 @@ test('comm and uid filters pass only the rules whose values match, and say which
     assert.deepEqual(
       seen.map((e) => [e.fields.comm, e.rules]),
       [['kw-yes', bit(0)]],
+    );
+  });
+});
+
+test('a comm exception refuses the rule in the kernel for that comm only, beside a rule that wants it', { skip: SKIP }, async () => {
+  // rule 0: every fork except kw-skip's; rule 1: only kw-skip's
+  const set = ruleSet({
+    kinds: new Map([[FORK.kind, kind(bit(0) | bit(1), { exceptComm: bit(0), byComm: bit(1) })]]),
+    comms: new Map([['kw-skip', { accept: bit(1), reject: bit(0) }]]),
+  });
+  await withSession(['process.fork'], set, async (session, seen) => {
+    runNamed('kw-skip', 'import os\npid = os.fork()\nos._exit(0) if pid == 0 else os.waitpid(pid, 0)');
+    runNamed('kw-keep', 'import os\npid = os.fork()\nos._exit(0) if pid == 0 else os.waitpid(pid, 0)');
+    await session.stop();
+    const ours = seen.filter((e) => e.fields.comm === 'kw-skip' || e.fields.comm === 'kw-keep');
+    assert.deepEqual(
+      ours.map((e) => [e.fields.comm, e.rules]),
+      [
+        ['kw-skip', bit(1)],
+        ['kw-keep', bit(0)],
+      ],
     );
   });
 });
@@ -134,7 +155,7 @@ test('numeric thresholds on record fields are decided in the kernel', { skip: SK
   assert.ok(exitCode);
   const set = ruleSet({
     kinds: new Map([[EXIT.kind, kind(bit(5), { byThreshold: bit(5), byComm: bit(5) })]]),
-    comms: new Map([['sh', bit(5)]]),
+    comms: new Map([['sh', { accept: bit(5), reject: 0n }]]),
     thresholds: [{ kind: EXIT.kind, offset: exitCode.offset, size: 4, signed: true, cmp: 'ge', rule: 5, value: 3n << 8n }],
   });
   await withSession(['process.exit'], set, async (session, seen) => {
@@ -147,7 +168,7 @@ test('numeric thresholds on record fields are decided in the kernel', { skip: SK
 test('a counted rule is aggregated per group in the kernel and sends no records', { skip: SKIP }, async () => {
   const set = ruleSet({
     kinds: new Map([[FORK.kind, kind(bit(3), { counted: bit(3), byComm: bit(3) })]]),
-    comms: new Map([['kw-counted', bit(3)]]),
+    comms: new Map([['kw-counted', { accept: bit(3), reject: 0n }]]),
     aggregates: new Map([[3, { groupBy: 'tgid' as const }]]),
   });
   await withSession(['process.fork'], set, async (session, seen) => {
@@ -179,7 +200,7 @@ test('a counted rule can sum a record field in the kernel', { skip: SKIP }, asyn
   assert.ok(status);
   const set = ruleSet({
     kinds: new Map([[EXIT.kind, kind(bit(4), { counted: bit(4), byComm: bit(4) })]]),
-    comms: new Map([['kw-sum', bit(4)]]),
+    comms: new Map([['kw-sum', { accept: bit(4), reject: 0n }]]),
     aggregates: new Map([[4, { groupBy: 'none' as const, sum: { offset: status.offset, size: 4 as const, signed: true, scale: 1, field: 'exit_status' } }]]),
   });
   await withSession(['process.exit'], set, async (session) => {
@@ -202,11 +223,11 @@ test('a counted rule can sum a record field in the kernel', { skip: SKIP }, asyn
 test('installing a new rule set switches every later event to it at once', { skip: SKIP }, async () => {
   const first = ruleSet({
     kinds: new Map([[FORK.kind, kind(bit(0), { byComm: bit(0) })]]),
-    comms: new Map([['kw-gen', bit(0)]]),
+    comms: new Map([['kw-gen', { accept: bit(0), reject: 0n }]]),
   });
   const second = ruleSet({
     kinds: new Map([[FORK.kind, kind(bit(1), { byComm: bit(1) })]]),
-    comms: new Map([['kw-gen', bit(1)]]),
+    comms: new Map([['kw-gen', { accept: bit(1), reject: 0n }]]),
   });
   const forkOnce = 'import os\npid = os.fork()\nos._exit(0) if pid == 0 else os.waitpid(pid, 0)';
   await withSession(['process.fork'], first, async (session, seen) => {
