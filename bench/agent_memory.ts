@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { NODE_FLAGS } from './support/side_by_side';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SIZES = [0, 10, 100, 1000];
@@ -87,7 +88,7 @@ async function measure(n: number, port: number): Promise<{ n: number; b: Breakdo
   const dir = ruleDir(n);
   const config = path.join(dir, 'kernwatch.yaml');
   fs.writeFileSync(config, `rules: [${dir}]\nmetrics:\n  listen: 127.0.0.1:${port}\nstate_dir: ${dir}/state\n`);
-  const agent = spawn(process.execPath, [path.join(ROOT, 'bin', 'kernwatch'), 'run', '--config', config], { stdio: 'ignore' });
+  const agent = spawn(process.execPath, [...NODE_FLAGS, path.join(ROOT, 'bin', 'kernwatch'), 'run', '--config', config], { stdio: 'ignore' });
   try {
     for (let i = 0; i < 600 && (await get(port, '/-/ready')).status !== 200; i++) await new Promise((r) => setTimeout(r, 50));
     // a burst of forks, then a settle: memory as it stands in service, not just after start

@@ -58,7 +58,7 @@ install -d "$root$PREFIX/bin"
 cat > "$root$PREFIX/bin/kernwatch" <<LAUNCHER
 #!/bin/sh
 # kernwatch: the agent and its command line (kernwatch --help)
-exec $node_bin $lib/bin/kernwatch "\$@"
+exec $node_bin --max-semi-space-size=2 $lib/bin/kernwatch "\$@"
 LAUNCHER
 chmod 0755 "$root$PREFIX/bin/kernwatch"
 

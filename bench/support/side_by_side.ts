@@ -9,6 +9,8 @@ import * as path from 'node:path';
 import { ensureTracefs } from '../../src/kernel/tracefs';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
+/** what bin/kernwatch's first line and the installed launcher give Node */
+export const NODE_FLAGS = ['--max-semi-space-size=2'];
 const OUT = path.join(ROOT, 'bench', '.output');
 export const ROUNDS = Number(process.env.ROUNDS ?? 3);
 export const SECONDS = Number(process.env.SECONDS ?? 5);
@@ -58,11 +60,17 @@ export function forkloop(): number {
   return Number(execFileSync(path.join(OUT, 'forkloop'), [String(SECONDS)], { encoding: 'utf8' }).trim());
 }
 
-/** Starts kernwatch with `args`, output to /dev/null; resolves once stderr matches `ready`. */
+/**
+ * Starts kernwatch with `args`; resolves once stderr matches `ready`. Its
+ * output is kept for the summary it prints when stopped (a dry-run's on
+ * stdout), except `tail`'s stream of events, which goes to /dev/null.
+ */
 export async function kernwatch(args: readonly string[], ready: RegExp): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'kernwatch'), ...args], { stdio: ['ignore', fs.openSync('/dev/null', 'w'), 'pipe'] });
+  const stdout = args[0] === 'tail' ? fs.openSync('/dev/null', 'w') : 'pipe';
+  const child = spawn(process.execPath, [...NODE_FLAGS, path.join(ROOT, 'bin', 'kernwatch'), ...args], { stdio: ['ignore', stdout, 'pipe'] });
   let text = '';
   child.stderr?.on('data', (d: Buffer) => (text += d.toString()));
+  child.stdout?.on('data', (d: Buffer) => (text += d.toString()));
   const deadline = Date.now() + 30_000;
   while (!ready.test(text)) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`kernwatch did not start: ${text}`);
