@@ -5,12 +5,10 @@
  * commit of the rules repository report the same hash.
  */
 import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Config } from '../config/config';
-import { checkRuleSources, findRuleFiles, formatDiagnostic, RuleFilesError, type CheckedRule } from '../dsl';
+import { checkRuleSources, formatDiagnostic, type CheckedRule } from '../dsl';
 import { checkOptionsFor } from '../config/check_action';
-import { RULE_FILE_MAX_BYTES, TextFileError, readTextFile } from '../config/text_file';
+import { readRuleSources } from '../config/rule_sources';
 
 export interface RuleSet {
   readonly rules: readonly CheckedRule[];
@@ -30,22 +28,10 @@ export function loadRuleSet(config: Config): RuleSetResult {
   if (config.rules.length === 0) {
     return { ok: false, problems: [`${config.file ?? 'the config'}: rules: name at least one rule file or directory`], files: [] };
   }
-  const sources: { file: string; text: string; name: string }[] = [];
-  try {
-    for (const root of config.rules) {
-      const isDir = fs.statSync(root, { throwIfNoEntry: false })?.isDirectory() === true;
-      for (const file of findRuleFiles([root])) {
-        const name = isDir ? path.relative(root, file) : path.basename(file);
-        sources.push({ file, text: readTextFile(file, RULE_FILE_MAX_BYTES, 'rule file'), name });
-      }
-    }
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const message = e instanceof RuleFilesError || e instanceof TextFileError ? e.message : `${err.path ?? ''}: ${err.code ?? String(e)}`;
-    return { ok: false, problems: [message], files: sources.map((s) => s.file) };
-  }
+  const read = readRuleSources(config.rules);
+  if (!read.ok) return { ok: false, problems: [read.problem], files: read.files };
+  const { sources } = read;
   const files = sources.map((s) => s.file);
-  if (sources.length === 0) return { ok: false, problems: [`no *.rules files in ${config.rules.join(' ')}`], files };
   const result = checkRuleSources(sources, checkOptionsFor(config));
   const text = new Map(sources.map((s) => [s.file, s.text]));
   const shown = (severity: string): string[] => result.diagnostics.filter((d) => d.severity === severity).map((d) => formatDiagnostic(d, text.get(d.file)));

@@ -6,33 +6,17 @@
 import { checkOptionsFor } from '../config/check_action';
 import type { Config } from '../config/config';
 import { ConfigError } from '../config/config_error';
-import { checkRuleSources, findRuleFiles, formatDiagnostic, RuleFilesError, type CheckedRule, type Diagnostic } from '../dsl';
+import { checkRuleSources, formatDiagnostic, type CheckedRule, type Diagnostic } from '../dsl';
+import { readRuleSources as readSources, type RuleSourceFile } from '../config/rule_sources';
 import { UsageError } from './usage_error';
-import { RULE_FILE_MAX_BYTES, TextFileError, readTextFile } from '../config/text_file';
 
-export interface RuleSourceFile {
-  readonly file: string;
-  readonly text: string;
-}
-
-/** undefined after printing why a path could not be read. */
-export function readRuleSources(paths: readonly string[]): RuleSourceFile[] | undefined {
+/** The rule files `paths` name; undefined after printing why one could not be read. */
+export function readRuleSources(paths: readonly string[]): readonly RuleSourceFile[] | undefined {
   if (paths.length === 0) throw new UsageError('name at least one rule file or directory');
-  try {
-    const files = findRuleFiles(paths);
-    if (files.length === 0) {
-      process.stderr.write(`kernwatch: no *.rules files in ${paths.join(' ')}\n`);
-      return undefined;
-    }
-    return files.map((file) => ({ file, text: readTextFile(file, RULE_FILE_MAX_BYTES, 'rule file') }));
-  } catch (e) {
-    const message =
-      e instanceof RuleFilesError || e instanceof TextFileError
-        ? e.message
-        : `${(e as NodeJS.ErrnoException).path ?? ''}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
-    process.stderr.write(`kernwatch: ${message}\n`);
-    return undefined;
-  }
+  const read = readSources(paths);
+  if (read.ok) return read.sources;
+  process.stderr.write(`kernwatch: ${read.problem}\n`);
+  return undefined;
 }
 
 export function reportDiagnostics(diagnostics: readonly Diagnostic[], sources: readonly RuleSourceFile[]): void {
