@@ -5,6 +5,8 @@
  */
 export class BoundedGroups<T> {
   private readonly groups = new Map<string, T>();
+  /** the most recently touched key: touching it again changes no order */
+  private newest: string | undefined;
   evictions = 0;
 
   constructor(private readonly cap: number) {}
@@ -20,6 +22,7 @@ export class BoundedGroups<T> {
   /** The group's state, created with `make` if new; marks it most recent. */
   touch(key: string, make: () => T): T {
     let value = this.groups.get(key);
+    if (value !== undefined && key === this.newest) return value;
     if (value !== undefined) {
       this.groups.delete(key);
     } else {
@@ -31,11 +34,13 @@ export class BoundedGroups<T> {
       }
     }
     this.groups.set(key, value);
+    this.newest = key;
     return value;
   }
 
   delete(key: string): void {
     this.groups.delete(key);
+    if (key === this.newest) this.newest = undefined;
   }
 
   entries(): IterableIterator<[string, T]> {
@@ -49,6 +54,7 @@ export class BoundedGroups<T> {
 
   restore(entries: readonly (readonly [string, T])[]): void {
     this.groups.clear();
+    this.newest = undefined;
     for (const [key, value] of entries.slice(-this.cap)) this.groups.set(key, value);
   }
 }

@@ -40,6 +40,12 @@ export class FoldedAlerts {
   private overflow: Folded | undefined;
   /** matches folded into the overflow alert */
   overflowed = 0;
+  /**
+   * Fingerprints by the group's values: a storm of matches for one alert
+   * hashes its labels once, not once a match (sha256 was a third of the
+   * pipeline's time at 285,000 records a second). Bounded like the alerts.
+   */
+  private readonly keys = new Map<string, string>();
 
   constructor(
     private readonly rule: CheckedRule,
@@ -68,7 +74,7 @@ export class FoldedAlerts {
   }
 
   raise(t: number, group: Record<string, string>, fields: Readonly<Record<string, FieldValue>>): void {
-    const key = fingerprint(identityLabels(this.rule, this.ctx.host, group));
+    const key = this.keyOf(group);
     const existing = this.alerts.get(key);
     if (existing) {
       fold(existing, t, fields);
@@ -88,6 +94,18 @@ export class FoldedAlerts {
     const a: Folded = { group, startsAt: t, lastEventAt: t, lastNotifiedAt: t, count: 1, countNotified: 1, fields };
     this.alerts.touch(key, () => a);
     this.notify('firing', a);
+  }
+
+  /** The alert's fingerprint; a rule's groups always have the same fields in the same order. */
+  private keyOf(group: Record<string, string>): string {
+    const values = Object.values(group).join('\u0000');
+    let key = this.keys.get(values);
+    if (key === undefined) {
+      if (this.keys.size >= this.ctx.maxGroups * 2) this.keys.clear();
+      key = fingerprint(identityLabels(this.rule, this.ctx.host, group));
+      this.keys.set(values, key);
+    }
+    return key;
   }
 
   tick(now: number): void {
