@@ -6,7 +6,7 @@
 import type { RuleStats } from '../engine/evaluator';
 import type { LiveStats } from '../live/live_engine';
 import type { Change } from '../engine/rule_state';
-import type { EventCounters } from '../kernel/stats';
+import type { EventCounters } from '../live/stats';
 import type { NotifierStats } from '../notifiers/delivery_queue';
 import { notifierMetrics } from '../notifiers/metrics';
 import { kernwatchVersion } from '../config/version';

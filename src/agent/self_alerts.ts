@@ -11,7 +11,7 @@ import type { SelfAlertSettings } from '../config/config';
 import type { Alert, Severity } from '../engine/alert';
 import { fingerprint } from '../engine/alert_factory';
 import type { Change } from '../engine/rule_state';
-import type { EventCounters } from '../kernel/stats';
+import type { EventCounters } from '../live/stats';
 import type { NotifierStats } from '../notifiers/delivery_queue';
 
 export const RECORDS_LOST = 'KernwatchRecordsLost';

@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { EVENTS, fieldsOf } from '../events/catalog';
-import { probeEvents, type EventAvailability } from '../kernel/probe';
+import { probeEvents, type EventAvailability } from '../live/probe';
 
 export function eventsCommand(args: readonly string[]): number {
   const { values } = parseArgs({ args: [...args], options: { json: { type: 'boolean', default: false } }, strict: true });

@@ -3,7 +3,7 @@
  * into one line and an exit status. Stack traces are for bugs only.
  */
 import { UsageError } from './usage_error';
-import { KernelSessionError } from '../kernel/session_error';
+import { KernelSessionError } from '../live/session_error';
 import { kernwatchVersion } from '../config/version';
 import { commandHelp, commandKey, topHelp, usageLines } from './help';
 

@@ -1,14 +1,26 @@
 /**
- * Line output that respects back-pressure: lines are joined per batch and
- * written in one call, and a closed pipe (`kernwatch tail | head`) ends the
- * output quietly instead of crashing.
+ * Line output that respects back-pressure: lines are joined in chunks and
+ * written one chunk at a time, waiting for the stream to drain when it says
+ * so; a closed pipe (`kernwatch tail | head`) ends the output quietly. What
+ * a slow reader cannot take is bounded: past MAX_PENDING_LINES waiting, new
+ * lines are dropped and counted (`dropped`), where they would otherwise
+ * grow the process until it fails (a memory-pressure storm makes hundreds
+ * of thousands of events a second; a terminal shows a few thousand).
  */
 import type { Writable } from 'node:stream';
 
+/** lines joined into one write */
+const CHUNK_LINES = 5_000;
+/** lines waiting at most, about 40 MiB of JSON events */
+const MAX_PENDING_LINES = 100_000;
+
 export class OutputWriter {
   private closed = false;
+  private blocked = false;
   private pending: string[] = [];
   private scheduled = false;
+  /** lines dropped because the reader was too slow */
+  dropped = 0;
 
   constructor(private readonly stream: Writable) {
     stream.on('error', () => {
@@ -18,24 +30,50 @@ export class OutputWriter {
 
   write(line: string): void {
     if (this.closed) return;
-    this.pending.push(line);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.drain());
+    if (this.pending.length >= MAX_PENDING_LINES) {
+      this.dropped++;
+      return;
     }
+    this.pending.push(line);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.blocked) return;
+    this.scheduled = true;
+    setImmediate(() => this.drain());
   }
 
   private drain(): void {
     this.scheduled = false;
-    if (this.closed || this.pending.length === 0) return;
-    const text = `${this.pending.join('\n')}\n`;
-    this.pending = [];
-    this.stream.write(text);
+    while (!this.closed && !this.blocked && this.pending.length > 0) {
+      const chunk = this.pending.length <= CHUNK_LINES ? this.pending : this.pending.slice(0, CHUNK_LINES);
+      this.pending = chunk === this.pending ? [] : this.pending.slice(CHUNK_LINES);
+      if (!this.stream.write(`${chunk.join('\n')}\n`)) {
+        this.blocked = true;
+        this.stream.once('drain', () => {
+          this.blocked = false;
+          this.schedule();
+        });
+      }
+    }
   }
 
+  /** Resolves once every line kept has been handed to the stream and written. */
   async flush(): Promise<void> {
-    this.drain();
-    if (this.closed) return;
+    for (;;) {
+      this.drain();
+      if (this.closed) return;
+      if (!this.blocked && this.pending.length === 0) break;
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          this.stream.off('close', done);
+          resolve();
+        };
+        this.stream.once('drain', done);
+        this.stream.once('close', done);
+      });
+    }
     await new Promise<void>((resolve) => this.stream.write('', () => resolve()));
   }
 }

@@ -6,8 +6,8 @@ import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { EVENTS } from '../events/catalog';
 import { eventToJson } from '../events/event';
-import { KernelSession } from '../kernel/session';
-import { totalCounters } from '../kernel/stats';
+import { KernelSession } from '../live/session';
+import { totalCounters } from '../live/stats';
 import { renderEvent } from './render_event';
 import { parseDuration, UsageError } from './usage_error';
 import { OutputWriter } from './output_writer';
@@ -66,6 +66,7 @@ export async function streamEvents(events: readonly string[], durationMs: number
       `kernwatch: ${total.seen} events seen, ${delivered} delivered, ${total.lost} lost` +
         (total.missed > 0 ? `, ${total.missed} skipped by the kernel (program already running on that CPU)` : '') +
         (session.decoder.stats.malformed > 0 ? `, ${session.decoder.stats.malformed} malformed` : '') +
+        (out.dropped > 0 ? `, ${out.dropped} not written (the output was slower than the events)` : '') +
         '\n',
     );
     for (const [name, c] of counters) {

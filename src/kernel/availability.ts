@@ -4,8 +4,14 @@
  * attaching it failed. Everything else runs: one event this kernel cannot
  * serve never takes the others down.
  */
-import type { EventSpec } from '../events/types';
 import type { ProgramInfo } from './native';
+
+/** What availability needs of an event (the catalog's EventSpec has it): its program and tracepoint. */
+export interface EventProgram {
+  readonly name: string;
+  readonly program: string;
+  readonly tracepoint: string;
+}
 
 export class ProgramAvailability {
   /** program -> whether this kernel defines its tracepoint */
@@ -31,7 +37,7 @@ export class ProgramAvailability {
   }
 
   /** Why `event` cannot run on this kernel; undefined when it can. */
-  reason(event: EventSpec): string | undefined {
+  reason(event: EventProgram): string | undefined {
     const exists = this.tracepoints.get(event.program);
     if (exists === undefined) return `this build has no program ${event.program}`;
     if (!exists) return `this kernel has no ${event.tracepoint} tracepoint`;
@@ -39,8 +45,8 @@ export class ProgramAvailability {
   }
 
   /** Events of `wanted` that can run, and those that cannot with their reasons. */
-  partition(wanted: readonly EventSpec[]): { usable: EventSpec[]; unavailable: Map<string, string> } {
-    const usable: EventSpec[] = [];
+  partition<E extends EventProgram>(wanted: readonly E[]): { usable: E[]; unavailable: Map<string, string> } {
+    const usable: E[] = [];
     const unavailable = new Map<string, string>();
     for (const e of wanted) {
       const why = this.reason(e);

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { SelfAlertSettings } from '../../src/config/config';
-import type { EventCounters } from '../../src/kernel/stats';
+import type { EventCounters } from '../../src/live/stats';
 import type { NotifierStats } from '../../src/notifiers/delivery_queue';
 import { NOTIFIER_FAILING, RECORDS_LOST, SelfMonitor, type SelfNotice } from '../../src/agent/self_alerts';
 

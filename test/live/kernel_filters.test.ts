@@ -18,7 +18,7 @@ import { cgroupKey } from '../../src/kernel/filter_maps';
 import { LIMITS } from '../../src/kernel/limits';
 import { MAP_STRUCTS } from '../../src/kernel/map_layouts';
 import { ruleSetOf, type KernelRuleSet, type KindFilter } from '../../src/kernel/kernel_rule_set';
-import { KernelSession } from '../../src/kernel/session';
+import { KernelSession } from '../../src/live/session';
 import { runNamed } from '../support/named_process';
 import { NEEDS_ROOT } from '../support/root';
 import { ScratchCgroup, v2Unavailable } from '../support/scratch_cgroup';

@@ -4,8 +4,8 @@
  * per-event delivered counts are kept for the counter checks.
  */
 import type { KernelEvent } from '../../src/events/event';
-import { KernelSession } from '../../src/kernel/session';
-import type { EventCounters } from '../../src/kernel/stats';
+import { KernelSession } from '../../src/live/session';
+import type { EventCounters } from '../../src/live/stats';
 
 /** Oldest events are dropped past this; high-rate events can burst to ~20,000. */
 const MAX_KEPT = 200_000;

@@ -4,11 +4,11 @@
  * everything is freed. What `kernwatch events` shows.
  */
 import { EVENTS } from '../events/catalog';
-import { ProgramAvailability } from './availability';
-import { missingBtf } from './btf';
-import { isBpfError, openBpfSession } from './native';
-import { canTrace } from './privileges';
-import { refusalMessage } from './refusal';
+import { ProgramAvailability } from '../kernel/availability';
+import { missingBtf } from '../kernel/btf';
+import { isBpfError, openBpfSession } from '../kernel/native';
+import { canTrace } from '../kernel/privileges';
+import { refusalMessage } from '../kernel/refusal';
 import { attachProgram, withFallbacks } from './attach_program';
 
 /** Per catalog event: undefined when it runs here, else why not. */

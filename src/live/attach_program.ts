@@ -8,9 +8,9 @@
  */
 import { EVENTS } from '../events/catalog';
 import type { EventSpec } from '../events/types';
-import type { ProgramAvailability } from './availability';
-import { isBpfError, type BpfSessionHandle } from './native';
-import { ensureTracefs, TracefsError } from './tracefs';
+import type { ProgramAvailability } from '../kernel/availability';
+import { isBpfError, type BpfSessionHandle } from '../kernel/native';
+import { ensureTracefs, TracefsError } from '../kernel/tracefs';
 
 const CLASSIC = 'handle__mm_page_pcpu_drain';
 

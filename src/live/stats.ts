@@ -1,8 +1,8 @@
 /** Reads the per-CPU `stats` map: per event kind, how many fired, were sent, were lost. */
 import { EVENTS } from '../events/catalog';
-import { offsetOf } from './c_layout';
-import { MAP_STRUCTS, perCpuStride, u32Key } from './map_layouts';
-import type { BpfSessionHandle } from './native';
+import { offsetOf } from '../kernel/c_layout';
+import { MAP_STRUCTS, perCpuStride, u32Key } from '../kernel/map_layouts';
+import type { BpfSessionHandle } from '../kernel/native';
 
 export interface EventCounters {
   /** the tracepoint fired */
