@@ -6,7 +6,7 @@
  * takes away the other thing the classic program needs: tracefs, unmounted
  * in a mount namespace of kernwatch's own, with CAP_SYS_ADMIN dropped so it
  * cannot mount it again. The event must still run, through its BTF twin,
- * and say what it lost. (scripts/test-systemd.sh sees the Debian case itself.)
+ * and say what it lost. (scripts/test-install-guest.sh sees the Debian case itself.)
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
