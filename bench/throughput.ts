@@ -101,7 +101,9 @@ async function main(): Promise<void> {
     }
   } finally {
     clearInterval(timer);
-    for (const c of children) c.kill('SIGKILL');
+    // SIGTERM, which timeout passes on to its command: a SIGKILL would kill only
+    // timeout and leave the churn running, as it once did for an hour
+    for (const c of children) c.kill('SIGTERM');
   }
   const { profile } = await post<{ profile: Profile }>(session, 'Profiler.stop');
   session.disconnect();
