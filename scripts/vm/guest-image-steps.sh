@@ -17,19 +17,7 @@ podman image exists "$IMAGE" || fail "no $IMAGE after loading"
 
 pod=/root/kw/pod
 mkdir -p "$pod/config" "$pod/rules" /var/lib/kernwatch
-cat > "$pod/config/kernwatch.yaml" <<CONFIG
-state_dir: /var/lib/kernwatch
-rules: [/etc/kernwatch/rules/]
-metrics:
-  listen: 127.0.0.1:9470
-notifiers:
-  receiver:
-    type: webhook
-    url: http://$receiver:$RECEIVER_PORT/alerts
-    secret: a-guest-test-secret-of-some-length
-self_alerts:
-  notify: [stdout]
-CONFIG
+receiver_config "$pod/config/kernwatch.yaml" /etc/kernwatch/rules/ 9470 'state_dir: /var/lib/kernwatch'
 cat > "$pod/rules/oom.rules" <<'RULES'
 rule "pod-oom" {
   when oom.victim and cgroup matches "/system.slice/kw-pod-hog-*.service" by cgroup

@@ -39,6 +39,22 @@ wait_until() { # SECONDS WHAT COMMAND...
   done
   return 0
 }
+# A kernwatch.yaml whose rules page the host's receiver: FILE RULES_PATH METRICS_PORT [MORE_YAML]
+receiver_config() {
+  cat > "$1" <<EOF
+rules: [$2]
+metrics:
+  listen: 127.0.0.1:$3
+notifiers:
+  receiver:
+    type: webhook
+    url: http://$receiver:$RECEIVER_PORT/alerts
+    secret: a-guest-test-secret-of-some-length
+self_alerts:
+  notify: [stdout]
+${4:-}
+EOF
+}
 # a process that grows until its unit's memory limit OOM-kills it
 oom_in_unit() { systemd-run --quiet --unit="$1" -p MemoryMax=32M -p MemorySwapMax=0 tail /dev/zero; }
 oom_killed() { [[ "$(systemctl show "$1" -p Result --value)" == oom-kill ]]; }

@@ -17,18 +17,7 @@ apt-get install -y -q "$DEB" | tail -n 2
 systemctl is-active --quiet kernwatch || fail "the package did not start kernwatch.service"
 
 step "a config with a webhook notifier and a rule for it; systemctl enable --now"
-cat > /etc/kernwatch/kernwatch.yaml <<EOF
-rules: [rules.d/]
-metrics:
-  listen: 127.0.0.1:9469
-notifiers:
-  receiver:
-    type: webhook
-    url: http://$receiver:$RECEIVER_PORT/alerts
-    secret: a-guest-test-secret-of-some-length
-self_alerts:
-  notify: [stdout]
-EOF
+receiver_config /etc/kernwatch/kernwatch.yaml rules.d/ 9469
 cat > /etc/kernwatch/rules.d/guest.rules <<'EOF'
 rule "guest-oom" {
   when oom.victim and cgroup matches "/system.slice/kw-hog-*.service" by cgroup

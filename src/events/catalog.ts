@@ -164,7 +164,7 @@ export const EVENTS: readonly EventSpec[] = [
     keyFields: ['comm', 'pid', 'cgroup', 'order', 'migratetype'],
     doc: 'Pages drained from a per-CPU free list back to the buddy allocator; bursts under memory pressure.',
     members: [
-      { c: 'pfn', ctype: 'u64', field: 'pfn' },
+      { c: 'pfn', ctype: 'u64', field: 'pfn', unknown: 2n ** 64n - 1n }, // KW_PFN_UNKNOWN
       { c: 'order', ctype: 'u32', field: 'order' },
       { c: 'migratetype', ctype: 's32', field: 'migratetype' },
     ],

@@ -82,7 +82,7 @@ export class Decoder {
         continue;
       }
       const spec = c.fieldTypes.get(m.field);
-      fields[m.field] = spec ? present(spec, value, m.scale) : value;
+      fields[m.field] = value === m.unknown ? -1 : spec ? present(spec, value, m.scale) : value;
     }
     const flags = buf.readUInt16LE(at + (H.flags as number));
     const truncated = (flags & KW_F_PATH_TRUNCATED) !== 0;
@@ -107,8 +107,6 @@ export class Decoder {
     } else {
       setCgroup(fields, 'cgroup', headerCgroup, this.cgroups.pathOf(0, headerCgroup));
     }
-    // KW_PFN_UNKNOWN (2^64 - 1, read as the number 2^64): the BTF tracepoint had no pfn to give
-    if (spec.name === 'mem.pcpu_drain' && fields.pfn === 2 ** 64) fields.pfn = -1;
     if (spec.name === 'oom.victim') {
       const hierarchy = raw.memcg_hierarchy as number;
       const id = raw.memcg_id as bigint;

@@ -38,6 +38,8 @@ export interface MemberSpec {
   readonly field?: string;
   /** Multiplier applied when decoding, e.g. 1024 to turn KiB into bytes. */
   readonly scale?: number;
+  /** the raw value that means the kernel could not say (a fallback program's); decoded as -1 */
+  readonly unknown?: bigint;
 }
 
 export type Family = 'memory' | 'cgroup' | 'migration' | 'process';

@@ -37,9 +37,9 @@ test(
   async () => {
     const running = startCli(['tail', 'mem.pcpu_drain', '--duration', '30', '--json'], { prefix: WITHOUT_TRACEFS });
     await running.stderrMatches(/watching 1 events/, 60_000);
-    // a child that touches 64 MiB and exits frees 16,384 pages at once: more
+    // a child that touches 256 MiB and exits frees 65,536 pages at once: more
     // than the per-CPU lists hold, so they are drained back to the buddy allocator
-    for (let pass = 0; pass < 3; pass++) await runChild([process.execPath, '-e', 'Buffer.alloc(64 << 20).fill(1)'], 20_000);
+    for (let pass = 0; pass < 3; pass++) await runChild([process.execPath, '-e', 'Buffer.alloc(256 << 20).fill(1)'], 20_000);
     running.kill('SIGINT');
     const { code, stdout, stderr } = await running.done;
     assert.equal(code, 0, stderr);
