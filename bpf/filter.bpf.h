@@ -137,6 +137,75 @@ LOOP_BODY check_threshold(__u32 slot, struct threshold_ctx *ctx)
 	return 0;
 }
 
+struct comm_ctx {
+	__u64 comm[KW_COMM_LEN / 8]; /* zero-padded */
+	__u64 tail[KW_COMM_LEN / 8]; /* the same bytes moved to end at byte 16, zeros before */
+	__u64 accept;
+	__u64 reject;
+	__u32 generation;
+};
+
+/* Loop body: one comm pattern; slots are filled from 0, so the first empty one ends the loop. */
+LOOP_BODY match_comm_pattern(__u32 slot, struct comm_ctx *ctx)
+{
+	__u32 index = ctx->generation * KW_MAX_COMM_PATTERNS + slot;
+	struct kw_comm_pattern *p = bpf_map_lookup_elem(&comm_patterns, &index);
+	const __u64 *text, *mask, *comm;
+
+	if (!p || p->kind == KW_COMM_NONE)
+		return 1;
+	text = (const __u64 *)p->text;
+	mask = (const __u64 *)p->mask;
+	comm = p->kind == KW_COMM_SUFFIX ? ctx->tail : ctx->comm;
+	if (!((comm[0] ^ text[0]) & mask[0]) && !((comm[1] ^ text[1]) & mask[1])) {
+		ctx->accept |= p->accept;
+		ctx->reject |= p->reject;
+	}
+	return 0;
+}
+
+/* Bytes of a zero-padded comm word that are not zero: the high bit of each such byte, counted. */
+static __always_inline __u32 nonzero_bytes(__u64 word)
+{
+	const __u64 high = 0x8080808080808080ULL, low = ~high;
+
+	return __builtin_popcountll((((word & low) + low) | word) & high);
+}
+
+/*
+ * The rules whose comm patterns `comm` matches, or-ed into `accept` and
+ * `reject`. A comm has no zero byte inside, so its length is the count of
+ * bytes that are not zero, and shifting the 128-bit little-endian value left
+ * by what is left of 16 bytes makes it end at byte 16, for suffixes.
+ */
+static __always_inline void match_comm_patterns(const char *comm, __u32 generation, __u64 *accept, __u64 *reject)
+{
+	__u32 first = generation * KW_MAX_COMM_PATTERNS;
+	struct kw_comm_pattern *p = bpf_map_lookup_elem(&comm_patterns, &first);
+	struct comm_ctx ctx = { .generation = generation };
+	__u32 shift;
+
+	if (!p || p->kind == KW_COMM_NONE)
+		return;
+	__builtin_memcpy(ctx.comm, comm, KW_COMM_LEN);
+	shift = (KW_COMM_LEN - nonzero_bytes(ctx.comm[0]) - nonzero_bytes(ctx.comm[1])) * 8;
+	if (shift >= 128) {
+		ctx.tail[0] = ctx.tail[1] = 0;
+	} else if (shift >= 64) {
+		ctx.tail[1] = ctx.comm[0] << (shift - 64);
+		ctx.tail[0] = 0;
+	} else if (shift > 0) {
+		ctx.tail[1] = (ctx.comm[1] << shift) | (ctx.comm[0] >> (64 - shift));
+		ctx.tail[0] = ctx.comm[0] << shift;
+	} else {
+		ctx.tail[0] = ctx.comm[0];
+		ctx.tail[1] = ctx.comm[1];
+	}
+	LOOP(KW_MAX_COMM_PATTERNS, match_comm_pattern, &ctx);
+	*accept |= ctx.accept;
+	*reject |= ctx.reject;
+}
+
 struct count_ctx {
 	__u64 rules;
 	__u64 cgroup_id;
@@ -211,11 +280,17 @@ static __always_inline int finish(void *rec, __u32 size, __u64 cgroup_id)
 	if (mask & (kf->by_comm | kf->except_comm)) {
 		struct kw_comm_key key = { .generation = generation };
 		struct kw_comm_rules *cr;
+		__u64 accept = 0, reject = 0;
 
 		__builtin_memcpy(key.comm, h->comm, KW_COMM_LEN);
 		cr = bpf_map_lookup_elem(&comm_rules, &key);
-		mask &= ~kf->by_comm | (cr ? cr->accept : 0);
-		mask &= ~(kf->except_comm & (cr ? cr->reject : 0));
+		if (cr) {
+			accept = cr->accept;
+			reject = cr->reject;
+		}
+		match_comm_patterns(h->comm, generation, &accept, &reject);
+		mask &= ~kf->by_comm | accept;
+		mask &= ~(kf->except_comm & reject);
 	}
 	if (mask & kf->by_uid) {
 		struct kw_uid_key key = { .uid = h->uid, .generation = generation };

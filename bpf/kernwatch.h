@@ -14,12 +14,13 @@
 
 #define KW_COMM_LEN 16
 #define KW_PATH_LEN 256
-#define KW_MAX_RULES 64       /* one bit each in a __u64 rule mask */
-#define KW_MAX_THRESHOLDS 32  /* numeric predicates the kernel evaluates, all rules together */
-#define KW_GENERATIONS 2      /* filter maps hold two rule sets: the active one and the next */
-#define KW_SCRATCH_LEN 512    /* per-CPU buffer a record is built in; >= every record */
-#define KW_MAX_GLOB_STATES 64 /* states of the cgroup globs the kernel follows, all rules together */
-#define KW_SEGMENT_LEN 64     /* bytes of a cgroup's name compared in the kernel */
+#define KW_MAX_RULES 64         /* one bit each in a __u64 rule mask */
+#define KW_MAX_THRESHOLDS 32    /* numeric predicates the kernel evaluates, all rules together */
+#define KW_GENERATIONS 2        /* filter maps hold two rule sets: the active one and the next */
+#define KW_SCRATCH_LEN 512      /* per-CPU buffer a record is built in; >= every record */
+#define KW_MAX_GLOB_STATES 64   /* states of the cgroup globs the kernel follows, all rules together */
+#define KW_SEGMENT_LEN 64       /* bytes of a cgroup's name compared in the kernel */
+#define KW_MAX_COMM_PATTERNS 16 /* comm prefix and suffix globs the kernel compares, all rules together */
 
 /* Event kinds. The numbering is part of the record format: append only. */
 enum kw_kind {
@@ -287,6 +288,27 @@ struct kw_comm_key {
 struct kw_comm_rules {
 	__u64 accept;
 	__u64 reject;
+};
+
+/* What a comm pattern compares: the comm's first bytes, or its last. */
+enum kw_comm_match {
+	KW_COMM_NONE = 0,   /* an unused slot: the patterns end here */
+	KW_COMM_PREFIX = 1, /* `build*` */
+	KW_COMM_SUFFIX = 2, /* `*-worker`: compared with the comm moved to end at byte 16 */
+};
+
+/*
+ * `comm_patterns` array, index generation * KW_MAX_COMM_PATTERNS + slot: a
+ * comm glob with one star at an end. The comm (zero-padded, or moved right
+ * for a suffix) matches when its bytes under `mask` equal `text`.
+ */
+struct kw_comm_pattern {
+	char text[KW_COMM_LEN]; /* the glob's literal bytes where the comm must have them */
+	char mask[KW_COMM_LEN]; /* 0xff under each of those bytes, else 0 */
+	__u64 accept;           /* rules such a comm matches */
+	__u64 reject;           /* rules such a comm is an exception of */
+	__u32 kind;             /* enum kw_comm_match */
+	__u32 _pad;
 };
 
 /* `uid_rules` hash */

@@ -73,6 +73,13 @@ struct {
 } comm_rules SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, KW_GENERATIONS *KW_MAX_COMM_PATTERNS);
+	__type(key, __u32);
+	__type(value, struct kw_comm_pattern);
+} comm_patterns SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
 	__type(key, struct kw_uid_key);
@@ -125,6 +132,7 @@ struct kw_enum_types {
 	enum kw_cmp cmp;
 	enum kw_group_by group_by;
 	enum kw_segment segment;
+	enum kw_comm_match comm_match;
 };
 const struct kw_enum_types *enum_types __attribute__((unused));
 

@@ -34,6 +34,7 @@ Napi::Value Constants(const Napi::CallbackInfo& info) {
   out.Set("KW_SCRATCH_LEN", KW_SCRATCH_LEN);
   out.Set("KW_MAX_GLOB_STATES", KW_MAX_GLOB_STATES);
   out.Set("KW_SEGMENT_LEN", KW_SEGMENT_LEN);
+  out.Set("KW_MAX_COMM_PATTERNS", KW_MAX_COMM_PATTERNS);
   out.Set("KW_KIND_MAX", static_cast<int>(KW_KIND_MAX));
   return out;
 }

@@ -28,6 +28,7 @@ static_assert(sizeof(struct kw_cgroup_rules) == 24, "kw_cgroup_rules layout");
 static_assert(sizeof(struct kw_glob_state) == 96, "kw_glob_state layout");
 static_assert(sizeof(struct kw_comm_key) == 24, "kw_comm_key layout");
 static_assert(sizeof(struct kw_comm_rules) == 16, "kw_comm_rules layout");
+static_assert(sizeof(struct kw_comm_pattern) == 56, "kw_comm_pattern layout");
 static_assert(sizeof(struct kw_uid_key) == 8, "kw_uid_key layout");
 static_assert(sizeof(struct kw_threshold) == 16, "kw_threshold layout");
 static_assert(sizeof(struct kw_count_key) == 16, "kw_count_key layout");
@@ -58,6 +59,7 @@ Napi::Object RecordSizes(Napi::Env env) {
   KW_SIZE(kw_cgroup_rules);
   KW_SIZE(kw_comm_key);
   KW_SIZE(kw_comm_rules);
+  KW_SIZE(kw_comm_pattern);
   KW_SIZE(kw_uid_key);
   KW_SIZE(kw_threshold);
   KW_SIZE(kw_count_key);

@@ -14,6 +14,7 @@ import { memberOfField } from '../events/layout';
 import type { EventSpec } from '../events/types';
 import type { Aggregate, CheckedRule, CompareOp, Condition, FieldRef, Selection, Value, WindowRule } from '../dsl';
 import { entriesForTree, globIsExact, GlobStateBuilder } from '../kernel/cgroup_globs';
+import { commPatternOf, type CommMatch, type CommPattern } from '../kernel/comm_patterns';
 import type { Comparison, GroupBy, KernelAggregate, KernelRuleSet, Threshold } from '../kernel/kernel_rule_set';
 import { PASS_ALL_RULE } from '../kernel/kernel_rule_set';
 import { LIMITS } from '../kernel/limits';
@@ -111,6 +112,8 @@ class Builder {
   private readonly kinds = new Map<number, MutableKind>();
   private readonly globs = new GlobStateBuilder();
   private readonly comms = new Map<string, { accept: bigint; reject: bigint }>();
+  /** keyed by match and text, so that rules with the same glob share a slot */
+  private readonly commPatterns = new Map<string, CommPattern>();
   private readonly uids = new Map<number, bigint>();
   private readonly thresholds: Threshold[] = [];
   private readonly aggregates = new Map<number, KernelAggregate>();
@@ -146,7 +149,7 @@ class Builder {
       placements.push({
         term: `except ${printCondition(e)}`,
         tier: placed ? 'kernel' : 'userspace',
-        detail: placed ?? 'exceptions other than comm lists and exact cgroup globs are checked in userspace',
+        detail: placed ?? 'exceptions other than comm names, comm globs with a star at one end and exact cgroup globs are checked in userspace',
       });
       exact &&= placed !== undefined;
     }
@@ -179,6 +182,7 @@ class Builder {
       globRoot,
       cgroups: entriesForTree(globStates, globRoot, this.tree),
       comms: this.comms,
+      commPatterns: [...this.commPatterns.values()],
       uids: this.uids,
       thresholds: this.thresholds,
       aggregates: this.aggregates,
@@ -212,14 +216,18 @@ class Builder {
         exact: placed.exact && spec.subject !== 'cgroup',
       };
     }
-    if ((term.kind === 'compare' && term.op === '==') || term.kind === 'in') {
-      const values = term.kind === 'in' ? term.values : [term.value];
-      if (term.field.name === 'comm' && !used.has('comm')) {
+    if (term.kind !== 'true' && 'field' in term && term.field.name === 'comm' && !used.has('comm')) {
+      const comms = this.commsOf(term);
+      if (comms === 'all') return { detail: 'matches every comm: nothing to filter', exact: true };
+      if (comms) {
         used.add('comm');
         kind.byComm |= mask;
-        for (const v of values) if (v.type === 'string') this.markComm(v.value, mask, 'accept');
-        return { detail: `comm_rules: ${values.length} comm${values.length === 1 ? '' : 's'}`, exact: true };
+        this.markComms(comms, mask, 'accept');
+        return { detail: describeComms(comms), exact: true };
       }
+    }
+    if ((term.kind === 'compare' && term.op === '==') || term.kind === 'in') {
+      const values = term.kind === 'in' ? term.values : [term.value];
       if (term.field.name === 'uid' && !used.has('uid')) {
         used.add('uid');
         kind.byUid |= mask;
@@ -248,12 +256,12 @@ class Builder {
    */
   private placeException(term: Condition, spec: EventSpec, mask: bigint, kind: MutableKind): string | undefined {
     if (!('field' in term)) return undefined;
-    if (term.field.name === 'comm' && ((term.kind === 'compare' && term.op === '==') || term.kind === 'in')) {
-      const values = term.kind === 'in' ? term.values : [term.value];
-      if (!values.every((v) => v.type === 'string')) return undefined;
-      for (const v of values) this.markComm(v.value, mask, 'reject');
+    if (term.field.name === 'comm') {
+      const comms = this.commsOf(term);
+      if (!comms || comms === 'all') return undefined;
+      this.markComms(comms, mask, 'reject');
       kind.exceptComm |= mask;
-      return `comm_rules: ${values.length} comm${values.length === 1 ? '' : 's'} rejecting the rule`;
+      return `${describeComms(comms)} rejecting the rule`;
     }
     if (spec.subject === 'cgroup' || term.field.name !== 'cgroup') return undefined;
     const globs = cgroupGlobs(term);
@@ -265,13 +273,47 @@ class Builder {
   }
 
   /**
-   * A comm in `comm_rules` for the rules in `mask`. The kernel's comm has at
-   * most 15 bytes: a longer name never equals one, so it needs no entry.
+   * What a comm term compares, as names for `comm_rules` and patterns for
+   * `comm_patterns`; 'all' when it matches every comm; undefined when the
+   * kernel cannot compare one of its values or the patterns would not fit.
    */
-  private markComm(comm: string, mask: bigint, role: 'accept' | 'reject'): void {
-    if (Buffer.byteLength(comm) >= 16) return;
-    const entry = this.comms.get(comm) ?? { accept: 0n, reject: 0n };
-    this.comms.set(comm, { ...entry, [role]: entry[role] | mask });
+  private commsOf(term: Condition): KernelComms | 'all' | undefined {
+    let globs: string[];
+    if (term.kind === 'matches') globs = term.globs.map((g) => g.pattern);
+    else if ((term.kind === 'compare' && term.op === '==') || term.kind === 'in') {
+      const values = term.kind === 'in' ? term.values : [term.value];
+      if (!values.every((v) => v.type === 'string')) return undefined;
+      return { names: values.map((v) => v.value), patterns: [] };
+    } else return undefined;
+    if (globs.includes('*')) return 'all';
+    const comms: { names: string[]; patterns: Array<{ match: CommMatch; text: string }> } = { names: [], patterns: [] };
+    for (const glob of globs) {
+      if (!/[*?]/.test(glob)) {
+        comms.names.push(glob);
+        continue;
+      }
+      const pattern = commPatternOf(glob);
+      if (!pattern) return undefined;
+      if (!pattern.never) comms.patterns.push({ match: pattern.match, text: pattern.text });
+    }
+    const added = new Set(comms.patterns.map(patternKey).filter((k) => !this.commPatterns.has(k)));
+    return this.commPatterns.size + added.size <= LIMITS.KW_MAX_COMM_PATTERNS ? comms : undefined;
+  }
+
+  /**
+   * The names and patterns of `comms` for the rules in `mask`. The kernel's
+   * comm has at most 15 bytes: a longer name never equals one, so it needs no entry.
+   */
+  private markComms(comms: KernelComms, mask: bigint, role: 'accept' | 'reject'): void {
+    for (const comm of comms.names) {
+      if (Buffer.byteLength(comm) >= 16) continue;
+      const entry = this.comms.get(comm) ?? { accept: 0n, reject: 0n };
+      this.comms.set(comm, { ...entry, [role]: entry[role] | mask });
+    }
+    for (const p of comms.patterns) {
+      const entry = this.commPatterns.get(patternKey(p)) ?? { ...p, accept: 0n, reject: 0n };
+      this.commPatterns.set(patternKey(p), { ...entry, [role]: entry[role] | mask });
+    }
   }
 
   /** All of `globs` as kernel glob states, or undefined when they do not fit (userspace decides). */
@@ -282,6 +324,23 @@ class Builder {
     for (const glob of globs) exact = (this.globs.add(glob, mask)?.exact ?? false) && exact;
     return { states: this.globs.size - before, exact };
   }
+}
+
+interface KernelComms {
+  readonly names: readonly string[];
+  readonly patterns: ReadonlyArray<{ readonly match: CommMatch; readonly text: string }>;
+}
+
+const patternKey = (p: { readonly match: CommMatch; readonly text: string }): string => `${p.match}:${p.text}`;
+
+function describeComms(comms: KernelComms): string {
+  const parts = [];
+  if (comms.names.length > 0 || comms.patterns.length === 0) parts.push(`comm_rules: ${comms.names.length} comm${comms.names.length === 1 ? '' : 's'}`);
+  const prefixes = comms.patterns.filter((p) => p.match === 'prefix').length;
+  const suffixes = comms.patterns.length - prefixes;
+  if (prefixes > 0) parts.push(`${prefixes} comm prefix${prefixes === 1 ? '' : 'es'}`);
+  if (suffixes > 0) parts.push(`${suffixes} comm suffix${suffixes === 1 ? '' : 'es'}`);
+  return parts.join(', ');
 }
 
 function cgroupGlobs(term: Condition): string[] | undefined {

@@ -1,7 +1,7 @@
 /**
  * The kernel tier of bpf/kernwatch.bpf.c, in TypeScript, over decoded
  * events: the same map lookups on the same KernelRuleSet (kind masks, cgroup
- * entries with inheritance on mkdir, comm and uid sets, thresholds on raw
+ * entries with inheritance on mkdir, comm sets and patterns, uid sets, thresholds on raw
  * record values, in-kernel counts). Replays and the differential test run
  * recorded streams through it, so they exercise the compiler's real output.
  */
@@ -10,6 +10,7 @@ import type { FieldValue, KernelEvent } from '../events/event';
 import { recordMembers } from '../events/layout';
 import type { EventSpec } from '../events/types';
 import { hasEntry, stepGlobs, type GlobEntry } from '../kernel/cgroup_globs';
+import { commMatches } from '../kernel/comm_patterns';
 import type { Comparison, GroupBy, KernelRuleSet, Threshold } from '../kernel/kernel_rule_set';
 import type { CompareOp } from '../dsl';
 import { compareValues } from './condition';
@@ -63,9 +64,17 @@ export class KernelSimulator {
       mask &= ~(kf.exceptCgroup & (entry?.reject ?? 0n));
     }
     if (mask & (kf.byComm | kf.exceptComm)) {
-      const entry = this.set.comms.get(commKey(f.comm));
-      mask &= ~kf.byComm | (entry?.accept ?? 0n);
-      mask &= ~(kf.exceptComm & (entry?.reject ?? 0n));
+      const comm = commKey(f.comm);
+      const entry = this.set.comms.get(comm);
+      let accept = entry?.accept ?? 0n;
+      let reject = entry?.reject ?? 0n;
+      for (const p of this.set.commPatterns) {
+        if (!commMatches(p, comm)) continue;
+        accept |= p.accept;
+        reject |= p.reject;
+      }
+      mask &= ~kf.byComm | accept;
+      mask &= ~(kf.exceptComm & reject);
     }
     if (mask & kf.byUid) mask &= ~kf.byUid | (this.set.uids.get(f.uid as number) ?? 0n);
     if (mask & kf.byThreshold) {

@@ -55,7 +55,8 @@ export function cStruct(members: ReadonlyArray<readonly [string, CType]>): Struc
   return placeStruct(members.map(([c, ctype]) => ({ c, ctype })));
 }
 
-export type CValue = number | bigint | string;
+/** A string member takes text (NUL-terminated) or raw bytes (a Buffer, copied as they are). */
+export type CValue = number | bigint | string | Buffer;
 
 /** The struct's bytes: named members set, every other byte zero (padding included). */
 export function encodeStruct(layout: StructLayout, values: Readonly<Record<string, CValue>>): Buffer {
@@ -68,31 +69,37 @@ export function encodeStruct(layout: StructLayout, values: Readonly<Record<strin
   return b;
 }
 
+function scalar(value: CValue): number | bigint | string {
+  if (Buffer.isBuffer(value)) throw new Error('raw bytes fit only a string member');
+  return value;
+}
+
 function writeMember(b: Buffer, m: Placed<CMember>, value: CValue): void {
   switch (m.ctype) {
     case 'u8':
-      b.writeUInt8(Number(value), m.offset);
+      b.writeUInt8(Number(scalar(value)), m.offset);
       return;
     case 'u16':
-      b.writeUInt16LE(Number(value), m.offset);
+      b.writeUInt16LE(Number(scalar(value)), m.offset);
       return;
     case 's16':
-      b.writeInt16LE(Number(value), m.offset);
+      b.writeInt16LE(Number(scalar(value)), m.offset);
       return;
     case 'u32':
-      b.writeUInt32LE(Number(value), m.offset);
+      b.writeUInt32LE(Number(scalar(value)), m.offset);
       return;
     case 's32':
-      b.writeInt32LE(Number(value), m.offset);
+      b.writeInt32LE(Number(scalar(value)), m.offset);
       return;
     case 'u64':
-      b.writeBigUInt64LE(BigInt.asUintN(64, BigInt(value)), m.offset);
+      b.writeBigUInt64LE(BigInt.asUintN(64, BigInt(scalar(value))), m.offset);
       return;
     case 'comm':
     case 'path':
     case 'segment':
+      if (Buffer.isBuffer(value)) value.copy(b, m.offset, 0, m.size);
       // NUL-terminated within its array, as the kernel writes strings
-      Buffer.from(String(value), 'utf8').copy(b, m.offset, 0, m.size - 1);
+      else Buffer.from(String(value), 'utf8').copy(b, m.offset, 0, m.size - 1);
       return;
   }
 }

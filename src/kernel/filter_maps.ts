@@ -6,14 +6,26 @@
  */
 import { encodeStruct, offsetOf } from './c_layout';
 import { SEGMENT, writeTreeEntries, type GlobEntry } from './cgroup_globs';
+import { patternBytes } from './comm_patterns';
 import type { BpfSessionHandle } from './native';
 import type { KernelRuleSet } from './kernel_rule_set';
 import { LIMITS } from './limits';
-import { KW_CMP, KW_GROUP_BY, MAP_STRUCTS, u32Key } from './map_layouts';
+import { KW_CMP, KW_COMM_MATCH, KW_GROUP_BY, MAP_STRUCTS, u32Key } from './map_layouts';
 
-const { KW_KIND_MAX, KW_MAX_RULES, KW_MAX_THRESHOLDS, KW_MAX_GLOB_STATES } = LIMITS;
-const { kw_cgroup_key, kw_comm_key, kw_comm_rules, kw_uid_key, kw_kind_filter, kw_cgroup_rules, kw_glob_state, kw_control, kw_threshold, kw_rule_agg } =
-  MAP_STRUCTS;
+const { KW_KIND_MAX, KW_MAX_RULES, KW_MAX_THRESHOLDS, KW_MAX_GLOB_STATES, KW_MAX_COMM_PATTERNS } = LIMITS;
+const {
+  kw_cgroup_key,
+  kw_comm_key,
+  kw_comm_rules,
+  kw_comm_pattern,
+  kw_uid_key,
+  kw_kind_filter,
+  kw_cgroup_rules,
+  kw_glob_state,
+  kw_control,
+  kw_threshold,
+  kw_rule_agg,
+} = MAP_STRUCTS;
 
 export function cgroupKey(id: bigint, generation: number): Buffer {
   return encodeStruct(kw_cgroup_key, { cgroup_id: id, generation });
@@ -98,6 +110,12 @@ export class FilterMaps {
       this.bpf.update('comm_rules', commKey(comm, g), encodeStruct(kw_comm_rules, { accept: rules.accept, reject: rules.reject }));
       done.comms.push(comm);
     }
+    if (set.commPatterns.length > KW_MAX_COMM_PATTERNS) throw new Error(`at most ${KW_MAX_COMM_PATTERNS} kernel comm patterns`);
+    set.commPatterns.forEach((p, slot) => {
+      const { text, mask } = patternBytes(p);
+      const v = encodeStruct(kw_comm_pattern, { text, mask, accept: p.accept, reject: p.reject, kind: KW_COMM_MATCH[p.match] });
+      this.bpf.update('comm_patterns', u32Key(g * KW_MAX_COMM_PATTERNS + slot), v);
+    });
     for (const [uid, rules] of set.uids) {
       this.bpf.update('uid_rules', uidKey(uid, g), mask(rules));
       done.uids.push(uid);
@@ -159,6 +177,8 @@ export class FilterMaps {
     for (let slot = 0; slot < KW_MAX_THRESHOLDS; slot++) this.bpf.update('thresholds', u32Key(g * KW_MAX_THRESHOLDS + slot), zeroThreshold);
     const zeroGlob = Buffer.alloc(kw_glob_state.size);
     for (let k = 0; k < KW_MAX_GLOB_STATES; k++) this.bpf.update('glob_states', u32Key(g * KW_MAX_GLOB_STATES + k), zeroGlob);
+    const zeroPattern = Buffer.alloc(kw_comm_pattern.size);
+    for (let slot = 0; slot < KW_MAX_COMM_PATTERNS; slot++) this.bpf.update('comm_patterns', u32Key(g * KW_MAX_COMM_PATTERNS + slot), zeroPattern);
     const zeroAgg = Buffer.alloc(kw_rule_agg.size);
     for (let rule = 0; rule < KW_MAX_RULES; rule++) this.bpf.update('rule_aggs', u32Key(g * KW_MAX_RULES + rule), zeroAgg);
     const done = this.written[g] as Written;

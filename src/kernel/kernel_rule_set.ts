@@ -4,6 +4,7 @@
  * it; FilterMaps writes it.
  */
 import { NO_ENTRY, type GlobEntry, type GlobState } from './cgroup_globs';
+import type { CommPattern } from './comm_patterns';
 
 export type Comparison = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
 export type GroupBy = 'none' | 'cgroup' | 'tgid' | 'uid';
@@ -19,7 +20,7 @@ export interface KindFilter {
   readonly counted: bigint;
   /** rules that refuse the cgroups whose entry rejects them (`except cgroup matches`) */
   readonly exceptCgroup: bigint;
-  /** rules that refuse the comms whose entry rejects them (`except comm in [...]`) */
+  /** rules that refuse the comms whose entry or pattern rejects them (`except comm in [...]`) */
   readonly exceptComm: bigint;
 }
 
@@ -67,6 +68,8 @@ export interface KernelRuleSet {
   /** v2 cgroup id -> entry, for the cgroups the compiler saw (installed from a fresh walk of the tree) */
   readonly cgroups: ReadonlyMap<bigint, CgroupRules>;
   readonly comms: ReadonlyMap<string, CommRules>;
+  /** comm globs with a star at one end, in slot order (src/kernel/comm_patterns.ts) */
+  readonly commPatterns: readonly CommPattern[];
   readonly uids: ReadonlyMap<number, bigint>;
   readonly thresholds: readonly Threshold[];
   /** rule index -> how its in-kernel counts are grouped and summed */
@@ -84,6 +87,7 @@ export function ruleSetOf(parts: Partial<KernelRuleSet>): KernelRuleSet {
     globRoot: NO_ENTRY,
     cgroups: new Map(),
     comms: new Map(),
+    commPatterns: [],
     uids: new Map(),
     thresholds: [],
     aggregates: new Map(),

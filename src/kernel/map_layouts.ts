@@ -56,6 +56,14 @@ export const MAP_STRUCTS = {
     ['accept', 'u64'],
     ['reject', 'u64'],
   ]),
+  kw_comm_pattern: cStruct([
+    ['text', 'comm'],
+    ['mask', 'comm'],
+    ['accept', 'u64'],
+    ['reject', 'u64'],
+    ['kind', 'u32'],
+    ['_pad', 'u32'],
+  ]),
   kw_uid_key: cStruct([
     ['uid', 'u32'],
     ['generation', 'u32'],
@@ -88,6 +96,8 @@ export const MAP_STRUCTS = {
 
 /** enum kw_cmp */
 export const KW_CMP = { eq: 1, ne: 2, lt: 3, le: 4, gt: 5, ge: 6 } as const;
+/** enum kw_comm_match */
+export const KW_COMM_MATCH = { prefix: 1, suffix: 2 } as const;
 /** enum kw_group_by */
 export const KW_GROUP_BY = { none: 0, cgroup: 1, tgid: 2, uid: 3 } as const;
 

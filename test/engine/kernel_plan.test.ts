@@ -197,3 +197,38 @@ test('an except on comm names is decided in the kernel beside a rule that wants 
   assert.deepEqual(plan.kernel.comms.get('cc1'), { accept: 0n, reject: 1n << BigInt(notBuilds.bit) });
   assert.equal(plan.kernel.kinds.get(notBuilds.spec.kind)?.exceptComm, 1n << BigInt(notBuilds.bit));
 });
+
+test('comm globs with a star at one end are kernel patterns; others stay in userspace and say so', () => {
+  const plan = planKernel(
+    rulesFrom(`
+      rule "builds" { when process.exit and comm matches ["make", "build*", "*-worker"] then stdout }
+      rule "not-kworkers" { when count(process.fork) > 100 within 1s by cgroup except comm matches "kworker*" then stdout }
+      rule "middle" { when process.exit and comm matches "a*b" then stdout }
+      rule "any" { when process.exit and comm matches "*" then stdout }
+    `),
+    TREE,
+  );
+  const [builds, notKworkers, middle, any] = plan.selections;
+  assert.equal(builds?.placements[0]?.tier, 'kernel');
+  assert.equal(builds.placements[0]?.detail, 'comm_rules: 1 comm, 1 comm prefix, 1 comm suffix');
+  assert.deepEqual(plan.kernel.comms.get('make'), { accept: 1n, reject: 0n });
+  assert.deepEqual(plan.kernel.commPatterns, [
+    { match: 'prefix', text: 'build', accept: 1n, reject: 0n },
+    { match: 'suffix', text: '-worker', accept: 1n, reject: 0n },
+    { match: 'prefix', text: 'kworker', accept: 0n, reject: 1n << BigInt(notKworkers!.bit) },
+  ]);
+  assert.equal(notKworkers?.counted, true, 'an exception the kernel decides leaves the window counted there');
+  assert.equal(middle?.placements[0]?.tier, 'userspace');
+  assert.equal(any?.placements[0]?.detail, 'matches every comm: nothing to filter');
+});
+
+test('rules sharing a comm glob share its pattern slot; past the slots a glob goes to userspace', () => {
+  const many = Array.from({ length: 20 }, (_, i) => `rule "r${i}" { when process.exit and comm matches "p${i}-*" then stdout }`).join('\n');
+  const plan = planKernel(rulesFrom(`${many}\nrule "again" { when process.exit and comm matches "p0-*" then stdout }`), TREE);
+  assert.equal(plan.kernel.commPatterns.length, 16);
+  assert.equal(plan.kernel.commPatterns[0]?.accept, 1n | (1n << 20n), 'p0-* serves r0 and again');
+  assert.deepEqual(
+    plan.selections.map((s) => s.placements[0]?.tier),
+    [...Array<string>(16).fill('kernel'), ...Array<string>(4).fill('userspace'), 'kernel'],
+  );
+});

@@ -107,6 +107,37 @@ test('a comm exception refuses the rule in the kernel for that comm only, beside
   });
 });
 
+test('comm prefix and suffix patterns accept and refuse rules in the kernel, at every comm length', { skip: SKIP }, async () => {
+  // rule 0: comms starting kw-pre; rule 1: comms ending -wkr; rule 2: every fork except comms ending -skip
+  const set = ruleSet({
+    kinds: new Map([[FORK.kind, kind(bit(0) | bit(1) | bit(2), { byComm: bit(0) | bit(1), exceptComm: bit(2) })]]),
+    commPatterns: [
+      { match: 'prefix', text: 'kw-pre', accept: bit(0), reject: 0n },
+      { match: 'suffix', text: '-wkr', accept: bit(1), reject: 0n },
+      { match: 'suffix', text: '-skip', accept: 0n, reject: bit(2) },
+    ],
+  });
+  const comms = ['kw-pre-a', 'kw-pre-skip', 'build-wkr', 'abcdefghijk-wkr', 'wkr', 'kw-pr', 'kw-other'];
+  const fork = 'import os\npid = os.fork()\nos._exit(0) if pid == 0 else os.waitpid(pid, 0)';
+  await withSession(['process.fork'], set, async (session, seen) => {
+    for (const comm of comms) runNamed(comm, fork);
+    await session.stop();
+    const ours = seen.filter((e) => comms.includes(e.fields.comm as string));
+    assert.deepEqual(
+      ours.map((e) => [e.fields.comm, e.rules]),
+      [
+        ['kw-pre-a', bit(0) | bit(2)],
+        ['kw-pre-skip', bit(0)],
+        ['build-wkr', bit(1) | bit(2)],
+        ['abcdefghijk-wkr', bit(1) | bit(2)],
+        ['wkr', bit(2)],
+        ['kw-pr', bit(2)],
+        ['kw-other', bit(2)],
+      ],
+    );
+  });
+});
+
 test("a cgroup created after the rules were loaded inherits its parent's rules at once", { skip: SKIP }, async () => {
   const parent = ScratchCgroup.v2();
   try {
