@@ -1,8 +1,8 @@
 /**
  * Data flows one way (README, "What is here"): bpf/ -> native/ ->
  * src/kernel/ -> src/events/ -> src/engine/ -> src/notifiers/, with the
- * live runtime above engine and kernel, and the language, config, agent
- * and CLI on top. A file importing from a folder it must not know fails here.
+ * live runtime above engine and kernel, and the language, config, agent,
+ * language server and CLI on top. A file importing from a folder it must not know fails here.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -13,14 +13,16 @@ const SRC = path.resolve(__dirname, '..', '..', 'src');
 
 /** folder -> the folders it must not import from */
 const MUST_NOT_IMPORT: Record<string, readonly string[]> = {
-  kernel: ['events', 'engine', 'live', 'notifiers', 'dsl', 'config', 'agent', 'cli'],
-  events: ['engine', 'live', 'notifiers', 'dsl', 'config', 'agent', 'cli'],
-  dsl: ['kernel', 'engine', 'live', 'notifiers', 'config', 'agent', 'cli'],
-  engine: ['live', 'notifiers', 'config', 'agent', 'cli'],
-  notifiers: ['live', 'agent', 'cli'],
-  config: ['live', 'agent', 'cli'],
-  live: ['agent', 'cli'],
-  agent: ['cli'],
+  kernel: ['events', 'engine', 'live', 'notifiers', 'dsl', 'config', 'agent', 'lsp', 'cli'],
+  events: ['engine', 'live', 'notifiers', 'dsl', 'config', 'agent', 'lsp', 'cli'],
+  dsl: ['kernel', 'engine', 'live', 'notifiers', 'config', 'agent', 'lsp', 'cli'],
+  engine: ['live', 'notifiers', 'config', 'agent', 'lsp', 'cli'],
+  notifiers: ['live', 'agent', 'lsp', 'cli'],
+  config: ['live', 'agent', 'lsp', 'cli'],
+  live: ['agent', 'lsp', 'cli'],
+  agent: ['lsp', 'cli'],
+  // the language server sits beside the CLI: the language, the catalog and the config, nothing that runs rules
+  lsp: ['kernel', 'engine', 'live', 'notifiers', 'agent', 'cli'],
 };
 
 function sources(dir: string): string[] {

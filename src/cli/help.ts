@@ -74,6 +74,15 @@ replay a recording and compare the alerts with expectations (no root).
   --watch        reload when a rule file changes
   --host NAME    the host name put on alerts (default: the config's, else this machine's)`,
   },
+  lsp: {
+    usage: ['kernwatch lsp [--stdio]'],
+    text: `The language server for .rules files, speaking LSP on stdin and stdout: the
+diagnostics of 'rules check' as you type (with the notifiers of a kernwatch.yaml
+found above the file), completion, hover, go to definition and references for
+lets, formatting and quick fixes. Editors start it; see docs/editors.md.
+
+  --stdio        the transport (the only one; accepted because editors pass it)`,
+  },
   version: { usage: ['kernwatch version'], text: 'Print the version.' },
 };
 

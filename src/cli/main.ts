@@ -17,6 +17,7 @@ const COMMANDS: Record<string, Command> = {
   tail: async (args) => (await import('./tail_command')).tailCommand(args),
   record: async (args) => (await import('./record_command')).recordCommand(args),
   rules: async (args) => (await import('./rules_command')).rulesCommand(args),
+  lsp: async (args) => (await import('./lsp_command')).lspCommand(args),
   run: async (args) => (await import('./run_command')).runCommand(args),
   version: () => {
     process.stdout.write(`kernwatch ${kernwatchVersion()}\n`);

@@ -3,7 +3,7 @@
  * checker calls this so a typo in a notifier name or a recipient fails at
  * `rules check`, not at 3 a.m.
  */
-import type { CheckOptions } from '../dsl';
+import { didYouMean, type CheckOptions } from '../dsl';
 import type { Config } from './config';
 import { isEmailAddress, isSlackChannel } from './formats';
 
@@ -11,8 +11,8 @@ import { isEmailAddress, isSlackChannel } from './formats';
 export function checkAction(config: Config, notifier: string, args: readonly string[]): string | undefined {
   const n = config.notifiers.get(notifier);
   if (!n) {
-    const known = [...config.notifiers.keys()].sort().join(', ');
-    return `unknown notifier '${notifier}' (configured: ${known})`;
+    const known = [...config.notifiers.keys()].sort();
+    return `unknown notifier '${notifier}'${didYouMean(notifier, known)}; configured: ${known.join(', ')}`;
   }
   switch (n.type) {
     case 'slack':

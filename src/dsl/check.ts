@@ -2,18 +2,19 @@
  * The entry point for a rule set: parse every source, collect the lets
  * they share, check every rule, name the one-liners, and return the rules
  * together with every diagnostic of the run (never the first one only).
+ * RuleSetChecker does it incrementally for an editor: a changed file is
+ * parsed again, and only its rules and the rules that use a let it changed
+ * are checked again.
  */
 import path from 'node:path';
-import { COMMON_FIELDS, EVENTS } from '../events/catalog';
 import type * as A from './ast';
 import type { CheckedRule } from './checked_rule';
-import { type LetEntry, MAX_CONDITION_NODES } from './check_condition';
+import type { LetEntry } from './check_condition';
+import { collectLets, fieldNamesIn } from './check_lets';
 import { RuleChecker } from './check_rule';
-import { fieldNamed } from './field_index';
 import type { Diagnostic } from './diagnostic';
 import { parseRuleFile } from './parse';
 import type { SourceRange } from './source_range';
-import { didYouMean } from './suggest';
 
 export interface RuleSource {
   /** shown in diagnostics; its base name also names one-line rules */
@@ -35,53 +36,198 @@ export interface CheckResult {
 }
 
 const RULE_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
-const ALL_FIELD_NAMES = new Set([...COMMON_FIELDS, ...EVENTS.flatMap((e) => e.fields)].map((f) => f.name));
 
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
   return diagnostics.some((d) => d.severity === 'error');
 }
 
 export function checkRuleSources(sources: readonly RuleSource[], options: CheckOptions = {}): CheckResult {
-  const diagnostics: Diagnostic[] = [];
-  const error = (file: string, range: SourceRange, message: string): void => {
-    diagnostics.push({ file, range, severity: 'error', message });
-  };
-  const files = sources.map((s) => {
-    const parsed = parseRuleFile(s.file, s.text);
-    diagnostics.push(...parsed.diagnostics);
-    if (parsed.diagnostics.length > 0) return { ...parsed.ast, items: parsed.ast.items.filter((i) => !touches(i.range, parsed.diagnostics)) };
-    if (parsed.ast.items.length === 0) {
-      const start = { line: 1, column: 1, offset: 0 };
-      diagnostics.push({ file: s.file, range: { start, end: start }, severity: 'warning', message: 'no rules or lets in this file' });
-    }
-    return parsed.ast;
-  });
+  const checker = new RuleSetChecker(options);
+  for (const s of sources) checker.set(s.file, s.text);
+  return checker.check();
+}
 
-  const lets = collectLets(files, error);
-  const rules: CheckedRule[] = [];
-  const firstByName = new Map<string, CheckedRule>();
-  for (const f of files) {
-    const names = ruleNames(f);
-    for (const item of f.items) {
-      if (item.kind !== 'rule') continue;
-      const name = names.get(item)!;
-      if (item.name && !RULE_NAME.test(name)) {
-        error(f.file, item.name.range, 'a rule name is 1-128 letters, digits and . _ : / - (it becomes an alert label)');
-        continue;
+/** One rule of a file as last checked. */
+interface CheckedItem {
+  readonly name: string;
+  readonly decl: A.RuleDecl;
+  /** undefined when it has errors */
+  readonly rule?: CheckedRule;
+  /** what checking it found, in any file (a misused let reports where the let is) */
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+interface FileState {
+  readonly text: string;
+  /** its items, less those a syntax error touches */
+  readonly ast: A.RuleFile;
+  /** syntax errors, or the warning of a file with nothing in it */
+  readonly own: readonly Diagnostic[];
+  /** every name its rules use: a changed let with one of these names checks the file again */
+  readonly names: ReadonlySet<string>;
+  checked?: readonly CheckedItem[];
+}
+
+export class RuleSetChecker {
+  /** in the order files were first set: the order of rules and diagnostics */
+  private readonly files = new Map<string, FileState>();
+  private lets = new Map<string, LetEntry>();
+  private letDiagnostics: Diagnostic[] = [];
+  private letSignatures = new Map<string, string>();
+  private changed = true;
+
+  constructor(private options: CheckOptions = {}) {}
+
+  /** Adds a file, or replaces its text. */
+  set(file: string, text: string): void {
+    if (this.files.get(file)?.text === text) return;
+    const parsed = parseRuleFile(file, text);
+    let ast = parsed.ast;
+    const own: Diagnostic[] = [...parsed.diagnostics];
+    if (parsed.diagnostics.length > 0) ast = { ...ast, items: ast.items.filter((i) => !touches(i.range, parsed.diagnostics)) };
+    else if (ast.items.length === 0) {
+      const start = { line: 1, column: 1, offset: 0 };
+      own.push({ file, range: { start, end: start }, severity: 'warning', message: 'no rules or lets in this file' });
+    }
+    this.files.set(file, { text, ast, own, names: namesUsed(ast) });
+    this.changed = true;
+  }
+
+  remove(file: string): void {
+    this.changed = this.files.delete(file) || this.changed;
+  }
+
+  /** New notifiers from the config: every rule is checked again. */
+  setOptions(options: CheckOptions): void {
+    this.options = options;
+    for (const f of this.files.values()) f.checked = undefined;
+    this.changed = true;
+  }
+
+  /** The file's syntax tree as last set (items with syntax errors left out). */
+  ast(file: string): A.RuleFile | undefined {
+    return this.files.get(file)?.ast;
+  }
+
+  /** The lets of the whole set, after the last check(). */
+  letEntries(): ReadonlyMap<string, LetEntry> {
+    return this.lets;
+  }
+
+  fileNames(): string[] {
+    return [...this.files.keys()];
+  }
+
+  /** Checks what changed since the last call, and returns the whole set's rules and diagnostics. */
+  check(): CheckResult {
+    if (this.changed) this.recheck();
+    this.changed = false;
+    const diagnostics: Diagnostic[] = [];
+    for (const f of this.files.values()) diagnostics.push(...f.own);
+    diagnostics.push(...this.letDiagnostics);
+    const rules: CheckedRule[] = [];
+    const firstByName = new Map<string, CheckedRule>();
+    for (const [file, f] of this.files) {
+      for (const item of f.checked ?? []) {
+        diagnostics.push(...item.diagnostics);
+        const rule = item.rule;
+        if (!rule) continue;
+        const first = firstByName.get(rule.name);
+        if (first) {
+          const hint = rule.generated ? `; one-line rules are named after their file and event, so give one a name: rule "..." { ... }` : '';
+          const message = `rule '${rule.name}' is already defined at ${first.file}:${first.range.start.line}${hint}`;
+          diagnostics.push({ file, range: item.decl.name?.range ?? item.decl.range, severity: 'error', message });
+          continue;
+        }
+        firstByName.set(rule.name, rule);
+        rules.push(rule);
       }
-      const rule = new RuleChecker({ file: f.file, lets, notifiers: options.notifiers, checkAction: options.checkAction, error }, item).check(name, !item.name);
-      if (!rule) continue;
-      const first = firstByName.get(rule.name);
-      if (first) {
-        const hint = rule.generated ? `; one-line rules are named after their file and event, so give one a name: rule "..." { ... }` : '';
-        error(f.file, item.name?.range ?? item.range, `rule '${rule.name}' is already defined at ${first.file}:${first.range.start.line}${hint}`);
-        continue;
-      }
-      firstByName.set(rule.name, rule);
-      rules.push(rule);
+    }
+    return { rules, diagnostics: sortDiagnostics(dedupe(diagnostics), [...this.files.keys()]) };
+  }
+
+  /** The lets again, then the rules of the files that changed or use a let that did. */
+  private recheck(): void {
+    const letDiagnostics: Diagnostic[] = [];
+    const states = [...this.files.values()];
+    this.lets = collectLets(
+      states.map((f) => f.ast),
+      (file, range, message) => letDiagnostics.push({ file, range, severity: 'error', message }),
+    );
+    this.letDiagnostics = letDiagnostics;
+    const signatures = letSignatures(this.lets, this.files);
+    const changedLets = changedLetNames(this.letSignatures, signatures, this.lets);
+    this.letSignatures = signatures;
+    for (const [file, f] of this.files) {
+      if (f.checked && ![...f.names].some((n) => changedLets.has(n))) continue;
+      f.checked = this.checkFile(file, f.ast);
     }
   }
-  return { rules, diagnostics: sortDiagnostics(dedupe(diagnostics), sources) };
+
+  private checkFile(file: string, ast: A.RuleFile): CheckedItem[] {
+    const names = ruleNames(ast);
+    const out: CheckedItem[] = [];
+    for (const item of ast.items) {
+      if (item.kind !== 'rule') continue;
+      const name = names.get(item)!;
+      const diagnostics: Diagnostic[] = [];
+      const error = (f: string, range: SourceRange, message: string): void => {
+        diagnostics.push({ file: f, range, severity: 'error', message });
+      };
+      if (item.name && !RULE_NAME.test(name)) {
+        error(file, item.name.range, 'a rule name is 1-128 letters, digits and . _ : / - (it becomes an alert label)');
+        out.push({ name, decl: item, diagnostics });
+        continue;
+      }
+      const { notifiers, checkAction } = this.options;
+      const rule = new RuleChecker({ file, lets: this.lets, notifiers, checkAction, error }, item).check(name, !item.name);
+      out.push({ name, decl: item, ...(rule ? { rule } : {}), diagnostics });
+    }
+    return out;
+  }
+}
+
+/** What a let means, as a string: where it is, whether it is broken, its text. */
+function letSignatures(lets: ReadonlyMap<string, LetEntry>, files: ReadonlyMap<string, FileState>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [name, e] of lets) {
+    const text = files.get(e.file)?.text ?? '';
+    out.set(name, `${e.file}\0${e.broken}\0${text.slice(e.decl.range.start.offset, e.decl.range.end.offset)}`);
+  }
+  return out;
+}
+
+/** The lets added, removed or changed between two signatures, and those that use one of them. */
+function changedLetNames(before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>, lets: ReadonlyMap<string, LetEntry>): Set<string> {
+  const changed = new Set([...before.keys(), ...after.keys()].filter((n) => before.get(n) !== after.get(n)));
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [name, entry] of lets) {
+      if (changed.has(name) || entry.decl.value.kind === 'list') continue;
+      if (fieldNamesIn(entry.decl.value).some((n) => changed.has(n.text))) {
+        changed.add(name);
+        grew = true;
+      }
+    }
+  }
+  return changed;
+}
+
+/** Every name a file's rules and lets use: fields, lets, lists. */
+function namesUsed(ast: A.RuleFile): Set<string> {
+  const names = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const n of node) visit(n);
+      return;
+    }
+    if (typeof node !== 'object' || node === null) return;
+    const o = node as { kind?: string; text?: string };
+    if (o.kind === 'name' && typeof o.text === 'string') names.add(o.text);
+    for (const [k, v] of Object.entries(node)) if (k !== 'range') visit(v);
+  };
+  visit(ast.items);
+  return names;
 }
 
 /**
@@ -129,95 +275,6 @@ function triggerEvent(rule: A.RuleDecl): string {
   return t.kind === 'sequence' ? t.first.event.text : t.kind === 'window' ? `${t.fn.text}.${t.selector.event.text}` : t.selector.event.text;
 }
 
-/** Lets are shared by every file of a run, so a library file can define them. */
-function collectLets(files: readonly A.RuleFile[], error: (file: string, range: SourceRange, message: string) => void): Map<string, LetEntry> {
-  const lets = new Map<string, LetEntry>();
-  for (const f of files) {
-    for (const item of f.items) {
-      if (item.kind !== 'let') continue;
-      const name = item.name.text;
-      const previous = lets.get(name);
-      if (name.includes('.')) error(f.file, item.name.range, `a let name has no dots ('${name}')`);
-      else if (ALL_FIELD_NAMES.has(name)) error(f.file, item.name.range, `'${name}' is an event field; a let needs another name`);
-      else if (previous) error(f.file, item.name.range, `let '${name}' is already defined at ${previous.file}:${previous.decl.range.start.line}`);
-      else if (item.value.kind === 'list' && item.value.items.length > MAX_CONDITION_NODES) {
-        error(f.file, item.value.range, `a list of more than ${MAX_CONDITION_NODES} items`);
-      } else lets.set(name, { decl: item, file: f.file, broken: false });
-    }
-  }
-  checkLets(lets, error);
-  return lets;
-}
-
-/**
- * A let is checked where it is used, against that rule's event. Checked
- * here is what is wrong everywhere, so an unused let cannot hide a typo: a
- * name that is neither a let nor a field of some event, or fields that no
- * single event has together. A let found broken here is not reported again
- * at each use.
- */
-function checkLets(lets: Map<string, LetEntry>, error: (file: string, range: SourceRange, message: string) => void): void {
-  const inCycle = new Set<string>();
-  for (const [name, entry] of lets) {
-    const value = entry.decl.value;
-    if (value.kind === 'list') continue;
-    const fields = fieldNamesIn(value).filter((n) => !lets.has(n.text));
-    let broken = false;
-    for (const n of fields) {
-      if (ALL_FIELD_NAMES.has(n.text)) continue;
-      error(entry.file, n.range, `unknown field '${n.text}' (no event has it)${didYouMean(n.text, [...ALL_FIELD_NAMES, ...lets.keys()])}`);
-      broken = true;
-    }
-    const wanted = [...new Set(fields.map((n) => n.text))];
-    if (!broken && !EVENTS.some((e) => wanted.every((w) => fieldNamed(e, w)))) {
-      error(entry.file, entry.decl.name.range, `no event has all of ${wanted.join(', ')}, so let '${name}' can never apply`);
-      broken = true;
-    }
-    if (!broken) {
-      const cycle = inCycle.has(name) ? [] : letCycle(name, lets);
-      if (cycle) {
-        // one message per cycle, at the first of its lets
-        if (cycle.length) error(entry.file, entry.decl.name.range, `let '${name}' refers to itself (${cycle.join(' -> ')})`);
-        for (const n of cycle) inCycle.add(n);
-        broken = true;
-      }
-    }
-    if (broken) lets.set(name, { ...entry, broken });
-  }
-}
-
-/** The path back to `start` through condition lets, if there is one. */
-function letCycle(start: string, lets: ReadonlyMap<string, LetEntry>): string[] | undefined {
-  const visited = new Set<string>();
-  const walk = (name: string, path: string[]): string[] | undefined => {
-    const value = lets.get(name)?.decl.value;
-    if (!value || value.kind === 'list') return undefined;
-    for (const ref of fieldNamesIn(value)) {
-      if (ref.text === start) return [...path, start];
-      if (!lets.has(ref.text) || visited.has(ref.text)) continue;
-      visited.add(ref.text);
-      const found = walk(ref.text, [...path, ref.text]);
-      if (found) return found;
-    }
-    return undefined;
-  };
-  return walk(start, [start]);
-}
-
-function fieldNamesIn(e: A.Expr): A.Name[] {
-  switch (e.kind) {
-    case 'and':
-    case 'or':
-      return e.items.flatMap(fieldNamesIn);
-    case 'not':
-      return fieldNamesIn(e.item);
-    case 'ref':
-      return [e.name];
-    default:
-      return [e.field];
-  }
-}
-
 function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
   const seen = new Set<string>();
   return diagnostics.filter((d) => {
@@ -228,7 +285,7 @@ function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
   });
 }
 
-function sortDiagnostics(diagnostics: Diagnostic[], sources: readonly RuleSource[]): Diagnostic[] {
-  const order = new Map(sources.map((s, i) => [s.file, i]));
+function sortDiagnostics(diagnostics: Diagnostic[], files: readonly string[]): Diagnostic[] {
+  const order = new Map(files.map((f, i) => [f, i]));
   return diagnostics.sort((a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0) || a.range.start.offset - b.range.start.offset);
 }

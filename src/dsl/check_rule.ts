@@ -17,7 +17,7 @@ export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'critical'];
 export const DEFAULT_SEVERITY: Severity = 'warning';
 export const DEFAULT_COOLDOWN_MS = 5 * 60_000;
 export const BUILTIN_NOTIFIERS: ReadonlySet<string> = new Set(['stdout']);
-const AGGREGATES = ['count', 'rate', 'sum', 'max', 'distinct'] as const;
+export const AGGREGATES = ['count', 'rate', 'sum', 'max', 'distinct'] as const;
 /** Labels the engine sets itself (see Alert.labels). */
 const RESERVED_LABELS = new Set(['alertname', 'rule', 'host', 'severity', 'instance', 'job']);
 const MAX_WINDOW_MS = 24 * 3_600_000;

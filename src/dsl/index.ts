@@ -5,9 +5,11 @@
  * templates are shared so matching and rendering mean the same thing
  * everywhere.
  */
-export { checkRuleSources, hasErrors, type CheckOptions, type CheckResult, type RuleSource } from './check';
+export { checkRuleSources, hasErrors, RuleSetChecker, type CheckOptions, type CheckResult, type RuleSource } from './check';
 export type * from './checked_rule';
-export { BUILTIN_NOTIFIERS, DEFAULT_COOLDOWN_MS, DEFAULT_SEVERITY } from './check_rule';
+export type { LetDecl, RuleFile } from './ast';
+export { AGGREGATES, BUILTIN_NOTIFIERS, DEFAULT_COOLDOWN_MS, DEFAULT_SEVERITY, SEVERITIES } from './check_rule';
+export type { LetEntry } from './check_condition';
 export { formatDiagnostic, type Diagnostic, type DiagnosticSeverity } from './diagnostic';
 export { formatRuleSource, type FormatResult } from './format';
 export { globMatcher, globToRegExp, pathGlobPrefix, validateGlob, type GlobKind } from './glob';
@@ -17,5 +19,8 @@ export { renderTemplate } from './template';
 export { findRuleFiles, RuleFilesError } from './rule_files';
 export { ruleDefinition, ruleSetChanges } from './rule_definition';
 export { scopeRules, unscopedText } from './scope';
-export { closest, didYouMean } from './suggest';
+export { closest, didYouMean, suggestionIn } from './suggest';
+export { symbolAt, symbolsOf, type SymbolOccurrence, type SymbolRole } from './symbols';
+export { KEYWORD_WORDS } from './tokens';
+export { RULE_FILE_EXTENSION } from './rule_files';
 export { formatLiteral } from './units';

@@ -4,6 +4,11 @@ export function didYouMean(word: string, candidates: Iterable<string>): string {
   return best === undefined ? '' : ` (did you mean '${best}'?)`;
 }
 
+/** The name a did-you-mean in `message` suggests, for an editor's quick fix. */
+export function suggestionIn(message: string): string | undefined {
+  return /\(did you mean '([^']+)'\?\)/.exec(message)?.[1];
+}
+
 /** The candidate nearest to `word`, within about one typo per three characters; undefined when none is. */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
   // allow about one typo per three characters, as langium and cel-go do

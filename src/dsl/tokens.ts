@@ -114,6 +114,9 @@ const KEYWORDS = [
   False,
 ];
 
+/** The language's reserved words, as written. */
+export const KEYWORD_WORDS: readonly string[] = KEYWORDS.map((k) => k.name.toLowerCase());
+
 export const ALL_TOKENS: TokenType[] = [
   WhiteSpace,
   Comment,

@@ -183,5 +183,5 @@ test('rule actions are checked against the config: names, channels, recipients',
   assert.equal(checkAction(c, 'mail', ['sre']), "'sre' is not an email address");
   assert.equal(checkAction(c, 'fleet', ['x']), "alertmanager notifier 'fleet' takes no arguments");
   assert.equal(checkAction(c, 'stdout', []), undefined);
-  assert.equal(checkAction(c, 'slack', []), "unknown notifier 'slack' (configured: fleet, mail, oncall, stdout)");
+  assert.equal(checkAction(c, 'slack', []), "unknown notifier 'slack'; configured: fleet, mail, oncall, stdout");
 });

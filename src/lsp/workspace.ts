@@ -1,0 +1,135 @@
+/**
+ * The rule sets an editor has open. A rule file belongs to the rule set of
+ * the nearest kernwatch.yaml above it whose `rules` paths hold it (checked
+ * against that config's notifiers, as `rules check --config` does); else to
+ * the .rules files of its own directory and below, checked against the
+ * config found above it, if any. Each set is one incremental checker over
+ * the files on disk, with the editor's unsaved text in place of theirs.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { checkOptionsFor } from '../config/check_action';
+import type { Config } from '../config/config';
+import { loadConfig } from '../config/load_config';
+import { RULE_FILE_MAX_BYTES, readTextFile } from '../config/text_file';
+import { findRuleFiles, RuleSetChecker, type CheckResult, type Diagnostic } from '../dsl';
+
+export const CONFIG_FILE_NAME = 'kernwatch.yaml';
+
+export interface RuleSet {
+  /** the config file or the directory that defines the set */
+  readonly key: string;
+  readonly checker: RuleSetChecker;
+  readonly config?: Config;
+  /** the config's problem, when one was found and did not load */
+  readonly configProblem?: string;
+}
+
+export class Workspace {
+  private readonly sets = new Map<string, RuleSet>();
+  private readonly setOfFile = new Map<string, RuleSet>();
+  /** the editor's text of open files */
+  private readonly open = new Map<string, string>();
+
+  /** The set `file` belongs to, read from disk the first time. */
+  setOf(file: string): RuleSet {
+    const known = this.setOfFile.get(file);
+    if (known) return known;
+    const { key, files, config, configProblem } = locate(file);
+    let set = this.sets.get(key);
+    if (!set) {
+      set = { key, checker: new RuleSetChecker(checkOptionsFor(config)), ...(config ? { config } : {}), ...(configProblem ? { configProblem } : {}) };
+      this.sets.set(key, set);
+      for (const f of files) {
+        const text = this.open.get(f) ?? readQuietly(f);
+        if (text !== undefined) set.checker.set(f, text);
+        this.setOfFile.set(f, set);
+      }
+    }
+    this.setOfFile.set(file, set);
+    return set;
+  }
+
+  /** The editor opened or changed `file`: its text replaces the file's. */
+  edit(file: string, text: string): RuleSet {
+    this.open.set(file, text);
+    const set = this.setOf(file);
+    set.checker.set(file, text);
+    return set;
+  }
+
+  /** The editor closed `file`: the set goes back to what is on disk. */
+  close(file: string): RuleSet | undefined {
+    this.open.delete(file);
+    const set = this.setOfFile.get(file);
+    if (!set) return undefined;
+    const text = readQuietly(file);
+    if (text === undefined) set.checker.remove(file);
+    else set.checker.set(file, text);
+    return set;
+  }
+
+  /** The current text of a file of a set: the editor's, else the disk's. */
+  text(file: string): string | undefined {
+    return this.open.get(file) ?? readQuietly(file);
+  }
+
+  /** Every file's diagnostics in `set`, files without any included (so that fixed ones are cleared). */
+  static diagnosticsByFile(set: RuleSet, result: CheckResult): Map<string, Diagnostic[]> {
+    const out = new Map<string, Diagnostic[]>(set.checker.fileNames().map((f) => [f, []]));
+    for (const d of result.diagnostics) out.get(d.file)?.push(d);
+    return out;
+  }
+}
+
+function readQuietly(file: string): string | undefined {
+  try {
+    return readTextFile(file, RULE_FILE_MAX_BYTES, 'rule file');
+  } catch {
+    return undefined;
+  }
+}
+
+interface Located {
+  readonly key: string;
+  readonly files: readonly string[];
+  readonly config?: Config;
+  readonly configProblem?: string;
+}
+
+function locate(file: string): Located {
+  // an unsaved buffer (untitled:...) is a rule set of its own
+  if (!path.isAbsolute(file)) return { key: file, files: [] };
+  const configFile = findUp(path.dirname(file), CONFIG_FILE_NAME);
+  let config: Config | undefined;
+  let configProblem: string | undefined;
+  if (configFile) {
+    try {
+      config = loadConfig(configFile);
+    } catch (e) {
+      configProblem = (e as Error).message;
+    }
+  }
+  const roots = config?.rules.filter((r) => file === r || file.startsWith(`${r}${path.sep}`)) ?? [];
+  if (config && configFile && roots.length > 0) return { key: configFile, files: filesUnder(config.rules), config };
+  const dir = path.dirname(file);
+  return { key: dir, files: filesUnder([dir]), ...(config ? { config } : {}), ...(configProblem ? { configProblem } : {}) };
+}
+
+function filesUnder(paths: readonly string[]): string[] {
+  return paths.flatMap((p) => {
+    try {
+      return findRuleFiles([p]);
+    } catch {
+      return []; // a rules path that does not exist yet: the editor's files are the set
+    }
+  });
+}
+
+function findUp(dir: string, name: string): string | undefined {
+  for (let d = dir; ; d = path.dirname(d)) {
+    const candidate = path.join(d, name);
+    if (fs.existsSync(candidate)) return candidate;
+    if (path.dirname(d) === d) return undefined;
+  }
+}
