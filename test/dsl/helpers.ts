@@ -65,3 +65,27 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** Indented code blocks that are rules (not usage lines, placeholders or the grammar). */
+export function docExamples(markdown: string): string[] {
+  const blocks: string[] = [];
+  let current: string[] = [];
+  for (const line of [...markdown.split('\n'), 'end']) {
+    if (line.startsWith('    ') || (line === '' && current.length)) current.push(line.slice(4));
+    else if (current.length) {
+      blocks.push(current.join('\n').trim());
+      current = [];
+    }
+  }
+  // a syntax summary and its examples can share a block: keep the example paragraphs
+  const isExample = (p: string): boolean => /^(when|rule|let|#)\b/.test(p) && !/\.\.\.|[A-Z]{4,}|^\s*\^/m.test(p);
+  return blocks
+    .map((b) =>
+      b
+        .split(/\n\n+/)
+        .map((p) => (p.startsWith('then ') ? `when oom.victim ${p}` : p))
+        .filter(isExample)
+        .join('\n\n'),
+    )
+    .filter((b) => b !== '');
+}
