@@ -212,7 +212,8 @@ struct kw_stats {
  * numeric thresholds on record fields. A record is sent when some rule may
  * still match it; userspace then decides exactly. Every key carries the rule
  * set's generation so a new rule set is written beside the old one and takes
- * over with one write to `control` (see src/engine/kernel_plan.ts).
+ * over with one write to `control` (src/engine/kernel_plan.ts compiles the
+ * entries, src/kernel/filter_maps.ts writes them and flips).
  */
 
 /* `control` array, index 0 */

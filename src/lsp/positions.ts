@@ -26,10 +26,13 @@ export class LineTable {
     return { line: lo, character: at - (this.starts[lo] as number) };
   }
 
+  /** A character past its line's end means the line's end (before a CRLF's \r too), as LSP says. */
   offset(p: Position): number {
-    const start = this.starts[Math.min(p.line, this.starts.length - 1)] ?? 0;
-    const next = this.starts[p.line + 1] ?? this.text.length + 1;
-    return p.line >= this.starts.length ? this.text.length : Math.min(start + p.character, next - 1, this.text.length);
+    if (p.line >= this.starts.length) return this.text.length;
+    const start = this.starts[p.line] as number;
+    let end = p.line + 1 < this.starts.length ? (this.starts[p.line + 1] as number) - 1 : this.text.length;
+    if (end > start && this.text.charCodeAt(end - 1) === 13) end--;
+    return Math.min(start + p.character, end);
   }
 
   range(r: SourceRange): Range {

@@ -38,6 +38,7 @@ export function serveLanguage(input: NodeJS.ReadableStream, output: NodeJS.Writa
   const documents = new TextDocuments(TextDocument);
   const workspace = new Workspace();
   const published = new Map<string, string>();
+  const warned = new Set<string>();
   let shutdown = false;
 
   const linesOf = (uri: string): { file: string; lines: LineTable; set: RuleSet } | undefined => {
@@ -79,7 +80,10 @@ export function serveLanguage(input: NodeJS.ReadableStream, output: NodeJS.Writa
   documents.onDidChangeContent(({ document }) => {
     const file = fileOf(document.uri);
     const set = workspace.edit(file, document.getText());
-    if (set.configProblem) connection.console.warn(`${set.configProblem} (rules are checked without its notifiers)`);
+    if (set.configProblem && !warned.has(set.key)) {
+      warned.add(set.key);
+      connection.console.warn(`${set.configProblem} (rules are checked without its notifiers)`);
+    }
     publish(set, file);
   });
   documents.onDidClose(({ document }) => {

@@ -5,12 +5,13 @@
  * positions and texts asserted.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { formatRuleSource } from '../../src/dsl';
-import { positionOf, TestClient, uri, type LspRange } from './client';
+import { positionOf, REPO, TestClient, uri, type LspRange } from './client';
 
 interface CompletionItem {
   label: string;
@@ -202,4 +203,29 @@ test('positions count UTF-16 code units, as LSP does: a name after an emoji is s
   const published = await client.change(file('oom.rules'), 400, text);
   assert.deepEqual(published.diagnostics[0]?.range.start, { line: 0, character: text.indexOf('anon_rs') });
   await client.change(file('oom.rules'), 401, OOM);
+});
+
+test('a kernwatch.yaml that does not load is said in the log, and rules are still checked without its notifiers', async () => {
+  const broken = fs.mkdtempSync(path.join(os.tmpdir(), 'kw-lsp-broken-'));
+  const other = new TestClient();
+  try {
+    fs.writeFileSync(path.join(broken, 'kernwatch.yaml'), 'notifiers: [oops\n');
+    const logged = new Promise<string>((resolve) => other.connection.onNotification('window/logMessage', (p: { message: string }) => resolve(p.message)));
+    await other.initialize(broken);
+    const published = await other.open(path.join(broken, 'a.rules'), 'when oom.victim and anon_rs > 1GiB then anything\n');
+    assert.deepEqual(
+      published.diagnostics.map((d) => d.message),
+      ["unknown field 'anon_rs' on oom.victim (did you mean 'anon_rss'?)"],
+    );
+    assert.match(await logged, /kernwatch\.yaml:\d+:\d+: .*\(rules are checked without its notifiers\)/);
+  } finally {
+    assert.equal(await other.close(), 0);
+    fs.rmSync(broken, { recursive: true, force: true });
+  }
+});
+
+test('kernwatch lsp refuses an unknown option with a usage line', () => {
+  const r = spawnSync(process.execPath, [path.join(REPO, 'bin', 'kernwatch'), 'lsp', '--tcp'], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /^kernwatch: unknown option '--tcp'\nusage: kernwatch lsp \[--stdio\]/);
 });

@@ -1,0 +1,59 @@
+/**
+ * The server answers anywhere in any text: completion and hover at every
+ * offset of real rule files, and a check of every prefix of them (a file as
+ * it is being typed), never throw. An exception there would kill the
+ * editor's language features for the session.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { completionsAt } from '../../src/lsp/completion';
+import { hoverAt } from '../../src/lsp/hover';
+import { definitionAt, referencesAt } from '../../src/lsp/navigation';
+import { LineTable } from '../../src/lsp/positions';
+import { Workspace } from '../../src/lsp/workspace';
+import { RULES_DIR, ruleFilesIn, TEST_DIR } from '../dsl/helpers';
+
+const FILES = [...ruleFilesIn(path.join(TEST_DIR, 'corpus')), ...ruleFilesIn(RULES_DIR)];
+
+test('completion, hover, definition and references answer at every offset of every corpus and rules/ file', () => {
+  const workspace = new Workspace();
+  let answered = 0;
+  for (const file of FILES) {
+    const text = fs.readFileSync(file, 'utf8');
+    const set = workspace.edit(file, text);
+    set.checker.check();
+    const lines = new LineTable(text);
+    for (let offset = 0; offset <= text.length; offset++) {
+      completionsAt(lines, offset, set);
+      hoverAt(file, lines, offset, set, workspace);
+      definitionAt(file, offset, set, workspace, (f) => f);
+      referencesAt(file, offset, set, workspace, (f) => f, true);
+      answered++;
+    }
+  }
+  assert.ok(answered > 5_000, `${answered} positions`);
+});
+
+test('every prefix of a file, as typed, checks and completes without throwing', () => {
+  const workspace = new Workspace();
+  const file = FILES.find((f) => f.endsWith('features.rules')) ?? '';
+  const text = fs.readFileSync(file, 'utf8');
+  for (let end = 0; end <= text.length; end += 3) {
+    const typed = text.slice(0, end);
+    const set = workspace.edit(`/typing/${path.basename(file)}`, typed);
+    const result = set.checker.check();
+    assert.ok(Array.isArray(result.diagnostics));
+    completionsAt(new LineTable(typed), typed.length, set);
+  }
+});
+
+test('positions and offsets convert both ways on CRLF lines and astral characters', () => {
+  const lines = new LineTable('a\r\n😀b\nc');
+  assert.deepEqual(lines.position(5), { line: 1, character: 2 }, 'b is after two UTF-16 units');
+  assert.equal(lines.offset({ line: 1, character: 2 }), 5);
+  assert.equal(lines.offset({ line: 9, character: 0 }), 8, 'past the last line: the end');
+  assert.equal(lines.offset({ line: 0, character: 40 }), 1, 'past a line end: that line end, before the CR');
+  assert.equal(lines.offset({ line: 2, character: 40 }), 8, 'the last line ends at the end of the text');
+});
