@@ -213,14 +213,15 @@ struct count_ctx {
 	__u32 uid;
 	__u32 generation;
 	__u32 kind;
+	__u32 epoch;
 };
 
-/* Loop body: counts the event for rule `rule` if it is in ctx->rules. */
+/* Loop body: counts the event for rule `rule` if it is in ctx->rules, and sums or maxes its field. */
 LOOP_BODY count_rule(__u32 rule, struct count_ctx *ctx)
 {
 	__u32 index = ctx->generation * KW_MAX_RULES + rule;
 	struct kw_count_key key = { .rule = rule, .generation = ctx->generation };
-	struct kw_count one = { .events = 1 }, *c;
+	struct kw_count one = { .events = 1, .epoch = ctx->epoch }, *c;
 	struct kw_rule_agg *agg;
 	__u64 value = 0;
 
@@ -235,18 +236,26 @@ LOOP_BODY count_rule(__u32 rule, struct count_ctx *ctx)
 		key.group = ctx->tgid;
 	else if (agg->group_by == KW_GROUP_UID)
 		key.group = ctx->uid;
-	if (agg->sum_size && !read_field(ctx->kind, agg->sum_offset, agg->sum_size, agg->sum_signed, &value))
+	if (agg->size && !read_field(ctx->kind, agg->offset, agg->size, agg->is_signed, &value))
 		value = 0;
-	one.sum = value;
+	if (agg->fn == KW_AGG_MAX)
+		one.max = value;
+	else
+		one.sum = value;
 	c = bpf_map_lookup_elem(&counts, &key);
 	if (!c && bpf_map_update_elem(&counts, &key, &one, BPF_NOEXIST) == 0)
 		return 0;
 	/* the key existed, or another CPU created it first: count on ours */
 	if (!c)
 		c = bpf_map_lookup_elem(&counts, &key);
-	if (c) {
-		c->events++;
+	if (!c)
+		return 0;
+	c->events++;
+	if (agg->fn != KW_AGG_MAX) {
 		c->sum += value;
+	} else if (c->epoch != ctx->epoch || compare(KW_CMP_GT, agg->is_signed, value, c->max)) {
+		c->max = value;
+		c->epoch = ctx->epoch;
 	}
 	return 0;
 }
@@ -305,6 +314,7 @@ static __always_inline int finish(void *rec, __u32 size, __u64 cgroup_id)
 		mask = ctx.mask;
 	}
 	if (mask & kf->counted) {
+		__u32 zero = 0, *epoch = bpf_map_lookup_elem(&count_epoch, &zero);
 		struct count_ctx ctx = {
 			.rules = mask & kf->counted,
 			.cgroup_id = cgroup_id,
@@ -312,6 +322,8 @@ static __always_inline int finish(void *rec, __u32 size, __u64 cgroup_id)
 			.uid = h->uid,
 			.generation = generation,
 			.kind = kind,
+			/* tags start at 1: a CPU's zeroed copy of a new key (tag 0) is never taken for a max */
+			.epoch = (epoch ? *epoch : 0) + 1,
 		};
 
 		LOOP(KW_MAX_RULES, count_rule, &ctx);

@@ -346,12 +346,21 @@ enum kw_group_by {
 	KW_GROUP_UID = 3,
 };
 
+/* What a counted rule keeps of the field it aggregates. */
+enum kw_agg_fn {
+	KW_AGG_COUNT = 0, /* events only */
+	KW_AGG_SUM = 1,   /* their field added up */
+	KW_AGG_MAX = 2,   /* the field's largest value in the current epoch */
+};
+
 /* `rule_aggs` array, index generation * KW_MAX_RULES + rule: how a counted rule aggregates */
 struct kw_rule_agg {
-	__u32 group_by;   /* enum kw_group_by */
-	__u16 sum_offset; /* byte offset of the summed field in the record */
-	__u8 sum_size;    /* 1, 2, 4 or 8; 0: count only */
-	__u8 sum_signed;
+	__u8 group_by; /* enum kw_group_by */
+	__u8 fn;       /* enum kw_agg_fn */
+	__u16 offset;  /* byte offset of the aggregated field in the record */
+	__u8 size;     /* 1, 2, 4 or 8; 0 for KW_AGG_COUNT */
+	__u8 is_signed;
+	__u16 _pad;
 };
 
 /* `counts` per-CPU hash: in-kernel aggregation of counted rules */
@@ -361,9 +370,18 @@ struct kw_count_key {
 	__u64 group; /* cgroup id, tgid or uid, per the rule's group_by; 0 if none */
 };
 
+/*
+ * `events` and `sum` only grow: userspace reads their differences. A max
+ * cannot be differenced, so it is kept per epoch (`count_epoch`, which
+ * userspace steps at every read): the first event of a new epoch on a CPU
+ * starts its max again, and a read takes the max of the epoch just ended.
+ */
 struct kw_count {
 	__u64 events;
-	__u64 sum; /* of the rule's sum field, raw units, two's complement if signed */
+	__u64 sum;   /* of the rule's sum field, raw units, two's complement if signed */
+	__u64 max;   /* of the rule's max field in `epoch`, raw units, two's complement if signed */
+	__u32 epoch; /* `count_epoch` + 1 when `max` was taken; 0: never */
+	__u32 _pad;
 };
 
 #endif /* KERNWATCH_H */

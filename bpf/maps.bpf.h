@@ -107,6 +107,14 @@ struct {
 	__type(value, struct kw_count);
 } counts SEC(".maps");
 
+/* index 0: the epoch of kw_count.max (see kernwatch.h), stepped by userspace at every read */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} count_epoch SEC(".maps");
+
 /*
  * Never read: it puts every record type into the object's BTF, where
  * test/layout.test.ts checks the TypeScript decoder's offsets against it.
@@ -133,6 +141,7 @@ struct kw_enum_types {
 	enum kw_group_by group_by;
 	enum kw_segment segment;
 	enum kw_comm_match comm_match;
+	enum kw_agg_fn agg_fn;
 };
 const struct kw_enum_types *enum_types __attribute__((unused));
 

@@ -137,13 +137,13 @@ export class Evaluator {
     }
   }
 
-  /** Events the kernel counted (and the sum of the rule's field) for selection `bit` and `group` up to time `t`. */
-  onCount(t: number, bit: number, n: number, group: Readonly<Record<string, FieldValue>>, sum = 0): void {
+  /** Events the kernel counted for selection `bit` and `group` up to time `t`, with the sum or max of the rule's field (RuleState.onCount). */
+  onCount(t: number, bit: number, n: number, group: Readonly<Record<string, FieldValue>>, value = 0): void {
     for (const route of this.byBit.get(bit) ?? []) {
       if (!route.plan.counted) continue;
       bump(this.kernelMatchedByRule, route.plan.rule.name, n);
       bump(this.matchedByRule, route.plan.rule.name, n);
-      route.state.onCount(t, n, group, sum);
+      route.state.onCount(t, n, group, value);
     }
   }
 

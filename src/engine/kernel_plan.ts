@@ -159,7 +159,11 @@ class Builder {
     if (aggregate) {
       kind.counted |= mask;
       this.aggregates.set(bit, aggregate);
-      const what = aggregate.sum ? `per-CPU counters and sums of ${aggregate.sum.field}` : 'per-CPU counters';
+      const what = aggregate.sum
+        ? `per-CPU counters and sums of ${aggregate.sum.field}`
+        : aggregate.max
+          ? `per-CPU counters and the largest ${aggregate.max.field} of each tick`
+          : 'per-CPU counters';
       placements.push({
         term: `${(rule as WindowRule).aggregate.fn}(${spec.name})`,
         tier: 'kernel count',
@@ -360,14 +364,19 @@ function kernelGroupBy(fields: readonly FieldRef[], spec: EventSpec): GroupBy | 
   return undefined;
 }
 
-/** count and rate need only counters; sum needs its field to be one C member. */
+/**
+ * count and rate need only counters; sum and max need their field to be one
+ * C member. distinct would need a set of values per group in the kernel,
+ * and stays in userspace.
+ */
 function kernelAggregate(a: Aggregate, spec: EventSpec, groupBy: GroupBy): KernelAggregate | undefined {
   if (a.fn === 'count' || a.fn === 'rate') return { groupBy };
-  if (a.fn !== 'sum') return undefined;
+  if (a.fn !== 'sum' && a.fn !== 'max') return undefined;
   const member = memberOfField(spec, a.field.name);
   const size = member ? SIZE[member.ctype] : undefined;
   if (!member || !size) return undefined;
-  return { groupBy, sum: { offset: member.offset, size, signed: member.ctype.startsWith('s'), scale: member.scale ?? 1, field: a.field.name } };
+  const field = { offset: member.offset, size, signed: member.ctype.startsWith('s'), scale: member.scale ?? 1, field: a.field.name };
+  return a.fn === 'sum' ? { groupBy, sum: field } : { groupBy, max: field };
 }
 
 const CMP: Record<CompareOp, Comparison> = { '==': 'eq', '!=': 'ne', '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge' };

@@ -20,8 +20,8 @@ const OPERATOR: Record<Comparison, CompareOp> = { eq: '==', ne: '!=', lt: '<', l
 export interface SimulatedCount {
   readonly bit: number;
   readonly group: Readonly<Record<string, FieldValue>>;
-  /** the rule's sum field on this event, 0 for count-only rules */
-  readonly sum: number;
+  /** the rule's sum or max field on this event, 0 for count-only rules */
+  readonly value: number;
 }
 
 export interface SimulatedRecord {
@@ -84,8 +84,9 @@ export class KernelSimulator {
     for (let bit = 0; bit < 64; bit++) {
       if ((mask & kf.counted & (1n << BigInt(bit))) === 0n) continue;
       const agg = this.set.aggregates.get(bit);
-      const value = agg?.sum ? f[agg.sum.field] : undefined;
-      counted.push({ bit, group: groupOf(agg?.groupBy ?? 'none', f, spec), sum: typeof value === 'number' ? value : 0 });
+      const field = agg?.sum ?? agg?.max;
+      const value = field ? f[field.field] : undefined;
+      counted.push({ bit, group: groupOf(agg?.groupBy ?? 'none', f, spec), value: typeof value === 'number' ? value : 0 });
     }
     mask &= ~kf.counted;
     return mask === 0n ? { counted } : { sent: { ...e, rules: mask }, counted };

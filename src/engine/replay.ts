@@ -78,7 +78,7 @@ export function replay(rules: readonly CheckedRule[], events: readonly KernelEve
       continue;
     }
     const r = simulator.process(e);
-    for (const c of r.counted) evaluator.onCount(e.time, c.bit, 1, c.group, c.sum);
+    for (const c of r.counted) evaluator.onCount(e.time, c.bit, 1, c.group, c.value);
     counted += r.counted.length;
     if (r.sent) {
       sent++;

@@ -26,8 +26,12 @@ export interface RuleContext {
 export interface RuleState {
   /** an event matched selection `role` of this rule at `t` (ms) */
   onEvent(role: Role, t: number, fields: Readonly<Record<string, FieldValue>>): void;
-  /** `n` events counted in the kernel for `group` during the tick ending at `t`, and the sum of the rule's field over them */
-  onCount(t: number, n: number, group: Readonly<Record<string, FieldValue>>, sum: number): void;
+  /**
+   * `n` events counted in the kernel for `group` during the tick ending at
+   * `t`, and `value`: the sum of the rule's field over them (a sum rule) or
+   * its largest value among them (a max rule)
+   */
+  onCount(t: number, n: number, group: Readonly<Record<string, FieldValue>>, value: number): void;
   /** evaluation at tick `k` (time k * tickMs) */
   tick(k: number): void;
   readonly groups: number;

@@ -41,8 +41,10 @@ export class WindowRuleState implements RuleState {
     this.add(t, 1, groupLabels(this.byNames, fields), field === undefined ? undefined : fields[field]);
   }
 
-  onCount(t: number, n: number, group: Readonly<Record<string, FieldValue>>, sum: number): void {
-    this.add(t, n, groupLabels(this.byNames, group), this.rule.aggregate.fn === 'sum' ? sum : undefined);
+  onCount(t: number, n: number, group: Readonly<Record<string, FieldValue>>, value: number): void {
+    const fn = this.rule.aggregate.fn;
+    // a window folds a sum's total, or a max's largest value, as one value of n events
+    this.add(t, n, groupLabels(this.byNames, group), fn === 'sum' || fn === 'max' ? value : undefined);
   }
 
   private add(t: number, n: number, labels: Record<string, string>, value: FieldValue | undefined): void {

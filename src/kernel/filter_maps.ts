@@ -10,7 +10,7 @@ import { patternBytes } from './comm_patterns';
 import type { BpfSessionHandle } from './native';
 import type { KernelRuleSet } from './kernel_rule_set';
 import { LIMITS } from './limits';
-import { KW_CMP, KW_COMM_MATCH, KW_GROUP_BY, MAP_STRUCTS, u32Key } from './map_layouts';
+import { KW_AGG_FN, KW_CMP, KW_COMM_MATCH, KW_GROUP_BY, MAP_STRUCTS, u32Key } from './map_layouts';
 
 const { KW_KIND_MAX, KW_MAX_RULES, KW_MAX_THRESHOLDS, KW_MAX_GLOB_STATES, KW_MAX_COMM_PATTERNS } = LIMITS;
 const {
@@ -134,11 +134,13 @@ export class FilterMaps {
       this.bpf.update('thresholds', u32Key(g * KW_MAX_THRESHOLDS + slot), v);
     });
     for (const [rule, agg] of set.aggregates) {
+      const field = agg.max ?? agg.sum;
       const v = encodeStruct(kw_rule_agg, {
         group_by: KW_GROUP_BY[agg.groupBy],
-        sum_offset: agg.sum?.offset ?? 0,
-        sum_size: agg.sum?.size ?? 0,
-        sum_signed: agg.sum?.signed ? 1 : 0,
+        fn: KW_AGG_FN[agg.max ? 'max' : agg.sum ? 'sum' : 'count'],
+        offset: field?.offset ?? 0,
+        size: field?.size ?? 0,
+        is_signed: field?.signed ? 1 : 0,
       });
       this.bpf.update('rule_aggs', u32Key(g * KW_MAX_RULES + rule), v);
     }

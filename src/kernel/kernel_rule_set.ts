@@ -44,19 +44,24 @@ export interface Threshold {
   readonly value: bigint;
 }
 
-/** How a counted rule aggregates in the kernel. */
+/** A record field the kernel aggregates: one C member. */
+export interface AggregatedField {
+  readonly offset: number;
+  readonly size: 1 | 2 | 4 | 8;
+  readonly signed: boolean;
+  /** raw units to the field's units (1024 for KiB members); userspace applies it */
+  readonly scale: number;
+  /** the catalog field, for the simulator */
+  readonly field: string;
+}
+
+/** How a counted rule aggregates in the kernel: events per group, and at most one of a sum or a max of a field. */
 export interface KernelAggregate {
   readonly groupBy: GroupBy;
-  /** the record field summed per group, raw units; absent: count only */
-  readonly sum?: {
-    readonly offset: number;
-    readonly size: 1 | 2 | 4 | 8;
-    readonly signed: boolean;
-    /** raw units to the field's units (1024 for KiB members); userspace applies it */
-    readonly scale: number;
-    /** the catalog field, for the simulator */
-    readonly field: string;
-  };
+  /** the record field summed per group, raw units */
+  readonly sum?: AggregatedField;
+  /** the record field's largest value per group in each read interval (kw_count.max) */
+  readonly max?: AggregatedField;
 }
 
 export interface KernelRuleSet {

@@ -78,10 +78,12 @@ export const MAP_STRUCTS = {
     ['value', 'u64'],
   ]),
   kw_rule_agg: cStruct([
-    ['group_by', 'u32'],
-    ['sum_offset', 'u16'],
-    ['sum_size', 'u8'],
-    ['sum_signed', 'u8'],
+    ['group_by', 'u8'],
+    ['fn', 'u8'],
+    ['offset', 'u16'],
+    ['size', 'u8'],
+    ['is_signed', 'u8'],
+    ['_pad', 'u16'],
   ]),
   kw_count_key: cStruct([
     ['rule', 'u32'],
@@ -91,6 +93,9 @@ export const MAP_STRUCTS = {
   kw_count: cStruct([
     ['events', 'u64'],
     ['sum', 'u64'],
+    ['max', 'u64'],
+    ['epoch', 'u32'],
+    ['_pad', 'u32'],
   ]),
 } as const;
 
@@ -98,6 +103,8 @@ export const MAP_STRUCTS = {
 export const KW_CMP = { eq: 1, ne: 2, lt: 3, le: 4, gt: 5, ge: 6 } as const;
 /** enum kw_comm_match */
 export const KW_COMM_MATCH = { prefix: 1, suffix: 2 } as const;
+/** enum kw_agg_fn */
+export const KW_AGG_FN = { count: 0, sum: 1, max: 2 } as const;
 /** enum kw_group_by */
 export const KW_GROUP_BY = { none: 0, cgroup: 1, tgid: 2, uid: 3 } as const;
 

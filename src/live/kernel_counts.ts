@@ -1,11 +1,15 @@
 /**
  * Reads the in-kernel counters of counted rules (the `counts` per-CPU hash)
- * and turns them into per-tick deltas for the evaluator.
+ * and turns them into per-tick deltas for the evaluator. Event counts and
+ * sums only grow, so a read takes their differences; a max is kept per
+ * epoch (bpf/kernwatch.h, struct kw_count), so a read first steps
+ * `count_epoch` and then takes, per group, the largest max the CPUs kept
+ * in the epoch that just ended.
  */
 import type { CgroupPaths } from '../events/cgroup_paths';
 import type { FieldValue } from '../events/event';
 import { offsetOf } from '../kernel/c_layout';
-import { MAP_STRUCTS, perCpuStride } from '../kernel/map_layouts';
+import { MAP_STRUCTS, perCpuStride, u32Key } from '../kernel/map_layouts';
 import type { BpfSessionHandle } from '../kernel/native';
 import type { GroupBy, KernelAggregate } from '../kernel/kernel_rule_set';
 
@@ -14,6 +18,8 @@ export interface CountDelta {
   readonly n: number;
   /** added to the rule's sum field, in the field's units; 0 for count-only rules */
   readonly sum: number;
+  /** for a max rule: the field's largest value among these events, in the field's units */
+  readonly max?: number;
   readonly group: Readonly<Record<string, FieldValue>>;
 }
 
@@ -25,6 +31,8 @@ const GROUP_AT = offsetOf(kw_count_key, 'group');
 const VALUE_STRIDE = perCpuStride(kw_count.size);
 const EVENTS_AT = offsetOf(kw_count, 'events');
 const SUM_AT = offsetOf(kw_count, 'sum');
+const MAX_AT = offsetOf(kw_count, 'max');
+const EPOCH_AT = offsetOf(kw_count, 'epoch');
 /**
  * A group idle this long is deleted from the kernel map, which would
  * otherwise fill up with every tgid that ever forked. An event landing
@@ -48,8 +56,15 @@ export class KernelCounts {
     this.aggregates[generation] = aggregates;
   }
 
-  /** Counts added since the last read, for the generation programs use now. */
+  /** Counts added since the last read, for the generation programs use now; maxima of the epoch this read ends. */
   read(generation: number, now = Date.now()): CountDelta[] {
+    const epoch = this.bpf.lookup('count_epoch', u32Key(0))?.readUInt32LE(0) ?? 0;
+    // events from here on carry the next epoch's tag; those of the epoch just ended carry epoch + 1
+    this.bpf.update('count_epoch', u32Key(0), u32Key(epoch + 1));
+    return this.readTagged(generation, epoch + 1, now);
+  }
+
+  private readTagged(generation: number, ended: number, now = Date.now()): CountDelta[] {
     const out: CountDelta[] = [];
     const keys = this.bpf.keys('counts');
     for (let at = 0; at + KEY_SIZE <= keys.length; at += KEY_SIZE) {
@@ -57,11 +72,17 @@ export class KernelCounts {
       if (key.readUInt32LE(GENERATION_AT) !== generation) continue;
       const perCpu = this.bpf.lookup('counts', key);
       if (!perCpu) continue;
+      const bit = key.readUInt32LE(RULE_AT);
+      const agg = this.aggregates[generation]?.get(bit);
       let total = 0;
       let sum = 0n;
+      let max: bigint | undefined;
       for (let c = 0; c + VALUE_STRIDE <= perCpu.length; c += VALUE_STRIDE) {
         total += Number(perCpu.readBigUInt64LE(c + EVENTS_AT));
         sum += perCpu.readBigUInt64LE(c + SUM_AT);
+        if (!agg?.max || perCpu.readUInt32LE(c + EPOCH_AT) !== ended) continue;
+        const raw = agg.max.signed ? perCpu.readBigInt64LE(c + MAX_AT) : perCpu.readBigUInt64LE(c + MAX_AT);
+        if (max === undefined || raw > max) max = raw;
       }
       const id = key.toString('hex');
       const known = this.totals.get(id);
@@ -73,13 +94,14 @@ export class KernelCounts {
         }
         continue;
       }
-      const bit = key.readUInt32LE(RULE_AT);
-      const agg = this.aggregates[generation]?.get(bit);
+      // events whose max a CPU tagged with the new epoch (they raced the step): counted at the next read, with it
+      if (agg?.max && max === undefined) continue;
       // per-CPU sums wrap as two's complement; the difference of totals is exact
       const raw = BigInt.asIntN(64, sum - (known?.sum ?? 0n));
       this.totals.set(id, { total, sum, changedAt: now });
       const added = agg?.sum ? Number(agg.sum.signed ? raw : BigInt.asUintN(64, raw)) * agg.sum.scale : 0;
-      out.push({ bit, n: delta, sum: added, group: this.group(agg?.groupBy ?? 'none', key.readBigUInt64LE(GROUP_AT)) });
+      const group = this.group(agg?.groupBy ?? 'none', key.readBigUInt64LE(GROUP_AT));
+      out.push({ bit, n: delta, sum: added, ...(agg?.max && max !== undefined ? { max: Number(max) * agg.max.scale } : {}), group });
     }
     return out;
   }
@@ -89,7 +111,9 @@ export class KernelCounts {
    * so that the generation starts from zero when it is used again.
    */
   drain(generation: number): CountDelta[] {
-    const last = this.read(generation);
+    // without stepping the epoch: the generation in use reads its maxima of this epoch at its next read
+    const epoch = this.bpf.lookup('count_epoch', u32Key(0))?.readUInt32LE(0) ?? 0;
+    const last = this.readTagged(generation, epoch + 1);
     const keys = this.bpf.keys('counts');
     for (let at = 0; at + KEY_SIZE <= keys.length; at += KEY_SIZE) {
       const key = keys.subarray(at, at + KEY_SIZE);

@@ -159,7 +159,7 @@ export class LiveEngine {
     }
     // programs that read the old generation have finished: its last counts are final
     const now = Date.now();
-    for (const d of this.counts.drain(oldGeneration)) previous.onCount(now, d.bit, d.n, d.group, d.sum);
+    for (const d of this.counts.drain(oldGeneration)) previous.onCount(now, d.bit, d.n, d.group, d.max ?? d.sum);
     this.current = next;
     this.planNow = plan;
     // records of the old generation still in the ring buffer go to `previous` until
@@ -183,7 +183,7 @@ export class LiveEngine {
     for (const generation of [0, 1]) {
       const evaluator = this.evaluators[generation];
       if (!evaluator) continue;
-      for (const d of this.counts.read(generation)) evaluator.onCount(now, d.bit, d.n, d.group, d.sum);
+      for (const d of this.counts.read(generation)) evaluator.onCount(now, d.bit, d.n, d.group, d.max ?? d.sum);
     }
     // records the ring buffer could not take, and firings the kernel skipped
     const total = totalCounters(this.session.counters());

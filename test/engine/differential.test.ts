@@ -46,6 +46,16 @@ rule "drain-orders" {
   summary "{value} order sum in {cgroup}"
   then stdout
 }
+rule "drain-max-order" {
+  when max(mem.pcpu_drain.order) > 2 within 1s by cgroup
+  summary "order {value} in {cgroup}"
+  then stdout
+}
+rule "worst-exit" {
+  when max(process.exit.exit_status and uid == 0) >= 3 within 2s by tgid
+  summary "exit {value} in {tgid}"
+  then stdout
+}
 rule "compaction-failures" {
   when sum(migrate.pages.failed and reason == compaction) > 50 within 3s
   summary "{value} failed"
@@ -167,6 +177,8 @@ for (const seed of [1, 2, 3, 4, 5]) {
     assert.deepEqual(kernelPath.notices, reference.notices);
     assert.ok(reference.notices.length >= 5, `the stream exercises the rules (${reference.notices.length} notices)`);
     assert.ok(kernelPath.counted > 0, 'some events were counted in the kernel');
+    const fired = new Set(reference.notices.map((n) => n.alert.rule));
+    for (const rule of ['drain-max-order', 'worst-exit']) assert.ok(fired.has(rule), `${rule}, a max counted in the kernel, fires`);
     assert.ok(kernelPath.sent < events.length, `the kernel dropped events no rule wants (${kernelPath.sent} of ${events.length} sent)`);
   });
 }

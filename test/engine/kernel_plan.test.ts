@@ -232,3 +232,19 @@ test('rules sharing a comm glob share its pattern slot; past the slots a glob go
     [...Array<string>(16).fill('kernel'), ...Array<string>(4).fill('userspace'), 'kernel'],
   );
 });
+
+test('max over a high-rate event is kept in the kernel per group; distinct stays in userspace', () => {
+  const plan = planKernel(
+    rulesFrom(`
+      rule "worst-order" { when max(mem.pcpu_drain.order) > 3 within 1m by cgroup then stdout }
+      rule "many-children" { when distinct(process.fork.child_comm) > 50 within 1m by cgroup then stdout }
+    `),
+    TREE,
+  );
+  const [worst, many] = plan.selections;
+  assert.equal(worst?.counted, true);
+  assert.equal(worst.aggregate?.max?.field, 'order');
+  assert.equal(worst.aggregate.sum, undefined);
+  assert.match(worst.placements.at(-1)?.detail ?? '', /the largest order of each tick per cgroup/);
+  assert.equal(many?.counted, false);
+});

@@ -16,7 +16,10 @@ import type { EventSpec } from '../../src/events/types';
 import { entriesForTree, GlobStateBuilder } from '../../src/kernel/cgroup_globs';
 import { cgroupKey } from '../../src/kernel/filter_maps';
 import { LIMITS } from '../../src/kernel/limits';
-import { MAP_STRUCTS } from '../../src/kernel/map_layouts';
+import { offsetOf } from '../../src/kernel/c_layout';
+import { MAP_STRUCTS, perCpuStride } from '../../src/kernel/map_layouts';
+import { CgroupPaths } from '../../src/events/cgroup_paths';
+import { KernelCounts } from '../../src/live/kernel_counts';
 import { ruleSetOf, type KernelRuleSet, type KindFilter } from '../../src/kernel/kernel_rule_set';
 import { KernelSession } from '../../src/live/session';
 import { runNamed } from '../support/named_process';
@@ -27,6 +30,7 @@ const FORK = eventByName('process.fork') as EventSpec;
 const EXIT = eventByName('process.exit') as EventSpec;
 const bit = (rule: number): bigint => 1n << BigInt(rule);
 const SKIP = NEEDS_ROOT || v2Unavailable();
+const COUNT_STRIDE = perCpuStride(MAP_STRUCTS.kw_count.size);
 
 function kind(rules: bigint, extra: Partial<KindFilter> = {}): KindFilter {
   return { rules, byCgroup: 0n, byComm: 0n, byUid: 0n, byThreshold: 0n, counted: 0n, exceptCgroup: 0n, exceptComm: 0n, ...extra };
@@ -211,7 +215,7 @@ test('a counted rule is aggregated per group in the kernel and sends no records'
       const key = keys.subarray(at, at + 16);
       const perCpu = session.bpf.lookup('counts', key);
       let total = 0;
-      for (let c = 0; perCpu && c < perCpu.length; c += 16) total += Number(perCpu.readBigUInt64LE(c));
+      for (let c = 0; perCpu && c < perCpu.length; c += COUNT_STRIDE) total += Number(perCpu.readBigUInt64LE(c));
       counted.push([key.readUInt32LE(0), key.readBigUInt64LE(8), total]);
     }
     assert.equal(
@@ -242,12 +246,40 @@ test('a counted rule can sum a record field in the kernel', { skip: SKIP }, asyn
     const perCpu = session.bpf.lookup('counts', keys) as Buffer;
     let events = 0n;
     let sum = 0n;
-    for (let c = 0; c < perCpu.length; c += 16) {
+    for (let c = 0; c < perCpu.length; c += COUNT_STRIDE) {
       events += perCpu.readBigUInt64LE(c);
-      sum += perCpu.readBigUInt64LE(c + 8);
+      sum += perCpu.readBigUInt64LE(c + offsetOf(MAP_STRUCTS.kw_count, 'sum'));
     }
     assert.equal(events, 10n);
     assert.equal(sum, 55n);
+  });
+});
+
+test('a counted rule keeps the largest value of a field in the kernel, for each read interval', { skip: SKIP }, async () => {
+  const status = recordLayout(EXIT.members).members.find((m) => m.c === 'exit_status');
+  assert.ok(status);
+  const max = { offset: status.offset, size: 4 as const, signed: true, scale: 1, field: 'exit_status' };
+  const set = ruleSet({
+    kinds: new Map([[EXIT.kind, kind(bit(5), { counted: bit(5), byComm: bit(5) })]]),
+    comms: new Map([['kw-max', { accept: bit(5), reject: 0n }]]),
+    aggregates: new Map([[5, { groupBy: 'none' as const, max }]]),
+  });
+  await withSession(['process.exit'], set, (session, seen) => {
+    const counts = new KernelCounts(session.bpf, CgroupPaths.forHost());
+    counts.setAggregates(0, set.aggregates);
+    for (const code of [3, 9, 5]) runNamed('kw-max', `import os\nos._exit(${code})`, code);
+    assert.deepEqual(
+      counts.read(0).map((d) => [d.n, d.max]),
+      [[3, 9]],
+    );
+    for (const code of [2, 1]) runNamed('kw-max', `import os\nos._exit(${code})`, code);
+    assert.deepEqual(
+      counts.read(0).map((d) => [d.n, d.max]),
+      [[2, 2]],
+      'the next interval starts its max again',
+    );
+    assert.deepEqual(counts.read(0), [], 'nothing new: nothing to say');
+    assert.equal(seen.length, 0, 'counted: no records');
   });
 });
 

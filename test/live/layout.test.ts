@@ -12,7 +12,7 @@ import { EVENTS } from '../../src/events/catalog';
 import { HEADER_LAYOUT, recordLayout } from '../../src/events/layout';
 import { LIMITS } from '../../src/kernel/limits';
 import { SEGMENT } from '../../src/kernel/cgroup_globs';
-import { KW_CMP, KW_COMM_MATCH, KW_GROUP_BY, MAP_STRUCTS } from '../../src/kernel/map_layouts';
+import { KW_AGG_FN, KW_CMP, KW_COMM_MATCH, KW_GROUP_BY, MAP_STRUCTS } from '../../src/kernel/map_layouts';
 import { nativeAddon } from '../../src/kernel/native';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -132,6 +132,8 @@ test('the enum values written into maps, and the kinds, are the enums of the com
   for (const [op, value] of Object.entries(KW_CMP)) assert.equal(cmp.get(`KW_CMP_${op.toUpperCase()}`), value, `KW_CMP_${op}`);
   const groupBy = btfEnum('kw_group_by');
   for (const [by, value] of Object.entries(KW_GROUP_BY)) assert.equal(groupBy.get(`KW_GROUP_${by.toUpperCase()}`), value, `KW_GROUP_${by}`);
+  const aggFn = btfEnum('kw_agg_fn');
+  for (const [fn, value] of Object.entries(KW_AGG_FN)) assert.equal(aggFn.get(`KW_AGG_${fn.toUpperCase()}`), value, `KW_AGG_${fn}`);
   const commMatch = btfEnum('kw_comm_match');
   for (const [how, value] of Object.entries(KW_COMM_MATCH)) assert.equal(commMatch.get(`KW_COMM_${how.toUpperCase()}`), value, `KW_COMM_${how}`);
   const segment = btfEnum('kw_segment');

@@ -1,7 +1,8 @@
 /**
  * Rules on the live kernel: events no rule wants never reach userspace; an
  * OOM in a cgroup created after load still alerts; a fork storm counted in
- * the kernel fires with the right count and zero records; a reload switches
+ * the kernel fires with the right count and zero records, and so does a max
+ * kept there; a reload switches
  * rule sets at once.
  */
 import assert from 'node:assert/strict';
@@ -93,6 +94,23 @@ test('a fork storm counted in the kernel fires with the right count while no for
     assert.ok(fork && fork.seen >= 300);
     assert.equal(fork.sent, 0, 'fork records sent');
     assert.equal(stats.evaluator.perRule.get('storm')?.kernelMatched, 300, 'counted in the kernel: exactly our forks');
+  });
+});
+
+test('a max kept in the kernel fires with the largest exit status while no exit record reaches userspace', { skip: SKIP }, async () => {
+  const rules = `rule "worst-exit" {
+    when max(process.exit.exit_status and comm == "kw-max") >= 7 within 10s
+    summary "exit {value}"
+    then stdout
+  }`;
+  await withEngine(rules, async (engine, notices) => {
+    assert.equal(engine.plan.selections[0]?.counted, true, 'the rule is counted in the kernel');
+    for (const code of [3, 7, 5]) runNamed('kw-max', `import os\nos._exit(${code})`, code);
+    const n = await noticeFor(notices, (x) => x.change === 'firing', 5000);
+    assert.equal(n.alert.value, 7);
+    const stats = await engine.stop();
+    assert.equal(stats.counters.get('process.exit')?.sent, 0, 'exit records sent');
+    assert.equal(stats.evaluator.perRule.get('worst-exit')?.kernelMatched, 3, 'counted in the kernel: exactly our exits');
   });
 });
 
