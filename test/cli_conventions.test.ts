@@ -11,6 +11,7 @@ const COMMANDS = [
   ['tail'],
   ['record'],
   ['run'],
+  ['lsp'],
   ['version'],
   ['rules'],
   ['rules', 'check'],
@@ -48,6 +49,7 @@ test('a usage error is one line saying what is wrong, then the usage, exit 2', a
     [['rules', 'test', '--expect', 'x.yaml', 'rules/'], 'kernwatch: --expect needs --replay'],
     [['record', 'process.fork', '--duration', '1s'], 'kernwatch: record: -o FILE is required'],
     [['frobnicate'], "kernwatch: unknown command 'frobnicate'"],
+    [['lsp', '--tcp'], "kernwatch: unknown option '--tcp'"],
     [['rules', 'frob'], "kernwatch: rules: unknown subcommand 'frob'"],
     [['tail', 'no.such'], "kernwatch: unknown event 'no.such' (see 'kernwatch events')"],
   ];

@@ -5,13 +5,12 @@
  * positions and texts asserted.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { formatRuleSource } from '../../src/dsl';
-import { positionOf, REPO, TestClient, uri, type LspRange } from './client';
+import { positionOf, TestClient, uri, type LspRange } from './client';
 
 interface CompletionItem {
   label: string;
@@ -222,10 +221,4 @@ test('a kernwatch.yaml that does not load is said in the log, and rules are stil
     assert.equal(await other.close(), 0);
     fs.rmSync(broken, { recursive: true, force: true });
   }
-});
-
-test('kernwatch lsp refuses an unknown option with a usage line', () => {
-  const r = spawnSync(process.execPath, [path.join(REPO, 'bin', 'kernwatch'), 'lsp', '--tcp'], { encoding: 'utf8', timeout: 20_000 });
-  assert.equal(r.status, 2);
-  assert.match(r.stderr, /^kernwatch: unknown option '--tcp'\nusage: kernwatch lsp \[--stdio\]/);
 });
