@@ -16,11 +16,10 @@ export { globMatcher, globToRegExp, pathGlobPrefix, validateGlob, type GlobKind 
 export { parseRuleFile, type ParseResult } from './parse';
 export type { Position, SourceRange } from './source_range';
 export { renderTemplate } from './template';
-export { findRuleFiles, RuleFilesError } from './rule_files';
+export { findRuleFiles, RULE_FILE_EXTENSION, RuleFilesError, RuleTreeTooLarge } from './rule_files';
 export { ruleDefinition, ruleSetChanges } from './rule_definition';
 export { scopeRules, unscopedText } from './scope';
 export { closest, didYouMean, suggestionIn } from './suggest';
 export { symbolAt, symbolsOf, type SymbolOccurrence, type SymbolRole } from './symbols';
 export { KEYWORD_WORDS } from './tokens';
-export { RULE_FILE_EXTENSION } from './rule_files';
 export { formatLiteral } from './units';

@@ -10,8 +10,17 @@ export const RULE_FILE_EXTENSION = '.rules';
 
 export class RuleFilesError extends Error {}
 
-export function findRuleFiles(paths: readonly string[]): string[] {
+/** A walk went past its `maxEntries`. */
+export class RuleTreeTooLarge extends RuleFilesError {}
+
+/**
+ * `maxEntries`: directory entries to look at, at most, before giving up with
+ * a RuleFilesError (an editor opening a file in a home directory must not
+ * walk all of it).
+ */
+export function findRuleFiles(paths: readonly string[], options: { readonly maxEntries?: number } = {}): string[] {
   const out: string[] = [];
+  const budget = { left: options.maxEntries ?? Infinity };
   for (const p of paths) {
     let stat: fs.Stats;
     try {
@@ -19,7 +28,7 @@ export function findRuleFiles(paths: readonly string[]): string[] {
     } catch (e) {
       throw new RuleFilesError(`${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : String(e)}`);
     }
-    if (stat.isDirectory()) out.push(...walk(p));
+    if (stat.isDirectory()) out.push(...walk(p, budget));
     else if (stat.isFile()) out.push(p);
     else throw new RuleFilesError(`${p}: not a regular file or a directory`);
   }
@@ -32,8 +41,10 @@ export function findRuleFiles(paths: readonly string[]): string[] {
  * which must be read once, through the links, whatever the kubelet is
  * swapping underneath.
  */
-function walk(dir: string): string[] {
+function walk(dir: string, budget: { left: number }): string[] {
   const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  budget.left -= entries.length;
+  if (budget.left < 0) throw new RuleTreeTooLarge(`${dir}: more entries below it than a rule directory has`);
   return entries.flatMap((e) => {
     if (e.name.startsWith('.')) return [];
     const full = path.join(dir, e.name);
@@ -45,7 +56,7 @@ function walk(dir: string): string[] {
         return []; // a dangling link: nothing to read
       }
     }
-    if (kind.isDirectory()) return walk(full);
+    if (kind.isDirectory()) return walk(full, budget);
     return kind.isFile() && e.name.endsWith(RULE_FILE_EXTENSION) ? [full] : [];
   });
 }

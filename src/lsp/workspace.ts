@@ -12,7 +12,7 @@ import { checkOptionsFor } from '../config/check_action';
 import type { Config } from '../config/config';
 import { loadConfig } from '../config/load_config';
 import { RULE_FILE_MAX_BYTES, readTextFile } from '../config/text_file';
-import { findRuleFiles, RuleSetChecker, type CheckResult, type Diagnostic } from '../dsl';
+import { findRuleFiles, RULE_FILE_EXTENSION, RuleSetChecker, RuleTreeTooLarge, type CheckResult, type Diagnostic } from '../dsl';
 
 export const CONFIG_FILE_NAME = 'kernwatch.yaml';
 
@@ -111,19 +111,42 @@ function locate(file: string): Located {
     }
   }
   const roots = config?.rules.filter((r) => file === r || file.startsWith(`${r}${path.sep}`)) ?? [];
-  if (config && configFile && roots.length > 0) return { key: configFile, files: filesUnder(config.rules), config };
+  if (config && configFile && roots.length > 0) return { key: configFile, files: filesUnder(config.rules) ?? [], config };
   const dir = path.dirname(file);
-  return { key: dir, files: filesUnder([dir]), ...(config ? { config } : {}), ...(configProblem ? { configProblem } : {}) };
+  // a file in a large tree (a home directory, a repository's root) checks with its own directory's files only
+  const files = filesUnder([dir], MAX_WALK) ?? filesIn(dir);
+  return { key: dir, files, ...(config ? { config } : {}), ...(configProblem ? { configProblem } : {}) };
 }
 
-function filesUnder(paths: readonly string[]): string[] {
-  return paths.flatMap((p) => {
+/** Directory entries a rule set's walk may look at. */
+const MAX_WALK = 20_000;
+
+/**
+ * undefined when the walk went past `maxEntries`; a path that does not
+ * exist yet or cannot be read adds nothing (the editor's files are the set).
+ */
+function filesUnder(paths: readonly string[], maxEntries?: number): string[] | undefined {
+  const out: string[] = [];
+  for (const p of paths) {
     try {
-      return findRuleFiles([p]);
-    } catch {
-      return []; // a rules path that does not exist yet: the editor's files are the set
+      out.push(...findRuleFiles([p], { maxEntries }));
+    } catch (e) {
+      if (e instanceof RuleTreeTooLarge) return undefined;
     }
-  });
+  }
+  return out;
+}
+
+function filesIn(dir: string): string[] {
+  try {
+    return fs
+      .readdirSync(dir)
+      .filter((n) => n.endsWith(RULE_FILE_EXTENSION) && !n.startsWith('.'))
+      .sort()
+      .map((n) => path.join(dir, n));
+  } catch {
+    return [];
+  }
 }
 
 function findUp(dir: string, name: string): string | undefined {

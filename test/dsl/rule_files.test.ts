@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { findRuleFiles } from '../../src/dsl/rule_files';
+import { findRuleFiles, RuleTreeTooLarge } from '../../src/dsl/rule_files';
 
 test('a ConfigMap-style directory yields each rule file once, through its link, and no hidden copy', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kw-cm-'));
@@ -16,6 +16,18 @@ test('a ConfigMap-style directory yields each rule file once, through its link, 
     fs.symlinkSync('..data/gone.rules', path.join(dir, 'gone.rules'));
     fs.writeFileSync(path.join(dir, '.draft.rules'), 'not a rule');
     assert.deepEqual(findRuleFiles([dir]), [path.join(dir, 'oom.rules')]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a walk given a budget of entries stops past it with its own error, and finds everything within it', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kw-walk-'));
+  try {
+    fs.mkdirSync(path.join(dir, 'sub'));
+    for (const f of ['a.rules', 'b.txt', 'sub/c.rules', 'sub/d.rules']) fs.writeFileSync(path.join(dir, f), '');
+    assert.deepEqual(findRuleFiles([dir], { maxEntries: 5 }), [path.join(dir, 'a.rules'), path.join(dir, 'sub', 'c.rules'), path.join(dir, 'sub', 'd.rules')]);
+    assert.throws(() => findRuleFiles([dir], { maxEntries: 4 }), RuleTreeTooLarge);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
