@@ -80,8 +80,9 @@ export function serveLanguage(input: NodeJS.ReadableStream, output: NodeJS.Writa
   documents.onDidChangeContent(({ document }) => {
     const file = fileOf(document.uri);
     const set = workspace.edit(file, document.getText());
-    if (set.configProblem && !warned.has(set.key)) {
-      warned.add(set.key);
+    // each problem once, not at every keystroke
+    if (set.configProblem && !warned.has(set.configProblem)) {
+      warned.add(set.configProblem);
       connection.console.warn(`${set.configProblem} (rules are checked without its notifiers)`);
     }
     publish(set, file);
@@ -90,6 +91,11 @@ export function serveLanguage(input: NodeJS.ReadableStream, output: NodeJS.Writa
     const file = fileOf(document.uri);
     const set = workspace.close(file);
     if (set) publish(set, file);
+    // an unsaved file closed is gone from its set: its diagnostics go with it
+    if (!set?.checker.fileNames().includes(file)) {
+      published.delete(file);
+      void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
+    }
   });
 
   connection.onCompletion(({ textDocument, position }) => {

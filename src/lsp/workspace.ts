@@ -4,7 +4,8 @@
  * against that config's notifiers, as `rules check --config` does); else to
  * the .rules files of its own directory and below, checked against the
  * config found above it, if any. Each set is one incremental checker over
- * the files on disk, with the editor's unsaved text in place of theirs.
+ * the files on disk, with the editor's unsaved text in place of theirs; a
+ * config changed on disk is read again at the next edit.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -20,9 +21,13 @@ export interface RuleSet {
   /** the config file or the directory that defines the set */
   readonly key: string;
   readonly checker: RuleSetChecker;
-  readonly config?: Config;
+  /** the kernwatch.yaml found above the set's files */
+  readonly configFile?: string;
+  config?: Config;
   /** the config's problem, when one was found and did not load */
-  readonly configProblem?: string;
+  configProblem?: string;
+  /** the config file's modification time and size when it was read */
+  configStamp?: string;
 }
 
 export class Workspace {
@@ -35,10 +40,11 @@ export class Workspace {
   setOf(file: string): RuleSet {
     const known = this.setOfFile.get(file);
     if (known) return known;
-    const { key, files, config, configProblem } = locate(file);
+    const { key, files, configFile } = locate(file);
     let set = this.sets.get(key);
     if (!set) {
-      set = { key, checker: new RuleSetChecker(checkOptionsFor(config)), ...(config ? { config } : {}), ...(configProblem ? { configProblem } : {}) };
+      set = { key, checker: new RuleSetChecker(), ...(configFile ? { configFile } : {}) };
+      refreshConfig(set);
       this.sets.set(key, set);
       for (const f of files) {
         const text = this.open.get(f) ?? readQuietly(f);
@@ -54,6 +60,7 @@ export class Workspace {
   edit(file: string, text: string): RuleSet {
     this.open.set(file, text);
     const set = this.setOf(file);
+    refreshConfig(set);
     set.checker.set(file, text);
     return set;
   }
@@ -90,11 +97,27 @@ function readQuietly(file: string): string | undefined {
   }
 }
 
+/** Reads the set's config when it is new or changed on disk, and checks the rules against its notifiers. */
+function refreshConfig(set: RuleSet): void {
+  if (!set.configFile) return;
+  const stat = fs.statSync(set.configFile, { throwIfNoEntry: false });
+  const stamp = stat ? `${stat.mtimeMs}:${stat.size}` : 'gone';
+  if (stamp === set.configStamp) return;
+  set.configStamp = stamp;
+  try {
+    set.config = loadConfig(set.configFile);
+    set.configProblem = undefined;
+  } catch (e) {
+    set.config = undefined;
+    set.configProblem = (e as Error).message;
+  }
+  set.checker.setOptions(checkOptionsFor(set.config));
+}
+
 interface Located {
   readonly key: string;
   readonly files: readonly string[];
-  readonly config?: Config;
-  readonly configProblem?: string;
+  readonly configFile?: string;
 }
 
 function locate(file: string): Located {
@@ -102,20 +125,17 @@ function locate(file: string): Located {
   if (!path.isAbsolute(file)) return { key: file, files: [] };
   const configFile = findUp(path.dirname(file), CONFIG_FILE_NAME);
   let config: Config | undefined;
-  let configProblem: string | undefined;
-  if (configFile) {
-    try {
-      config = loadConfig(configFile);
-    } catch (e) {
-      configProblem = (e as Error).message;
-    }
+  try {
+    config = configFile ? loadConfig(configFile) : undefined;
+  } catch {
+    // said by refreshConfig, which reads it again for the set
   }
-  const roots = config?.rules.filter((r) => file === r || file.startsWith(`${r}${path.sep}`)) ?? [];
-  if (config && configFile && roots.length > 0) return { key: configFile, files: filesUnder(config.rules) ?? [], config };
+  const inRules = config?.rules.some((r) => file === r || file.startsWith(`${r}${path.sep}`)) ?? false;
+  if (config && configFile && inRules) return { key: configFile, files: filesUnder(config.rules) ?? [], configFile };
   const dir = path.dirname(file);
   // a file in a large tree (a home directory, a repository's root) checks with its own directory's files only
   const files = filesUnder([dir], MAX_WALK) ?? filesIn(dir);
-  return { key: dir, files, ...(config ? { config } : {}), ...(configProblem ? { configProblem } : {}) };
+  return { key: dir, files, ...(configFile ? { configFile } : {}) };
 }
 
 /** Directory entries a rule set's walk may look at. */

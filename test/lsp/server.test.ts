@@ -222,3 +222,29 @@ test('a kernwatch.yaml that does not load is said in the log, and rules are stil
     fs.rmSync(broken, { recursive: true, force: true });
   }
 });
+
+test('a notifier added to kernwatch.yaml on disk is known at the next edit', async () => {
+  const text = OOM.replace('then oncall', 'then pager');
+  const before = await client.change(file('oom.rules'), 500, text);
+  assert.match(before.diagnostics[0]?.message ?? '', /unknown notifier 'pager'/);
+  fs.writeFileSync(
+    path.join(dir, 'kernwatch.yaml'),
+    CONFIG.replace('rules: [rules]', '  pager:\n    type: webhook\n    url: http://127.0.0.1:9/pager\n    secret: x\nrules: [rules]'),
+  );
+  try {
+    const after = await client.change(file('oom.rules'), 501, `${text}\n`);
+    assert.deepEqual(after.diagnostics, []);
+  } finally {
+    fs.writeFileSync(path.join(dir, 'kernwatch.yaml'), CONFIG);
+    await client.change(file('oom.rules'), 502, OOM);
+  }
+});
+
+test('closing a file that is not on disk clears its diagnostics', async () => {
+  const scratch = file('scratch.rules');
+  const opened = await client.open(scratch, 'when oom.victim and nope then stdout\n');
+  assert.equal(opened.diagnostics.length, 1);
+  const cleared = client.nextDiagnostics(uri(scratch));
+  await client.connection.sendNotification('textDocument/didClose', { textDocument: { uri: uri(scratch) } });
+  assert.deepEqual((await cleared).diagnostics, []);
+});
