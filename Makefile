@@ -88,8 +88,8 @@ lint: deps node_modules/.package-lock.json
 	npx prettier --check --log-level warn "src/**/*.ts" "test/**/*.ts" "bench/**/*.ts" eslint.config.mjs scripts/vm/webhook-receiver.mjs
 	clang-format --dry-run --Werror bpf/*.c bpf/*.h native/src/*.cc native/src/*.h
 
-# every test outside test/live/: no root and no kernel; the addon, because the
-# record layouts the decoder reads come from the compiled header
+# every test outside test/live/: no root, no kernel, no BPF or addon build
+# (the kernel limits are values checked against bpf/kernwatch.h's text)
 test-unit: dist/.tsbuildinfo
 	./scripts/run-tests.sh --unit
 

@@ -145,7 +145,11 @@ struct comm_ctx {
 	__u32 generation;
 };
 
-/* Loop body: one comm pattern; slots are filled from 0, so the first empty one ends the loop. */
+/*
+ * Loop body: one comm pattern. Slots are filled from 0, so the first empty
+ * one ends the loop (bpf_loop stops there; the compat object's bounded loop
+ * goes on, and every later slot is empty too).
+ */
 LOOP_BODY match_comm_pattern(__u32 slot, struct comm_ctx *ctx)
 {
 	__u32 index = ctx->generation * KW_MAX_COMM_PATTERNS + slot;
@@ -163,6 +167,9 @@ LOOP_BODY match_comm_pattern(__u32 slot, struct comm_ctx *ctx)
 	}
 	return 0;
 }
+
+/* the suffix shift and the masks userspace writes take byte 0 to be the lowest of a word */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "comm patterns assume a little-endian BPF target");
 
 /* Bytes of a zero-padded comm word that are not zero: the high bit of each such byte, counted. */
 static __always_inline __u32 nonzero_bytes(__u64 word)
@@ -221,7 +228,10 @@ LOOP_BODY count_rule(__u32 rule, struct count_ctx *ctx)
 {
 	__u32 index = ctx->generation * KW_MAX_RULES + rule;
 	struct kw_count_key key = { .rule = rule, .generation = ctx->generation };
-	struct kw_count one = { .events = 1, .epoch = ctx->epoch }, *c;
+	bool odd = ctx->epoch & 1;
+	struct kw_count one = { .events = 1 }, *c;
+	__u64 *max;
+	__u32 *tag;
 	struct kw_rule_agg *agg;
 	__u64 value = 0;
 
@@ -238,10 +248,12 @@ LOOP_BODY count_rule(__u32 rule, struct count_ctx *ctx)
 		key.group = ctx->uid;
 	if (agg->size && !read_field(ctx->kind, agg->offset, agg->size, agg->is_signed, &value))
 		value = 0;
-	if (agg->fn == KW_AGG_MAX)
-		one.max = value;
-	else
+	if (agg->fn == KW_AGG_MAX) {
+		*(odd ? &one.max_odd : &one.max_even) = value;
+		*(odd ? &one.tag_odd : &one.tag_even) = ctx->epoch;
+	} else {
 		one.sum = value;
+	}
 	c = bpf_map_lookup_elem(&counts, &key);
 	if (!c && bpf_map_update_elem(&counts, &key, &one, BPF_NOEXIST) == 0)
 		return 0;
@@ -253,9 +265,13 @@ LOOP_BODY count_rule(__u32 rule, struct count_ctx *ctx)
 	c->events++;
 	if (agg->fn != KW_AGG_MAX) {
 		c->sum += value;
-	} else if (c->epoch != ctx->epoch || compare(KW_CMP_GT, agg->is_signed, value, c->max)) {
-		c->max = value;
-		c->epoch = ctx->epoch;
+		return 0;
+	}
+	max = odd ? &c->max_odd : &c->max_even;
+	tag = odd ? &c->tag_odd : &c->tag_even;
+	if (*tag != ctx->epoch || compare(KW_CMP_GT, agg->is_signed, value, *max)) {
+		*max = value;
+		*tag = ctx->epoch;
 	}
 	return 0;
 }

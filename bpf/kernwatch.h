@@ -226,12 +226,12 @@ struct kw_control {
 struct kw_kind_filter {
 	__u64 rules;         /* rules that want this kind; none = never sent */
 	__u64 by_cgroup;     /* of those, rules that accept only cgroups in `cgroup_rules` */
-	__u64 by_comm;       /* ... only comms in `comm_rules` */
+	__u64 by_comm;       /* ... only comms in `comm_rules` or matching `comm_patterns` */
 	__u64 by_uid;        /* ... only uids in `uid_rules` */
 	__u64 by_threshold;  /* ... only records passing their `thresholds` */
 	__u64 counted;       /* rules aggregated in the kernel: counted, never sent for them */
 	__u64 except_cgroup; /* rules that refuse the cgroups their `cgroup_rules` entry rejects */
-	__u64 except_comm;   /* rules that refuse the comms their `comm_rules` entry rejects */
+	__u64 except_comm;   /* rules that refuse the comms their `comm_rules` entry or a pattern rejects */
 };
 
 /*
@@ -373,15 +373,20 @@ struct kw_count_key {
 /*
  * `events` and `sum` only grow: userspace reads their differences. A max
  * cannot be differenced, so it is kept per epoch (`count_epoch`, which
- * userspace steps at every read): the first event of a new epoch on a CPU
- * starts its max again, and a read takes the max of the epoch just ended.
+ * userspace steps once a tick, then reads): each epoch's max goes in the
+ * slot of its parity, started again by the epoch's first event on the CPU,
+ * so the epoch just ended stays whole in its slot while the next one fills
+ * the other, until userspace has read it.
  */
 struct kw_count {
 	__u64 events;
-	__u64 sum;   /* of the rule's sum field, raw units, two's complement if signed */
-	__u64 max;   /* of the rule's max field in `epoch`, raw units, two's complement if signed */
-	__u32 epoch; /* `count_epoch` + 1 when `max` was taken; 0: never */
-	__u32 _pad;
+	__u64 sum; /* of the rule's sum field, raw units, two's complement if signed */
+	/* of the rule's max field in the epoch of the tag beside it, raw units, two's complement if signed */
+	__u64 max_even;
+	__u64 max_odd;
+	/* `count_epoch` + 1 of the epoch the max beside holds (even tags in the even slot); 0: none */
+	__u32 tag_even;
+	__u32 tag_odd;
 };
 
 #endif /* KERNWATCH_H */

@@ -21,8 +21,8 @@ Napi::Value PossibleCpus(const Napi::CallbackInfo& info) {
 
 Napi::Value RecordSizes(const Napi::CallbackInfo& info) { return kernwatch::RecordSizes(info.Env()); }
 
-// The limits bpf/kernwatch.h defines, so that TypeScript sizes its map
-// indexes and keys from the header itself.
+// The limits bpf/kernwatch.h defines, as this addon was compiled with them:
+// test/live/layout.test.ts holds src/kernel/limits.ts to these.
 Napi::Value Constants(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object out = Napi::Object::New(env);

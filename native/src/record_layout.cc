@@ -32,7 +32,7 @@ static_assert(sizeof(struct kw_comm_pattern) == 56, "kw_comm_pattern layout");
 static_assert(sizeof(struct kw_uid_key) == 8, "kw_uid_key layout");
 static_assert(sizeof(struct kw_threshold) == 16, "kw_threshold layout");
 static_assert(sizeof(struct kw_count_key) == 16, "kw_count_key layout");
-static_assert(sizeof(struct kw_count) == 32, "kw_count layout");
+static_assert(sizeof(struct kw_count) == 40, "kw_count layout");
 static_assert(sizeof(struct kw_rule_agg) == 8, "kw_rule_agg layout");
 
 namespace kernwatch {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type * as A from './ast';
 import type { CheckedRule } from './checked_rule';
 import type { LetEntry } from './check_condition';
-import { collectLets, fieldNamesIn } from './check_lets';
+import { collectLets, letRefsIn } from './check_lets';
 import { RuleChecker } from './check_rule';
 import type { Diagnostic } from './diagnostic';
 import { parseRuleFile } from './parse';
@@ -104,6 +104,11 @@ export class RuleSetChecker {
     this.changed = true;
   }
 
+  /** The file's text as last set: what the diagnostics' offsets count in. */
+  text(file: string): string | undefined {
+    return this.files.get(file)?.text;
+  }
+
   /** The file's syntax tree as last set (items with syntax errors left out). */
   ast(file: string): A.RuleFile | undefined {
     return this.files.get(file)?.ast;
@@ -157,9 +162,13 @@ export class RuleSetChecker {
     this.letDiagnostics = letDiagnostics;
     const signatures = letSignatures(this.lets, this.files);
     const changedLets = changedLetNames(this.letSignatures, signatures, this.lets);
+    // a let added or removed changes what a misspelt name is told it might mean
+    const namesChanged = [...changedLets].some((n) => this.letSignatures.has(n) !== signatures.has(n));
     this.letSignatures = signatures;
     for (const [file, f] of this.files) {
-      if (f.checked && ![...f.names].some((n) => changedLets.has(n))) continue;
+      const uses = [...f.names].some((n) => changedLets.has(n));
+      const suggests = namesChanged && f.checked?.some((item) => item.diagnostics.length > 0);
+      if (f.checked && !uses && !suggests) continue;
       f.checked = this.checkFile(file, f.ast);
     }
   }
@@ -187,12 +196,16 @@ export class RuleSetChecker {
   }
 }
 
-/** What a let means, as a string: where it is, whether it is broken, its text. */
+/**
+ * What a let means, as a string: where it is (a use's error can point into
+ * it, so its position counts), whether it is broken, its text.
+ */
 function letSignatures(lets: ReadonlyMap<string, LetEntry>, files: ReadonlyMap<string, FileState>): Map<string, string> {
   const out = new Map<string, string>();
   for (const [name, e] of lets) {
     const text = files.get(e.file)?.text ?? '';
-    out.set(name, `${e.file}\0${e.broken}\0${text.slice(e.decl.range.start.offset, e.decl.range.end.offset)}`);
+    const { start, end } = e.decl.range;
+    out.set(name, `${e.file}\0${start.offset}\0${e.broken}\0${text.slice(start.offset, end.offset)}`);
   }
   return out;
 }
@@ -204,7 +217,7 @@ function changedLetNames(before: ReadonlyMap<string, string>, after: ReadonlyMap
     grew = false;
     for (const [name, entry] of lets) {
       if (changed.has(name) || entry.decl.value.kind === 'list') continue;
-      if (fieldNamesIn(entry.decl.value).some((n) => changed.has(n.text))) {
+      if (letRefsIn(entry.decl.value).some((n) => changed.has(n.text))) {
         changed.add(name);
         grew = true;
       }

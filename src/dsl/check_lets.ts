@@ -102,3 +102,20 @@ export function fieldNamesIn(e: A.Expr): A.Name[] {
       return [e.field];
   }
 }
+
+/** The names in a condition that may be lets: its fields and bare names, and the lists `in` and `matches` name. */
+export function letRefsIn(e: A.Expr): A.Name[] {
+  switch (e.kind) {
+    case 'and':
+    case 'or':
+      return e.items.flatMap(letRefsIn);
+    case 'not':
+      return letRefsIn(e.item);
+    case 'in':
+      return e.values.kind === 'name' ? [e.field, e.values] : [e.field];
+    case 'matches':
+      return e.patterns.kind === 'name' ? [e.field, e.patterns] : [e.field];
+    default:
+      return fieldNamesIn(e);
+  }
+}

@@ -16,7 +16,7 @@ export { globMatcher, globToRegExp, pathGlobPrefix, validateGlob, type GlobKind 
 export { parseRuleFile, type ParseResult } from './parse';
 export type { Position, SourceRange } from './source_range';
 export { renderTemplate } from './template';
-export { findRuleFiles, RULE_FILE_EXTENSION, RuleFilesError, RuleTreeTooLarge } from './rule_files';
+export { findRuleFiles, RULE_FILE_EXTENSION, RuleFilesError, RuleTreeTooLarge, type WalkOptions } from './rule_files';
 export { ruleDefinition, ruleSetChanges } from './rule_definition';
 export { scopeRules, unscopedText } from './scope';
 export { closest, didYouMean, suggestionIn } from './suggest';

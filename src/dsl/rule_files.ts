@@ -13,14 +13,20 @@ export class RuleFilesError extends Error {}
 /** A walk went past its `maxEntries`. */
 export class RuleTreeTooLarge extends RuleFilesError {}
 
-/**
- * `maxEntries`: directory entries to look at, at most, before giving up with
- * a RuleFilesError (an editor opening a file in a home directory must not
- * walk all of it).
- */
-export function findRuleFiles(paths: readonly string[], options: { readonly maxEntries?: number } = {}): string[] {
+export interface WalkOptions {
+  /**
+   * directory entries to look at, at most, before giving up with a
+   * RuleTreeTooLarge (an editor opening a file in a home directory must not
+   * walk all of it)
+   */
+  readonly maxEntries?: number;
+  /** a directory below the paths that cannot be read adds nothing, instead of failing the walk */
+  readonly skipUnreadable?: boolean;
+}
+
+export function findRuleFiles(paths: readonly string[], options: WalkOptions = {}): string[] {
   const out: string[] = [];
-  const budget = { left: options.maxEntries ?? Infinity };
+  const budget = { left: options.maxEntries ?? Infinity, skipUnreadable: options.skipUnreadable === true };
   for (const p of paths) {
     let stat: fs.Stats;
     try {
@@ -41,8 +47,14 @@ export function findRuleFiles(paths: readonly string[], options: { readonly maxE
  * which must be read once, through the links, whatever the kubelet is
  * swapping underneath.
  */
-function walk(dir: string, budget: { left: number }): string[] {
-  const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+function walk(dir: string, budget: { left: number; readonly skipUnreadable: boolean }): string[] {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  } catch (e) {
+    if (budget.skipUnreadable) return [];
+    throw e;
+  }
   budget.left -= entries.length;
   if (budget.left < 0) throw new RuleTreeTooLarge(`${dir}: more entries below it than a rule directory has`);
   return entries.flatMap((e) => {

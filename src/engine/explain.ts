@@ -25,12 +25,18 @@ function entriesFor(plan: KernelPlan, s: SelectionPlan, pathOf: (id: bigint) => 
     if ((m.accept & mask) !== 0n) lines.push(`comm_rules[${JSON.stringify(comm)}]`);
     if ((m.reject & mask) !== 0n) lines.push(`comm_rules[${JSON.stringify(comm)}]: an exception`);
   }
+  k.commPatterns.forEach((p, slot) => {
+    const glob = p.match === 'prefix' ? `${p.text}*` : `*${p.text}`;
+    if ((p.accept & mask) !== 0n) lines.push(`comm_patterns[${slot}] ${JSON.stringify(glob)}`);
+    if ((p.reject & mask) !== 0n) lines.push(`comm_patterns[${slot}] ${JSON.stringify(glob)}: an exception`);
+  });
   for (const [uid, m] of k.uids) if ((m & mask) !== 0n) lines.push(`uid_rules[${uid}]`);
   for (const t of k.thresholds)
     if (t.rule === s.bit) lines.push(`thresholds: kind ${t.kind} bytes ${t.offset}+${t.size} ${t.signed ? 'signed' : 'unsigned'} ${t.cmp} ${t.value}`);
   if (s.aggregate) {
-    const sum = s.aggregate.sum ? `, sum bytes ${s.aggregate.sum.offset}+${s.aggregate.sum.size}` : '';
-    lines.push(`rule_aggs[${s.bit}] = group by ${s.aggregate.groupBy}${sum}; counts[${s.bit}, group]`);
+    const { sum, max } = s.aggregate;
+    const field = sum ? `, sum bytes ${sum.offset}+${sum.size}` : max ? `, max of bytes ${max.offset}+${max.size} per tick` : '';
+    lines.push(`rule_aggs[${s.bit}] = group by ${s.aggregate.groupBy}${field}; counts[${s.bit}, group]`);
   }
   return lines;
 }
@@ -46,7 +52,7 @@ function shippingWarning(s: SelectionPlan, host: HostRates): string | undefined 
     s.spec.family === 'process' && host.forksPerSecond !== undefined
       ? `; this host has averaged ${host.forksPerSecond.toFixed(1)} forks a second since boot`
       : '';
-  return `    warning: every ${s.spec.name} is sent to userspace, one record each (${s.spec.burst ?? 'thousands a second in bursts'}${here}); a condition the kernel can decide (a cgroup glob, comm, uid or threshold; exceptions only as comm lists or cgroup globs) or a count window keeps them in the kernel`;
+  return `    warning: every ${s.spec.name} is sent to userspace, one record each (${s.spec.burst ?? 'thousands a second in bursts'}${here}); a condition the kernel can decide (a cgroup glob, a comm name, prefix or suffix, a uid or a threshold; exceptions only on comms or cgroup globs) or a count, rate, sum or max window keeps them in the kernel`;
 }
 
 export function explainPlan(plan: KernelPlan, pathOf: (id: bigint) => string | undefined, host: HostRates = {}): string {

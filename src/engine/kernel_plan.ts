@@ -372,11 +372,22 @@ function kernelGroupBy(fields: readonly FieldRef[], spec: EventSpec): GroupBy | 
 function kernelAggregate(a: Aggregate, spec: EventSpec, groupBy: GroupBy): KernelAggregate | undefined {
   if (a.fn === 'count' || a.fn === 'rate') return { groupBy };
   if (a.fn !== 'sum' && a.fn !== 'max') return undefined;
-  const member = memberOfField(spec, a.field.name);
+  const member = kernelComparable(spec, a.field.name);
   const size = member ? SIZE[member.ctype] : undefined;
   if (!member || !size) return undefined;
   const field = { offset: member.offset, size, signed: member.ctype.startsWith('s'), scale: member.scale ?? 1, field: a.field.name };
   return a.fn === 'sum' ? { groupBy, sum: field } : { groupBy, max: field };
+}
+
+/**
+ * The C member of a field whose raw value means what the field does. A
+ * member with an `unknown` value (mem.pcpu_drain's pfn from the fallback
+ * program) is decoded as -1 but holds 2^64-1 in the kernel: compared or
+ * aggregated there it would disagree with userspace.
+ */
+function kernelComparable(spec: EventSpec, field: string): ReturnType<typeof memberOfField> {
+  const member = memberOfField(spec, field);
+  return member && member.unknown === undefined ? member : undefined;
 }
 
 const CMP: Record<CompareOp, Comparison> = { '==': 'eq', '!=': 'ne', '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge' };
@@ -388,7 +399,7 @@ const SIZE: Record<string, 1 | 2 | 4 | 8> = { u16: 2, s16: 2, u32: 4, s32: 4, u6
  */
 function threshold(term: Condition, spec: EventSpec, rule: number): Threshold | undefined {
   if (term.kind !== 'compare' && term.kind !== 'is') return undefined;
-  const member = memberOfField(spec, term.field.name);
+  const member = kernelComparable(spec, term.field.name);
   const size = member ? SIZE[member.ctype] : undefined;
   if (!member || !size) return undefined;
   const signed = member.ctype.startsWith('s');

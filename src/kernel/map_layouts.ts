@@ -93,9 +93,10 @@ export const MAP_STRUCTS = {
   kw_count: cStruct([
     ['events', 'u64'],
     ['sum', 'u64'],
-    ['max', 'u64'],
-    ['epoch', 'u32'],
-    ['_pad', 'u32'],
+    ['max_even', 'u64'],
+    ['max_odd', 'u64'],
+    ['tag_even', 'u32'],
+    ['tag_odd', 'u32'],
   ]),
 } as const;
 

@@ -1,10 +1,11 @@
 /**
  * Reads the in-kernel counters of counted rules (the `counts` per-CPU hash)
  * and turns them into per-tick deltas for the evaluator. Event counts and
- * sums only grow, so a read takes their differences; a max is kept per
- * epoch (bpf/kernwatch.h, struct kw_count), so a read first steps
- * `count_epoch` and then takes, per group, the largest max the CPUs kept
- * in the epoch that just ended.
+ * sums only grow, so a read takes their differences. A max is kept per
+ * epoch, in the slot of the epoch's parity (bpf/kernwatch.h, struct
+ * kw_count): each tick steps `count_epoch` once, then takes per group the
+ * largest max the CPUs kept for the epoch that just ended, which the next
+ * epoch's events, filling the other slot, leave alone.
  */
 import type { CgroupPaths } from '../events/cgroup_paths';
 import type { FieldValue } from '../events/event';
@@ -31,8 +32,9 @@ const GROUP_AT = offsetOf(kw_count_key, 'group');
 const VALUE_STRIDE = perCpuStride(kw_count.size);
 const EVENTS_AT = offsetOf(kw_count, 'events');
 const SUM_AT = offsetOf(kw_count, 'sum');
-const MAX_AT = offsetOf(kw_count, 'max');
-const EPOCH_AT = offsetOf(kw_count, 'epoch');
+/** by parity of the epoch tag */
+const MAX_AT = [offsetOf(kw_count, 'max_even'), offsetOf(kw_count, 'max_odd')] as const;
+const TAG_AT = [offsetOf(kw_count, 'tag_even'), offsetOf(kw_count, 'tag_odd')] as const;
 /**
  * A group idle this long is deleted from the kernel map, which would
  * otherwise fill up with every tgid that ever forked. An event landing
@@ -56,16 +58,26 @@ export class KernelCounts {
     this.aggregates[generation] = aggregates;
   }
 
-  /** Counts added since the last read, for the generation programs use now; maxima of the epoch this read ends. */
-  read(generation: number, now = Date.now()): CountDelta[] {
-    const epoch = this.bpf.lookup('count_epoch', u32Key(0))?.readUInt32LE(0) ?? 0;
-    // events from here on carry the next epoch's tag; those of the epoch just ended carry epoch + 1
-    this.bpf.update('count_epoch', u32Key(0), u32Key(epoch + 1));
-    return this.readTagged(generation, epoch + 1, now);
+  /**
+   * Starts the next epoch, once a tick before the reads: events from here on
+   * keep their maxima under the next tag. Returns the tag of the epoch that
+   * just ended. Tags are the epoch + 1 and never 0 (a CPU's zeroed copy).
+   */
+  step(): number {
+    const epoch = this.currentEpoch();
+    this.bpf.update('count_epoch', u32Key(0), u32Key(epoch >= 0xfffffffe ? 0 : epoch + 1));
+    return epoch + 1;
   }
 
-  private readTagged(generation: number, ended: number, now = Date.now()): CountDelta[] {
+  /**
+   * Counts added since the last read, for `generation`, with the maxima of
+   * the epoch tagged `ended` (what step() returned). The maxima of events
+   * that read the old epoch but wrote after this read (microseconds at a
+   * tick) are not seen: their events are counted, their values missed.
+   */
+  read(generation: number, ended: number, now = Date.now()): CountDelta[] {
     const out: CountDelta[] = [];
+    const slot = (ended & 1) as 0 | 1;
     const keys = this.bpf.keys('counts');
     for (let at = 0; at + KEY_SIZE <= keys.length; at += KEY_SIZE) {
       const key = keys.subarray(at, at + KEY_SIZE);
@@ -80,8 +92,8 @@ export class KernelCounts {
       for (let c = 0; c + VALUE_STRIDE <= perCpu.length; c += VALUE_STRIDE) {
         total += Number(perCpu.readBigUInt64LE(c + EVENTS_AT));
         sum += perCpu.readBigUInt64LE(c + SUM_AT);
-        if (!agg?.max || perCpu.readUInt32LE(c + EPOCH_AT) !== ended) continue;
-        const raw = agg.max.signed ? perCpu.readBigInt64LE(c + MAX_AT) : perCpu.readBigUInt64LE(c + MAX_AT);
+        if (!agg?.max || perCpu.readUInt32LE(c + TAG_AT[slot]) !== ended) continue;
+        const raw = agg.max.signed ? perCpu.readBigInt64LE(c + MAX_AT[slot]) : perCpu.readBigUInt64LE(c + MAX_AT[slot]);
         if (max === undefined || raw > max) max = raw;
       }
       const id = key.toString('hex');
@@ -94,11 +106,11 @@ export class KernelCounts {
         }
         continue;
       }
-      // events whose max a CPU tagged with the new epoch (they raced the step): counted at the next read, with it
-      if (agg?.max && max === undefined) continue;
       // per-CPU sums wrap as two's complement; the difference of totals is exact
       const raw = BigInt.asIntN(64, sum - (known?.sum ?? 0n));
       this.totals.set(id, { total, sum, changedAt: now });
+      // a max rule's events whose values were all missed (see above) have nothing to say
+      if (agg?.max && max === undefined) continue;
       const added = agg?.sum ? Number(agg.sum.signed ? raw : BigInt.asUintN(64, raw)) * agg.sum.scale : 0;
       const group = this.group(agg?.groupBy ?? 'none', key.readBigUInt64LE(GROUP_AT));
       out.push({ bit, n: delta, sum: added, ...(agg?.max && max !== undefined ? { max: Number(max) * agg.max.scale } : {}), group });
@@ -111,9 +123,8 @@ export class KernelCounts {
    * so that the generation starts from zero when it is used again.
    */
   drain(generation: number): CountDelta[] {
-    // without stepping the epoch: the generation in use reads its maxima of this epoch at its next read
-    const epoch = this.bpf.lookup('count_epoch', u32Key(0))?.readUInt32LE(0) ?? 0;
-    const last = this.readTagged(generation, epoch + 1);
+    // the epoch now, not stepped: the generation in use reads its maxima of it at the next tick
+    const last = this.read(generation, this.currentEpoch() + 1);
     const keys = this.bpf.keys('counts');
     for (let at = 0; at + KEY_SIZE <= keys.length; at += KEY_SIZE) {
       const key = keys.subarray(at, at + KEY_SIZE);
@@ -122,6 +133,10 @@ export class KernelCounts {
       this.totals.delete(key.toString('hex'));
     }
     return last;
+  }
+
+  private currentEpoch(): number {
+    return this.bpf.lookup('count_epoch', u32Key(0))?.readUInt32LE(0) ?? 0;
   }
 
   private group(by: GroupBy, value: bigint): Record<string, FieldValue> {

@@ -180,10 +180,12 @@ export class LiveEngine {
 
   private tick(): void {
     const now = Date.now();
+    // one epoch a tick, whichever generations are read in it
+    const ended = this.counts.step();
     for (const generation of [0, 1]) {
       const evaluator = this.evaluators[generation];
       if (!evaluator) continue;
-      for (const d of this.counts.read(generation)) evaluator.onCount(now, d.bit, d.n, d.group, d.max ?? d.sum);
+      for (const d of this.counts.read(generation, ended)) evaluator.onCount(now, d.bit, d.n, d.group, d.max ?? d.sum);
     }
     // records the ring buffer could not take, and firings the kernel skipped
     const total = totalCounters(this.session.counters());

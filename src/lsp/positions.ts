@@ -1,17 +1,26 @@
 /**
  * Rule-file offsets to LSP positions and back. The checker counts offsets in
  * UTF-16 code units (JavaScript strings), as LSP's default position encoding
- * does, so a line table over the text converts exactly, multi-byte names and
- * CRLF line ends included.
+ * does, so a line table over the text converts exactly, multi-byte names
+ * included. Lines end at \n, \r\n or a lone \r, as LSP says.
  */
 import type { Position, Range } from 'vscode-languageserver';
 import type { SourceRange } from '../dsl';
 
 export class LineTable {
+  /** where each line starts, and where its text ends (before its line end) */
   private readonly starts: number[] = [0];
+  private readonly ends: number[] = [];
 
   constructor(readonly text: string) {
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.starts.push(i + 1);
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c !== 10 && c !== 13) continue;
+      this.ends.push(i);
+      if (c === 13 && text.charCodeAt(i + 1) === 10) i++;
+      this.starts.push(i + 1);
+    }
+    this.ends.push(text.length);
   }
 
   position(offset: number): Position {
@@ -26,13 +35,12 @@ export class LineTable {
     return { line: lo, character: at - (this.starts[lo] as number) };
   }
 
-  /** A character past its line's end means the line's end (before a CRLF's \r too), as LSP says. */
+  /** A position past its line's end means the line's end; past the last line, the end of the text. */
   offset(p: Position): number {
     if (p.line >= this.starts.length) return this.text.length;
-    const start = this.starts[p.line] as number;
-    let end = p.line + 1 < this.starts.length ? (this.starts[p.line + 1] as number) - 1 : this.text.length;
-    if (end > start && this.text.charCodeAt(end - 1) === 13) end--;
-    return Math.min(start + p.character, end);
+    const line = Math.max(0, p.line);
+    const start = this.starts[line] as number;
+    return Math.min(start + Math.max(0, p.character), this.ends[line] as number);
   }
 
   range(r: SourceRange): Range {

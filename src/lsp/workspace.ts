@@ -1,9 +1,10 @@
 /**
  * The rule sets an editor has open. A rule file belongs to the rule set of
- * the nearest kernwatch.yaml above it whose `rules` paths hold it (checked
- * against that config's notifiers, as `rules check --config` does); else to
- * the .rules files of its own directory and below, checked against the
- * config found above it, if any. Each set is one incremental checker over
+ * the nearest kernwatch.yaml above it when that config's `rules` paths hold
+ * it (checked against its notifiers, as `rules check --config` does); else
+ * to the .rules files of its own directory and below (its directory alone
+ * when the tree below holds more than 20,000 entries), checked against that
+ * config's notifiers if there is one. Each set is one incremental checker over
  * the files on disk, with the editor's unsaved text in place of theirs; a
  * config changed on disk is read again at the next edit.
  */
@@ -35,6 +36,9 @@ export class Workspace {
   private readonly setOfFile = new Map<string, RuleSet>();
   /** the editor's text of open files */
   private readonly open = new Map<string, string>();
+  /** modification time and size of each closed file when it was read */
+  private readonly stamps = new Map<string, string>();
+  private lastDiskCheck = 0;
 
   /** The set `file` belongs to, read from disk the first time. */
   setOf(file: string): RuleSet {
@@ -47,7 +51,7 @@ export class Workspace {
       refreshConfig(set);
       this.sets.set(key, set);
       for (const f of files) {
-        const text = this.open.get(f) ?? readQuietly(f);
+        const text = this.open.get(f) ?? this.read(f);
         if (text !== undefined) set.checker.set(f, text);
         this.setOfFile.set(f, set);
       }
@@ -61,6 +65,7 @@ export class Workspace {
     this.open.set(file, text);
     const set = this.setOf(file);
     refreshConfig(set);
+    this.refreshClosed(set);
     set.checker.set(file, text);
     return set;
   }
@@ -70,15 +75,35 @@ export class Workspace {
     this.open.delete(file);
     const set = this.setOfFile.get(file);
     if (!set) return undefined;
-    const text = readQuietly(file);
+    const text = this.read(file);
     if (text === undefined) set.checker.remove(file);
     else set.checker.set(file, text);
     return set;
   }
 
-  /** The current text of a file of a set: the editor's, else the disk's. */
+  /** The text of a file of a set as its set last checked it: the editor's, else the disk's. */
   text(file: string): string | undefined {
-    return this.open.get(file) ?? readQuietly(file);
+    return this.open.get(file) ?? this.setOfFile.get(file)?.checker.text(file) ?? readQuietly(file);
+  }
+
+  /** Closed files of `set` changed on disk (a `git pull`) are read again, looked at once a second at most. */
+  private refreshClosed(set: RuleSet, now = Date.now()): void {
+    if (now - this.lastDiskCheck < 1000) return;
+    this.lastDiskCheck = now;
+    for (const f of set.checker.fileNames()) {
+      if (this.open.has(f) || !this.stamps.has(f) || stampOf(f) === this.stamps.get(f)) continue;
+      const text = this.read(f);
+      if (text === undefined) set.checker.remove(f);
+      else set.checker.set(f, text);
+    }
+  }
+
+  private read(file: string): string | undefined {
+    const stamp = stampOf(file);
+    const text = readQuietly(file);
+    if (text === undefined) this.stamps.delete(file);
+    else this.stamps.set(file, stamp);
+    return text;
   }
 
   /** Every file's diagnostics in `set`, files without any included (so that fixed ones are cleared). */
@@ -87,6 +112,11 @@ export class Workspace {
     for (const d of result.diagnostics) out.get(d.file)?.push(d);
     return out;
   }
+}
+
+function stampOf(file: string): string {
+  const stat = fs.statSync(file, { throwIfNoEntry: false });
+  return stat ? `${stat.mtimeMs}:${stat.size}` : 'gone';
 }
 
 function readQuietly(file: string): string | undefined {
@@ -100,8 +130,7 @@ function readQuietly(file: string): string | undefined {
 /** Reads the set's config when it is new or changed on disk, and checks the rules against its notifiers. */
 function refreshConfig(set: RuleSet): void {
   if (!set.configFile) return;
-  const stat = fs.statSync(set.configFile, { throwIfNoEntry: false });
-  const stamp = stat ? `${stat.mtimeMs}:${stat.size}` : 'gone';
+  const stamp = stampOf(set.configFile);
   if (stamp === set.configStamp) return;
   set.configStamp = stamp;
   try {
@@ -149,7 +178,7 @@ function filesUnder(paths: readonly string[], maxEntries?: number): string[] | u
   const out: string[] = [];
   for (const p of paths) {
     try {
-      out.push(...findRuleFiles([p], { maxEntries }));
+      out.push(...findRuleFiles([p], { maxEntries, skipUnreadable: true }));
     } catch (e) {
       if (e instanceof RuleTreeTooLarge) return undefined;
     }

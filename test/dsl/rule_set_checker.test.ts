@@ -38,6 +38,18 @@ const STEPS: Step[] = [
   { set: 'lib.rules', text: LIB },
   { set: 'empty.rules', text: '# nothing yet\n' },
   { options: {} },
+  // an error in a rule that points into a let's file moves when lines are added above the let
+  { set: 'nums.rules', text: 'let nums = [1, 2]\n' },
+  { set: 'use_nums.rules', text: 'when oom.victim and comm in nums then stdout\n' },
+  { set: 'nums.rules', text: '\n\n# moved down\nlet nums = [1, 2]\n' },
+  // a list used inside a condition let changes underneath it
+  { set: 'jobs.rules', text: 'let jobs = ["cron"]\nlet is_job = comm in jobs\n' },
+  { set: 'use_jobs.rules', text: 'when oom.victim and is_job then stdout\n' },
+  { set: 'jobs.rules', text: 'let jobs = [1]\nlet is_job = comm in jobs\n' },
+  // a misspelt list is told of a let added with a close name, and not of one removed
+  { set: 'typo.rules', text: 'when oom.victim and comm in cron_job then stdout\n' },
+  { set: 'jobs.rules', text: 'let jobs = ["cron"]\nlet is_job = comm in jobs\nlet cron_jobs = ["cron"]\n' },
+  { set: 'jobs.rules', text: 'let jobs = ["cron"]\nlet is_job = comm in jobs\n' },
 ];
 
 test('after every edit the incremental checker equals a check from scratch', () => {

@@ -248,3 +248,19 @@ test('max over a high-rate event is kept in the kernel per group; distinct stays
   assert.match(worst.placements.at(-1)?.detail ?? '', /the largest order of each tick per cgroup/);
   assert.equal(many?.counted, false);
 });
+
+test('a field whose kernel value can mean unknown (pfn from the fallback program) is never compared or aggregated in the kernel', () => {
+  const plan = planKernel(
+    rulesFrom(`
+      rule "high-pfn" { when mem.pcpu_drain and pfn > 100 then stdout }
+      rule "pfn-max" { when max(mem.pcpu_drain.pfn) > 100 within 1m then stdout }
+      rule "order-max" { when max(mem.pcpu_drain.order) > 3 within 1m then stdout }
+    `),
+    TREE,
+  );
+  const [high, pfnMax, orderMax] = plan.selections;
+  assert.equal(high?.placements[0]?.tier, 'userspace');
+  assert.equal(plan.kernel.thresholds.length, 0);
+  assert.equal(pfnMax?.counted, false);
+  assert.equal(orderMax?.counted, true, 'the same event with another field is counted');
+});

@@ -5,7 +5,7 @@
  * and a new rule set takes over with one flip.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
@@ -22,6 +22,7 @@ import { CgroupPaths } from '../../src/events/cgroup_paths';
 import { KernelCounts } from '../../src/live/kernel_counts';
 import { ruleSetOf, type KernelRuleSet, type KindFilter } from '../../src/kernel/kernel_rule_set';
 import { KernelSession } from '../../src/live/session';
+import { sleep } from '../support/bounded';
 import { runNamed } from '../support/named_process';
 import { NEEDS_ROOT } from '../support/root';
 import { ScratchCgroup, v2Unavailable } from '../support/scratch_cgroup';
@@ -267,19 +268,52 @@ test('a counted rule keeps the largest value of a field in the kernel, for each 
   await withSession(['process.exit'], set, (session, seen) => {
     const counts = new KernelCounts(session.bpf, CgroupPaths.forHost());
     counts.setAggregates(0, set.aggregates);
+    const tick = (): Array<[number, number | undefined]> => counts.read(0, counts.step()).map((d) => [d.n, d.max]);
     for (const code of [3, 9, 5]) runNamed('kw-max', `import os\nos._exit(${code})`, code);
-    assert.deepEqual(
-      counts.read(0).map((d) => [d.n, d.max]),
-      [[3, 9]],
-    );
+    assert.deepEqual(tick(), [[3, 9]]);
     for (const code of [2, 1]) runNamed('kw-max', `import os\nos._exit(${code})`, code);
-    assert.deepEqual(
-      counts.read(0).map((d) => [d.n, d.max]),
-      [[2, 2]],
-      'the next interval starts its max again',
-    );
-    assert.deepEqual(counts.read(0), [], 'nothing new: nothing to say');
+    assert.deepEqual(tick(), [[2, 2]], 'the next interval starts its max again');
+    assert.deepEqual(tick(), [], 'nothing new: nothing to say');
     assert.equal(seen.length, 0, 'counted: no records');
+  });
+});
+
+test('under a steady stream of events every tick reports its max, and the largest value is not lost', { skip: SKIP }, async () => {
+  const status = recordLayout(EXIT.members).members.find((m) => m.c === 'exit_status');
+  assert.ok(status);
+  const max = { offset: status.offset, size: 4 as const, signed: true, scale: 1, field: 'exit_status' };
+  const set = ruleSet({
+    kinds: new Map([[EXIT.kind, kind(bit(5), { counted: bit(5), byComm: bit(5) })]]),
+    comms: new Map([['kw-steady', { accept: bit(5), reject: 0n }]]),
+    aggregates: new Map([[5, { groupBy: 'none' as const, max }]]),
+  });
+  const EXITS = 3000;
+  await withSession(['process.exit'], set, async (session) => {
+    const counts = new KernelCounts(session.bpf, CgroupPaths.forHost());
+    counts.setAggregates(0, set.aggregates);
+    const script = `import ctypes, os\nctypes.CDLL(None).prctl(15, b"kw-steady", 0, 0, 0)\nfor i in range(${EXITS}):\n    pid = os.fork()\n    if pid == 0: os._exit(9 if i == ${EXITS / 2} else 1 + i % 5)\n    os.waitpid(pid, 0)`;
+    const child = spawn('python3', ['-c', script], { stdio: 'ignore' });
+    const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const ticks: Array<{ n: number; max: number | undefined }> = [];
+    let running = true;
+    void done.then(() => (running = false));
+    try {
+      // ticks while the exits keep coming, as the agent's would
+      for (let i = 0; running && i < 600; i++) {
+        for (const d of counts.read(0, counts.step())) ticks.push({ n: d.n, max: d.max });
+        await sleep(50);
+      }
+    } finally {
+      child.kill('SIGKILL');
+      await done;
+    }
+    for (const d of counts.read(0, counts.step())) ticks.push({ n: d.n, max: d.max });
+    const total = ticks.reduce((a, t) => a + t.n, 0);
+    assert.ok(ticks.length >= 3, `${ticks.length} ticks reported`);
+    // the children exit with 1..5 and one 9; the python parent, named the same, with 0
+    assert.ok(ticks.every((t) => t.max !== undefined && t.max >= 0 && t.max <= 9));
+    assert.equal(Math.max(...ticks.map((t) => t.max ?? 0)), 9, 'the one exit with 9 is the max of its tick');
+    assert.ok(total >= EXITS * 0.99 && total <= EXITS + 1, `${total} of ${EXITS + 1} exits counted with their tick`);
   });
 });
 

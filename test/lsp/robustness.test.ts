@@ -56,4 +56,9 @@ test('positions and offsets convert both ways on CRLF lines and astral character
   assert.equal(lines.offset({ line: 9, character: 0 }), 8, 'past the last line: the end');
   assert.equal(lines.offset({ line: 0, character: 40 }), 1, 'past a line end: that line end, before the CR');
   assert.equal(lines.offset({ line: 2, character: 40 }), 8, 'the last line ends at the end of the text');
+  assert.equal(lines.offset({ line: -1, character: -5 }), 0, 'negative numbers from a client are the start');
+  const cr = new LineTable('a\rbc\r\nd');
+  assert.deepEqual(cr.position(3), { line: 1, character: 1 }, 'a lone CR ends a line');
+  assert.deepEqual(cr.position(6), { line: 2, character: 0 });
+  assert.equal(cr.offset({ line: 1, character: 9 }), 4);
 });
