@@ -46,7 +46,7 @@ done
 rm -f "$root$lib/package-lock.json"
 # what a runtime never reads: the packages' own tooling, tests, docs and command-line entry points
 find "$root$lib/node_modules" \( -name '.*' -o -name '*.md' -o -name '*.map' -o -name '*.ts' -o -name 'spec' -o -name 'test' \) -prune -exec rm -rf {} +
-rm -rf "$root$lib/node_modules/.bin" "$root$lib/node_modules/yaml/bin.mjs"
+rm -rf "$root$lib/node_modules/.bin" "$root$lib/node_modules/yaml/bin.mjs" "$root$lib/node_modules/vscode-languageserver/bin"
 
 if [[ "${BUNDLE_NODE:-0}" == 1 ]]; then
   node_bin="$lib/node"
