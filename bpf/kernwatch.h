@@ -264,6 +264,7 @@ enum kw_segment {
 	KW_SEG_LITERAL = 2,   /* the name is `text` */
 	KW_SEG_PREFIX = 3,    /* text then a star: the name starts with `text` */
 	KW_SEG_ANY_DEPTH = 4, /* two stars: any name, staying in this state */
+	KW_SEG_SUFFIX = 5,    /* a star then text: the name ends with `text`, which is stored at the end of `text` */
 };
 
 /* `glob_states` array, index generation * KW_MAX_GLOB_STATES + state */
@@ -272,10 +273,11 @@ struct kw_glob_state {
 	__u64 accept; /* rules such a child matches: the rules of the glob ends in `next` */
 	__u64 reject; /* rules such a child is an exception of: their `except` globs end in `next` */
 	__u8 kind;    /* enum kw_segment */
-	__u8 len;     /* bytes of `text` (literal, prefix); < KW_SEGMENT_LEN - 1 */
+	__u8 len;     /* bytes of `text` (literal, prefix, suffix); < KW_SEGMENT_LEN - 1 */
 	__u16 _pad;
 	__u32 _pad2;
-	char text[KW_SEGMENT_LEN]; /* zero-padded */
+	char text[KW_SEGMENT_LEN]; /* zero-padded; a suffix's ends at the last byte */
+	char mask[KW_SEGMENT_LEN]; /* 0xff under each byte of `text` the name must have: all of a literal's */
 };
 
 /* `comm_rules` hash */

@@ -35,6 +35,24 @@ struct {
 	__type(value, struct scratch_buf);
 } scratch SEC(".maps");
 
+/*
+ * Per-CPU room for a new cgroup's name when globs step it: the whole name
+ * (NAME_MAX), and its last KW_SEGMENT_LEN bytes moved to end at byte
+ * KW_SEGMENT_LEN of `tail` for suffix segments (the bytes before are zero,
+ * and `tail` is twice that long so that the verifier sees every copy fit).
+ */
+struct name_buf {
+	char full[256];
+	char tail[2 * KW_SEGMENT_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct name_buf);
+} name_scratch SEC(".maps");
+
 /* ---- filter maps: see the comment in kernwatch.h ---------------------- */
 
 struct {

@@ -34,6 +34,21 @@ test('literal, star, prefix and double-star segments step as the glob reads', ()
   assert.equal(m('/kubepods/burstable/po'), 0n);
 });
 
+test('suffix segments compare the end of the whole name, however long', () => {
+  const b = new GlobStateBuilder();
+  assert.deepEqual(b.add('/system.slice/*.service', 1n), { exact: true });
+  assert.deepEqual(b.add('/k/*-ab*', 2n), { exact: false }, 'stars at both ends: widened');
+  const states = b.states();
+  const root = b.rootEntry();
+  const m = (p: string): bigint => matchOf(states, root, p);
+  assert.equal(m('/system.slice/cron.service'), 1n);
+  assert.equal(m(`/system.slice/${'x'.repeat(200)}.service`), 1n, 'a 208-byte name');
+  assert.equal(m('/system.slice/.service'), 1n, 'the star matches nothing too');
+  assert.equal(m('/system.slice/cron.services'), 0n);
+  assert.equal(m('/system.slice/service'), 0n);
+  assert.equal(m('/k/anything'), 2n);
+});
+
 test('a glob used by two rules gets its states once, both rules on its end', () => {
   const b = new GlobStateBuilder();
   b.add('/a/*', 1n);
@@ -68,7 +83,7 @@ test('the kernel model never matches less than the glob, and exactly as much whe
     seed = (seed * 48271) % 2147483647;
     return seed % n;
   };
-  const names = ['a', 'ab', 'abc', 'pod1', 'pod', 'b', 'x-db', 'kube'];
+  const names = ['a', 'ab', 'abc', 'pod1', 'pod', 'b', 'x-db', 'kube', `${'y'.repeat(90)}-db`, '-db'];
   const segments = ['a', 'ab*', '*', '**', 'pod*', '*-db', 'a?c', 'kube', '*b*'];
   for (let round = 0; round < 300; round++) {
     const glob = `/${Array.from({ length: 1 + random(4) }, () => segments[random(segments.length)]).join('/')}`;

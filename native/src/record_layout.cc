@@ -25,7 +25,7 @@ static_assert(sizeof(struct kw_control) == 8, "kw_control layout");
 static_assert(sizeof(struct kw_kind_filter) == 64, "kw_kind_filter layout");
 static_assert(sizeof(struct kw_cgroup_key) == 16, "kw_cgroup_key layout");
 static_assert(sizeof(struct kw_cgroup_rules) == 24, "kw_cgroup_rules layout");
-static_assert(sizeof(struct kw_glob_state) == 96, "kw_glob_state layout");
+static_assert(sizeof(struct kw_glob_state) == 160, "kw_glob_state layout");
 static_assert(sizeof(struct kw_comm_key) == 24, "kw_comm_key layout");
 static_assert(sizeof(struct kw_comm_rules) == 16, "kw_comm_rules layout");
 static_assert(sizeof(struct kw_comm_pattern) == 56, "kw_comm_pattern layout");

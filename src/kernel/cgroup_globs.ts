@@ -8,21 +8,21 @@
  * and for the simulator that replays recordings.
  *
  * What the kernel compares is bounded: a segment it cannot decide exactly (a
- * '?', a star not at the end, text longer than it reads) is widened to "any
- * name", so the kernel passes more than the glob matches and userspace
- * decides; it never passes less.
+ * '?', a star inside or at both ends, text longer than it reads) is widened
+ * to "any name", so the kernel passes more than the glob matches and
+ * userspace decides; it never passes less.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LIMITS } from './limits';
 
 /** enum kw_segment */
-export const SEGMENT = { none: 0, any: 1, literal: 2, prefix: 3, anyDepth: 4 } as const;
+export const SEGMENT = { none: 0, any: 1, literal: 2, prefix: 3, anyDepth: 4, suffix: 5 } as const;
 export type SegmentKind = keyof typeof SEGMENT;
 
 export interface GlobState {
   readonly kind: SegmentKind;
-  /** literal or prefix text, at most MAX_TEXT bytes */
+  /** literal, prefix or suffix text, at most MAX_TEXT bytes */
   readonly text: string;
   /** states a child whose name matches is in */
   readonly next: bigint;
@@ -59,8 +59,9 @@ function segmentOf(s: string): Segment {
   if (s === '*') return { kind: 'any', text: '', exact: true };
   const bytes = Buffer.byteLength(s);
   if (!/[*?]/.test(s)) return bytes <= MAX_TEXT ? { kind: 'literal', text: s, exact: true } : { kind: 'any', text: '', exact: false };
-  const star = s.indexOf('*');
-  if (star === s.length - 1 && !s.includes('?') && bytes - 1 <= MAX_TEXT) return { kind: 'prefix', text: s.slice(0, -1), exact: true };
+  const oneStar = s.indexOf('*') === s.lastIndexOf('*') && !s.includes('?') && bytes - 1 <= MAX_TEXT;
+  if (oneStar && s.endsWith('*')) return { kind: 'prefix', text: s.slice(0, -1), exact: true };
+  if (oneStar && s.startsWith('*')) return { kind: 'suffix', text: s.slice(1), exact: true };
   return { kind: 'any', text: '', exact: false };
 }
 
@@ -191,9 +192,32 @@ function segmentMatches(st: GlobState, name: Buffer, longName: boolean): boolean
         .subarray(0, text.length)
         .equals(text);
     }
+    case 'suffix': {
+      // the kernel reads the whole name (NAME_MAX) for its last bytes
+      const text = Buffer.from(st.text, 'utf8');
+      return name.length >= text.length && name.subarray(name.length - text.length).equals(text);
+    }
     case 'none':
       return false;
   }
+}
+
+/**
+ * The `text` and `mask` of struct kw_glob_state: literal and prefix text
+ * from the start, suffix text ending at the end; the mask under the bytes
+ * the name must have (all of them for a literal, whose zero padding must
+ * match too).
+ */
+export function stateBytes(st: Pick<GlobState, 'kind' | 'text'>): { readonly text: Buffer; readonly mask: Buffer } {
+  const size = LIMITS.KW_SEGMENT_LEN;
+  const text = Buffer.alloc(size);
+  const mask = Buffer.alloc(size);
+  const literal = Buffer.from(st.text, 'utf8');
+  const at = st.kind === 'suffix' ? size - literal.length : 0;
+  literal.copy(text, at);
+  if (st.kind === 'literal') mask.fill(0xff);
+  else if (st.kind === 'prefix' || st.kind === 'suffix') mask.fill(0xff, at, at + literal.length);
+  return { text, mask };
 }
 
 /** Whether the kernel keeps an entry for this cgroup (stepping made one). */

@@ -5,7 +5,7 @@
  * programs that started before the flip have finished.
  */
 import { encodeStruct, offsetOf } from './c_layout';
-import { SEGMENT, writeTreeEntries, type GlobEntry } from './cgroup_globs';
+import { SEGMENT, stateBytes, writeTreeEntries, type GlobEntry } from './cgroup_globs';
 import { patternBytes } from './comm_patterns';
 import type { BpfSessionHandle } from './native';
 import type { KernelRuleSet } from './kernel_rule_set';
@@ -160,7 +160,7 @@ export class FilterMaps {
         reject: st.reject,
         kind: SEGMENT[st.kind],
         len: Buffer.byteLength(st.text),
-        text: st.text,
+        ...stateBytes(st),
       });
       this.bpf.update('glob_states', u32Key(g * KW_MAX_GLOB_STATES + k), v);
     });

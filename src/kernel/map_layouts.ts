@@ -46,6 +46,7 @@ export const MAP_STRUCTS = {
     ['_pad', 'u16'],
     ['_pad2', 'u32'],
     ['text', 'segment'],
+    ['mask', 'segment'],
   ]),
   kw_comm_key: cStruct([
     ['comm', 'comm'],

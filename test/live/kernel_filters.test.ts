@@ -351,13 +351,20 @@ test('the kernel steps cgroups created after load exactly as the model of it doe
   try {
     const globs = new GlobStateBuilder();
     const base = scratch.path;
-    [`${base}/svc/**`, `${base}/kube/*/pod*/**`, `${base}/a*`, `${base}/*/x`, `${base}/**/deep`].forEach((g, i) => globs.add(g, bit(i)));
+    [`${base}/svc/**`, `${base}/kube/*/pod*/**`, `${base}/a*`, `${base}/*/x`, `${base}/**/deep`, `${base}/*.svc/**`, `${base}/q/*-db`].forEach((g, i) =>
+      globs.add(g, bit(i)),
+    );
     const set = ruleSet({
       kinds: new Map([[EXIT.kind, kind(bit(0), { byCgroup: bit(0) })]]),
       globStates: globs.states(),
       globRoot: globs.rootEntry(),
     });
-    const made = ['svc/a/b', 'kube/b1/pod1/c', 'kube/b1/other', 'kube/pod2', 'ab', 'abc/x', 'q/x', 'q/y/deep', 'deep', 'r/s/t/deep/u'];
+    // suffixes on names longer than the kernel's 64-byte segment buffer too: it reads their last bytes
+    const long = 'n'.repeat(100);
+    const made = [
+      ...['svc/a/b', 'kube/b1/pod1/c', 'kube/b1/other', 'kube/pod2', 'ab', 'abc/x', 'q/x', 'q/y/deep', 'deep', 'r/s/t/deep/u'],
+      ...['api.svc/x', `${long}.svc`, 'svcx', 'a.svcx', 'q/main-db', `q/${long}-db`, 'q/db', `q/${long}-dbx`],
+    ];
     await withSession(['process.exit'], set, async (session) => {
       for (const rel of made) fs.mkdirSync(path.join(scratch.dir, rel), { recursive: true });
       const tree: Array<[bigint, string]> = [];
