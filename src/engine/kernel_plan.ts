@@ -165,7 +165,7 @@ class Builder {
           ? `per-CPU counters and the largest ${aggregate.max.field} of each tick`
           : 'per-CPU counters';
       placements.push({
-        term: `${(rule as WindowRule).aggregate.fn}(${spec.name})`,
+        term: printAggregate((rule as WindowRule).aggregate, spec),
         tier: 'kernel count',
         detail: `${what} per ${aggregate.groupBy === 'none' ? 'rule' : aggregate.groupBy}, read every tick`,
       });
@@ -362,6 +362,11 @@ function kernelGroupBy(fields: readonly FieldRef[], spec: EventSpec): GroupBy | 
   if (name === 'tgid') return 'tgid';
   if (name === 'uid') return 'uid';
   return undefined;
+}
+
+/** `count(process.fork)`, `max(process.exit.exit_status)`: the aggregate as a rule writes it. */
+function printAggregate(a: Aggregate, spec: EventSpec): string {
+  return `${a.fn}(${spec.name}${'field' in a ? `.${a.field.name}` : ''})`;
 }
 
 /**
