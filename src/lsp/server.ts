@@ -53,11 +53,12 @@ export function serveLanguage(input: NodeJS.ReadableStream, output: NodeJS.Writa
     const order = [first, ...[...byFile.keys()].filter((f) => f !== first)];
     for (const file of order) {
       const diagnostics = byFile.get(file) ?? [];
-      const key = JSON.stringify(diagnostics.map((d) => [d.range.start.offset, d.range.end.offset, d.severity, d.message]));
-      // the edited file always hears back; the others only when theirs changed
-      if (file !== first && published.get(file) === key) continue;
       const text = workspace.text(file);
       if (text === undefined) continue;
+      // offsets, and the text they count in (a closed file read again after a git pull moves lines)
+      const key = `${JSON.stringify(diagnostics.map((d) => [d.range.start.offset, d.range.end.offset, d.severity, d.message]))}\0${text}`;
+      // the edited file always hears back; the others only when theirs changed
+      if (file !== first && published.get(file) === key) continue;
       published.set(file, key);
       const lines = new LineTable(text);
       void connection.sendDiagnostics({ uri: uriOf(file), diagnostics: diagnostics.map((d) => toLsp(d, lines)) });
