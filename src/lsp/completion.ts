@@ -60,7 +60,9 @@ export function completionsAt(lines: LineTable, offset: number, set: RuleSet): C
       // a let's condition is checked where it is used: every event's fields may appear in it
       const fields = event ? fieldsOf(event) : [...new Map(EVENTS.flatMap((e) => fieldsOf(e)).map((f) => [f.name, f])).values()];
       const lets = [...set.checker.letEntries().keys()].map((n) => item(n, CompletionItemKind.Variable, 'let'));
-      return [...fields.map((f) => item(f.name, CompletionItemKind.Field, fieldType(f), f.doc)), ...lets, ...keywords(CONDITION_WORDS)];
+      // a condition may go on over lines, or the next clause start
+      const words = [...new Set([...CONDITION_WORDS, ...CLAUSE_WORDS])];
+      return [...fields.map((f) => item(f.name, CompletionItemKind.Field, fieldType(f), f.doc)), ...lets, ...keywords(words)];
     }
   }
 }

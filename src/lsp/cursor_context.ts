@@ -37,6 +37,8 @@ export interface CursorContext {
 }
 
 const TOKEN = /#[^\n]*|"(?:[^"\\\n]|\\.)*"?|[A-Za-z_][A-Za-z0-9_.]*|==|!=|<=|>=|\S/g;
+/** a string token that ends with its own closing quote: `"a\\"` does, `"a\"` (an escaped quote) does not */
+const CLOSED_STRING = /^"(?:[^"\\\n]|\\.)*"$/;
 const CLAUSES = new Set(['when', 'then', 'except', 'by', 'severity', 'summary', 'description', 'runbook', 'labels', 'cooldown', 'for', 'keep', 'within']);
 const AGGREGATE_WORDS: ReadonlySet<string> = new Set(AGGREGATES);
 
@@ -60,7 +62,7 @@ export function cursorContext(text: string, offset: number): CursorContext {
       continue;
     }
     if (t.startsWith('"')) {
-      if (end >= wordStart && (t.length === 1 || !t.endsWith('"') || t.endsWith('\\"'))) inside = 'string';
+      if (end >= wordStart && !CLOSED_STRING.test(t)) inside = 'string';
       previous = [...previous.slice(-2), t];
       continue;
     }

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { completionsAt } from '../../src/lsp/completion';
+import { cursorContext } from '../../src/lsp/cursor_context';
 import { hoverAt } from '../../src/lsp/hover';
 import { definitionAt, referencesAt } from '../../src/lsp/navigation';
 import { LineTable } from '../../src/lsp/positions';
@@ -61,4 +62,19 @@ test('positions and offsets convert both ways on CRLF lines and astral character
   assert.deepEqual(cr.position(3), { line: 1, character: 1 }, 'a lone CR ends a line');
   assert.deepEqual(cr.position(6), { line: 2, character: 0 });
   assert.equal(cr.offset({ line: 1, character: 9 }), 4);
+});
+
+test('the cursor context knows strings, escapes and comments, and which event is in scope', () => {
+  const at = (text: string): ReturnType<typeof cursorContext> => cursorContext(text, text.length);
+  assert.equal(at('when oom.victim and comm == "a\\"').expecting, 'nothing', 'inside a string after an escaped quote');
+  assert.equal(at('when oom.victim and comm == "a\\\\" and ').expecting, 'condition', 'after a string ending in an escaped backslash');
+  assert.equal(at('when oom.victim # and ').expecting, 'nothing', 'inside a comment');
+  assert.equal(at('when oom.victim and pid > 1 #\n  and ').event, 'oom.victim');
+  assert.equal(at('when process.newtask followed by process.exit and ').event, 'process.exit');
+  assert.equal(at('when ').expecting, 'event');
+  assert.equal(at('when count(').expecting, 'event');
+  assert.equal(at('rule "x" {\n  when oom.victim\n  ').expecting, 'condition', 'a condition may go on, or a clause start');
+  assert.equal(at('rule "x" {\n  when oom.victim\n  then stdout\n}\n').expecting, 'item');
+  assert.equal(at('rule "x" {\n  when oom.victim\n  severity ').expecting, 'severity');
+  assert.equal(at('when oom.victim then stdout\n').expecting, 'item', 'a one-line rule ends at its line');
 });
