@@ -89,33 +89,31 @@ function letCycle(start: string, lets: ReadonlyMap<string, LetEntry>): string[] 
   return walk(start, [start]);
 }
 
+/** The fields and bare names of a condition. */
 export function fieldNamesIn(e: A.Expr): A.Name[] {
-  switch (e.kind) {
-    case 'and':
-    case 'or':
-      return e.items.flatMap(fieldNamesIn);
-    case 'not':
-      return fieldNamesIn(e.item);
-    case 'ref':
-      return [e.name];
-    default:
-      return [e.field];
-  }
+  return namesIn(e, false);
 }
 
 /** The names in a condition that may be lets: its fields and bare names, and the lists `in` and `matches` name. */
 export function letRefsIn(e: A.Expr): A.Name[] {
+  return namesIn(e, true);
+}
+
+function namesIn(e: A.Expr, lists: boolean): A.Name[] {
   switch (e.kind) {
     case 'and':
     case 'or':
-      return e.items.flatMap(letRefsIn);
+      return e.items.flatMap((i) => namesIn(i, lists));
     case 'not':
-      return letRefsIn(e.item);
+      return namesIn(e.item, lists);
+    case 'ref':
+      return [e.name];
     case 'in':
-      return e.values.kind === 'name' ? [e.field, e.values] : [e.field];
-    case 'matches':
-      return e.patterns.kind === 'name' ? [e.field, e.patterns] : [e.field];
+    case 'matches': {
+      const list = e.kind === 'in' ? e.values : e.patterns;
+      return lists && list.kind === 'name' ? [e.field, list] : [e.field];
+    }
     default:
-      return fieldNamesIn(e);
+      return [e.field];
   }
 }

@@ -256,18 +256,28 @@ test('a counted rule can sum a record field in the kernel', { skip: SKIP }, asyn
   });
 });
 
-test('a counted rule keeps the largest value of a field in the kernel, for each read interval', { skip: SKIP }, async () => {
+/** Rule 5 keeps the largest exit status of `comm`'s exits in the kernel; a reader of its counts. */
+function maxExitStatus(comm: string): { set: KernelRuleSet; counter: (session: KernelSession) => KernelCounts } {
   const status = recordLayout(EXIT.members).members.find((m) => m.c === 'exit_status');
   assert.ok(status);
   const max = { offset: status.offset, size: 4 as const, signed: true, scale: 1, field: 'exit_status' };
   const set = ruleSet({
     kinds: new Map([[EXIT.kind, kind(bit(5), { counted: bit(5), byComm: bit(5) })]]),
-    comms: new Map([['kw-max', { accept: bit(5), reject: 0n }]]),
+    comms: new Map([[comm, { accept: bit(5), reject: 0n }]]),
     aggregates: new Map([[5, { groupBy: 'none' as const, max }]]),
   });
-  await withSession(['process.exit'], set, (session, seen) => {
+  const counter = (session: KernelSession): KernelCounts => {
     const counts = new KernelCounts(session.bpf, CgroupPaths.forHost());
     counts.setAggregates(0, set.aggregates);
+    return counts;
+  };
+  return { set, counter };
+}
+
+test('a counted rule keeps the largest value of a field in the kernel, for each read interval', { skip: SKIP }, async () => {
+  const { set, counter } = maxExitStatus('kw-max');
+  await withSession(['process.exit'], set, (session, seen) => {
+    const counts = counter(session);
     const tick = (): Array<[number, number | undefined]> => counts.read(0, counts.step()).map((d) => [d.n, d.max]);
     for (const code of [3, 9, 5]) runNamed('kw-max', `import os\nos._exit(${code})`, code);
     assert.deepEqual(tick(), [[3, 9]]);
@@ -279,18 +289,10 @@ test('a counted rule keeps the largest value of a field in the kernel, for each 
 });
 
 test('under a steady stream of events every tick reports its max, and the largest value is not lost', { skip: SKIP }, async () => {
-  const status = recordLayout(EXIT.members).members.find((m) => m.c === 'exit_status');
-  assert.ok(status);
-  const max = { offset: status.offset, size: 4 as const, signed: true, scale: 1, field: 'exit_status' };
-  const set = ruleSet({
-    kinds: new Map([[EXIT.kind, kind(bit(5), { counted: bit(5), byComm: bit(5) })]]),
-    comms: new Map([['kw-steady', { accept: bit(5), reject: 0n }]]),
-    aggregates: new Map([[5, { groupBy: 'none' as const, max }]]),
-  });
+  const { set, counter } = maxExitStatus('kw-steady');
   const EXITS = 3000;
   await withSession(['process.exit'], set, async (session) => {
-    const counts = new KernelCounts(session.bpf, CgroupPaths.forHost());
-    counts.setAggregates(0, set.aggregates);
+    const counts = counter(session);
     const script = `import ctypes, os\nctypes.CDLL(None).prctl(15, b"kw-steady", 0, 0, 0)\nfor i in range(${EXITS}):\n    pid = os.fork()\n    if pid == 0: os._exit(9 if i == ${EXITS / 2} else 1 + i % 5)\n    os.waitpid(pid, 0)`;
     const child = spawn('python3', ['-c', script], { stdio: 'ignore' });
     const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
