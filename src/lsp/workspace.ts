@@ -38,7 +38,8 @@ export class Workspace {
   private readonly open = new Map<string, string>();
   /** modification time and size of each closed file when it was read */
   private readonly stamps = new Map<string, string>();
-  private lastDiskCheck = 0;
+  /** per set: when its closed files were last looked at */
+  private readonly lastDiskCheck = new Map<string, number>();
 
   /** The set `file` belongs to, read from disk the first time. */
   setOf(file: string): RuleSet {
@@ -88,8 +89,8 @@ export class Workspace {
 
   /** Closed files of `set` changed on disk (a `git pull`) are read again, looked at once a second at most. */
   private refreshClosed(set: RuleSet, now = Date.now()): void {
-    if (now - this.lastDiskCheck < 1000) return;
-    this.lastDiskCheck = now;
+    if (now - (this.lastDiskCheck.get(set.key) ?? 0) < 1000) return;
+    this.lastDiskCheck.set(set.key, now);
     for (const f of set.checker.fileNames()) {
       if (this.open.has(f) || !this.stamps.has(f) || stampOf(f) === this.stamps.get(f)) continue;
       const text = this.read(f);
