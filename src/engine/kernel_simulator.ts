@@ -10,7 +10,8 @@ import type { FieldValue, KernelEvent } from '../events/event';
 import { recordMembers } from '../events/layout';
 import type { EventSpec } from '../events/types';
 import { hasEntry, stepGlobs, type GlobEntry } from '../kernel/cgroup_globs';
-import { commMatches } from '../kernel/comm_patterns';
+import { commBytes, patternBytes, type CommPattern } from '../kernel/comm_patterns';
+import { matchesMasked, type MaskedText } from '../kernel/masked_text';
 import type { Comparison, GroupBy, KernelRuleSet, Threshold } from '../kernel/kernel_rule_set';
 import type { CompareOp } from '../dsl';
 import { compareValues } from './condition';
@@ -34,9 +35,12 @@ export interface SimulatedRecord {
 export class KernelSimulator {
   private readonly cgroups: Map<bigint, GlobEntry>;
   private readonly idOfPath = new Map<string, bigint>();
+  /** the comm patterns with their bytes, laid out once */
+  private readonly patterns: ReadonlyArray<{ readonly pattern: CommPattern; readonly bytes: MaskedText }>;
 
   constructor(private readonly set: KernelRuleSet) {
     this.cgroups = new Map(set.cgroups);
+    this.patterns = set.commPatterns.map((pattern) => ({ pattern, bytes: patternBytes(pattern) }));
   }
 
   /** Tells the simulator where v2 cgroups are, as the kernel knows from its own tree. */
@@ -68,10 +72,11 @@ export class KernelSimulator {
       const entry = this.set.comms.get(comm);
       let accept = entry?.accept ?? 0n;
       let reject = entry?.reject ?? 0n;
-      for (const p of this.set.commPatterns) {
-        if (!commMatches(p, comm)) continue;
-        accept |= p.accept;
-        reject |= p.reject;
+      const held = this.patterns.length > 0 ? commBytes(comm) : undefined;
+      for (const { pattern, bytes } of this.patterns) {
+        if (!held || !matchesMasked(held[pattern.match], bytes)) continue;
+        accept |= pattern.accept;
+        reject |= pattern.reject;
       }
       mask &= ~kf.byComm | accept;
       mask &= ~(kf.exceptComm & reject);

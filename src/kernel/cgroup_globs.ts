@@ -15,6 +15,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LIMITS } from './limits';
+import { maskedText, type MaskedText } from './masked_text';
 
 /** enum kw_segment */
 export const SEGMENT = { none: 0, any: 1, literal: 2, prefix: 3, anyDepth: 4, suffix: 5 } as const;
@@ -208,16 +209,10 @@ function segmentMatches(st: GlobState, name: Buffer, longName: boolean): boolean
  * the name must have (all of them for a literal, whose zero padding must
  * match too).
  */
-export function stateBytes(st: Pick<GlobState, 'kind' | 'text'>): { readonly text: Buffer; readonly mask: Buffer } {
-  const size = LIMITS.KW_SEGMENT_LEN;
-  const text = Buffer.alloc(size);
-  const mask = Buffer.alloc(size);
-  const literal = Buffer.from(st.text, 'utf8');
-  const at = st.kind === 'suffix' ? size - literal.length : 0;
-  literal.copy(text, at);
-  if (st.kind === 'literal') mask.fill(0xff);
-  else if (st.kind === 'prefix' || st.kind === 'suffix') mask.fill(0xff, at, at + literal.length);
-  return { text, mask };
+export function stateBytes(st: Pick<GlobState, 'kind' | 'text'>): MaskedText {
+  const bytes = maskedText(st.text, LIMITS.KW_SEGMENT_LEN, st.kind === 'suffix' ? 'end' : 'start');
+  if (st.kind === 'literal') bytes.mask.fill(0xff);
+  return bytes;
 }
 
 /** Whether the kernel keeps an entry for this cgroup (stepping made one). */

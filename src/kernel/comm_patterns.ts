@@ -6,6 +6,7 @@
  * simulator compares with the same bytes, so the two cannot disagree.
  */
 import { LIMITS } from './limits';
+import { alignedName, maskedText, matchesMasked, type Alignment, type MaskedText } from './masked_text';
 
 export type CommMatch = 'prefix' | 'suffix';
 
@@ -36,23 +37,20 @@ export function commPatternOf(glob: string): { readonly match: CommMatch; readon
   return { match, text, never: Buffer.byteLength(text) > MAX_COMM };
 }
 
+const ALIGN: Record<CommMatch, Alignment> = { prefix: 'start', suffix: 'end' };
+
 /** The `text` and `mask` arrays of struct kw_comm_pattern. */
-export function patternBytes(p: Pick<CommPattern, 'match' | 'text'>): { readonly text: Buffer; readonly mask: Buffer } {
-  const literal = Buffer.from(p.text, 'utf8');
-  const text = Buffer.alloc(LIMITS.KW_COMM_LEN);
-  const mask = Buffer.alloc(LIMITS.KW_COMM_LEN);
-  const at = p.match === 'prefix' ? 0 : LIMITS.KW_COMM_LEN - literal.length;
-  literal.copy(text, at);
-  mask.fill(0xff, at, at + literal.length);
-  return { text, mask };
+export function patternBytes(p: Pick<CommPattern, 'match' | 'text'>): MaskedText {
+  return maskedText(p.text, LIMITS.KW_COMM_LEN, ALIGN[p.match]);
+}
+
+/** A comm as the kernel holds it for each kind of pattern: its first 15 bytes from the start, or ending at byte 16. */
+export function commBytes(comm: string): Readonly<Record<CommMatch, Buffer>> {
+  const raw = Buffer.from(comm, 'utf8').subarray(0, MAX_COMM);
+  return { prefix: alignedName(raw, LIMITS.KW_COMM_LEN, 'start'), suffix: alignedName(raw, LIMITS.KW_COMM_LEN, 'end') };
 }
 
 /** match_comm_patterns() for one pattern: the kernel's comparison, byte for byte. */
 export function commMatches(p: Pick<CommPattern, 'match' | 'text'>, comm: string): boolean {
-  const { text, mask } = patternBytes(p);
-  const bytes = Buffer.alloc(LIMITS.KW_COMM_LEN);
-  const raw = Buffer.from(comm, 'utf8').subarray(0, MAX_COMM);
-  raw.copy(bytes, p.match === 'prefix' ? 0 : LIMITS.KW_COMM_LEN - raw.length);
-  for (let i = 0; i < bytes.length; i++) if (((bytes[i] as number) ^ (text[i] as number)) & (mask[i] as number)) return false;
-  return true;
+  return matchesMasked(commBytes(comm)[p.match], patternBytes(p));
 }

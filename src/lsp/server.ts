@@ -37,7 +37,8 @@ export function serveLanguage(input: NodeJS.ReadableStream, output: NodeJS.Writa
   const connection = createConnection(input, output);
   const documents = new TextDocuments(TextDocument);
   const workspace = new Workspace();
-  const published = new Map<string, string>();
+  /** per file: the diagnostics last sent, and the text their offsets counted in */
+  const published = new Map<string, { readonly key: string; readonly text: string }>();
   const warned = new Set<string>();
   let shutdown = false;
 
@@ -55,11 +56,11 @@ export function serveLanguage(input: NodeJS.ReadableStream, output: NodeJS.Writa
       const diagnostics = byFile.get(file) ?? [];
       const text = workspace.text(file);
       if (text === undefined) continue;
-      // offsets, and the text they count in (a closed file read again after a git pull moves lines)
-      const key = `${JSON.stringify(diagnostics.map((d) => [d.range.start.offset, d.range.end.offset, d.severity, d.message]))}\0${text}`;
-      // the edited file always hears back; the others only when theirs changed
-      if (file !== first && published.get(file) === key) continue;
-      published.set(file, key);
+      const key = JSON.stringify(diagnostics.map((d) => [d.range.start.offset, d.range.end.offset, d.severity, d.message]));
+      const last = published.get(file);
+      // the edited file always hears back; the others when their diagnostics or text changed (a git pull moves lines)
+      if (file !== first && last?.key === key && last.text === text) continue;
+      published.set(file, { key, text });
       const lines = new LineTable(text);
       void connection.sendDiagnostics({ uri: uriOf(file), diagnostics: diagnostics.map((d) => toLsp(d, lines)) });
     }
