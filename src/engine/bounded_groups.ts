@@ -19,19 +19,25 @@ export class BoundedGroups<T> {
     return this.groups.get(key);
   }
 
+  /** The group's state if it has one, marked most recent. */
+  refresh(key: string): T | undefined {
+    const value = this.groups.get(key);
+    if (value === undefined || key === this.newest) return value;
+    this.groups.delete(key);
+    this.groups.set(key, value);
+    this.newest = key;
+    return value;
+  }
+
   /** The group's state, created with `make` if new; marks it most recent. */
   touch(key: string, make: () => T): T {
-    let value = this.groups.get(key);
-    if (value !== undefined && key === this.newest) return value;
-    if (value !== undefined) {
-      this.groups.delete(key);
-    } else {
-      value = make();
-      if (this.groups.size >= this.cap) {
-        const oldest = this.groups.keys().next().value as string;
-        this.groups.delete(oldest);
-        this.evictions++;
-      }
+    const known = this.refresh(key);
+    if (known !== undefined) return known;
+    const value = make();
+    if (this.groups.size >= this.cap) {
+      const oldest = this.groups.keys().next().value as string;
+      this.groups.delete(oldest);
+      this.evictions++;
     }
     this.groups.set(key, value);
     this.newest = key;

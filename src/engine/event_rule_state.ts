@@ -75,10 +75,9 @@ export class FoldedAlerts {
 
   raise(t: number, group: Record<string, string>, fields: Readonly<Record<string, FieldValue>>): void {
     const key = this.keyOf(group);
-    const existing = this.alerts.get(key);
+    const existing = this.alerts.refresh(key);
     if (existing) {
       fold(existing, t, fields);
-      this.alerts.touch(key, () => existing);
       return;
     }
     if (this.alerts.size >= this.ctx.maxGroups) {

@@ -16,9 +16,9 @@ const H = Object.fromEntries(HEADER_LAYOUT.members.map((m) => [m.c, m.offset])) 
 interface CompiledEvent {
   readonly spec: EventSpec;
   readonly size: number;
-  readonly members: readonly PlacedMember[];
+  /** each C member with the catalog field it fills, looked up once here rather than per record */
+  readonly members: ReadonlyArray<{ readonly m: PlacedMember; readonly field?: FieldSpec }>;
   readonly offsets: Readonly<Record<string, number>>;
-  readonly fieldTypes: ReadonlyMap<string, FieldSpec>;
 }
 
 const COMPILED = new Map<number, CompiledEvent>(
@@ -29,9 +29,11 @@ const COMPILED = new Map<number, CompiledEvent>(
       {
         spec,
         size: layout.size,
-        members: layout.members,
+        members: layout.members.map((m) => {
+          const field = m.field === undefined ? undefined : spec.fields.find((f) => f.name === m.field);
+          return field ? { m, field } : { m };
+        }),
         offsets: Object.fromEntries(layout.members.map((m) => [m.c, m.offset])),
-        fieldTypes: new Map(spec.fields.map((f) => [f.name, f])),
       },
     ];
   }),
@@ -75,14 +77,13 @@ export class Decoder {
     const fields: Record<string, FieldValue> = {};
     for (const m of HEADER_LAYOUT.members) if (m.field) fields[m.field] = readMember(buf, at, m);
     const raw: Record<string, FieldValue> = {};
-    for (const m of c.members) {
+    for (const { m, field } of c.members) {
       const value = readMember(buf, at, m);
       if (!m.field) {
         raw[m.c] = value;
         continue;
       }
-      const spec = c.fieldTypes.get(m.field);
-      fields[m.field] = value === m.unknown ? -1 : spec ? present(spec, value, m.scale) : value;
+      fields[m.field] = value === m.unknown ? -1 : field ? present(field, value, m.scale) : value;
     }
     const flags = buf.readUInt16LE(at + (H.flags as number));
     const truncated = (flags & KW_F_PATH_TRUNCATED) !== 0;
