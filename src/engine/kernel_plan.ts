@@ -16,7 +16,7 @@ import type { Aggregate, CheckedRule, CompareOp, Condition, FieldRef, Selection,
 import { entriesForTree, globIsExact, GlobStateBuilder } from '../kernel/cgroup_globs';
 import { commPatternOf, type CommMatch, type CommPattern } from '../kernel/comm_patterns';
 import type { Comparison, GroupBy, KernelAggregate, KernelRuleSet, Threshold } from '../kernel/kernel_rule_set';
-import { PASS_ALL_RULE } from '../kernel/kernel_rule_set';
+import { kindFilter, PASS_ALL_RULE } from '../kernel/kernel_rule_set';
 import { LIMITS } from '../kernel/limits';
 import { printCondition } from './print_condition';
 
@@ -196,7 +196,7 @@ class Builder {
   private kindOf(kind: number): MutableKind {
     let k = this.kinds.get(kind);
     if (!k) {
-      k = { rules: 0n, byCgroup: 0n, byComm: 0n, byUid: 0n, byThreshold: 0n, counted: 0n, exceptCgroup: 0n, exceptComm: 0n };
+      k = kindFilter(0n);
       this.kinds.set(kind, k);
     }
     return k;
@@ -230,15 +230,13 @@ class Builder {
         return { detail: describeComms(comms), exact: true };
       }
     }
-    if ((term.kind === 'compare' && term.op === '==') || term.kind === 'in') {
-      const values = term.kind === 'in' ? term.values : [term.value];
-      if (term.field.name === 'uid' && !used.has('uid')) {
-        used.add('uid');
-        kind.byUid |= mask;
-        for (const v of values)
-          if (v.type === 'number' && Number.isInteger(v.value) && v.value >= 0) this.uids.set(v.value, (this.uids.get(v.value) ?? 0n) | mask);
-        return { detail: `uid_rules: ${values.length} uid${values.length === 1 ? '' : 's'}`, exact: true };
-      }
+    const values = listedValues(term);
+    if (values && 'field' in term && term.field.name === 'uid' && !used.has('uid')) {
+      used.add('uid');
+      kind.byUid |= mask;
+      for (const v of values)
+        if (v.type === 'number' && Number.isInteger(v.value) && v.value >= 0) this.uids.set(v.value, (this.uids.get(v.value) ?? 0n) | mask);
+      return { detail: `uid_rules: ${values.length} uid${values.length === 1 ? '' : 's'}`, exact: true };
     }
     if (term.kind === 'compare' || term.kind === 'is') {
       const t = threshold(term, spec, bit);
@@ -282,13 +280,11 @@ class Builder {
    * kernel cannot compare one of its values or the patterns would not fit.
    */
   private commsOf(term: Condition): KernelComms | 'all' | undefined {
-    let globs: string[];
-    if (term.kind === 'matches') globs = term.globs.map((g) => g.pattern);
-    else if ((term.kind === 'compare' && term.op === '==') || term.kind === 'in') {
-      const values = term.kind === 'in' ? term.values : [term.value];
-      if (!values.every((v) => v.type === 'string')) return undefined;
-      return { names: values.map((v) => v.value), patterns: [] };
-    } else return undefined;
+    if (term.kind !== 'matches') {
+      const names = stringValues(term);
+      return names ? { names, patterns: [] } : undefined;
+    }
+    const globs = term.globs.map((g) => g.pattern);
     if (globs.includes('*')) return 'all';
     const comms: { names: string[]; patterns: Array<{ match: CommMatch; text: string }> } = { names: [], patterns: [] };
     for (const glob of globs) {
@@ -310,7 +306,7 @@ class Builder {
    */
   private markComms(comms: KernelComms, mask: bigint, role: 'accept' | 'reject'): void {
     for (const comm of comms.names) {
-      if (Buffer.byteLength(comm) >= 16) continue;
+      if (Buffer.byteLength(comm) >= LIMITS.KW_COMM_LEN) continue;
       const entry = this.comms.get(comm) ?? { accept: 0n, reject: 0n };
       this.comms.set(comm, { ...entry, [role]: entry[role] | mask });
     }
@@ -347,11 +343,20 @@ function describeComms(comms: KernelComms): string {
   return parts.join(', ');
 }
 
+/** The values of `field == v` or `field in [...]`; undefined for any other term. */
+function listedValues(term: Condition): readonly Value[] | undefined {
+  if (term.kind === 'compare' && term.op === '==') return [term.value];
+  return term.kind === 'in' ? term.values : undefined;
+}
+
+/** listedValues() when every one is a string. */
+function stringValues(term: Condition): string[] | undefined {
+  const values = listedValues(term);
+  return values?.every((v) => v.type === 'string') ? values.map((v) => v.value) : undefined;
+}
+
 function cgroupGlobs(term: Condition): string[] | undefined {
-  if (term.kind === 'matches') return term.globs.map((g) => g.pattern);
-  if (term.kind === 'compare' && term.op === '==' && term.value.type === 'string') return [term.value.value];
-  if (term.kind === 'in') return term.values.every((v) => v.type === 'string') ? term.values.map((v) => v.value) : undefined;
-  return undefined;
+  return term.kind === 'matches' ? term.globs.map((g) => g.pattern) : stringValues(term);
 }
 
 function kernelGroupBy(fields: readonly FieldRef[], spec: EventSpec): GroupBy | undefined {

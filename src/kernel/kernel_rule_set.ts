@@ -100,16 +100,12 @@ export function ruleSetOf(parts: Partial<KernelRuleSet>): KernelRuleSet {
   };
 }
 
+/** A kind filter for `rules`, constrained by nothing but what `extra` says. */
+export function kindFilter(rules: bigint, extra: Partial<KindFilter> = {}): KindFilter {
+  return { rules, byCgroup: 0n, byComm: 0n, byUid: 0n, byThreshold: 0n, counted: 0n, exceptCgroup: 0n, exceptComm: 0n, ...extra };
+}
+
 export function passAll(kinds: Iterable<number>): KernelRuleSet {
-  const filter: KindFilter = {
-    rules: 1n << BigInt(PASS_ALL_RULE),
-    byCgroup: 0n,
-    byComm: 0n,
-    byUid: 0n,
-    byThreshold: 0n,
-    counted: 0n,
-    exceptCgroup: 0n,
-    exceptComm: 0n,
-  };
+  const filter = kindFilter(1n << BigInt(PASS_ALL_RULE));
   return ruleSetOf({ kinds: new Map([...kinds].map((k) => [k, filter])) });
 }

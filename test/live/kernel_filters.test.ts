@@ -20,7 +20,7 @@ import { offsetOf } from '../../src/kernel/c_layout';
 import { MAP_STRUCTS, perCpuStride } from '../../src/kernel/map_layouts';
 import { CgroupPaths } from '../../src/events/cgroup_paths';
 import { KernelCounts } from '../../src/live/kernel_counts';
-import { ruleSetOf, type KernelRuleSet, type KindFilter } from '../../src/kernel/kernel_rule_set';
+import { kindFilter, ruleSetOf, type KernelRuleSet } from '../../src/kernel/kernel_rule_set';
 import { KernelSession } from '../../src/live/session';
 import { sleep } from '../support/bounded';
 import { runNamed } from '../support/named_process';
@@ -33,9 +33,7 @@ const bit = (rule: number): bigint => 1n << BigInt(rule);
 const SKIP = NEEDS_ROOT || v2Unavailable();
 const COUNT_STRIDE = perCpuStride(MAP_STRUCTS.kw_count.size);
 
-function kind(rules: bigint, extra: Partial<KindFilter> = {}): KindFilter {
-  return { rules, byCgroup: 0n, byComm: 0n, byUid: 0n, byThreshold: 0n, counted: 0n, exceptCgroup: 0n, exceptComm: 0n, ...extra };
-}
+const kind = kindFilter;
 
 const ruleSet = ruleSetOf;
 
