@@ -17,7 +17,9 @@ const MAX_PENDING_LINES = 100_000;
 export class OutputWriter {
   private closed = false;
   private blocked = false;
+  /** lines waiting are pending[head..]; the written ones before head are cut off in halves, not per chunk */
   private pending: string[] = [];
+  private head = 0;
   private scheduled = false;
   /** lines dropped because the reader was too slow */
   dropped = 0;
@@ -30,7 +32,7 @@ export class OutputWriter {
 
   write(line: string): void {
     if (this.closed) return;
-    if (this.pending.length >= MAX_PENDING_LINES) {
+    if (this.pending.length - this.head >= MAX_PENDING_LINES) {
       this.dropped++;
       return;
     }
@@ -46,9 +48,13 @@ export class OutputWriter {
 
   private drain(): void {
     this.scheduled = false;
-    while (!this.closed && !this.blocked && this.pending.length > 0) {
-      const chunk = this.pending.length <= CHUNK_LINES ? this.pending : this.pending.slice(0, CHUNK_LINES);
-      this.pending = chunk === this.pending ? [] : this.pending.slice(CHUNK_LINES);
+    while (!this.closed && !this.blocked && this.head < this.pending.length) {
+      const chunk = this.pending.slice(this.head, this.head + CHUNK_LINES);
+      this.head += chunk.length;
+      if (this.head * 2 >= this.pending.length) {
+        this.pending = this.pending.slice(this.head);
+        this.head = 0;
+      }
       if (!this.stream.write(`${chunk.join('\n')}\n`)) {
         this.blocked = true;
         this.stream.once('drain', () => {
@@ -64,9 +70,10 @@ export class OutputWriter {
     for (;;) {
       this.drain();
       if (this.closed) return;
-      if (!this.blocked && this.pending.length === 0) break;
+      if (!this.blocked && this.head === this.pending.length) break;
       await new Promise<void>((resolve) => {
         const done = (): void => {
+          this.stream.off('drain', done);
           this.stream.off('close', done);
           resolve();
         };
