@@ -12,12 +12,10 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { NODE_FLAGS } from './support/side_by_side';
+import { generatedRuleDir, httpGet } from './support/fixtures';
+import { NODE_FLAGS, ROOT } from './support/side_by_side';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const SIZES = [0, 10, 100, 1000];
 
 interface Breakdown {
@@ -60,42 +58,22 @@ function breakdown(pid: number): Breakdown {
   return { total, parts };
 }
 
-function get(port: number, urlPath: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve) => {
-    http
-      .get({ host: '127.0.0.1', port, path: urlPath }, (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      })
-      .on('error', () => resolve({ status: 0, body: '' }));
-  });
-}
-
-function ruleDir(n: number): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `kw-bench-mem-${n}-`));
-  for (const f of fs.readdirSync(path.join(ROOT, 'rules')).filter((x) => x.endsWith('.rules'))) fs.copyFileSync(path.join(ROOT, 'rules', f), path.join(dir, f));
-  const rules = Array.from({ length: n }, (_, i) =>
+async function measure(n: number, port: number): Promise<{ n: number; b: Breakdown; heapMiB: number }> {
+  const dir = generatedRuleDir(n, (i) =>
     i % 2 === 0
       ? `rule "gen-oom-${i}" { when oom.victim and cgroup matches "/prod/svc${i}/**" severity critical summary "{comm} OOM-killed in {cgroup}" then stdout }`
       : `rule "gen-forks-${i}" { when count(process.fork) > ${1000 + i} within 10s by cgroup then stdout }`,
   );
-  if (n > 0) fs.writeFileSync(path.join(dir, 'generated.rules'), `${rules.join('\n')}\n`);
-  return dir;
-}
-
-async function measure(n: number, port: number): Promise<{ n: number; b: Breakdown; heapMiB: number }> {
-  const dir = ruleDir(n);
   const config = path.join(dir, 'kernwatch.yaml');
   fs.writeFileSync(config, `rules: [${dir}]\nmetrics:\n  listen: 127.0.0.1:${port}\nstate_dir: ${dir}/state\n`);
   const agent = spawn(process.execPath, [...NODE_FLAGS, path.join(ROOT, 'bin', 'kernwatch'), 'run', '--config', config], { stdio: 'ignore' });
   try {
-    for (let i = 0; i < 600 && (await get(port, '/-/ready')).status !== 200; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 600 && (await httpGet(port, '/-/ready')).status !== 200; i++) await new Promise((r) => setTimeout(r, 50));
     // a burst of forks, then a settle: memory as it stands in service, not just after start
     spawnSync('sh', ['-c', 'i=0; while [ $i -lt 3000 ]; do /bin/true; i=$((i+1)); done']);
     await new Promise((r) => setTimeout(r, 2_000));
     const b = breakdown(agent.pid as number);
-    const metrics = (await get(port, '/metrics')).body;
+    const metrics = (await httpGet(port, '/metrics')).body;
     const heap = Number(/^nodejs_heap_size_used_bytes (\d+)/m.exec(metrics)?.[1] ?? NaN) / 2 ** 20;
     return { n, b, heapMiB: heap };
   } finally {

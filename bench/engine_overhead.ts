@@ -19,6 +19,7 @@ import { planKernel } from '../src/engine/kernel_plan';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { generatedRuleDir } from './support/fixtures';
 import { bpftrace, kernwatch, prepare, report, ROOT, rounds } from './support/side_by_side';
 
 interface RuleSetInfo {
@@ -30,15 +31,11 @@ interface RuleSetInfo {
 
 /** rules/ plus `n` generated rules in a temporary directory: OOM rules per service, fork windows per team cgroup. */
 function withGenerated(n: number): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `kw-bench-rules-${n}-`));
-  for (const f of findRuleFiles([path.join(ROOT, 'rules')])) fs.copyFileSync(f, path.join(dir, path.basename(f)));
-  const rules = Array.from({ length: n }, (_, i) =>
+  return generatedRuleDir(n, (i) =>
     i % 2 === 0
       ? `rule "gen-oom-${i}" { when oom.victim and cgroup matches "/prod/svc${i}/**" severity critical then stdout }`
       : `rule "gen-forks-${i}" { when count(process.fork) > ${1000 + i} within 10s by cgroup except cgroup matches "/team${i}/build*/**" then stdout }`,
   );
-  fs.writeFileSync(path.join(dir, 'generated.rules'), `${rules.join('\n')}\n`);
-  return dir;
 }
 
 function ruleSets(): RuleSetInfo {

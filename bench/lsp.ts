@@ -13,15 +13,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { checkRuleSources } from '../src/dsl';
 import { TestClient } from '../test/lsp/client';
+import { median } from './support/side_by_side';
 
 const FILES = 20;
 const RULES_PER_FILE = 100;
 const EDITS = Number(process.env.EDITS ?? 40);
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
-}
 
 function quantile(xs: readonly number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -6,7 +6,7 @@
  *
  *   ROUNDS=5 SECONDS=5 node dist/bench/pipeline_overhead.js
  */
-import { bpftrace, kernwatch, prepare, report, rounds, SECONDS, type Sample } from './support/side_by_side';
+import { bpftrace, kernelSummary, kernwatch, prepare, report, rounds, SECONDS, type Sample } from './support/side_by_side';
 
 const PROCESS_TRACEPOINTS = [
   ['sched:sched_process_fork', 'args->child_pid'],
@@ -24,9 +24,9 @@ function delivered(ss: readonly Sample[]): string {
   let records = 0;
   let lost = 0;
   for (const s of ss) {
-    const m = /(\d+) events seen, (\d+) delivered, (\d+) lost/.exec(s.stderr ?? '');
-    records += Number(m?.[2] ?? 0);
-    lost += Number(m?.[3] ?? 0);
+    const summary = kernelSummary(s.stderr);
+    records += summary?.sent ?? 0;
+    lost += summary?.lost ?? 0;
   }
   return `records into JS: ${Math.round(records / (ss.length * SECONDS))}/s, lost: ${lost}`;
 }

@@ -10,18 +10,13 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { httpGet } from './support/fixtures';
+import { median, ROOT } from './support/side_by_side';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const KERNWATCH = path.join(ROOT, 'bin', 'kernwatch');
 const ROUNDS = Number(process.env.ROUNDS ?? 15);
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
-}
 
 function timeRun(args: readonly string[]): number {
   const started = process.hrtime.bigint();
@@ -33,17 +28,6 @@ function timeRun(args: readonly string[]): number {
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
-function get(port: number, urlPath: string): Promise<number> {
-  return new Promise((resolve) => {
-    http
-      .get({ host: '127.0.0.1', port, path: urlPath }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      })
-      .on('error', () => resolve(0));
-  });
-}
-
 /** exec to /-/ready answering 200, in ms */
 async function agentToReady(dir: string, port: number): Promise<number> {
   const config = path.join(dir, 'kernwatch.yaml');
@@ -52,7 +36,7 @@ async function agentToReady(dir: string, port: number): Promise<number> {
   const agent = spawn(process.execPath, [KERNWATCH, 'run', '--config', config], { stdio: 'ignore' });
   try {
     for (let i = 0; i < 600; i++) {
-      if ((await get(port, '/-/ready')) === 200) return Number(process.hrtime.bigint() - started) / 1e6;
+      if ((await httpGet(port, '/-/ready')).status === 200) return Number(process.hrtime.bigint() - started) / 1e6;
       await new Promise((r) => setTimeout(r, 10));
     }
     return NaN;
