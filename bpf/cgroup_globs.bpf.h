@@ -23,7 +23,12 @@ struct glob_ctx {
 	__u64 match;   /* the rules the new cgroup matches */
 	__u64 reject;  /* the rules the new cgroup is an exception of */
 	__u32 generation;
-	/* every segment is taken to match, userspace decides */
+	/*
+	 * The name filled the buffer (KW_SEGMENT_LEN - 1 bytes or more): no
+	 * literal can equal it, prefixes compare what was read. Unreadable:
+	 * every segment is taken to match, userspace decides.
+	 */
+	bool long_name;
 	bool unreadable;
 };
 
@@ -43,8 +48,7 @@ static __always_inline bool segment_matches(const struct kw_glob_state *st, cons
 
 	if (st->kind == KW_SEG_ANY || st->kind == KW_SEG_ANY_DEPTH || (st->kind != KW_SEG_NONE && ctx->unreadable))
 		return true;
-	/* a longer name than a literal's text has a byte where the text has its zero padding */
-	if (st->kind == KW_SEG_NONE)
+	if (st->kind == KW_SEG_NONE || (st->kind == KW_SEG_LITERAL && ctx->long_name))
 		return false;
 		/* unrolled: 5.10's verifier refuses this loop's back-edge ("back-edge from insn") */
 #pragma unroll
@@ -73,12 +77,11 @@ LOOP_BODY glob_step(__u32 state, struct glob_ctx *ctx)
 }
 
 /*
- * Reads the whole name once (a name is at most NAME_MAX) into a zeroed
- * buffer: its first KW_SEGMENT_LEN bytes, zero-padded, are ctx->name, and its
- * last ones, copied to end at byte KW_SEGMENT_LEN, are ctx->tail. False when
- * the name cannot be read.
+ * Fills ctx->tail from the whole name: its length first (a name is at most
+ * NAME_MAX), then its last bytes copied to end at byte KW_SEGMENT_LEN of a
+ * zeroed buffer. False when the name cannot be read.
  */
-static __always_inline bool read_name(struct glob_ctx *ctx, const char *name)
+static __always_inline bool read_tail(struct glob_ctx *ctx, const char *name)
 {
 	__u32 zero = 0, len, keep;
 	struct name_buf *buf = bpf_map_lookup_elem(&name_scratch, &zero);
@@ -86,19 +89,18 @@ static __always_inline bool read_name(struct glob_ctx *ctx, const char *name)
 
 	if (!buf)
 		return false;
-	__builtin_memset(buf, 0, sizeof(*buf));
 	n = bpf_probe_read_kernel_str(buf->full, sizeof(buf->full), name);
 	if (n <= 1)
 		return false;
 	len = (n - 1) & (sizeof(buf->full) - 1);
 	keep = len < KW_SEGMENT_LEN ? len : KW_SEGMENT_LEN;
+	__builtin_memset(buf->tail, 0, sizeof(buf->tail));
 	/* the bounds the verifier needs: keep <= KW_SEGMENT_LEN, the offset < KW_SEGMENT_LEN */
 	if (keep < 1 || keep > KW_SEGMENT_LEN)
 		return false;
 	if (bpf_probe_read_kernel(buf->tail + ((KW_SEGMENT_LEN - keep) & (KW_SEGMENT_LEN - 1)), keep,
 	                          name + (len - keep)))
 		return false;
-	__builtin_memcpy(ctx->name, buf->full, sizeof(ctx->name));
 	__builtin_memcpy(ctx->tail, buf->tail, sizeof(ctx->tail));
 	return true;
 }
@@ -109,10 +111,15 @@ static __always_inline void enter_cgroup_globs(struct cgroup *cgrp)
 	struct kw_cgroup_key child = { .cgroup_id = BPF_CORE_READ(cgrp, kn, id) };
 	struct kw_cgroup_rules *from, entry;
 	struct glob_ctx ctx = {};
+	const char *name;
+	long n;
 
 	if (BPF_CORE_READ(cgrp, root, hierarchy_id) != 0)
 		return;
-	ctx.unreadable = !read_name(&ctx, BPF_CORE_READ(cgrp, kn, name));
+	name = BPF_CORE_READ(cgrp, kn, name);
+	n = bpf_probe_read_kernel_str(ctx.name, sizeof(ctx.name), name);
+	ctx.unreadable = n <= 0 || !read_tail(&ctx, name);
+	ctx.long_name = n >= (long)sizeof(ctx.name);
 	for (__u32 g = 0; g < KW_GENERATIONS; g++) {
 		parent.generation = g;
 		child.generation = g;

@@ -145,32 +145,26 @@ struct comm_ctx {
 	__u32 generation;
 };
 
-/* One comm pattern: its rules when the comm's bytes under its mask are its text. */
-static __always_inline void match_comm_pattern(const struct kw_comm_pattern *p, struct comm_ctx *ctx)
+/*
+ * Loop body: one comm pattern. Slots are filled from 0, so the first empty
+ * one ends the loop (bpf_loop stops there; the compat object's bounded loop
+ * goes on, and every later slot is empty too).
+ */
+LOOP_BODY match_comm_pattern(__u32 slot, struct comm_ctx *ctx)
 {
-	const __u64 *text = (const __u64 *)p->text, *mask = (const __u64 *)p->mask;
-	const __u64 *comm = p->kind == KW_COMM_SUFFIX ? ctx->tail : ctx->comm;
+	__u32 index = ctx->generation * KW_MAX_COMM_PATTERNS + slot;
+	struct kw_comm_pattern *p = bpf_map_lookup_elem(&comm_patterns, &index);
+	const __u64 *text, *mask, *comm;
 
+	if (!p || p->kind == KW_COMM_NONE)
+		return 1;
+	text = (const __u64 *)p->text;
+	mask = (const __u64 *)p->mask;
+	comm = p->kind == KW_COMM_SUFFIX ? ctx->tail : ctx->comm;
 	if (!((comm[0] ^ text[0]) & mask[0]) && !((comm[1] ^ text[1]) & mask[1])) {
 		ctx->accept |= p->accept;
 		ctx->reject |= p->reject;
 	}
-}
-
-/*
- * Loop body: the pattern in slot `i` + 1 (slot 0 is matched before the
- * loop). Slots are filled from 0, so the first empty one ends the loop
- * (bpf_loop stops there; the compat object's bounded loop goes on, and
- * every later slot is empty too).
- */
-LOOP_BODY match_later_comm_pattern(__u32 i, struct comm_ctx *ctx)
-{
-	__u32 index = ctx->generation * KW_MAX_COMM_PATTERNS + i + 1;
-	struct kw_comm_pattern *p = bpf_map_lookup_elem(&comm_patterns, &index);
-
-	if (!p || p->kind == KW_COMM_NONE)
-		return 1;
-	match_comm_pattern(p, ctx);
 	return 0;
 }
 
@@ -214,8 +208,7 @@ static __always_inline void match_comm_patterns(const char *comm, __u32 generati
 		ctx.tail[0] = ctx.comm[0];
 		ctx.tail[1] = ctx.comm[1];
 	}
-	match_comm_pattern(p, &ctx);
-	LOOP(KW_MAX_COMM_PATTERNS - 1, match_later_comm_pattern, &ctx);
+	LOOP(KW_MAX_COMM_PATTERNS, match_comm_pattern, &ctx);
 	*accept |= ctx.accept;
 	*reject |= ctx.reject;
 }

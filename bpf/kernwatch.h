@@ -273,9 +273,9 @@ struct kw_glob_state {
 	__u64 accept; /* rules such a child matches: the rules of the glob ends in `next` */
 	__u64 reject; /* rules such a child is an exception of: their `except` globs end in `next` */
 	__u8 kind;    /* enum kw_segment */
-	__u8 _pad;
-	__u16 _pad2;
-	__u32 _pad3;
+	__u8 len;     /* bytes of `text` (literal, prefix, suffix); < KW_SEGMENT_LEN - 1 */
+	__u16 _pad;
+	__u32 _pad2;
 	char text[KW_SEGMENT_LEN]; /* zero-padded; a suffix's ends at the last byte */
 	char mask[KW_SEGMENT_LEN]; /* 0xff under each byte of `text` the name must have: all of a literal's */
 };

@@ -169,8 +169,9 @@ export function stepGlobs(states: readonly GlobState[], parent: GlobEntry, name:
   let match = 0n;
   let reject = 0n;
   const bytes = Buffer.from(name, 'utf8');
+  const longName = bytes.length >= LIMITS.KW_SEGMENT_LEN - 1;
   states.forEach((st, k) => {
-    if (!(parent.states & (1n << BigInt(k))) || !segmentMatches(st, bytes)) return;
+    if (!(parent.states & (1n << BigInt(k))) || !segmentMatches(st, bytes, longName)) return;
     next |= st.next;
     match |= st.accept;
     reject |= st.reject;
@@ -178,13 +179,13 @@ export function stepGlobs(states: readonly GlobState[], parent: GlobEntry, name:
   return { match, reject, states: next };
 }
 
-function segmentMatches(st: GlobState, name: Buffer): boolean {
+function segmentMatches(st: GlobState, name: Buffer, longName: boolean): boolean {
   switch (st.kind) {
     case 'any':
     case 'anyDepth':
       return true;
     case 'literal':
-      return name.equals(Buffer.from(st.text, 'utf8'));
+      return !longName && name.equals(Buffer.from(st.text, 'utf8'));
     case 'prefix': {
       const text = Buffer.from(st.text, 'utf8');
       return name

@@ -159,6 +159,7 @@ export class FilterMaps {
         accept: st.accept,
         reject: st.reject,
         kind: SEGMENT[st.kind],
+        len: Buffer.byteLength(st.text),
         ...stateBytes(st),
       });
       this.bpf.update('glob_states', u32Key(g * KW_MAX_GLOB_STATES + k), v);
