@@ -18,17 +18,22 @@
  */
 const volatile __u64 wakeup_bytes = 64 * 1024;
 
+/*
+ * Bit `kind` set: its records go to the `urgent` ring and wake the reader at
+ * once. Set by userspace from the catalog before load.
+ */
+const volatile __u32 urgent_kinds = 0;
+
 static __always_inline struct kw_stats *stats_of(__u32 kind)
 {
 	return bpf_map_lookup_elem(&stats, &kind);
 }
 
-static __always_inline __u32 active_generation(void)
+static __always_inline struct kw_control *control_of(void)
 {
 	__u32 zero = 0;
-	struct kw_control *c = bpf_map_lookup_elem(&control, &zero);
 
-	return c ? c->generation & 1 : 0;
+	return bpf_map_lookup_elem(&control, &zero);
 }
 
 /* Starts a record of `kind` in its scratch buffer, counting the firing. */
@@ -287,12 +292,14 @@ static __always_inline int finish(void *rec, __u32 size, __u64 cgroup_id)
 	struct kw_header *h = rec;
 	__u32 kind = h->kind;
 	struct kw_stats *s = stats_of(kind);
-	__u32 generation = active_generation();
+	struct kw_control *ctl = control_of();
+	__u32 generation = ctl ? ctl->generation & 1 : 0;
 	__u32 index = generation * KW_KIND_MAX + kind;
 	struct kw_kind_filter *kf = bpf_map_lookup_elem(&kind_filters, &index);
 	__u64 mask, flags = BPF_RB_NO_WAKEUP;
+	long err;
 
-	if (!kf || !s)
+	if (!kf || !s || !ctl)
 		return 0;
 	mask = kf->rules;
 	if ((mask & (kf->by_cgroup | kf->except_cgroup)) && cgroup_id) {
@@ -349,13 +356,23 @@ static __always_inline int finish(void *rec, __u32 size, __u64 cgroup_id)
 		s->filtered++;
 		return 0;
 	}
+	if (ctl->shed_kinds & (1U << (kind & 31))) {
+		s->shed++;
+		return 0;
+	}
 	h->rules = mask;
 	if (generation)
 		h->flags |= KW_F_GENERATION;
 	h->size = size;
-	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
-		flags = BPF_RB_FORCE_WAKEUP;
-	if (bpf_ringbuf_output(&events, rec, size, flags))
+	if (urgent_kinds & (1U << (kind & 31))) {
+		/* rare: wake the reader for each one */
+		err = bpf_ringbuf_output(&urgent, rec, size, 0);
+	} else {
+		if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+			flags = BPF_RB_FORCE_WAKEUP;
+		err = bpf_ringbuf_output(&events, rec, size, flags);
+	}
+	if (err)
 		s->lost++;
 	else
 		s->sent++;

@@ -203,6 +203,7 @@ struct kw_stats {
 	__u64 sent;     /* a record was written to the ring buffer */
 	__u64 lost;     /* the ring buffer was full: the record was not written */
 	__u64 filtered; /* no rule wanted it, or only rules counted in the kernel */
+	__u64 shed;     /* wanted in userspace, but its kind was shed (kw_control.shed_kinds) */
 };
 
 /*
@@ -219,7 +220,11 @@ struct kw_stats {
 /* `control` array, index 0 */
 struct kw_control {
 	__u32 generation; /* the rule set programs use now: 0 or 1 */
-	__u32 _pad;
+	/*
+	 * bit `kind` set: userspace is overloaded and sheds this kind's records
+	 * (counted in kw_stats.shed); rules counted in the kernel still count them
+	 */
+	__u32 shed_kinds;
 };
 
 /* `kind_filters` array, index generation * KW_KIND_MAX + kind */

@@ -12,6 +12,16 @@ struct {
 	__uint(max_entries, 8 << 20); /* resized by userspace before load */
 } events SEC(".maps");
 
+/*
+ * The rare, page-worthy kinds (`urgent_kinds`) have a ring of their own,
+ * which the reader always drains first: an OOM victim never waits behind a
+ * flood of page drains, and a full bulk ring never costs one.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20); /* resized by userspace before load */
+} urgent SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, KW_KIND_MAX);

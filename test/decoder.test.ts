@@ -48,7 +48,7 @@ function paths(): CgroupPaths {
   return p;
 }
 
-function decodeAll(batch: Buffer, decoder = new Decoder(paths(), 1_000_000)): KernelEvent[] {
+function decodeAll(batch: Buffer, decoder = new Decoder(paths(), { wallOffsetMs: 1_000_000 })): KernelEvent[] {
   const out: KernelEvent[] = [];
   decoder.decodeBatch(batch, (e) => out.push(e));
   return out;
@@ -116,7 +116,7 @@ test('a cgroup id nobody can resolve leaves the path absent, never a made-up one
 
 test('cgroup events carry their own path, learn it on mkdir and forget it on release', () => {
   const p = paths();
-  const decoder = new Decoder(p, 0);
+  const decoder = new Decoder(p, { wallOffsetMs: 0 });
   const mkdir = record({ kind: 3, size: 368 });
   mkdir.writeBigUInt64LE(555n, 64);
   mkdir.writeInt32LE(0, 72);
@@ -194,7 +194,7 @@ test('a comm of 16 bytes without a terminator and invalid UTF-8 still decode saf
 });
 
 test('unknown kinds and cut-off records are counted, not decoded into junk', () => {
-  const decoder = new Decoder(paths(), 0);
+  const decoder = new Decoder(paths(), { wallOffsetMs: 0 });
   const unknown = record({ kind: 99, size: 72 });
   const good = record({ kind: 19, size: 72 });
   const cut = record({ kind: 19, size: 72 }).subarray(0, 68);

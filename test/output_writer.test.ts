@@ -42,6 +42,29 @@ test('a reader slower than the events: waiting lines are bounded, the rest dropp
   assert.equal(lines.at(-1), 'line 99999');
 });
 
+test('a slow reader during a flood of high-rate lines still gets every rare line, and the drops are counted per event', async () => {
+  const reader = slowReader();
+  const out = new OutputWriter(reader.stream);
+  const fork = { name: 'process.fork', rare: false };
+  const oom = { name: 'oom.victim', rare: true };
+  for (let i = 0; i < 250_000; i++) {
+    out.write(`fork ${i}`, fork);
+    if (i % 30_000 === 29_999) out.write(`oom ${i}`, oom);
+  }
+  await new Promise((r) => setImmediate(r));
+  assert.equal(out.droppedByKind.get('oom.victim'), undefined, 'no rare line dropped');
+  assert.ok((out.droppedByKind.get('process.fork') ?? 0) > 100_000, `forks dropped: ${out.droppedByKind.get('process.fork')}`);
+  assert.equal(out.dropped, out.droppedByKind.get('process.fork'));
+  const flushed = out.flush();
+  reader.release();
+  await flushed;
+  const ooms = reader
+    .written()
+    .split('\n')
+    .filter((l) => l.startsWith('oom'));
+  assert.equal(ooms.length, 8, 'all 8 OOM lines were written');
+});
+
 test('a reader that keeps up loses nothing, however many lines a batch brings', async () => {
   const reader = slowReader();
   reader.release();

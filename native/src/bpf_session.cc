@@ -116,17 +116,20 @@ Napi::Function BpfSession::Define(Napi::Env env) {
                          InstanceMethod("recursionMisses", &BpfSession::RecursionMisses),
                          InstanceMethod("startReader", &BpfSession::StartReader),
                          InstanceMethod("stopReader", &BpfSession::StopReader),
+                         InstanceMethod("releaseBatch", &BpfSession::ReleaseBatch),
                          InstanceMethod("close", &BpfSession::Close),
                      });
 }
 
-// new BpfSession({ ringBytes, wakeupBytes, compat }); compat (tests) forces
+// new BpfSession({ ringBytes, urgentBytes, urgentKinds, wakeupBytes, compat }); compat (tests) forces
 // the object without bpf_loop(), which is otherwise chosen from the kernel's BTF
 BpfSession::BpfSession(const Napi::CallbackInfo& info) : Napi::ObjectWrap<BpfSession>(info) {
   Napi::Env env = info.Env();
   Napi::Object options = info.Length() > 0 && info[0].IsObject() ? info[0].As<Napi::Object>() : Napi::Object::New(env);
   if (options.Has("ringBytes")) ring_bytes_ = options.Get("ringBytes").As<Napi::Number>().Uint32Value();
   if (options.Has("wakeupBytes")) wakeup_bytes_ = options.Get("wakeupBytes").As<Napi::Number>().Int64Value();
+  if (options.Has("urgentBytes")) urgent_bytes_ = options.Get("urgentBytes").As<Napi::Number>().Uint32Value();
+  if (options.Has("urgentKinds")) urgent_kinds_ = options.Get("urgentKinds").As<Napi::Number>().Uint32Value();
   vmlinux_ = btf__load_vmlinux_btf();
   TakeLibbpfLog();
   compat_ = options.Has("compat") ? options.Get("compat").ToBoolean().Value() : !KernelHasBpfLoop(vmlinux_);
@@ -166,7 +169,15 @@ void BpfSession::Open(Napi::Env env) {
       throw BpfError(env, "bpf_map__set_max_entries(events)", err);
     }
   }
+  if (urgent_bytes_ != 0) {
+    err = bpf_map__set_max_entries(skel_->maps.urgent, urgent_bytes_);
+    if (err) {
+      Release();
+      throw BpfError(env, "bpf_map__set_max_entries(urgent)", err);
+    }
+  }
   if (wakeup_bytes_ >= 0) skel_->rodata->wakeup_bytes = wakeup_bytes_;
+  skel_->rodata->urgent_kinds = urgent_kinds_;
   skel_->rodata->mm_migrate_pages_args =
       TracepointArgCount(vmlinux_, "mm_migrate_pages", skel_->rodata->mm_migrate_pages_args);
   skel_->rodata->sched_process_exit_args =
@@ -375,20 +386,22 @@ Napi::Value BpfSession::RecursionMisses(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// startReader(onBatch(err, buffer), { batchBytes, flushMs })
+// startReader(onBatch(err, buffer, urgent), { batchBytes, flushMs, maxInFlightBytes })
 void BpfSession::StartReader(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireLoaded(env, "startReader");
   if (reader_ && !reader_->Finished()) throw Napi::Error::New(env, "startReader: already reading");
   if (info.Length() < 1 || !info[0].IsFunction()) throw Napi::TypeError::New(env, "startReader: expected a callback");
-  RingReader::Options options{256 * 1024, 10};
+  RingReader::Options options{64 * 1024, 10, 4 << 20};
   if (info.Length() > 1 && info[1].IsObject()) {
     Napi::Object o = info[1].As<Napi::Object>();
     if (o.Has("batchBytes")) options.batch_bytes = o.Get("batchBytes").As<Napi::Number>().Uint32Value();
     if (o.Has("flushMs")) options.flush_ms = o.Get("flushMs").As<Napi::Number>().Int32Value();
+    if (o.Has("maxInFlightBytes")) options.max_in_flight = o.Get("maxInFlightBytes").As<Napi::Number>().Uint32Value();
   }
   reader_.reset();
-  reader_ = std::make_unique<RingReader>(env, bpf_map__fd(skel_->maps.events), info[0].As<Napi::Function>(), options);
+  reader_ = std::make_unique<RingReader>(env, bpf_map__fd(skel_->maps.urgent), bpf_map__fd(skel_->maps.events),
+                                         info[0].As<Napi::Function>(), options);
   Ref();  // the session must outlive its reader thread
   Napi::Object stopped = reader_->Stopped().As<Napi::Object>();
   stopped.Get("then").As<Napi::Function>().Call(
@@ -405,6 +418,13 @@ Napi::Value BpfSession::StopReader(const Napi::CallbackInfo& info) {
   }
   reader_->Stop();
   return reader_->Stopped();
+}
+
+// releaseBatch(urgent, bytes): JavaScript is done with a batch; the reader may take as many bytes more.
+void BpfSession::ReleaseBatch(const Napi::CallbackInfo& info) {
+  if (info.Length() < 2 || !info[1].IsNumber())
+    throw Napi::TypeError::New(info.Env(), "releaseBatch: expected (urgent, bytes)");
+  if (reader_) reader_->Release(info[0].ToBoolean().Value(), info[1].As<Napi::Number>().Uint32Value());
 }
 
 // close(): detaches everything and frees the object. The reader must have

@@ -37,6 +37,7 @@ class BpfSession : public Napi::ObjectWrap<BpfSession> {
   Napi::Value RecursionMisses(const Napi::CallbackInfo& info);
   void StartReader(const Napi::CallbackInfo& info);
   Napi::Value StopReader(const Napi::CallbackInfo& info);
+  void ReleaseBatch(const Napi::CallbackInfo& info);
   void Close(const Napi::CallbackInfo& info);
 
   bpf_program* ProgramArg(const Napi::CallbackInfo& info, size_t index);
@@ -47,6 +48,8 @@ class BpfSession : public Napi::ObjectWrap<BpfSession> {
 
   uint32_t ring_bytes_ = 0;    // 0: the object's own size
   int64_t wakeup_bytes_ = -1;  // < 0: the object's own default
+  uint32_t urgent_bytes_ = 0;  // 0: the object's own size
+  uint32_t urgent_kinds_ = 0;  // bit `kind`: its records go to the urgent ring
   bool compat_ = false;        // the object built without bpf_loop()
   btf* vmlinux_ = nullptr;     // the running kernel's BTF; null without it
   kernwatch_bpf* skel_ = nullptr;

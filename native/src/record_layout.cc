@@ -20,7 +20,7 @@ static_assert(sizeof(struct kw_newtask) == 80, "kw_newtask layout");
 static_assert(sizeof(struct kw_exit) == 96, "kw_exit layout");
 static_assert(sizeof(struct kw_task) == 72, "kw_task layout");
 static_assert(sizeof(struct kw_exit_mmap) == 80, "kw_exit_mmap layout");
-static_assert(sizeof(struct kw_stats) == 32, "kw_stats layout");
+static_assert(sizeof(struct kw_stats) == 40, "kw_stats layout");
 static_assert(sizeof(struct kw_control) == 8, "kw_control layout");
 static_assert(sizeof(struct kw_kind_filter) == 64, "kw_kind_filter layout");
 static_assert(sizeof(struct kw_cgroup_key) == 16, "kw_cgroup_key layout");

@@ -3,9 +3,12 @@
  * written one chunk at a time, waiting for the stream to drain when it says
  * so; a closed pipe (`kernwatch tail | head`) ends the output quietly. What
  * a slow reader cannot take is bounded: past MAX_PENDING_LINES waiting, new
- * lines are dropped and counted (`dropped`), where they would otherwise
- * grow the process until it fails (a memory-pressure storm makes hundreds
- * of thousands of events a second; a terminal shows a few thousand).
+ * lines of high-rate events are dropped and counted per event (`dropped`),
+ * where they would otherwise grow the process until it fails (a
+ * memory-pressure storm makes hundreds of thousands of events a second; a
+ * terminal shows a few thousand). Lines of rare events (an OOM victim) are
+ * never dropped for them: they wait behind the kept ones, and only their own
+ * bound, which no real host reaches, could drop them.
  */
 import type { Writable } from 'node:stream';
 
@@ -13,6 +16,18 @@ import type { Writable } from 'node:stream';
 const CHUNK_LINES = 5_000;
 /** lines waiting at most, about 40 MiB of JSON events */
 const MAX_PENDING_LINES = 100_000;
+/** rare lines may wait beyond that bound, up to this many more */
+const MAX_PENDING_RARE_LINES = 100_000;
+
+/** What a line is about, for what may be dropped and how it is counted. */
+export interface LineKind {
+  /** the event's name, counted under it when dropped */
+  readonly name: string;
+  /** a rare event: never dropped for high-rate ones */
+  readonly rare: boolean;
+}
+
+const UNNAMED: LineKind = { name: 'line', rare: false };
 
 export class OutputWriter {
   private closed = false;
@@ -21,7 +36,9 @@ export class OutputWriter {
   private pending: string[] = [];
   private head = 0;
   private scheduled = false;
-  /** lines dropped because the reader was too slow */
+  /** lines dropped because the reader was too slow, per LineKind name */
+  readonly droppedByKind = new Map<string, number>();
+  /** lines dropped in all */
   dropped = 0;
 
   constructor(private readonly stream: Writable) {
@@ -30,10 +47,12 @@ export class OutputWriter {
     });
   }
 
-  write(line: string): void {
+  write(line: string, kind: LineKind = UNNAMED): void {
     if (this.closed) return;
-    if (this.pending.length - this.head >= MAX_PENDING_LINES) {
+    const waiting = this.pending.length - this.head;
+    if (waiting >= MAX_PENDING_LINES && (!kind.rare || waiting >= MAX_PENDING_LINES + MAX_PENDING_RARE_LINES)) {
       this.dropped++;
+      this.droppedByKind.set(kind.name, (this.droppedByKind.get(kind.name) ?? 0) + 1);
       return;
     }
     this.pending.push(line);

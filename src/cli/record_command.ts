@@ -30,7 +30,7 @@ export async function recordCommand(args: readonly string[]): Promise<number> {
     return 1;
   }
   try {
-    return await streamEvents(events, durationMs, file, true);
+    return await streamEvents(events, durationMs, file, true, true);
   } finally {
     await new Promise<void>((resolve) => file.end(() => resolve()));
   }

@@ -13,7 +13,7 @@ import { LiveEngine, type LiveStats } from '../live/live_engine';
 import { compareExpectations, ExpectationError, parseExpectations } from '../engine/expectations';
 import { replay } from '../engine/replay';
 import type { AlertNotice } from '../engine/rule_state';
-import { EventJsonError, eventsFromJsonLines } from '../events/event_json';
+import { EventJsonError, recordingFromJsonLines, type Recording } from '../events/event_json';
 import { Dispatcher } from '../notifiers/dispatcher';
 import type { Config } from '../config/config';
 import { scopeRules, unscopedText } from '../dsl';
@@ -70,17 +70,23 @@ function unscoped(a: Alert, scope: string): Alert {
 }
 
 function replayTest(rules: Parameters<typeof replay>[0], eventsFile: string, expectFile: string | undefined, host: string, json: boolean): number {
-  let events;
+  let recording: Recording;
   let expected;
   try {
-    events = eventsFromJsonLines(readTextFile(eventsFile, RECORDING_MAX_BYTES, 'recording'), eventsFile);
+    recording = recordingFromJsonLines(readTextFile(eventsFile, RECORDING_MAX_BYTES, 'recording'), eventsFile);
     expected = expectFile === undefined ? undefined : parseExpectations(readTextFile(expectFile, RECORDING_MAX_BYTES, 'expectation file'), expectFile);
   } catch (e) {
     if (!(e instanceof EventJsonError || e instanceof ExpectationError || e instanceof TextFileError)) throw e;
     process.stderr.write(`kernwatch: ${e.message}\n`);
     return 1;
   }
-  const result = replay(rules, events, { host });
+  const { events, gaps } = recording;
+  const result = replay(rules, events, { host, gaps });
+  const missing = gaps.reduce((n, g) => n + Object.values(g.missing).reduce((a, b) => a + b, 0), 0);
+  if (missing > 0)
+    process.stderr.write(
+      `kernwatch: ${eventsFile}: the recording says ${missing} records are missing from it (gap lines); alerts over them are marked degraded\n`,
+    );
   if (json) {
     process.stdout.write(`${JSON.stringify({ events: events.length, sent: result.sent, counted: result.counted, notices: result.notices.map(noticeJson) })}\n`);
   } else {

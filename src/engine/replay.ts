@@ -6,6 +6,7 @@
  * evaluator the kernel path must agree with.
  */
 import type { KernelEvent } from '../events/event';
+import type { RecordingGap } from '../events/event_json';
 import type { CheckedRule } from '../dsl';
 import { Evaluator, DEFAULT_TICK_MS } from './evaluator';
 import { planKernel, type KernelPlan } from './kernel_plan';
@@ -18,6 +19,8 @@ export interface ReplayOptions {
   /** evaluate until this time (ms) after the last event; default: the last event's tick */
   readonly untilMs?: number;
   readonly reference?: boolean;
+  /** records the recording says are missing: alerts over them say they are degraded, as live */
+  readonly gaps?: readonly RecordingGap[];
 }
 
 export interface ReplayResult {
@@ -68,9 +71,21 @@ export function replay(rules: readonly CheckedRule[], events: readonly KernelEve
   const simulator = new KernelSimulator(plan.kernel);
   for (const [id, path] of tree) simulator.knowCgroup(id, path);
   const sorted = [...events].sort((a, b) => a.time - b.time);
+  const gaps = [...(options.gaps ?? [])].sort((a, b) => a.time - b.time);
+  let nextGap = 0;
+  const noteGapsUntil = (t: number): void => {
+    for (; nextGap < gaps.length && (gaps[nextGap] as RecordingGap).time <= t; nextGap++) {
+      const gap = gaps[nextGap] as RecordingGap;
+      evaluator.noteLoss(
+        gap.time,
+        Object.values(gap.missing).reduce((a, b) => a + b, 0),
+      );
+    }
+  };
   let sent = 0;
   let counted = 0;
   for (const e of sorted) {
+    noteGapsUntil(e.time);
     // evaluate every tick that ended before this event, as the live engine would have
     evaluator.advanceTo(e.time - tickMs);
     if (reference) {
@@ -86,6 +101,7 @@ export function replay(rules: readonly CheckedRule[], events: readonly KernelEve
     }
   }
   const last = sorted[sorted.length - 1];
+  noteGapsUntil(Infinity);
   if (last) evaluator.advanceTo(last.time + (options.untilMs ?? tickMs));
   return { notices, plan, sent, counted };
 }

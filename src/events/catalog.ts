@@ -434,6 +434,26 @@ export const EVENTS: readonly EventSpec[] = [
 
 export type EventName = string;
 
+/**
+ * Task moves come in bursts under container churn. (mkdir and rename stay
+ * urgent although churn makes them frequent too: they teach the cgroup path
+ * cache the paths urgent records name, so they must be decoded first.)
+ */
+const CGROUP_CHURN = new Set(['cgroup.attach', 'cgroup.transfer']);
+
+/**
+ * Rare, page-worthy events (an OOM victim, a hung task, a cgroup frozen or
+ * emptied, migration failures): their records take a ring of their own that
+ * is always read first, so they never wait behind a flood of high-rate ones,
+ * and are never shed.
+ */
+export function isUrgent(e: EventSpec): boolean {
+  return !e.highRate && !CGROUP_CHURN.has(e.name);
+}
+
+/** Bit `kind` set for each urgent event: the BPF object's `urgent_kinds`. */
+export const URGENT_KINDS_MASK = EVENTS.filter(isUrgent).reduce((mask, e) => (mask | (1 << e.kind)) >>> 0, 0);
+
 const BY_NAME = new Map(EVENTS.map((e) => [e.name, e]));
 
 export function eventByName(name: string): EventSpec | undefined {

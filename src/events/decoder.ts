@@ -44,32 +44,88 @@ export interface DecodeStats {
   malformed: number;
 }
 
+export interface DecoderOptions {
+  /** wall-clock ms minus monotonic ms; measured at construction by default */
+  readonly wallOffsetMs?: number;
+  /**
+   * Hold cgroup.release's forgetting of a path until settleReleases() says
+   * every older record was decoded: releases come through the urgent ring,
+   * ahead of older bulk records of the same cgroup.
+   */
+  readonly deferReleases?: boolean;
+}
+
+/** Releases held back at most: past this the oldest is forgotten at once. */
+const MAX_HELD_RELEASES = 65_536;
+
 export class Decoder {
   readonly stats: DecodeStats = { malformed: 0 };
   /** wall-clock ms minus monotonic ms, measured once */
   private readonly wallOffsetMs: number;
+  private readonly deferReleases: boolean;
+  /** cgroups released but maybe still named by older records not decoded yet, oldest first */
+  private readonly heldReleases: Array<{ readonly hierarchy: number; readonly id: bigint; readonly monoNs: bigint }> = [];
 
   constructor(
     private readonly cgroups: CgroupPaths,
-    wallOffsetMs?: number,
+    options: DecoderOptions = {},
   ) {
-    this.wallOffsetMs = wallOffsetMs ?? Date.now() - Number(process.hrtime.bigint()) / 1e6;
+    this.wallOffsetMs = options.wallOffsetMs ?? Date.now() - Number(process.hrtime.bigint()) / 1e6;
+    this.deferReleases = options.deferReleases ?? false;
+  }
+
+  /**
+   * Now, on the clock events are stamped with: monotonic, so a step of the
+   * wall clock moves neither events nor ticks out of their windows.
+   */
+  now(): number {
+    return this.wallOffsetMs + Number(process.hrtime.bigint()) / 1e6;
   }
 
   /** Decodes every record in `batch`, calling `emit` for each in order. */
   decodeBatch(batch: Buffer, emit: (e: KernelEvent) => void): void {
-    let at = 0;
-    while (at + HEADER_LAYOUT.size <= batch.length) {
+    this.decodeSome(batch, 0, Infinity, emit);
+  }
+
+  /**
+   * Decodes up to `max` records of `batch` from byte `at`, calling `emit`
+   * for each in order; returns where the next record starts (the batch's
+   * length once it is done, or when no next record can be found).
+   */
+  decodeSome(batch: Buffer, at: number, max: number, emit: (e: KernelEvent) => void): number {
+    for (let n = 0; n < max && at + HEADER_LAYOUT.size <= batch.length; n++) {
       const kind = batch.readUInt16LE(at + (H.kind as number));
       const size = batch.readUInt16LE(at + (H.size as number));
       if (size < HEADER_LAYOUT.size || at + size > batch.length) {
         this.stats.malformed++;
-        return; // cannot find the next record boundary
+        return batch.length; // cannot find the next record boundary
       }
       const compiled = COMPILED.get(kind);
       if (compiled && size === compiled.size) emit(this.decodeRecord(batch, at, compiled));
       else this.stats.malformed++;
       at += Math.ceil(size / 8) * 8;
+    }
+    return at + HEADER_LAYOUT.size <= batch.length ? at : batch.length;
+  }
+
+  /** The monotonic ns of the record at `at` (which decodeSome() returned), without decoding it. */
+  static timeAt(batch: Buffer, at: number): bigint {
+    return batch.readBigUInt64LE(at + (H.ts_ns as number));
+  }
+
+  /** Every record up to monotonic `ns` was decoded: cgroups released before then may be forgotten. */
+  settleReleases(ns: bigint): void {
+    let n = 0;
+    while (n < this.heldReleases.length && (this.heldReleases[n] as { monoNs: bigint }).monoNs <= ns) n++;
+    for (const r of this.heldReleases.splice(0, n)) this.cgroups.forget(r.hierarchy, r.id);
+  }
+
+  private release(hierarchy: number, id: bigint, monoNs: bigint): void {
+    if (!this.deferReleases) return this.cgroups.forget(hierarchy, id);
+    this.heldReleases.push({ hierarchy, id, monoNs });
+    if (this.heldReleases.length > MAX_HELD_RELEASES) {
+      const oldest = this.heldReleases.shift() as { hierarchy: number; id: bigint };
+      this.cgroups.forget(oldest.hierarchy, oldest.id);
     }
   }
 
@@ -88,8 +144,8 @@ export class Decoder {
     const flags = buf.readUInt16LE(at + (H.flags as number));
     const truncated = (flags & KW_F_PATH_TRUNCATED) !== 0;
     const headerCgroup = buf.readBigUInt64LE(at + (H.cgroup_id as number));
-    this.derive(c.spec, fields, raw, headerCgroup, truncated);
     const monoNs = buf.readBigUInt64LE(at + (H.ts_ns as number));
+    this.derive(c.spec, fields, raw, headerCgroup, truncated, monoNs);
     return {
       name: c.spec.name,
       monoNs,
@@ -102,9 +158,16 @@ export class Decoder {
   }
 
   /** Fields that are not a plain copy of one C member. */
-  private derive(spec: EventSpec, fields: Record<string, FieldValue>, raw: Record<string, FieldValue>, headerCgroup: bigint, truncated: boolean): void {
+  private derive(
+    spec: EventSpec,
+    fields: Record<string, FieldValue>,
+    raw: Record<string, FieldValue>,
+    headerCgroup: bigint,
+    truncated: boolean,
+    monoNs: bigint,
+  ): void {
     if (spec.subject === 'cgroup') {
-      this.deriveCgroupEvent(spec, fields, raw, truncated);
+      this.deriveCgroupEvent(spec, fields, raw, truncated, monoNs);
     } else {
       setCgroup(fields, 'cgroup', headerCgroup, this.cgroups.pathOf(0, headerCgroup));
     }
@@ -115,7 +178,7 @@ export class Decoder {
     }
   }
 
-  private deriveCgroupEvent(spec: EventSpec, fields: Record<string, FieldValue>, raw: Record<string, FieldValue>, truncated: boolean): void {
+  private deriveCgroupEvent(spec: EventSpec, fields: Record<string, FieldValue>, raw: Record<string, FieldValue>, truncated: boolean, monoNs: bigint): void {
     const hierarchy = raw.hierarchy as number;
     const id = raw.id as bigint;
     const cgroupPath = raw.path as string;
@@ -131,7 +194,7 @@ export class Decoder {
         this.cgroups.scan(hierarchy);
       }
     }
-    if (spec.name === 'cgroup.release') this.cgroups.forget(hierarchy, id);
+    if (spec.name === 'cgroup.release') this.release(hierarchy, id, monoNs);
     if (spec.name === 'cgroup.populated') fields.populated = raw.val !== 0;
     if (spec.name === 'cgroup.frozen') fields.frozen = raw.val !== 0;
     if (spec.name === 'cgroup.attach' || spec.name === 'cgroup.transfer') {

@@ -12,10 +12,11 @@ export const MAP_STRUCTS = {
     ['sent', 'u64'],
     ['lost', 'u64'],
     ['filtered', 'u64'],
+    ['shed', 'u64'],
   ]),
   kw_control: cStruct([
     ['generation', 'u32'],
-    ['_pad', 'u32'],
+    ['shed_kinds', 'u32'],
   ]),
   kw_kind_filter: cStruct([
     ['rules', 'u64'],

@@ -26,7 +26,16 @@ export interface BpfSessionHandle {
   keys(map: string): Buffer;
   /** per loaded program: firings the kernel skipped because it was already running on that CPU */
   recursionMisses(): Record<string, number>;
-  startReader(onBatch: (err: BpfError | null, batch: Buffer | null) => void, options?: { batchBytes?: number; flushMs?: number }): void;
+  /**
+   * Starts the reader thread. Each batch comes from the urgent ring or the
+   * bulk one; give its bytes back with releaseBatch() once done with it: a
+   * lane with maxInFlightBytes not given back takes no more records.
+   */
+  startReader(
+    onBatch: (err: BpfError | null, batch: Buffer | null, urgent: boolean) => void,
+    options?: { batchBytes?: number; flushMs?: number; maxInFlightBytes?: number },
+  ): void;
+  releaseBatch(urgent: boolean, bytes: number): void;
   stopReader(): Promise<void>;
   close(): void;
 }
@@ -41,7 +50,7 @@ export interface BpfError extends Error {
 
 export interface NativeAddon {
   /** `compat` forces the object built without bpf_loop(); by default the kernel's BTF decides */
-  BpfSession: new (options?: { ringBytes?: number; wakeupBytes?: number; compat?: boolean }) => BpfSessionHandle;
+  BpfSession: new (options?: { ringBytes?: number; urgentBytes?: number; urgentKinds?: number; wakeupBytes?: number; compat?: boolean }) => BpfSessionHandle;
   /** the libbpf the addon runs with, e.g. "v1.1" (kernwatch_build_info) */
   libbpfVersion(): string;
   possibleCpus(): number;
@@ -69,10 +78,12 @@ export function nativeAddon(): NativeAddon {
  * one built without bpf_loop() on kernels before 5.17, unless
  * KERNWATCH_BPF_OBJECT says `compat` or `main` (to test or compare both).
  */
-export function openBpfSession(ringBytes: number): BpfSessionHandle {
+export function openBpfSession(ringBytes: number, urgentBytes: number, urgentKinds: number): BpfSessionHandle {
   const forced = process.env.KERNWATCH_BPF_OBJECT;
   return new (nativeAddon().BpfSession)({
     ringBytes,
+    urgentBytes,
+    urgentKinds,
     ...(forced === 'compat' || forced === 'main' ? { compat: forced === 'compat' } : {}),
   });
 }

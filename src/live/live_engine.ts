@@ -18,6 +18,7 @@ import { KernelCounts } from './kernel_counts';
 import { planKernel, type KernelPlan } from '../engine/kernel_plan';
 import type { AlertNotice } from '../engine/rule_state';
 import type { EngineSnapshot } from '../engine/snapshot';
+import type { PumpStats } from './record_pump';
 
 export interface LiveEngineOptions {
   readonly host: string;
@@ -52,6 +53,11 @@ export interface LiveStats {
   readonly unavailable: ReadonlyMap<string, string | undefined>;
   /** the BPF object loaded: `compat` on kernels without bpf_loop() */
   readonly bpfObject: 'main' | 'compat';
+  /** how far behind the kernel consuming records runs */
+  readonly pump: PumpStats;
+  /** ticks that ran more than a tick late, and the latest one's delay in ms */
+  readonly ticksLate: number;
+  readonly tickDelayMs: number;
 }
 
 export class LiveEngine {
@@ -64,6 +70,9 @@ export class LiveEngine {
   private readonly deliveredByEvent = new Map<string, number>();
   private stopped = false;
   private reloading: Promise<unknown> = Promise.resolve();
+  private lastTickAt: number | undefined;
+  private ticksLate = 0;
+  private tickDelayMs = 0;
 
   private constructor(
     private planNow: KernelPlan,
@@ -111,7 +120,16 @@ export class LiveEngine {
 
   /** The running rules' alert state, for the next process. */
   snapshot(): EngineSnapshot {
-    return this.current.snapshot(Date.now(), this.evaluatorOptions.host);
+    return this.current.snapshot(this.now(), this.evaluatorOptions.host);
+  }
+
+  /**
+   * The engine's time: the clock records are stamped with (monotonic, set
+   * against the wall clock once at start), so ticks and records stay in the
+   * same windows whatever the wall clock does.
+   */
+  now(): number {
+    return this.session.decoder.now();
   }
 
   get plan(): KernelPlan {
@@ -158,7 +176,7 @@ export class LiveEngine {
       throw e;
     }
     // programs that read the old generation have finished: its last counts are final
-    const now = Date.now();
+    const now = this.now();
     for (const d of this.counts.drain(oldGeneration)) previous.onCount(now, d.bit, d.n, d.group, d.max ?? d.sum);
     this.current = next;
     this.planNow = plan;
@@ -179,13 +197,19 @@ export class LiveEngine {
   }
 
   private tick(): void {
-    const now = Date.now();
+    const now = this.now();
+    const tickMs = this.evaluatorOptions.tickMs ?? DEFAULT_TICK_MS;
+    if (this.lastTickAt !== undefined) {
+      this.tickDelayMs = Math.max(0, now - this.lastTickAt - tickMs);
+      if (this.tickDelayMs > tickMs) this.ticksLate++;
+    }
+    this.lastTickAt = now;
     // one epoch a tick, whichever generations are read in it
     const ended = this.counts.step();
     for (const generation of [0, 1]) {
       const evaluator = this.evaluators[generation];
       if (!evaluator) continue;
-      for (const d of this.counts.read(generation, ended)) evaluator.onCount(now, d.bit, d.n, d.group, d.max ?? d.sum);
+      for (const d of this.counts.read(generation, ended, now)) evaluator.onCount(now, d.bit, d.n, d.group, d.max ?? d.sum);
     }
     // records the ring buffer could not take, and firings the kernel skipped
     const total = totalCounters(this.session.counters());
@@ -205,6 +229,9 @@ export class LiveEngine {
       deliveredByEvent: new Map(this.deliveredByEvent),
       unavailable: new Map(EVENTS.map((e) => [e.name, this.session.availability.reason(e)])),
       bpfObject: this.session.bpf.compat ? 'compat' : 'main',
+      pump: this.session.pumpStats(),
+      ticksLate: this.ticksLate,
+      tickDelayMs: this.tickDelayMs,
     };
   }
 
@@ -216,7 +243,7 @@ export class LiveEngine {
     clearInterval(this.timer);
     await this.session.stop();
     this.tick();
-    this.current.advanceTo(Date.now() + (this.evaluatorOptions.tickMs ?? DEFAULT_TICK_MS));
+    this.current.advanceTo(this.now() + (this.evaluatorOptions.tickMs ?? DEFAULT_TICK_MS));
     const stats = this.stats();
     this.session.close();
     return stats;

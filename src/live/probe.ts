@@ -3,7 +3,7 @@
  * attached once with no rules (every record is dropped in the kernel), then
  * everything is freed. What `kernwatch events` shows.
  */
-import { EVENTS } from '../events/catalog';
+import { EVENTS, URGENT_KINDS_MASK } from '../events/catalog';
 import { ProgramAvailability } from '../kernel/availability';
 import { missingBtf } from '../kernel/btf';
 import { isBpfError, openBpfSession } from '../kernel/native';
@@ -19,7 +19,7 @@ export function probeEvents(): EventAvailability | undefined {
   const noBtf = missingBtf();
   if (noBtf) return new Map(EVENTS.map((e) => [e.name, noBtf]));
   if (!canTrace()) return undefined;
-  const bpf = openBpfSession(64 << 10);
+  const bpf = openBpfSession(64 << 10, 64 << 10, URGENT_KINDS_MASK);
   try {
     const availability = new ProgramAvailability(bpf.programs());
     let refusals;

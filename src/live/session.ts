@@ -2,7 +2,7 @@
  * A live kernel session: loads and attaches the programs for the events
  * asked for, streams decoded events in batches, and reports counters.
  */
-import { eventByName } from '../events/catalog';
+import { eventByName, URGENT_KINDS_MASK } from '../events/catalog';
 import { CgroupPaths } from '../events/cgroup_paths';
 import { Decoder } from '../events/decoder';
 import type { KernelEvent } from '../events/event';
@@ -17,6 +17,7 @@ import { FilterMaps } from '../kernel/filter_maps';
 import { passAll, type KernelRuleSet } from '../kernel/kernel_rule_set';
 import { attachProgram, withFallbacks } from './attach_program';
 import { KernelSessionError } from './session_error';
+import { RecordPump, DEFAULT_SLICE_MS, type PumpStats } from './record_pump';
 
 export { KernelSessionError };
 
@@ -27,6 +28,10 @@ export interface SessionOptions {
   /** a reader failure; the session has stopped reading when it is called */
   readonly onError?: (error: Error) => void;
   readonly ringBytes?: number;
+  /** records handed to JavaScript and not yet consumed, per ring, at most; default 4 MiB */
+  readonly maxInFlightBytes?: number;
+  /** longest run of decoding and consuming records before yielding to the event loop; default 5 ms */
+  readonly sliceMs?: number;
   readonly cgroups?: CgroupPaths;
   /** what the kernel filters and counts; by default every record of `events` is sent */
   readonly ruleSet?: KernelRuleSet;
@@ -43,6 +48,7 @@ export class KernelSession {
   readonly degraded = new Map<string, string>();
   readonly decoder: Decoder;
   readonly filters: FilterMaps;
+  private readonly pump: RecordPump;
   private stopped = false;
   /** each program attached for an event, to the program actually attached (itself or its fallback) */
   private readonly programs = new Map<string, string>();
@@ -52,11 +58,15 @@ export class KernelSession {
     readonly availability: ProgramAvailability,
     decoder: Decoder,
     v2Mount: string | undefined,
+    options: SessionOptions,
   ) {
     this.attached = [];
     this.unavailable = new Map();
     this.decoder = decoder;
     this.filters = new FilterMaps(bpf, v2Mount);
+    this.pump = new RecordPump(decoder, options.onEvents, (urgent, bytes) => this.bpf.releaseBatch(urgent, bytes), {
+      sliceMs: options.sliceMs ?? DEFAULT_SLICE_MS,
+    });
   }
 
   static start(options: SessionOptions): KernelSession {
@@ -66,21 +76,25 @@ export class KernelSession {
     const noBtf = missingBtf();
     if (noBtf) throw new KernelSessionError(noBtf, 2);
     const wanted = resolveEvents(options.events);
-    const bpf = openBpfSession(options.ringBytes ?? 16 << 20);
+    const ringBytes = options.ringBytes ?? 16 << 20;
+    const bpf = openBpfSession(ringBytes, Math.max(4096, Math.min(ringBytes, 1 << 20)), URGENT_KINDS_MASK);
     try {
       const availability = new ProgramAvailability(bpf.programs());
       const ruleSet = options.ruleSet ?? passAll(availability.partition(wanted).usable.map((e) => e.kind));
       const toLoad = options.loadAll ? availability.present : programsFor(availability.partition(wanted).usable, ruleSet, availability);
       for (const refused of callBpf(() => bpf.load(withFallbacks(toLoad, availability)))) availability.refuse(refused.name, refusalMessage(refused));
       const cgroups = options.cgroups ?? CgroupPaths.forHost();
-      const session = new KernelSession(bpf, availability, new Decoder(cgroups), cgroups.directoryOf(0, '/'));
+      const decoder = new Decoder(cgroups, { deferReleases: true });
+      const session = new KernelSession(bpf, availability, decoder, cgroups.directoryOf(0, '/'), options);
       session.filters.installFirst(ruleSet);
       session.attachFor(wanted, ruleSet);
       if (wanted.length > 0 && session.attached.length === 0) {
         const why = [...session.unavailable].map(([event, reason]) => `\n  ${event}: ${reason}`).join('');
         throw new KernelSessionError(`none of the events asked for can run on this kernel:${why}`, 1);
       }
-      bpf.startReader((err, batch) => session.onBatch(err, batch, options));
+      bpf.startReader((err, batch, urgent) => session.onBatch(err, batch, urgent, options), {
+        maxInFlightBytes: options.maxInFlightBytes ?? DEFAULT_IN_FLIGHT_BYTES,
+      });
       return session;
     } catch (e) {
       bpf.close();
@@ -131,12 +145,18 @@ export class KernelSession {
     return readCounters(this.bpf);
   }
 
-  /** Detaches every program, delivers what is left in the ring buffer, frees it all. */
+  /** How far behind the kernel consuming records is. */
+  pumpStats(): PumpStats {
+    return this.pump.stats();
+  }
+
+  /** Detaches every program, delivers what is left in the ring buffers, frees it all. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     for (const attachedAs of this.programs.values()) this.bpf.detach(attachedAs);
     await this.bpf.stopReader();
+    this.pump.drain();
   }
 
   /** Frees the kernel objects; counters are gone after this. */
@@ -144,15 +164,12 @@ export class KernelSession {
     this.bpf.close();
   }
 
-  private onBatch(err: BpfError | null, batch: Buffer | null, options: SessionOptions): void {
+  private onBatch(err: BpfError | null, batch: Buffer | null, urgent: boolean, options: SessionOptions): void {
     if (err) {
       options.onError?.(err);
       return;
     }
-    if (!batch) return;
-    const events: KernelEvent[] = [];
-    this.decoder.decodeBatch(batch, (e) => events.push(e));
-    if (events.length > 0) options.onEvents(events);
+    if (batch) this.pump.push(batch, urgent);
   }
 }
 
@@ -195,6 +212,9 @@ function callBpf<T>(fn: () => T): T {
     throw new KernelSessionError(e.message, 1, e.libbpfLog);
   }
 }
+
+/** Bytes of records in JavaScript at most, per ring: about 20,000 records, a few ms to a few s of work. */
+const DEFAULT_IN_FLIGHT_BYTES = 4 << 20;
 
 const EPERM = 1;
 const EACCES = 13;

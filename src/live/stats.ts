@@ -1,4 +1,4 @@
-/** Reads the per-CPU `stats` map: per event kind, how many fired, were sent, were lost. */
+/** Reads the per-CPU `stats` map: per event kind, how many fired, were sent, were lost or shed. */
 import { EVENTS } from '../events/catalog';
 import { offsetOf } from '../kernel/c_layout';
 import { MAP_STRUCTS, perCpuStride, u32Key } from '../kernel/map_layouts';
@@ -15,6 +15,8 @@ export interface EventCounters {
   readonly filtered: number;
   /** firings the kernel skipped because the program was already running on that CPU */
   readonly missed: number;
+  /** wanted in userspace, but dropped in the kernel while userspace was overloaded (src/live/overload.ts) */
+  readonly shed: number;
 }
 
 const { kw_stats } = MAP_STRUCTS;
@@ -23,6 +25,7 @@ const SEEN = offsetOf(kw_stats, 'seen');
 const SENT = offsetOf(kw_stats, 'sent');
 const LOST = offsetOf(kw_stats, 'lost');
 const FILTERED = offsetOf(kw_stats, 'filtered');
+const SHED = offsetOf(kw_stats, 'shed');
 
 export function readCounters(bpf: BpfSessionHandle): Map<string, EventCounters> {
   const out = new Map<string, EventCounters>();
@@ -33,13 +36,22 @@ export function readCounters(bpf: BpfSessionHandle): Map<string, EventCounters> 
     let sent = 0n;
     let lost = 0n;
     let filtered = 0n;
+    let shed = 0n;
     for (let at = 0; perCpu && at + STRIDE <= perCpu.length; at += STRIDE) {
       seen += perCpu.readBigUInt64LE(at + SEEN);
       sent += perCpu.readBigUInt64LE(at + SENT);
       lost += perCpu.readBigUInt64LE(at + LOST);
       filtered += perCpu.readBigUInt64LE(at + FILTERED);
+      shed += perCpu.readBigUInt64LE(at + SHED);
     }
-    out.set(e.name, { seen: Number(seen), sent: Number(sent), lost: Number(lost), filtered: Number(filtered), missed: misses[e.program] ?? 0 });
+    out.set(e.name, {
+      seen: Number(seen),
+      sent: Number(sent),
+      lost: Number(lost),
+      filtered: Number(filtered),
+      missed: misses[e.program] ?? 0,
+      shed: Number(shed),
+    });
   }
   return out;
 }
@@ -50,12 +62,14 @@ export function totalCounters(counters: ReadonlyMap<string, EventCounters>): Eve
   let lost = 0;
   let filtered = 0;
   let missed = 0;
+  let shed = 0;
   for (const c of counters.values()) {
     seen += c.seen;
     sent += c.sent;
     lost += c.lost;
     filtered += c.filtered;
     missed += c.missed;
+    shed += c.shed;
   }
-  return { seen, sent, lost, filtered, missed };
+  return { seen, sent, lost, filtered, missed, shed };
 }

@@ -25,8 +25,8 @@ function monitor(settings: Partial<SelfAlertSettings> = {}): { m: SelfMonitor; n
 
 const counters = (sent: number, lost: number, other = { sent: 0, lost: 0 }): Map<string, EventCounters> =>
   new Map([
-    ['process.fork', { seen: sent + lost, sent, lost, filtered: 0, missed: 0 }],
-    ['oom.victim', { seen: other.sent + other.lost, sent: other.sent, lost: other.lost, filtered: 0, missed: 0 }],
+    ['process.fork', { seen: sent + lost, sent, lost, filtered: 0, missed: 0, shed: 0 }],
+    ['oom.victim', { seen: other.sent + other.lost, sent: other.sent, lost: other.lost, filtered: 0, missed: 0, shed: 0 }],
   ]);
 
 function healthy(name: string, overrides: Partial<NotifierStats> = {}): NotifierStats {

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import { test } from 'node:test';
 import { FilterMaps } from '../../src/kernel/filter_maps';
 import { passAll } from '../../src/kernel/kernel_rule_set';
+import { MAP_STRUCTS } from '../../src/kernel/map_layouts';
 import { nativeAddon, isBpfError } from '../../src/kernel/native';
 import { NEEDS_ROOT } from '../support/root';
 
@@ -61,7 +62,7 @@ test('a reader stopped while the ring buffer is busy still delivers what was sub
     const perCpu = bpf.lookup('stats', key);
     assert.ok(perCpu);
     let sent = 0n;
-    for (let at = 0; at < perCpu.length; at += 32) sent += perCpu.readBigUInt64LE(at + 8);
+    for (let at = 0; at < perCpu.length; at += MAP_STRUCTS.kw_stats.size) sent += perCpu.readBigUInt64LE(at + 8);
     assert.ok(records >= 20, `at least our 20 forks arrived (got ${records})`);
     assert.equal(BigInt(records), sent, 'every record the kernel sent reached JavaScript');
   } finally {
@@ -75,7 +76,7 @@ test('libbpf failures become exceptions with errno, code and the operation', { s
   try {
     bpf.load(['handle__sched_process_fork']);
     assert.throws(
-      () => bpf.update('stats', Buffer.alloc(4, 0xff), Buffer.alloc(32 * nativeAddon().possibleCpus())),
+      () => bpf.update('stats', Buffer.alloc(4, 0xff), Buffer.alloc(MAP_STRUCTS.kw_stats.size * nativeAddon().possibleCpus())),
       (e: unknown) => isBpfError(e) && e.code === 'E2BIG' && e.errno === 7 && /^update stats: /.test(e.message),
     );
     assert.throws(() => bpf.attach('no_such_program'), /no program named no_such_program/);

@@ -1,0 +1,172 @@
+/**
+ * Between the ring reader and whoever consumes records: holds the batches
+ * the reader handed over, decodes them and hands the events on in slices of
+ * bounded time, urgent batches first and whole, and yields to the event loop
+ * between slices, so that ticks, deliveries, outbox writes and /metrics keep
+ * running whatever arrives. A batch's bytes go back to the reader once its
+ * records were consumed: that budget is the back-pressure which keeps a
+ * backlog in the kernel's ring (where a loss is counted per kind), never in
+ * the JS heap.
+ */
+import { performance } from 'node:perf_hooks';
+import { Decoder } from '../events/decoder';
+import type { KernelEvent } from '../events/event';
+
+export interface PumpOptions {
+  /** time one slice may take before yielding, in ms */
+  readonly sliceMs: number;
+}
+
+export const DEFAULT_SLICE_MS = 5;
+
+export interface PumpStats {
+  /** bytes handed over by the reader and not yet consumed */
+  readonly backlogBytes: number;
+  /** how far behind the kernel the oldest record waiting is, in ms (0: none waiting) */
+  readonly lagMs: number;
+  /** slices run, and the longest one in ms */
+  readonly slices: number;
+  readonly longestSliceMs: number;
+  /** age in ms of records when consumed: the largest since the last stats() call */
+  readonly maxAgeMs: number;
+}
+
+interface Pending {
+  readonly batch: Buffer;
+  at: number;
+}
+
+/** Records handed on per call at first; adapted so that one call stays well inside a slice. */
+const FIRST_CHUNK = 64;
+const MAX_CHUNK = 4096;
+/** How long after the bulk lane went empty no older bulk record can still be in the kernel's ring: a few of the reader's flushes. */
+const BULK_SETTLE_MS = 100;
+
+export class RecordPump {
+  private readonly urgent: Buffer[] = [];
+  private readonly bulk: Pending[] = [];
+  private backlogBytes = 0;
+  private scheduled = false;
+  private chunk = FIRST_CHUNK;
+  private slices = 0;
+  private longestSliceMs = 0;
+  private maxAgeMs = 0;
+  /** the newest bulk record consumed, monotonic ns */
+  private bulkSeenNs = 0n;
+  private stopped = false;
+
+  constructor(
+    private readonly decoder: Decoder,
+    private readonly consume: (events: readonly KernelEvent[]) => void,
+    /** gives a batch's bytes back to the reader */
+    private readonly release: (urgent: boolean, bytes: number) => void,
+    private readonly options: PumpOptions = { sliceMs: DEFAULT_SLICE_MS },
+  ) {}
+
+  push(batch: Buffer, urgent: boolean): void {
+    if (this.stopped) return this.release(urgent, batch.length);
+    this.backlogBytes += batch.length;
+    if (urgent) this.urgent.push(batch);
+    else this.bulk.push({ batch, at: 0 });
+    this.schedule();
+  }
+
+  /** Consumes everything waiting now, in one go: the session is stopping. */
+  drain(): void {
+    while (this.urgent.length > 0 || this.bulk.length > 0) this.slice(Infinity);
+  }
+
+  /** Stops consuming: what is waiting is given back unread. */
+  stop(): void {
+    this.stopped = true;
+    for (const b of this.urgent.splice(0)) this.release(true, b.length);
+    for (const p of this.bulk.splice(0)) this.release(false, p.batch.length);
+    this.backlogBytes = 0;
+  }
+
+  stats(): PumpStats {
+    const head = this.bulk[0];
+    const lagMs = head ? Math.max(0, this.monoNowMs() - Number(Decoder.timeAt(head.batch, head.at)) / 1e6) : 0;
+    const stats = { backlogBytes: this.backlogBytes, lagMs, slices: this.slices, longestSliceMs: this.longestSliceMs, maxAgeMs: this.maxAgeMs };
+    this.maxAgeMs = 0;
+    return stats;
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // setImmediate runs after the loop's I/O callbacks, and timers run before the next one
+    setImmediate(() => {
+      this.scheduled = false;
+      if (this.stopped) return;
+      this.slice(this.options.sliceMs);
+      if (this.urgent.length > 0 || this.bulk.length > 0) this.schedule();
+    });
+  }
+
+  private slice(budgetMs: number): void {
+    const start = performance.now();
+    this.slices++;
+    // urgent batches are few and small: always whole, before any bulk record
+    for (let b = this.urgent.shift(); b; b = this.urgent.shift()) this.consumeWhole(b, true);
+    while (this.bulk.length > 0 && performance.now() - start < budgetMs) {
+      const head = this.bulk[0] as Pending;
+      const events: KernelEvent[] = [];
+      const chunkStart = performance.now();
+      head.at = this.decoder.decodeSome(head.batch, head.at, this.chunk, (e) => events.push(e));
+      this.hand(events);
+      this.adaptChunk(performance.now() - chunkStart, budgetMs);
+      const last = events[events.length - 1];
+      if (last && last.monoNs > this.bulkSeenNs) this.bulkSeenNs = last.monoNs;
+      if (head.at >= head.batch.length) {
+        this.bulk.shift();
+        this.giveBack(false, head.batch.length);
+      }
+    }
+    this.settleReleases();
+    const took = performance.now() - start;
+    if (took > this.longestSliceMs) this.longestSliceMs = took;
+  }
+
+  private consumeWhole(batch: Buffer, urgent: boolean): void {
+    const events: KernelEvent[] = [];
+    this.decoder.decodeBatch(batch, (e) => events.push(e));
+    this.hand(events);
+    this.giveBack(urgent, batch.length);
+  }
+
+  private hand(events: readonly KernelEvent[]): void {
+    if (events.length === 0) return;
+    const age = this.monoNowMs() - Number((events[0] as KernelEvent).monoNs) / 1e6;
+    if (age > this.maxAgeMs) this.maxAgeMs = age;
+    this.consume(events);
+  }
+
+  private giveBack(urgent: boolean, bytes: number): void {
+    this.backlogBytes -= bytes;
+    this.release(urgent, bytes);
+  }
+
+  /** A chunk should take a small part of a slice, whatever one record costs (one rule or five thousand). */
+  private adaptChunk(tookMs: number, budgetMs: number): void {
+    if (!Number.isFinite(budgetMs)) return;
+    if (tookMs > budgetMs / 4 && this.chunk > 1) this.chunk = Math.max(1, this.chunk >> 1);
+    else if (tookMs < budgetMs / 16 && this.chunk < MAX_CHUNK) this.chunk <<= 1;
+  }
+
+  /**
+   * cgroup.release comes through the urgent ring, ahead of older bulk
+   * records naming the same cgroup: its path is forgotten only once the bulk
+   * records up to its time were consumed.
+   */
+  private settleReleases(): void {
+    const head = this.bulk[0];
+    if (head) return this.decoder.settleReleases(Decoder.timeAt(head.batch, head.at) - 1n);
+    const quietSince = BigInt(Math.floor((this.monoNowMs() - BULK_SETTLE_MS) * 1e6));
+    this.decoder.settleReleases(quietSince > this.bulkSeenNs ? quietSince : this.bulkSeenNs);
+  }
+
+  private monoNowMs(): number {
+    return Number(process.hrtime.bigint()) / 1e6;
+  }
+}
