@@ -7,6 +7,7 @@
 import type { Outbox, DropReason } from './outbox';
 import { DeliveryError, type Delivery, type Logger, type Notifier } from './notifier';
 import { backoffMs, type BackoffPolicy, DEFAULT_BACKOFF } from './backoff';
+import { Histogram, type HistogramSnapshot } from './histogram';
 
 export interface NotifierStats {
   readonly name: string;
@@ -31,6 +32,8 @@ export interface NotifierStats {
   readonly failingSince?: number;
   readonly lastSuccessAt?: number;
   readonly lastError?: string;
+  /** seconds from dispatch() (the alert raised) to its outbox entry's data fsynced, per durable delivery: kernwatch_outbox_persist_seconds */
+  readonly persistSeconds: HistogramSnapshot;
 }
 
 export interface QueueOptions {
@@ -53,6 +56,7 @@ export class DeliveryQueue {
   private failingSince: number | undefined;
   private lastSuccessAt: number | undefined;
   private lastError: string | undefined;
+  private readonly persist = new Histogram();
 
   /** earliest time of the next send: pacing or backoff */
   private notBefore = 0;
@@ -69,10 +73,15 @@ export class DeliveryQueue {
     readonly outbox: Outbox,
     private readonly options: QueueOptions,
   ) {
-    this.dropped.corrupt = outbox.corruptAtOpen;
-    if (outbox.corruptAtOpen > 0) {
-      options.log.error({ notifier: notifier.name, entries: outbox.corruptAtOpen }, 'unreadable outbox entries set aside as *.corrupt');
+    const { setAside, recovered, movedDir } = outbox.opening;
+    this.dropped.corrupt = setAside.length;
+    if (movedDir) options.log.error({ notifier: notifier.name, movedTo: movedDir }, 'the outbox path was not a directory: set aside, a new outbox made');
+    if (setAside.length > 0) {
+      const files = setAside.slice(0, 10).map((s) => `${s.file}: ${s.reason}`);
+      options.log.error({ notifier: notifier.name, entries: setAside.length, files }, 'outbox entries that cannot be delivered set aside as *.corrupt');
     }
+    if (recovered > 0)
+      options.log.info({ notifier: notifier.name, entries: recovered }, 'outbox entries written but not renamed by the previous run recovered');
   }
 
   start(): void {
@@ -96,6 +105,11 @@ export class DeliveryQueue {
       { notifier: this.notifier.name, reason, dropped: deliveries.length, keys: deliveries.map((d) => d.key).slice(0, 20) },
       `notifications dropped: ${why}`,
     );
+  }
+
+  /** One delivery's time from dispatch to its entry fsynced. */
+  observePersist(seconds: number): void {
+    this.persist.observe(seconds);
   }
 
   countNotPersisted(key: string, error: string): void {
@@ -132,6 +146,7 @@ export class DeliveryQueue {
       failingSince: this.failingSince,
       lastSuccessAt: this.lastSuccessAt,
       lastError: this.lastError,
+      persistSeconds: this.persist.snapshot(),
     };
   }
 

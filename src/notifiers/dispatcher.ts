@@ -9,6 +9,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { Writable } from 'node:stream';
 import type { Config } from '../config/config';
 import type { Alert, Notification, Severity } from '../engine/alert';
@@ -17,7 +18,7 @@ import { DeliveryQueue, DEFAULT_QUEUE_OPTIONS, type NotifierStats, type QueueOpt
 import { stderrLogger, type Logger } from './notifier';
 import { createNotifier } from './create_notifier';
 import type { BackoffPolicy } from './backoff';
-import { describeErrno } from '../config/text_file';
+import { describeErrno, readTextFile } from '../config/text_file';
 
 export interface DispatcherOptions {
   readonly log?: Logger;
@@ -93,7 +94,8 @@ export class Dispatcher {
     } catch (e) {
       if (lockFile) releaseLock(lockFile);
       const reason = unwritableReason(e);
-      if (!lockFile || !reason) throw e;
+      if (!lockFile) throw e;
+      if (!reason) throw new StateDirError(`cannot use ${outboxRoot}: ${(e as NodeJS.ErrnoException).code ?? String((e as Error).message ?? e)}`);
       // an outbox that cannot be made: run from memory rather than not at all
       lockFile = undefined;
       memoryOnly(reason);
@@ -118,6 +120,7 @@ export class Dispatcher {
    * not the alert: it is kept in memory, counted (`notPersisted`) and logged.
    */
   async dispatch(notifier: string, n: Notification): Promise<DispatchOutcome> {
+    const raisedAt = performance.now();
     const q = this.queues.get(notifier);
     if (!q || this.closed) {
       throw new UnknownNotifierError(this.closed ? 'dispatcher is closed' : `unknown notifier '${notifier}'`);
@@ -132,6 +135,7 @@ export class Dispatcher {
       q.notifier.supersedes?.bind(q.notifier),
     );
     if (result.outcome === 'duplicate') return 'duplicate';
+    if (result.persistedAt !== undefined) q.observePersist((result.persistedAt - raisedAt) / 1000);
     if (result.writeError !== undefined) q.countNotPersisted(result.delivery.key, result.writeError);
     q.countDropped('overflow', result.dropped, `outbox full (max_entries ${q.outbox.settings.maxEntries})`);
     q.wake();
@@ -225,7 +229,20 @@ function takeLock(dir: string): { file: string } | { unwritable: string } {
         if (reason) return { unwritable: reason };
         throw new StateDirError(`cannot use ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
       }
-      const [pidText, started] = fs.readFileSync(file, 'utf8').trim().split(' ');
+      let holder: string;
+      try {
+        // never a blocking read: a FIFO in its place would hang the start
+        holder = readTextFile(file, 4096, 'lock file');
+      } catch {
+        // not a lock kernwatch wrote (a FIFO, a directory): out of the way
+        try {
+          fs.renameSync(file, `${file}.corrupt`);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new StateDirError(`${dir}: cannot take the lock: ${file} is not a lock file`);
+        }
+        continue;
+      }
+      const [pidText, started] = holder.trim().split(' ');
       const pid = Number.parseInt(pidText ?? '', 10);
       if (Number.isInteger(pid) && pid !== process.pid && startTime(pid) !== undefined && startTime(pid) === started) {
         throw new StateDirError(`${dir} is in use by another kernwatch (pid ${pid})`);

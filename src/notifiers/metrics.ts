@@ -38,6 +38,7 @@ const METRICS: readonly Metric[] = [
 ];
 
 const DROPPED = 'kernwatch_notifier_dropped_total';
+const PERSIST = 'kernwatch_outbox_persist_seconds';
 
 function label(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
@@ -56,6 +57,12 @@ export function notifierMetrics(stats: readonly NotifierStats[]): string {
   lines.push(`# HELP ${DROPPED} Notifications given up, by reason.`, `# TYPE ${DROPPED} counter`);
   for (const s of stats) {
     for (const [reason, n] of Object.entries(s.dropped)) lines.push(`${DROPPED}{${id(s)},reason="${reason}"} ${n}`);
+  }
+  lines.push(`# HELP ${PERSIST} From an alert raised to its outbox entry fsynced (in-memory outboxes have none).`, `# TYPE ${PERSIST} histogram`);
+  for (const s of stats) {
+    const h = s.persistSeconds;
+    for (const [le, n] of h.buckets) lines.push(`${PERSIST}_bucket{${id(s)},le="${le === Infinity ? '+Inf' : String(le)}"} ${n}`);
+    lines.push(`${PERSIST}_sum{${id(s)}} ${h.sum}`, `${PERSIST}_count{${id(s)}} ${h.count}`);
   }
   return `${lines.join('\n')}\n`;
 }

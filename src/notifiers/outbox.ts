@@ -1,29 +1,52 @@
 /**
  * A notifier's durable, bounded outbox: one JSON file per pending delivery,
- * written to a temporary name, fsynced and renamed into place, so a SIGKILL
- * at any instant leaves either the whole entry or none of it. Delivered
- * entries are unlinked. Without a directory the outbox lives in memory
- * (stdout, `rules test --send`).
+ * written to a temporary name and fsynced in one open/write/fsync/close
+ * chain, then renamed into place. An entry is safe once its data is fsynced:
+ * a SIGKILL before the rename leaves a complete `.tmp` file, which the next
+ * start checks and recovers; one cut short (never acknowledged) is removed.
+ * Every entry read back is checked against its schema first, and what fails
+ * is set aside as `*.corrupt`, so no bad file can hold back the others.
+ * Delivered entries are unlinked. Without a directory the outbox lives in
+ * memory (stdout, `rules test --send`).
  */
 import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { Alert } from '../engine/alert';
 import type { OutboxSettings } from '../config/config';
 import type { Delivery } from './notifier';
 import { storableAlert } from './render';
+import { deliveryProblem } from './delivery_schema';
+import { StateFileError, readRegularFile, setAside } from './regular_file';
 
 export type DropReason = 'overflow' | 'expired' | 'rejected' | 'corrupt';
+
+/** an entry is a few KiB; one far larger was not written by kernwatch */
+const MAX_ENTRY_BYTES = 4 * 1024 * 1024;
 
 export type AddResult =
   | {
       readonly outcome: 'queued';
       readonly delivery: Delivery;
       readonly dropped: readonly Delivery[];
+      /** performance.now() when the entry's data was fsynced; absent in memory or when the write failed */
+      readonly persistedAt?: number;
       /** set when the disk write failed: the entry is kept in memory and still delivered, but would not survive a crash */
       readonly writeError?: string;
     }
   | { readonly outcome: 'duplicate' };
+
+/** What opening found that a previous run left in a bad state. */
+export interface OutboxOpening {
+  /** entry files that could not be read or failed their schema: renamed to `*.corrupt` (kept where the disk refused) */
+  readonly setAside: readonly { readonly file: string; readonly reason: string }[];
+  /** complete entries written but not yet renamed when the previous run died, now pending again */
+  readonly recovered: number;
+  /** the outbox path was not a directory: what was there now has this name */
+  readonly movedDir?: string;
+}
 
 /**
  * One notification to one target: the same key before and after a restart,
@@ -42,8 +65,9 @@ export class Outbox {
   private seq = 0;
   /** keys being written, so two concurrent adds of one key make one entry */
   private readonly writing = new Set<string>();
-  /** entry files that could not be read back at open */
-  corruptAtOpen = 0;
+  private syncing = false;
+  private syncAgain = false;
+  opening: OutboxOpening = { setAside: [], recovered: 0 };
 
   private constructor(
     private readonly dir: string | undefined,
@@ -53,30 +77,36 @@ export class Outbox {
   /** Opens (creating) the directory and reads back what a previous run left. */
   static async open(dir: string | undefined, settings: OutboxSettings): Promise<Outbox> {
     const box = new Outbox(dir, settings);
-    if (dir) await box.load(dir);
+    if (dir) box.opening = await box.load(dir);
     return box;
   }
 
-  private async load(dir: string): Promise<void> {
-    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-    const names = (await fs.readdir(dir)).sort();
-    for (const name of names) {
+  private async load(dir: string): Promise<OutboxOpening> {
+    const movedDir = await makeDirectory(dir);
+    const setAsideFiles: { file: string; reason: string }[] = [];
+    let recovered = 0;
+    for (const name of (await fs.readdir(dir)).sort()) {
+      const tmpId = /^\.(.+)\.tmp$/.exec(name)?.[1];
+      const id = tmpId ?? (name.endsWith('.json') ? name.slice(0, -'.json'.length) : undefined);
+      if (id === undefined) continue;
       const full = path.join(dir, name);
-      if (name.endsWith('.tmp')) {
-        // a write interrupted before its rename: never acknowledged to the caller
-        await fs.rm(full, { force: true });
+      const read = await readEntry(full);
+      if ('problem' in read) {
+        // a write cut short was never acknowledged to anyone: nothing is lost
+        if (tmpId !== undefined) await fs.rm(full, { force: true }).catch(() => undefined);
+        else setAsideFiles.push({ file: (await setAside(full)) ?? full, reason: read.problem });
         continue;
       }
-      if (!name.endsWith('.json')) continue;
-      try {
-        const d = JSON.parse(await fs.readFile(full, 'utf8')) as Delivery;
-        if (typeof d.key !== 'string' || typeof d.alert?.fingerprint !== 'string') throw new Error('not a delivery');
-        this.entries.push({ ...d, id: name.slice(0, -'.json'.length) });
-      } catch {
-        this.corruptAtOpen++;
-        await fs.rename(full, `${full}.corrupt`).catch(() => undefined);
+      if (tmpId !== undefined) {
+        // fsynced before the previous run died, only its rename was lost
+        await fs.rename(full, path.join(dir, `${id}.json`)).catch(() => undefined);
+        recovered++;
       }
+      this.entries.push({ ...read.delivery, id });
     }
+    this.entries.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    if (recovered > 0) this.syncDirSoon();
+    return { setAside: setAsideFiles, recovered, ...(movedDir ? { movedDir } : {}) };
   }
 
   get size(): number {
@@ -98,8 +128,9 @@ export class Outbox {
     const delivery: Delivery = { ...fields, alert: storableAlert(fields.alert), id };
     this.writing.add(fields.key);
     let writeError: string | undefined;
+    let persistedAt: number | undefined;
     try {
-      if (this.dir) await this.write(delivery);
+      if (this.dir) persistedAt = await this.write(delivery);
     } catch (e) {
       // a full or failing disk must not cost the alert itself
       writeError = String((e as Error)?.message ?? e);
@@ -110,7 +141,13 @@ export class Outbox {
     this.entries.push(delivery);
     const overflow = this.entries.length > this.settings.maxEntries ? this.entries.slice(0, this.entries.length - this.settings.maxEntries) : [];
     await this.remove([...superseded, ...overflow]);
-    return { outcome: 'queued', delivery, dropped: overflow, ...(writeError ? { writeError } : {}) };
+    return {
+      outcome: 'queued',
+      delivery,
+      dropped: overflow,
+      ...(persistedAt !== undefined ? { persistedAt } : {}),
+      ...(writeError ? { writeError } : {}),
+    };
   }
 
   /** Entries older than max_age, removed and returned for counting. */
@@ -122,28 +159,83 @@ export class Outbox {
 
   async remove(done: readonly Delivery[]): Promise<void> {
     if (done.length === 0) return;
-    const ids = new Set(done.map((d) => d.id));
-    for (let i = this.entries.length - 1; i >= 0; i--) if (ids.has(this.entries[i]?.id ?? '')) this.entries.splice(i, 1);
+    const ids = this.forget(done);
     if (!this.dir) return;
     const dir = this.dir;
     // a file that cannot be unlinked only means a repeat after a restart, under the same key
     await Promise.all([...ids].map((id) => fs.rm(path.join(dir, `${id}.json`), { force: true }).catch(() => undefined)));
-    await syncDir(dir).catch(() => undefined);
+    this.syncDirSoon();
   }
 
-  private async write(d: Delivery): Promise<void> {
+  private forget(done: readonly Delivery[]): Set<string> {
+    const ids = new Set(done.map((d) => d.id));
+    for (let i = this.entries.length - 1; i >= 0; i--) if (ids.has(this.entries[i]?.id ?? '')) this.entries.splice(i, 1);
+    return ids;
+  }
+
+  /** Returns performance.now() at the moment the entry's data was fsynced. */
+  private async write(d: Delivery): Promise<number> {
     const dir = this.dir as string;
     const tmp = path.join(dir, `.${d.id}.tmp`);
-    const file = await fs.open(tmp, 'wx', 0o600);
-    try {
-      await file.writeFile(JSON.stringify(d));
-      await file.sync();
-    } finally {
-      await file.close();
-    }
+    // each step of a chain waits for a turn of the event loop, which a flood of
+    // records can delay: open, write, fsync and close are one chain of four
+    await new Promise<void>((resolve, reject) =>
+      writeFile(tmp, JSON.stringify(d), { flag: 'wx', mode: 0o600, flush: true }, (e) => (e ? reject(e) : resolve())),
+    );
+    const persistedAt = performance.now();
     await fs.rename(tmp, path.join(dir, `${d.id}.json`));
-    await syncDir(dir);
+    // the name's own durability against a power loss; the entry is safe without it (recovered from .tmp)
+    this.syncDirSoon();
+    return persistedAt;
   }
+
+  /** fsyncs the directory in the background, once more after the one running: every change asked before it ends is covered. */
+  private syncDirSoon(): void {
+    if (this.syncing) {
+      this.syncAgain = true;
+      return;
+    }
+    this.syncing = true;
+    const dir = this.dir as string;
+    void (async () => {
+      do {
+        this.syncAgain = false;
+        await syncDir(dir).catch(() => undefined);
+      } while (this.syncAgain);
+      this.syncing = false;
+    })();
+  }
+}
+
+/** The delivery in `file`, or why it cannot be delivered. */
+async function readEntry(file: string): Promise<{ delivery: Delivery } | { problem: string }> {
+  let value: unknown;
+  try {
+    value = JSON.parse(await readRegularFile(file, MAX_ENTRY_BYTES));
+  } catch (e) {
+    return { problem: e instanceof StateFileError ? e.message : `not JSON: ${(e as Error).message}` };
+  }
+  const problem = deliveryProblem(value);
+  return problem === undefined ? { delivery: value as Delivery } : { problem };
+}
+
+/**
+ * mkdir -p; a file (or a FIFO, a socket) where the directory should be is
+ * renamed to `*.corrupt` and the directory made, so alerts keep flowing.
+ * Returns the name it was moved to.
+ */
+async function makeDirectory(dir: string): Promise<string | undefined> {
+  try {
+    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    return undefined;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+  // its own rename, not setAside(): a read-only disk's EROFS must reach the dispatcher, which then runs from memory
+  const moved = `${dir}.corrupt`;
+  await fs.rename(dir, moved);
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  return moved;
 }
 
 async function syncDir(dir: string): Promise<void> {

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import type { SelfAlertSettings } from '../../src/config/config';
 import type { EventCounters } from '../../src/live/stats';
 import type { NotifierStats } from '../../src/notifiers/delivery_queue';
+import { Histogram } from '../../src/notifiers/histogram';
 import { NOTIFIER_FAILING, RECORDS_LOST, SelfMonitor, type SelfNotice } from '../../src/agent/self_alerts';
 
 const SETTINGS: SelfAlertSettings = {
@@ -41,6 +42,7 @@ function healthy(name: string, overrides: Partial<NotifierStats> = {}): Notifier
     pending: 0,
     notPersisted: 0,
     consecutiveFailures: 0,
+    persistSeconds: new Histogram().snapshot(),
     ...overrides,
   };
 }

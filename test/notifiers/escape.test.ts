@@ -8,6 +8,7 @@ import { fieldLines, title } from '../../src/notifiers/render';
 import { formatBytes, formatNs } from '../../src/events/format_value';
 import { StdoutNotifier } from '../../src/notifiers/stdout';
 import { notifierMetrics } from '../../src/notifiers/metrics';
+import { Histogram } from '../../src/notifiers/histogram';
 import { HOSTILE_COMM, LONG_PATH, exactBytes, oomAlert, unescapeExact } from './support';
 
 test('visible: control, line-separator and bidi characters are shown, not obeyed', () => {
@@ -121,7 +122,10 @@ test('stdout: JSON lines carry the whole alert; text lines are one line each, wh
   );
 });
 
-test('metrics: the counters in Prometheus text format, drops by reason', () => {
+test('metrics: the counters in Prometheus text format, drops by reason, the outbox persist histogram', () => {
+  const persist = new Histogram();
+  persist.observe(0.002);
+  persist.observe(0.2);
   const text = notifierMetrics([
     {
       name: 'oncall',
@@ -136,6 +140,7 @@ test('metrics: the counters in Prometheus text format, drops by reason', () => {
       consecutiveFailures: 1,
       failingSince: 1_700_000_000_000,
       lastSuccessAt: 1_700_000_000_500,
+      persistSeconds: persist.snapshot(),
     },
   ]);
   assert.match(
@@ -145,6 +150,14 @@ test('metrics: the counters in Prometheus text format, drops by reason', () => {
   assert.match(text, /\nkernwatch_notifier_last_success_timestamp_seconds\{notifier="oncall",type="slack"\} 1700000000.5\n/);
   assert.match(text, /\nkernwatch_notifier_dropped_total\{notifier="oncall",type="slack",reason="expired"\} 1\n/);
   assert.match(text, /\nkernwatch_notifier_pending\{notifier="oncall",type="slack"\} 4\n/);
+  assert.match(text, /\n# TYPE kernwatch_outbox_persist_seconds histogram\n/);
+  assert.match(text, /\nkernwatch_outbox_persist_seconds_bucket\{notifier="oncall",type="slack",le="0.001"\} 0\n/);
+  assert.match(text, /\nkernwatch_outbox_persist_seconds_bucket\{notifier="oncall",type="slack",le="0.0025"\} 1\n/);
+  assert.match(text, /\nkernwatch_outbox_persist_seconds_bucket\{notifier="oncall",type="slack",le="0.1"\} 1\n/);
+  assert.match(text, /\nkernwatch_outbox_persist_seconds_bucket\{notifier="oncall",type="slack",le="0.25"\} 2\n/);
+  assert.match(text, /\nkernwatch_outbox_persist_seconds_bucket\{notifier="oncall",type="slack",le="\+Inf"\} 2\n/);
+  assert.match(text, /\nkernwatch_outbox_persist_seconds_sum\{notifier="oncall",type="slack"\} 0.202\n/);
+  assert.match(text, /\nkernwatch_outbox_persist_seconds_count\{notifier="oncall",type="slack"\} 2\n/);
 });
 
 test('kernel bytes that are not UTF-8 survive decoding and escaping, byte for byte', () => {
