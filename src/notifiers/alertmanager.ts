@@ -106,6 +106,10 @@ export class AlertmanagerNotifier implements Notifier {
     return incoming.alert.fingerprint === pending.alert.fingerprint;
   }
 
+  render(d: Delivery): void {
+    amAlert(d.alert, this.now(), this.config.resendIntervalMs);
+  }
+
   async send(batch: readonly Delivery[]): Promise<void> {
     await this.post(batch.map((d) => d.alert));
     for (const d of batch) {

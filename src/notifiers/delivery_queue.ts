@@ -57,6 +57,8 @@ export class DeliveryQueue {
   private lastSuccessAt: number | undefined;
   private lastError: string | undefined;
   private readonly persist = new Histogram();
+  /** deliveries known to render: each is rendered once before its first send */
+  private readonly renders = new WeakSet<Delivery>();
 
   /** earliest time of the next send: pacing or backoff */
   private notBefore = 0;
@@ -187,7 +189,34 @@ export class DeliveryQueue {
       await this.sleep(Math.min(this.notBefore, this.notifier.tick ? this.nextTick : Infinity) - now());
       return;
     }
+    // a batch without the ones set aside is taken afresh at the next turn
+    if (await this.setAsideUnrenderable(batch)) return;
     await this.attempt(batch);
+  }
+
+  /**
+   * Deliveries whose rendering throws (a value no schema foresaw) would fail
+   * every send of their batch, forever, and hold back everything queued
+   * behind them: each is set aside as `*.corrupt`, logged and counted.
+   */
+  private async setAsideUnrenderable(batch: readonly Delivery[]): Promise<boolean> {
+    let found = false;
+    for (const d of batch) {
+      if (this.renders.has(d)) continue;
+      try {
+        this.notifier.render(d);
+        this.renders.add(d);
+      } catch (e) {
+        found = true;
+        await this.outbox.setAside(d);
+        this.dropped.corrupt++;
+        this.options.log.error(
+          { notifier: this.notifier.name, key: d.key, id: d.id, err: String((e as Error)?.message ?? e) },
+          'notification set aside as *.corrupt: it cannot be rendered',
+        );
+      }
+    }
+    return found;
   }
 
   private nextBatch(): Delivery[] {

@@ -129,6 +129,10 @@ export class EmailNotifier implements Notifier {
     return d.args.join(',');
   }
 
+  render(d: Delivery): void {
+    emailMessage(d);
+  }
+
   async send(batch: readonly Delivery[]): Promise<void> {
     for (const d of batch) {
       const m = emailMessage(d);

@@ -29,6 +29,12 @@ export interface Notifier {
   readonly minIntervalMs: number;
   /** deliveries with the same key may share one send (e.g. the same Slack channel) */
   batchKey(d: Delivery): string;
+  /**
+   * Renders one delivery as send() would, without sending: throws where its
+   * rendering would. The queue asks once per delivery, so one that cannot be
+   * rendered is set aside instead of failing every send of its batch forever.
+   */
+  render(d: Delivery): void;
   /** throws DeliveryError; anything else thrown is treated as retryable */
   send(batch: readonly Delivery[]): Promise<void>;
   /** a new delivery makes these pending ones pointless (Alertmanager: a newer state of the same alert) */

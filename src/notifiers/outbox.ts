@@ -167,6 +167,12 @@ export class Outbox {
     this.syncDirSoon();
   }
 
+  /** A pending entry that cannot be delivered as it is (its rendering throws): out of the queue, its file kept as `*.corrupt`. */
+  async setAside(bad: Delivery): Promise<void> {
+    this.forget([bad]);
+    if (this.dir) await setAside(path.join(this.dir, `${bad.id}.json`));
+  }
+
   private forget(done: readonly Delivery[]): Set<string> {
     const ids = new Set(done.map((d) => d.id));
     for (let i = this.entries.length - 1; i >= 0; i--) if (ids.has(this.entries[i]?.id ?? '')) this.entries.splice(i, 1);

@@ -168,6 +168,10 @@ export class SlackNotifier implements Notifier {
     return d.args[0] ?? '';
   }
 
+  render(d: Delivery): void {
+    slackMessage([d], this.config);
+  }
+
   async send(batch: readonly Delivery[]): Promise<void> {
     this.lastRetryAfter = null;
     await paceWebhook(this.config.url, this.minIntervalMs);

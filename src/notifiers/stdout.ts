@@ -72,8 +72,12 @@ export class StdoutNotifier implements Notifier {
     return '';
   }
 
+  render(d: Delivery): string {
+    return this.config.format === 'json' ? JSON.stringify(deliveryJson(d)) : deliveryText(d);
+  }
+
   send(batch: readonly Delivery[]): Promise<void> {
-    const text = batch.map((d) => (this.config.format === 'json' ? JSON.stringify(deliveryJson(d)) : deliveryText(d))).join('\n');
+    const text = batch.map((d) => this.render(d)).join('\n');
     return new Promise((resolve, reject) => this.out.write(`${text}\n`, (e) => (e ? reject(e) : resolve())));
   }
 

@@ -38,6 +38,10 @@ export class WebhookNotifier implements Notifier {
     return '';
   }
 
+  render(d: Delivery): void {
+    webhookBody(d);
+  }
+
   async send(batch: readonly Delivery[]): Promise<void> {
     for (const d of batch) {
       const body = webhookBody(d);

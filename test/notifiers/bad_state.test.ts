@@ -136,6 +136,44 @@ test('a poison entry is not read again after a restart: it stays set aside', asy
   }
 });
 
+test('a delivery whose rendering throws is set aside as corrupt and counted; the others go on', { timeout: 20_000 }, async () => {
+  await withSeeded(
+    () => undefined,
+    async ({ box, receiver, dispatcher, log }) => {
+      // NaN passes no schema on read, but nothing checks what the engine hands over: the render throws (Invalid time value)
+      await dispatcher.dispatch('hook', { alert: oomAlert({ fingerprint: 'bad', startsAt: Number.NaN, at: 1 }), args: [] });
+      await dispatcher.dispatch('hook', { alert: oomAlert({ fingerprint: 'good' }), args: [] });
+      await retryUntil('the good one delivered', 5_000, () => (fingerprints(receiver).includes('good') ? true : undefined));
+      assert.deepEqual(fingerprints(receiver), ['good']);
+      const s = dispatcher.stats().find((x) => x.name === 'hook');
+      assert.equal(s?.dropped.corrupt, 1);
+      assert.equal(s?.pending, 0);
+      const line = log.lines.find((l) => l.msg === 'notification set aside as *.corrupt: it cannot be rendered');
+      assert.match(String(line?.fields.err), /Invalid time value/);
+      assert.equal(fs.readdirSync(box).filter((n) => n.endsWith('.json.corrupt')).length, 1);
+    },
+  );
+});
+
+test('slack: one delivery that cannot be rendered does not sink the burst it would have shared a message with', { timeout: 20_000 }, async () => {
+  await withSeeded(
+    () => undefined,
+    async ({ receiver, dispatcher }) => {
+      const sends = ['a', 'bad', 'b', 'c'].map((f) =>
+        dispatcher.dispatch('hook', { alert: oomAlert({ fingerprint: f, ...(f === 'bad' ? { startsAt: Number.NaN, at: 2 } : {}) }), args: [] }),
+      );
+      await Promise.all(sends);
+      await retryUntil('the three good ones delivered', 5_000, () =>
+        dispatcher.stats().find((s) => s.name === 'hook' && s.delivered === 3) ? true : undefined,
+      );
+      const text = receiver.requests.map((r) => r.body).join('\n');
+      assert.doesNotMatch(text, /Invalid time value/);
+      assert.equal(dispatcher.stats().find((s) => s.name === 'hook')?.dropped.corrupt, 1);
+    },
+    'slack',
+  );
+});
+
 test('a FIFO in place of an outbox entry, a .tmp or the lock is never opened for a blocking read: start-up completes', { timeout: 15_000 }, async () => {
   let good = '';
   await withSeeded(
