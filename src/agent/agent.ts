@@ -8,6 +8,8 @@ import { performance } from 'node:perf_hooks';
 import type { Config } from '../config/config';
 import type { Notification } from '../engine/alert';
 import { LiveEngine } from '../live/live_engine';
+import { ENTER_LAG_MS } from '../live/overload';
+import { LoopDelay } from './loop_delay';
 import type { AlertNotice, Change } from '../engine/rule_state';
 import { Dispatcher } from '../notifiers/dispatcher';
 import type { AgentLog } from './log';
@@ -37,6 +39,8 @@ interface Running {
 
 export class Agent {
   private engine: LiveEngine | undefined;
+  private behind = false;
+  private readonly loopDelay = new LoopDelay();
   private dispatcher: Dispatcher | undefined;
   private metrics: MetricsServer | undefined;
   private watcher: RuleWatcher | undefined;
@@ -95,6 +99,13 @@ export class Agent {
       ringBytes: this.config.ringBytes,
       ...(saved ? { restore: saved } : {}),
       onNotice: (n) => this.route(n),
+      onOverload: (shedding) =>
+        shedding
+          ? log.warn(
+              { lagMs: Math.round(shedding.lagMs), shed: shedding.events, degradedRules: shedding.rules },
+              'falling behind the kernel: shedding high-rate records; the rules on them are degraded',
+            )
+          : log.info({}, 'keeping up with the kernel again: no longer shedding'),
       onError: (e) => {
         log.error({ err: e }, 'reading kernel events failed; exiting so the service manager restarts kernwatch');
         this.failure?.(e);
@@ -270,8 +281,25 @@ export class Agent {
 
   private sample(): void {
     if (!this.engine || !this.dispatcher || this.stopping) return;
-    this.monitor.observe({ t: Date.now(), counters: this.engine.stats().counters, notifiers: this.dispatcher.stats() });
+    this.loopDelay.sample();
+    const stats = this.engine.stats();
+    this.monitor.observe({
+      t: Date.now(),
+      counters: stats.counters,
+      notifiers: this.dispatcher.stats(),
+      ...(stats.shedding ? { shedding: stats.shedding } : {}),
+    });
+    this.noteLag(stats.pump.lagMs);
     this.stateFile.save(this.engine.snapshot());
+  }
+
+  /** Logs once when evaluating records falls a second behind the kernel, and once when it catches up. */
+  private noteLag(lagMs: number): void {
+    const behind = lagMs > ENTER_LAG_MS;
+    if (behind === this.behind) return;
+    this.behind = behind;
+    if (behind) this.options.log.warn({ lagMs: Math.round(lagMs) }, 'evaluating records runs behind the kernel');
+    else this.options.log.info({}, 'evaluating records has caught up with the kernel');
   }
 
   /** Attached, with rules, and able to send: what /-/ready and kernwatch_ready say. */
@@ -288,6 +316,7 @@ export class Agent {
       ready: this.ready(),
       severities: new Map(this.running.ruleSet.rules.map((r) => [r.name, r.severity])),
       cannotFire: (this.engine?.unavailable() ?? []).flatMap((u) => u.rules.map((rule) => ({ rule, event: u.event }))),
+      loopDelay: this.loopDelay.lastInterval(),
     };
     return agentMetrics(this.engine && !this.stopping ? this.engine.stats() : undefined, counters, this.dispatcher?.stats() ?? []);
   }
@@ -323,6 +352,7 @@ export class Agent {
 
   private async teardown(): Promise<void> {
     this.watcher?.close();
+    this.loopDelay.close();
     clearInterval(this.sampler);
     if (this.engine) {
       await this.engine.stop().catch(() => undefined);

@@ -29,6 +29,8 @@ export interface AgentCounters {
   readonly ready: boolean;
   /** rules that use an event this kernel cannot run: they cannot fire */
   readonly cannotFire: readonly { readonly rule: string; readonly event: string }[];
+  /** how late the event loop ran callbacks over the last sample interval, ms */
+  readonly loopDelay?: { readonly p99Ms: number; readonly maxMs: number };
 }
 
 type Labels = Readonly<Record<string, string>>;
@@ -44,6 +46,49 @@ class Page {
   text(): string {
     return `${this.lines.join('\n')}\n`;
   }
+}
+
+/** Whether the agent keeps up: shedding, how far behind records are, late ticks, a late event loop. */
+function flowMetrics(page: Page, engine: LiveStats | undefined, events: readonly [string, EventCounters][], counters: AgentCounters): void {
+  page.family(
+    'kernwatch_records_shed_total',
+    'counter',
+    'Records dropped while the agent was overloaded, per event: in the kernel, or already waiting in userspace.',
+    [
+      ...events.map(([event, c]): [Labels, number] => [{ event, where: 'kernel' }, c.shed]),
+      ...events.map(([event]): [Labels, number] => [{ event, where: 'userspace' }, engine?.shedHere.get(event) ?? 0]),
+    ],
+  );
+  page.family('kernwatch_overloaded', 'gauge', '1 while the agent sheds high-rate records because it cannot evaluate them in time.', [
+    [{}, engine?.shedding ? 1 : 0],
+  ]);
+  page.family(
+    'kernwatch_rule_degraded',
+    'gauge',
+    'Rules whose records are shed now: their alerts cannot be trusted until kernwatch_overloaded is 0.',
+    (engine?.shedding?.rules ?? []).map((rule): [Labels, number] => [{ rule }, 1]),
+  );
+  page.family('kernwatch_overload_episodes_total', 'counter', 'Times the agent began shedding.', [[{}, engine?.overloadEpisodes ?? 0]]);
+  page.family('kernwatch_record_lag_seconds', 'gauge', 'How far behind the kernel the oldest record waiting to be evaluated is.', [
+    [{}, (engine?.pump.lagMs ?? 0) / 1000],
+  ]);
+  page.family('kernwatch_record_age_seconds', 'gauge', 'The largest age of records when evaluated, over the last 5 to 10 seconds.', [
+    [{}, (engine?.pump.maxAgeMs ?? 0) / 1000],
+  ]);
+  page.family('kernwatch_record_backlog_bytes', 'gauge', 'Bytes of records handed to userspace and not yet evaluated (bounded by the in-flight budget).', [
+    [{}, engine?.pump.backlogBytes ?? 0],
+  ]);
+  page.family('kernwatch_ticks_late_total', 'counter', 'Evaluation ticks that ran more than a tick behind schedule.', [[{}, engine?.ticksLate ?? 0]]);
+  page.family('kernwatch_tick_delay_seconds', 'gauge', 'How late the last evaluation tick ran.', [[{}, (engine?.tickDelayMs ?? 0) / 1000]]);
+  page.family(
+    'kernwatch_event_loop_delay_p99_seconds',
+    'gauge',
+    "How late the agent's event loop ran callbacks over the last sample interval: the 99th percentile.",
+    [[{}, (counters.loopDelay?.p99Ms ?? 0) / 1000]],
+  );
+  page.family('kernwatch_event_loop_delay_max_seconds', 'gauge', "How late the agent's event loop ran callbacks over the last sample interval: the longest.", [
+    [{}, (counters.loopDelay?.maxMs ?? 0) / 1000],
+  ]);
 }
 
 function labelText(labels: Labels): string {
@@ -100,6 +145,8 @@ export function agentMetrics(engine: LiveStats | undefined, counters: AgentCount
     'Records decoded in userspace, per event.',
     events.map(([event]) => [{ event }, engine?.deliveredByEvent.get(event) ?? 0]),
   );
+
+  flowMetrics(page, engine, events, counters);
 
   const rules = [...(engine?.evaluator.perRule ?? new Map<string, RuleStats>())];
   const perRule = (pick: (s: RuleStats) => number): [Labels, number][] => rules.map(([rule, s]) => [{ rule }, pick(s)]);

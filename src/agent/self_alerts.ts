@@ -12,11 +12,13 @@ import type { Alert, Severity } from '../engine/alert';
 import { fingerprint } from '../engine/alert_factory';
 import type { Change } from '../engine/rule_state';
 import type { EventCounters } from '../live/stats';
+import type { Shedding } from '../live/overload';
 import type { NotifierStats } from '../notifiers/delivery_queue';
 
 export const RECORDS_LOST = 'KernwatchRecordsLost';
 export const NOTIFIER_FAILING = 'KernwatchNotifierFailing';
 export const RULES_NOT_LOADED = 'KernwatchRulesNotLoaded';
+export const OVERLOADED = 'KernwatchOverloaded';
 /** the `rule` of every self-alert: no rule file defines it */
 export const SELF_RULE = 'kernwatch';
 
@@ -26,6 +28,8 @@ export interface SelfSample {
   /** the kernel's cumulative per-event counters */
   readonly counters: ReadonlyMap<string, EventCounters>;
   readonly notifiers: readonly NotifierStats[];
+  /** what the engine sheds now, if it is overloaded */
+  readonly shedding?: Shedding;
 }
 
 export interface SelfNotice {
@@ -58,6 +62,9 @@ export class SelfMonitor {
   private lossFiring: Firing | undefined;
   private readonly failing = new Map<string, Firing>();
   private refusedFiring: Firing | undefined;
+  private overloadFiring: Firing | undefined;
+  /** the last shedding seen, for the resolution's text */
+  private lastShedding: Shedding | undefined;
 
   constructor(
     private readonly settings: SelfAlertSettings,
@@ -76,6 +83,7 @@ export class SelfMonitor {
   observe(sample: SelfSample): void {
     this.observeLoss(sample);
     this.observeNotifiers(sample);
+    this.observeOverload(sample);
   }
 
   /** Self-alerts firing now, for /metrics. */
@@ -83,6 +91,7 @@ export class SelfMonitor {
     return [
       ...(this.lossFiring ? [{ alertname: RECORDS_LOST }] : []),
       ...(this.refusedFiring ? [{ alertname: RULES_NOT_LOADED }] : []),
+      ...(this.overloadFiring ? [{ alertname: OVERLOADED }] : []),
       ...[...this.failing.keys()].map((notifier) => ({ alertname: NOTIFIER_FAILING, notifier })),
     ];
   }
@@ -162,6 +171,36 @@ export class SelfMonitor {
     };
     const labels = this.labels(RECORDS_LOST, 'warning', {});
     this.lossFiring = this.step(this.lossFiring, over, s.t, labels, 'warning', details, this.settings.notify);
+  }
+
+  /**
+   * One alert while the engine sheds records: it names the rules that cannot
+   * be trusted meanwhile (in its annotations, never its labels: the set may
+   * change while it fires), and resolves when shedding ends.
+   */
+  private observeOverload(s: SelfSample): void {
+    const shedding = s.shedding;
+    if (shedding) this.lastShedding = shedding;
+    const shown = shedding ?? this.lastShedding;
+    if (!shown || (!shedding && !this.overloadFiring)) return;
+    const rules = shown.rules.join(', ');
+    const details = {
+      summary: shedding
+        ? `kernwatch is overloaded: records were ${Math.round(shedding.lagMs)} ms behind the kernel, so it sheds ${shedding.events.join(', ')}; ` +
+          `these rules cannot be trusted until this resolves: ${rules}`
+        : `kernwatch keeps up again; it no longer sheds ${shown.events.join(', ')} (rules ${rules})`,
+      fields: { shed_events: shown.events.join(','), degraded_rules: rules, lag_ms: Math.round(shown.lagMs), since: new Date(shown.since).toISOString() },
+      count: shown.rules.length,
+    };
+    this.overloadFiring = this.step(
+      this.overloadFiring,
+      shedding !== undefined,
+      s.t,
+      this.labels(OVERLOADED, 'warning', {}),
+      'warning',
+      details,
+      this.settings.notify,
+    );
   }
 
   private observeNotifiers(s: SelfSample): void {

@@ -61,7 +61,8 @@ export class Evaluator {
   private readonly tickMs: number;
   private readonly useRuleBits: boolean;
   private lastTick: number | undefined;
-  private readonly losses: Array<{ t: number; lost: number }> = [];
+  /** records lost (or shed) by time, per event when known; shared with the evaluators a reload makes from this one */
+  private readonly losses: Loss[];
   private events = 0;
   private matched = 0;
   private readonly kernelMatchedByRule = new Map<string, number>();
@@ -77,17 +78,15 @@ export class Evaluator {
   constructor(plan: KernelPlan, options: EvaluatorOptions, emit: (notice: AlertNotice) => void, previous?: Evaluator) {
     this.tickMs = options.tickMs ?? DEFAULT_TICK_MS;
     this.useRuleBits = options.useRuleBits !== false;
-    const ctx: RuleContext = {
+    const shared = {
       host: options.host,
       tickMs: this.tickMs,
       maxGroups: options.maxGroups ?? 10_000,
       emit,
-      lostSince: (from) => this.lostSince(from),
     };
-    if (previous) {
-      this.lastTick = previous.lastTick;
-      this.losses.push(...previous.losses);
-    }
+    // the same array, so that a rule state kept across a reload sees the losses noted after it
+    this.losses = previous ? previous.losses : [];
+    if (previous) this.lastTick = previous.lastTick;
     for (const p of plan.selections) {
       const definition = ruleDefinition(p.rule);
       this.definitions.set(p.rule.name, definition);
@@ -104,6 +103,9 @@ export class Evaluator {
       }
       if (!state) {
         const r = p.rule;
+        // a rule's alerts are degraded by losses of the events it reads, not of others
+        const events = new Set(plan.selections.filter((x) => x.rule.name === r.name).map((x) => x.spec.name));
+        const ctx: RuleContext = { ...shared, lostSince: (from) => lostSince(this.losses, from, events) };
         state =
           r.kind === 'event'
             ? new EventRuleState(r, ctx)
@@ -147,9 +149,20 @@ export class Evaluator {
     }
   }
 
-  /** The kernel reported `lost` more records by time `t`. */
-  noteLoss(t: number, lost: number): void {
-    if (lost > 0) this.losses.push({ t, lost });
+  /** `lost` more records of `event` (of any event when absent) were lost or shed by time `t`. */
+  noteLoss(t: number, lost: number, event?: string): void {
+    if (lost <= 0) return;
+    // a flood notes losses every tick: one entry per event and LOSS_BUCKET_MS keeps the list short
+    const bucket = Math.floor(t / LOSS_BUCKET_MS);
+    for (let i = this.losses.length - 1; i >= 0; i--) {
+      const l = this.losses[i] as Loss;
+      if (Math.floor(l.t / LOSS_BUCKET_MS) !== bucket) break;
+      if (l.event === event) {
+        l.lost += lost;
+        return;
+      }
+    }
+    this.losses.push({ t, lost, ...(event === undefined ? {} : { event }) });
   }
 
   /** Evaluates every tick up to time `t` (ms) not evaluated yet. */
@@ -215,12 +228,20 @@ export class Evaluator {
     }
     return { events: this.events, matched: this.matched, groups, evictions, perRule };
   }
+}
 
-  private lostSince(from: number): number {
-    let n = 0;
-    for (const l of this.losses) if (l.t >= from) n += l.lost;
-    return n;
-  }
+interface Loss {
+  readonly t: number;
+  lost: number;
+  readonly event?: string;
+}
+
+const LOSS_BUCKET_MS = 10_000;
+
+function lostSince(losses: readonly Loss[], from: number, events: ReadonlySet<string>): number {
+  let n = 0;
+  for (const l of losses) if (l.t >= from && (l.event === undefined || events.has(l.event))) n += l.lost;
+  return n;
 }
 
 function bump(m: Map<string, number>, key: string, n: number): void {

@@ -90,9 +90,11 @@ export class Decoder {
   /**
    * Decodes up to `max` records of `batch` from byte `at`, calling `emit`
    * for each in order; returns where the next record starts (the batch's
-   * length once it is done, or when no next record can be found).
+   * length once it is done, or when no next record can be found). Records
+   * of a kind in `skip` (bit `kind`) are passed over undecoded and handed
+   * to `skipped` instead.
    */
-  decodeSome(batch: Buffer, at: number, max: number, emit: (e: KernelEvent) => void): number {
+  decodeSome(batch: Buffer, at: number, max: number, emit: (e: KernelEvent) => void, skip = 0, skipped?: (spec: EventSpec) => void): number {
     for (let n = 0; n < max && at + HEADER_LAYOUT.size <= batch.length; n++) {
       const kind = batch.readUInt16LE(at + (H.kind as number));
       const size = batch.readUInt16LE(at + (H.size as number));
@@ -101,8 +103,10 @@ export class Decoder {
         return batch.length; // cannot find the next record boundary
       }
       const compiled = COMPILED.get(kind);
-      if (compiled && size === compiled.size) emit(this.decodeRecord(batch, at, compiled));
-      else this.stats.malformed++;
+      if (compiled && size === compiled.size) {
+        if ((skip >>> kind) & 1) skipped?.(compiled.spec);
+        else emit(this.decodeRecord(batch, at, compiled));
+      } else this.stats.malformed++;
       at += Math.ceil(size / 8) * 8;
     }
     return at + HEADER_LAYOUT.size <= batch.length ? at : batch.length;

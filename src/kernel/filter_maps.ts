@@ -61,6 +61,8 @@ export class FilterMaps {
     { comms: [], uids: [] },
   ];
 
+  private shedKinds = 0;
+
   /** `v2Mount`: where cgroup v2 is mounted, walked to install cgroup globs */
   constructor(
     private readonly bpf: BpfSessionHandle,
@@ -82,12 +84,22 @@ export class FilterMaps {
     const next = 1 - this.generation;
     this.clear(next);
     this.write(next, set);
-    this.bpf.update('control', u32Key(0), encodeStruct(kw_control, { generation: next }));
+    this.writeControl(next);
     const previous = this.generation;
     this.generation = next;
     await new Promise((r) => setTimeout(r, GRACE_MS));
     this.clear(previous);
     return next;
+  }
+
+  /** Kinds whose records the programs drop, counted as shed, while userspace is overloaded (bit `kind`). */
+  shed(kinds: number): void {
+    this.shedKinds = kinds >>> 0;
+    this.writeControl(this.generation);
+  }
+
+  private writeControl(generation: number): void {
+    this.bpf.update('control', u32Key(0), encodeStruct(kw_control, { generation, shed_kinds: this.shedKinds }));
   }
 
   private write(g: number, set: KernelRuleSet): void {

@@ -19,6 +19,7 @@ import { planKernel, type KernelPlan } from '../engine/kernel_plan';
 import type { AlertNotice } from '../engine/rule_state';
 import type { EngineSnapshot } from '../engine/snapshot';
 import type { PumpStats } from './record_pump';
+import { OverloadController, sheddable, type Shedding } from './overload';
 
 export interface LiveEngineOptions {
   readonly host: string;
@@ -30,6 +31,10 @@ export interface LiveEngineOptions {
   readonly ringBytes?: number;
   /** alert state an earlier process saved (snapshot()), taken back before the kernel attaches */
   readonly restore?: EngineSnapshot;
+  /** records handed to JavaScript and not yet evaluated, per ring, at most (bytes) */
+  readonly maxInFlightBytes?: number;
+  /** shedding began (with what and why) or ended (undefined) */
+  readonly onOverload?: (shedding: Shedding | undefined) => void;
 }
 
 /** Records reach JavaScript within a few flushes of the ring reader (10 ms each). */
@@ -58,6 +63,11 @@ export interface LiveStats {
   /** ticks that ran more than a tick late, and the latest one's delay in ms */
   readonly ticksLate: number;
   readonly tickDelayMs: number;
+  /** what is shed now, if anything, and how often shedding began */
+  readonly shedding: Shedding | undefined;
+  readonly overloadEpisodes: number;
+  /** records shed in userspace (already waiting when shedding began), per event; the kernel's are in `counters` */
+  readonly shedHere: ReadonlyMap<string, number>;
 }
 
 export class LiveEngine {
@@ -65,7 +75,9 @@ export class LiveEngine {
   /** per generation: the evaluator its records and counts go to */
   private readonly evaluators: Array<Evaluator | undefined> = [undefined, undefined];
   private current: Evaluator;
-  private lost = 0;
+  /** per event: records lost, missed or shed, as last noted */
+  private readonly lost = new Map<string, number>();
+  private readonly overload: OverloadController;
   private delivered = 0;
   private readonly deliveredByEvent = new Map<string, number>();
   private stopped = false;
@@ -85,6 +97,7 @@ export class LiveEngine {
   ) {
     this.current = evaluator;
     this.evaluators[session.filters.active] = evaluator;
+    this.overload = new OverloadController(sheddable(planNow.selections));
     this.timer = setInterval(() => this.tick(), evaluatorOptions.tickMs ?? DEFAULT_TICK_MS);
   }
 
@@ -105,6 +118,7 @@ export class LiveEngine {
       cgroups,
       loadAll: true,
       ...(options.ringBytes ? { ringBytes: options.ringBytes } : {}),
+      ...(options.maxInFlightBytes ? { maxInFlightBytes: options.maxInFlightBytes } : {}),
       onEvents: (batch) => engine?.onEvents(batch),
       ...(options.onError ? { onError: options.onError } : {}),
     });
@@ -180,6 +194,7 @@ export class LiveEngine {
     for (const d of this.counts.drain(oldGeneration)) previous.onCount(now, d.bit, d.n, d.group, d.max ?? d.sum);
     this.current = next;
     this.planNow = plan;
+    this.applyShedding(this.overload.replan(sheddable(plan.selections)));
     // records of the old generation still in the ring buffer go to `previous` until
     // the reader has flushed them; then it is dropped
     setTimeout(() => {
@@ -211,12 +226,27 @@ export class LiveEngine {
       if (!evaluator) continue;
       for (const d of this.counts.read(generation, ended, now)) evaluator.onCount(now, d.bit, d.n, d.group, d.max ?? d.sum);
     }
-    // records the ring buffer could not take, and firings the kernel skipped
-    const total = totalCounters(this.session.counters());
-    const lost = total.lost + total.missed;
-    if (lost > this.lost) this.current.noteLoss(now, lost - this.lost);
-    this.lost = lost;
+    this.noteLosses(now);
+    if (this.overload.observe(now, this.session.lagMs())) {
+      this.applyShedding(this.overload.shedding);
+      this.options.onOverload?.(this.overload.shedding);
+    }
     this.current.advanceTo(now - LATENESS_MS);
+  }
+
+  /** Records the ring buffer could not take, firings the kernel skipped, and records shed, per event. */
+  private noteLosses(now: number): void {
+    const here = this.session.shedHere;
+    for (const [event, c] of this.session.counters()) {
+      const lost = c.lost + c.missed + c.shed + (here.get(event) ?? 0);
+      const before = this.lost.get(event) ?? 0;
+      if (lost > before) this.current.noteLoss(now, lost - before, event);
+      this.lost.set(event, lost);
+    }
+  }
+
+  private applyShedding(shedding: Shedding | undefined): void {
+    this.session.shed(shedding?.mask ?? 0);
   }
 
   stats(): LiveStats {
@@ -232,6 +262,9 @@ export class LiveEngine {
       pump: this.session.pumpStats(),
       ticksLate: this.ticksLate,
       tickDelayMs: this.tickDelayMs,
+      shedding: this.overload.shedding,
+      overloadEpisodes: this.overload.episodes,
+      shedHere: new Map(this.session.shedHere),
     };
   }
 

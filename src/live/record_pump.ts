@@ -11,6 +11,7 @@
 import { performance } from 'node:perf_hooks';
 import { Decoder } from '../events/decoder';
 import type { KernelEvent } from '../events/event';
+import type { EventSpec } from '../events/types';
 
 export interface PumpOptions {
   /** time one slice may take before yielding, in ms */
@@ -27,7 +28,7 @@ export interface PumpStats {
   /** slices run, and the longest one in ms */
   readonly slices: number;
   readonly longestSliceMs: number;
-  /** age in ms of records when consumed: the largest since the last stats() call */
+  /** age in ms of records when consumed: the largest of the last 5 to 10 seconds */
   readonly maxAgeMs: number;
 }
 
@@ -39,6 +40,8 @@ interface Pending {
 /** Records handed on per call at first; adapted so that one call stays well inside a slice. */
 const FIRST_CHUNK = 64;
 const MAX_CHUNK = 4096;
+/** ages are kept as the largest of windows this long */
+const AGE_WINDOW_MS = 5_000;
 /** How long after the bulk lane went empty no older bulk record can still be in the kernel's ring: a few of the reader's flushes. */
 const BULK_SETTLE_MS = 100;
 
@@ -50,10 +53,18 @@ export class RecordPump {
   private chunk = FIRST_CHUNK;
   private slices = 0;
   private longestSliceMs = 0;
-  private maxAgeMs = 0;
+  /** the largest age of the current AGE_WINDOW_MS, and of the one before */
+  private age = { window: 0, max: 0, previous: 0 };
   /** the newest bulk record consumed, monotonic ns */
   private bulkSeenNs = 0n;
   private stopped = false;
+  /** bit `kind`: bulk records of that kind waiting here are dropped, not consumed (see overload.ts) */
+  private shedMask = 0;
+  /** records dropped that way, per event */
+  readonly shedByEvent = new Map<string, number>();
+  private readonly countShed = (spec: EventSpec): void => {
+    this.shedByEvent.set(spec.name, (this.shedByEvent.get(spec.name) ?? 0) + 1);
+  };
 
   constructor(
     private readonly decoder: Decoder,
@@ -76,6 +87,20 @@ export class RecordPump {
     while (this.urgent.length > 0 || this.bulk.length > 0) this.slice(Infinity);
   }
 
+  /**
+   * Bulk records of the kinds in `mask` that are waiting here are dropped
+   * and counted (shedByEvent) instead of consumed, as the kernel sheds new ones.
+   */
+  shed(mask: number): void {
+    this.shedMask = mask;
+  }
+
+  /** How far behind the kernel the oldest bulk record waiting is, in ms (0: none waiting). */
+  lagMs(): number {
+    const head = this.bulk[0];
+    return head ? Math.max(0, this.monoNowMs() - Number(Decoder.timeAt(head.batch, head.at)) / 1e6) : 0;
+  }
+
   /** Stops consuming: what is waiting is given back unread. */
   stop(): void {
     this.stopped = true;
@@ -85,11 +110,14 @@ export class RecordPump {
   }
 
   stats(): PumpStats {
-    const head = this.bulk[0];
-    const lagMs = head ? Math.max(0, this.monoNowMs() - Number(Decoder.timeAt(head.batch, head.at)) / 1e6) : 0;
-    const stats = { backlogBytes: this.backlogBytes, lagMs, slices: this.slices, longestSliceMs: this.longestSliceMs, maxAgeMs: this.maxAgeMs };
-    this.maxAgeMs = 0;
-    return stats;
+    this.rotateAges();
+    return {
+      backlogBytes: this.backlogBytes,
+      lagMs: this.lagMs(),
+      slices: this.slices,
+      longestSliceMs: this.longestSliceMs,
+      maxAgeMs: Math.max(this.age.max, this.age.previous),
+    };
   }
 
   private schedule(): void {
@@ -113,7 +141,7 @@ export class RecordPump {
       const head = this.bulk[0] as Pending;
       const events: KernelEvent[] = [];
       const chunkStart = performance.now();
-      head.at = this.decoder.decodeSome(head.batch, head.at, this.chunk, (e) => events.push(e));
+      head.at = this.decoder.decodeSome(head.batch, head.at, this.chunk, (e) => events.push(e), this.shedMask, this.countShed);
       this.hand(events);
       this.adaptChunk(performance.now() - chunkStart, budgetMs);
       const last = events[events.length - 1];
@@ -138,8 +166,15 @@ export class RecordPump {
   private hand(events: readonly KernelEvent[]): void {
     if (events.length === 0) return;
     const age = this.monoNowMs() - Number((events[0] as KernelEvent).monoNs) / 1e6;
-    if (age > this.maxAgeMs) this.maxAgeMs = age;
+    this.rotateAges();
+    if (age > this.age.max) this.age.max = age;
     this.consume(events);
+  }
+
+  private rotateAges(): void {
+    const window = Math.floor(this.monoNowMs() / AGE_WINDOW_MS);
+    if (window === this.age.window) return;
+    this.age = { window, max: 0, previous: window === this.age.window + 1 ? this.age.max : 0 };
   }
 
   private giveBack(urgent: boolean, bytes: number): void {

@@ -150,6 +150,25 @@ export class KernelSession {
     return this.pump.stats();
   }
 
+  /** How far behind the kernel the oldest record waiting is, in ms. */
+  lagMs(): number {
+    return this.pump.lagMs();
+  }
+
+  /**
+   * Drops the records of the kinds in `mask` (bit `kind`), in the kernel
+   * (counted as shed there) and those already waiting here (shedByEvent).
+   */
+  shed(mask: number): void {
+    this.filters.shed(mask);
+    this.pump.shed(mask);
+  }
+
+  /** Records dropped in userspace by shed(), per event. */
+  get shedHere(): ReadonlyMap<string, number> {
+    return this.pump.shedByEvent;
+  }
+
   /** Detaches every program, delivers what is left in the ring buffers, frees it all. */
   async stop(): Promise<void> {
     if (this.stopped) return;
