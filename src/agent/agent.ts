@@ -93,7 +93,7 @@ export class Agent {
     const { log } = this.options;
     const rs = this.running.ruleSet;
     for (const w of rs.warnings) log.warn(diagnosticFields(w), 'rule warning');
-    const saved = this.stateFile.load();
+    const saved = await this.stateFile.load();
     this.engine = LiveEngine.start(rs.rules, {
       host: this.config.host,
       ringBytes: this.config.ringBytes,
@@ -254,7 +254,7 @@ export class Agent {
     this.saveQueued = true;
     setImmediate(() => {
       this.saveQueued = false;
-      if (this.engine && !this.stopping) this.stateFile.save(this.engine.snapshot());
+      if (this.engine && !this.stopping) void this.stateFile.save(this.engine.snapshot());
     });
   }
 
@@ -290,7 +290,7 @@ export class Agent {
       ...(stats.shedding ? { shedding: stats.shedding } : {}),
     });
     this.noteLag(stats.pump.lagMs);
-    this.stateFile.save(this.engine.snapshot());
+    void this.stateFile.save(this.engine.snapshot());
   }
 
   /** Logs once when evaluating records falls a second behind the kernel, and once when it catches up. */
@@ -335,7 +335,7 @@ export class Agent {
     clearInterval(this.sampler);
     await this.reloadChain;
     const stats = this.engine ? await this.engine.stop() : undefined;
-    if (this.engine) this.stateFile.save(this.engine.snapshot());
+    if (this.engine) await this.stateFile.save(this.engine.snapshot());
     this.engine = undefined;
     await Promise.allSettled([...this.inFlight]);
     const flushed = this.dispatcher ? await this.dispatcher.flush(FLUSH_MS) : { pending: 0 };

@@ -14,7 +14,7 @@ import { test } from 'node:test';
 import { Dispatcher } from '../../src/notifiers/dispatcher';
 import { Outbox, idempotencyKey } from '../../src/notifiers/outbox';
 import { retryUntil, sleep } from '../support/bounded';
-import { FAST_BACKOFF, Receiver, configFrom, memoryLogger, oomAlert, tempDir } from './support';
+import { FAST_BACKOFF, Receiver, configFrom, killUnlessDoneWithin, memoryLogger, oomAlert, tempDir } from './support';
 
 const SETTINGS = { maxEntries: 1000, maxAgeMs: 24 * 3_600_000 };
 
@@ -174,7 +174,8 @@ test('slack: one delivery that cannot be rendered does not sink the burst it wou
   );
 });
 
-test('a FIFO in place of an outbox entry, a .tmp or the lock is never opened for a blocking read: start-up completes', { timeout: 15_000 }, async () => {
+test('a FIFO in place of an outbox entry, a .tmp or the lock is never opened for a blocking read: start-up completes', { timeout: 15_000 }, async (t) => {
+  t.after(killUnlessDoneWithin(30_000));
   let good = '';
   await withSeeded(
     async (box) => {

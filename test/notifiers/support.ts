@@ -1,5 +1,5 @@
 /** Real receivers on loopback for the notifier tests, and an alert to send them. */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
@@ -330,6 +330,21 @@ export async function withDispatcher<S extends { close(): Promise<void> }>(
     await server?.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * For tests of code that must never block on a FIFO: if it does, with a
+ * synchronous read, the event loop stops and no test timeout can fire, so a
+ * child process SIGKILLs this one after `ms` rather than let the run hang.
+ * Call the returned function when done.
+ */
+export function killUnlessDoneWithin(ms: number): () => void {
+  // its own process group, so that the sleep goes with the shell
+  const guard = spawn('sh', ['-c', `sleep ${Math.ceil(ms / 1000)}; kill -9 ${process.pid}`], { stdio: 'ignore', detached: true });
+  guard.unref();
+  return () => {
+    if (guard.pid !== undefined) process.kill(-guard.pid, 'SIGKILL');
+  };
 }
 
 /** A receiver that is down: the URL of a port nobody listens on. */
