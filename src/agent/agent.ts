@@ -97,6 +97,7 @@ export class Agent {
     this.engine = LiveEngine.start(rs.rules, {
       host: this.config.host,
       ringBytes: this.config.ringBytes,
+      maxInFlightBytes: this.config.recordsInFlightBytes,
       ...(saved ? { restore: saved } : {}),
       onNotice: (n) => this.route(n),
       onOverload: (shedding) =>

@@ -99,6 +99,8 @@ export interface Config {
   readonly ruleSourceUrl?: string;
   /** the kernel's ring buffer of records, bytes (a power of two, at least a page) */
   readonly ringBytes: number;
+  /** records handed to userspace and not yet evaluated, per ring, at most (bytes): the rest waits in the kernel's ring */
+  readonly recordsInFlightBytes: number;
   /** rule files and directories for `kernwatch run`, absolute */
   readonly rules: readonly string[];
   /** address of the Prometheus /metrics endpoint, e.g. "127.0.0.1:9469"; absent = off */

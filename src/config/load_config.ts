@@ -52,6 +52,7 @@ type Raw = Record<string, unknown>;
 
 const MAX_ALIAS_EXPANSIONS = 100;
 const DEFAULT_RING_BYTES = 16 * 1024 * 1024;
+const DEFAULT_IN_FLIGHT_BYTES = 4 * 1024 * 1024;
 
 export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): Config {
   const lines = new LineCounter();
@@ -245,6 +246,7 @@ class Builder {
       host: typeof raw.host === 'string' ? raw.host : os.hostname(),
       stateDir,
       ringBytes: this.ringBytes(raw.ring_buffer),
+      recordsInFlightBytes: this.inFlightBytes(raw.records_in_flight),
       ...(typeof raw.rule_source_url === 'string' ? { ruleSourceUrl: raw.rule_source_url } : {}),
       rules: ((raw.rules as string[] | undefined) ?? []).map((r) => path.resolve(this.dir, r)),
       metricsListen: metrics?.listen,
@@ -256,11 +258,20 @@ class Builder {
 
   private ringBytes(raw: unknown): number {
     if (typeof raw !== 'string') return DEFAULT_RING_BYTES;
-    const m = /^([0-9]+)(KiB|MiB)$/.exec(raw);
-    const bytes = m ? Number(m[1]) * (m[2] === 'KiB' ? 1024 : 1024 * 1024) : NaN;
+    const bytes = byteSize(raw);
     if (!(bytes >= 4096 && bytes <= 1024 * 1024 * 1024 && (bytes & (bytes - 1)) === 0)) {
       this.problem(['ring_buffer'], 'must be a power of two from 4KiB to 1024MiB, e.g. 16MiB');
       return DEFAULT_RING_BYTES;
+    }
+    return bytes;
+  }
+
+  private inFlightBytes(raw: unknown): number {
+    if (typeof raw !== 'string') return DEFAULT_IN_FLIGHT_BYTES;
+    const bytes = byteSize(raw);
+    if (!(bytes >= 64 * 1024 && bytes <= 256 * 1024 * 1024)) {
+      this.problem(['records_in_flight'], 'must be from 64KiB to 256MiB, e.g. 4MiB');
+      return DEFAULT_IN_FLIGHT_BYTES;
     }
     return bytes;
   }
@@ -425,4 +436,10 @@ class Builder {
       return undefined;
     }
   }
+}
+
+/** `64KiB`, `16MiB` in bytes; NaN for anything else. */
+function byteSize(text: string): number {
+  const m = /^([0-9]+)(KiB|MiB)$/.exec(text);
+  return m ? Number(m[1]) * (m[2] === 'KiB' ? 1024 : 1024 * 1024) : NaN;
 }

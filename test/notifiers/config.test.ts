@@ -92,6 +92,9 @@ test('config: mistakes name the line, column and path in the file, in one line',
     problem('notifiers:\n  am:\n    type: alertmanager\n    urls: ["http://am:9093"]\n    resend_interval: 0s\n'),
     '/etc/kernwatch/kernwatch.yaml:5:22: notifiers.am.resend_interval: must be at least 1s',
   );
+  assert.equal(problem('records_in_flight: 8KiB\n'), '/etc/kernwatch/kernwatch.yaml:1:20: records_in_flight: must be from 64KiB to 256MiB, e.g. 4MiB');
+  assert.equal(parseConfig('records_in_flight: 1MiB\n', '/x/k.yaml', {}).recordsInFlightBytes, 1 << 20);
+  assert.equal(parseConfig('{}', '/x/k.yaml', {}).recordsInFlightBytes, 4 << 20, 'default 4MiB');
   assert.match(problem('notifiers:\n  sre-mail:\n    type: stdout\n'), /:2:3: notifiers\.sre-mail: a notifier name is letters, digits and _/);
   assert.match(problem('notifiers: [\n'), /^\/etc\/kernwatch\/kernwatch\.yaml:\d+:\d+: /);
   assert.match(problem('a: 1\na: 2\n'), /:2:1: .*[Uu]nique|:2:1: .*duplicate/i);
