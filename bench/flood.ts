@@ -316,7 +316,7 @@ async function runRow(row: Row, cgroups: FloodCgroups, receiver: WebhookReceiver
     notes.push(`lost: ${kinds(lost)}`);
     notes.push(`shed: ${shed === undefined ? '- (no kernwatch_records_shed_total)' : kinds(shed)}`);
     if (memcg) notes.push(`memory cgroup peak ${n((memcg.peakBytes() ?? NaN) / 2 ** 20)} of ${row.memcgMiB} MiB, ${memcg.oomKills() ?? '?'} OOM kills in it`);
-    notes.push(`this process's event loop (the receiver's clock): max delay ${(loop.max / 1e6).toFixed(0)} ms`);
+    notes.push(`this process's event loop (the receiver's clock): max delay ${(loop.max / 1e6).toFixed(0)} ms; load average ${loadAverage()} at the end`);
     if (first.ended !== undefined) {
       notes.push(`the agent ended (${first.ended}) ${(((endedAt ?? floodEnd) - floodStart) / 1000).toFixed(1)} s into the flood`);
       agent = await restartAfterDeath(first, startAgent, rules, receiver, path.join(work, 'state'), notes);
@@ -379,15 +379,18 @@ function diskOf(dir: string): string {
   }
 }
 
+/** HEAD, and how many files of src/, native/ and bpf/ differ from it in the work tree (what dist/ and the addon were built from). */
 function commit(): string {
   try {
     const head = execFileSync('git', ['-C', ROOT, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no', 'src', 'native', 'bpf'], { encoding: 'utf8' }).trim();
-    return dirty ? `${head} (with uncommitted changes in src/, native/ or bpf/)` : head;
+    const dirty = execFileSync('git', ['-C', ROOT, 'status', '--porcelain', 'src', 'native', 'bpf'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    return dirty.length ? `${head} with ${dirty.length} files of src/, native/, bpf/ changed in the work tree` : head;
   } catch {
     return 'unknown';
   }
 }
+
+const loadAverage = (): string => os.loadavg()[0]?.toFixed(1) ?? '?';
 
 function report(results: readonly RowResult[]): void {
   const quiet = results.find((r) => r.row.id === 'quiet');
@@ -461,6 +464,8 @@ async function main(): Promise<void> {
   }
   const rows = ROWS.filter((r) => wanted.includes(r.id));
   if (!buildStorms()) return;
+  const headAtStart = commit();
+  const loadAtStart = loadAverage();
   const cgroups = FloodCgroups.create();
   const receiver = await WebhookReceiver.start();
   const results: RowResult[] = [];
@@ -476,7 +481,11 @@ async function main(): Promise<void> {
     await cgroups.remove();
   }
   console.log(`flood: an OOM kill's alert to a webhook on loopback, with the host quiet and flooded (issue #23); one agent per row`);
-  console.log(`  commit ${commit()}; Linux ${os.release()}, ${os.cpus().length} CPUs, ${n(os.totalmem() / 2 ** 30)} GiB`);
+  const headAtEnd = commit();
+  console.log(`  commit ${headAtStart}${headAtEnd === headAtStart ? '' : `; at the end ${headAtEnd}`}`);
+  console.log(
+    `  Linux ${os.release()}, ${os.cpus().length} CPUs, ${n(os.totalmem() / 2 ** 30)} GiB; load average ${loadAtStart} at the start (others' work shares the CPUs)`,
+  );
   console.log(`  state_dir on ${diskOf(os.tmpdir())}`);
   console.log(
     `  ${OOMS} OOM kills per row (a ${OOM_LIMIT_MIB} MiB memory cgroup each, ${OOM_ALLOC_MIB} MiB allocated), the first ${FIRST_OOM_MS / 1000} s into the flood; alerts still missing waited for ${GRACE_MS / 1000} s after it`,

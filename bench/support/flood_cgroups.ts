@@ -109,7 +109,7 @@ export class FloodCgroups {
     return {
       dir: cg.dir,
       peakBytes: () => readNumber(path.join(cg.dir, v1 ? 'memory.max_usage_in_bytes' : 'memory.peak')),
-      oomKills: () => readNumber(path.join(cg.dir, v1 ? 'memory.oom_control' : 'memory.events'), /oom_kill (\d+)/),
+      oomKills: () => readNumber(path.join(cg.dir, v1 ? 'memory.oom_control' : 'memory.events'), /^oom_kill (\d+)/m),
     };
   }
 
@@ -132,10 +132,14 @@ export class FloodCgroups {
     const join = [...new Set([cg.dir, limited.dir])].map((d) => `echo $$ > '${d}/cgroup.procs'`).join(' && ');
     const madeAt = Date.now();
     const g = await spawnGroup(['/bin/sh', '-c', `${join} && exec dd if=/dev/zero of=/dev/null bs=${OOM_ALLOC_MIB}M count=1`]);
-    const timer = setTimeout(() => void stopGroup(g, 0, 'SIGKILL'), 15_000);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      void stopGroup(g, 0, 'SIGKILL');
+    }, 15_000);
     const killed = g.exited.then((e) => {
       clearTimeout(timer);
-      return e.signal === 'SIGKILL';
+      return e.signal === 'SIGKILL' && !timedOut;
     });
     return { cgroup: cg.path, pid: g.pid, madeAt, killed };
   }

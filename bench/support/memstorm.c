@@ -11,7 +11,8 @@
 //   memstorm compact MS SECONDS     writes 1 to /proc/sys/vm/compact_memory
 //                                   every MS ms (a trigger, nothing to restore)
 //
-// Each prints what it did when it ends (passes, compactions).
+// Each prints its count so far after every pass or compaction ("12 passes"),
+// so that one stopped early still says what it did.
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -58,8 +59,9 @@ int main(int argc, char **argv) {
     char *p = map(bytes);
     touch(p, bytes, page);
     for (size_t at = 0; at < bytes; at += 2 * page) madvise(p + at, page, MADV_DONTNEED);
-    while (now() < end) usleep(100 * 1000);
     printf("held %ld MiB, every other page\n", n / 2);
+    fflush(stdout);
+    while (now() < end) usleep(100 * 1000);
   } else if (strcmp(role, "churn") == 0) {
     size_t bytes = (size_t)n << 20;
     long passes = 0;
@@ -68,9 +70,9 @@ int main(int argc, char **argv) {
       touch(p, bytes, page);
       madvise(p, bytes, MADV_DONTNEED);
       munmap(p, bytes);
-      passes++;
+      printf("%ld passes\n", ++passes);
+      fflush(stdout);
     }
-    printf("%ld passes\n", passes);
   } else if (strcmp(role, "compact") == 0) {
     long compactions = 0;
     while (now() < end) {
@@ -80,10 +82,10 @@ int main(int argc, char **argv) {
         return 1;
       }
       close(fd);
-      compactions++;
+      printf("%ld compactions\n", ++compactions);
+      fflush(stdout);
       usleep(n * 1000);
     }
-    printf("%ld compactions\n", compactions);
   } else {
     fprintf(stderr, "memstorm: unknown role %s\n", role);
     return 2;

@@ -64,9 +64,13 @@ export async function compactionStorm(seconds: number): Promise<Storm> {
     groups.push(await spawnGroup([MEMSTORM, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] }));
   };
   try {
-    await start(['hold', String(HOLD_MIB), String(seconds + 2)]);
+    await start(['hold', String(HOLD_MIB), String(seconds + 30)]);
     // the holder has touched its gigabyte and given back every other page before the churn starts
-    await new Promise((r) => setTimeout(r, 1_500));
+    const holder = groups[0] as Group;
+    for (let waited = 0; !holder.out().includes('held') && waited < 30_000; waited += 50) {
+      if (holder.child.exitCode !== null) throw new Error(`memstorm hold failed: ${holder.err()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
     for (let i = 0; i < CHURNERS; i++) await start(['churn', String(CHURN_MIB), String(seconds)]);
     await start(['compact', String(COMPACT_EVERY_MS), String(seconds)]);
   } catch (e) {
@@ -77,12 +81,10 @@ export async function compactionStorm(seconds: number): Promise<Storm> {
     async stop() {
       await Promise.race([Promise.all(groups.slice(1).map((g) => g.exited)), new Promise((r) => setTimeout(r, 3_000))]);
       await stopAll(groups);
-      const said = (g: Group | undefined): string => (g?.out().trim() || g?.err().trim()) ?? '';
-      const passes = groups
-        .slice(1, 1 + CHURNERS)
-        .map((g) => Number(/(\d+) passes/.exec(g.out())?.[1] ?? NaN))
-        .reduce((a, b) => a + b, 0);
-      return `${Number.isNaN(passes) ? '?' : passes} churn passes of ${CHURN_MIB} MiB, ${said(groups.at(-1)) || '? compactions'}`;
+      // each says its count so far after every pass or compaction: the last one counts
+      const last = (g: Group | undefined, what: string): number => Number([...(g?.out() ?? '').matchAll(new RegExp(`(\\d+) ${what}`, 'g'))].at(-1)?.[1] ?? 0);
+      const passes = groups.slice(1, 1 + CHURNERS).reduce((a, g) => a + last(g, 'passes'), 0);
+      return `${passes} churn passes of ${CHURN_MIB} MiB, ${last(groups.at(-1), 'compactions')} compactions`;
     },
   };
 }
