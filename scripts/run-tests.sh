@@ -19,4 +19,4 @@ node --test --test-concurrency=1 --test-reporter=spec "${files[@]}"
 echo "== the same kernel tests on the compat object (no bpf_loop)"
 KERNWATCH_BPF_OBJECT=compat node --test --test-concurrency=1 --test-reporter=spec \
   dist/test/live/kernel_filters.test.js dist/test/live/process.test.js dist/test/live/live_engine.test.js \
-  dist/test/live/cgroup_globs.test.js
+  dist/test/live/cgroup_globs.test.js dist/test/live/flow_control.test.js
