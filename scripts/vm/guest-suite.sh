@@ -43,8 +43,8 @@ node -e '
 rm -f "$seen" "$log"
 
 # what differs between kernels: refusals, the record layouts (rss_stat,
-# arguments), the filter path and glob steps of the object the kernel gets
-QUICK_TESTS="live/refused_programs live/kernel_filters live/native_lifecycle live/process live/oom live/cgroup_globs live/cgroup_v2"
+# arguments), the filter path and glob steps of the object the kernel gets, its two rings
+QUICK_TESTS="live/refused_programs live/kernel_filters live/native_lifecycle live/process live/oom live/cgroup_globs live/cgroup_v2 live/flow_control"
 
 step "kernel-facing tests${KW_GUEST_QUICK:+ (quick: $QUICK_TESTS)}"
 files=()
