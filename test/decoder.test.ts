@@ -135,6 +135,35 @@ test('cgroup events carry their own path, learn it on mkdir and forget it on rel
   assert.equal(p.pathOf(0, 555n), undefined);
 });
 
+test('a release read ahead of older bulk records (the urgent ring) keeps the path until they are decoded', () => {
+  const p = paths();
+  const decoder = new Decoder(p, { wallOffsetMs: 0, deferReleases: true });
+  const release = record({ kind: 5, size: 368 });
+  release.writeBigUInt64LE(77n, 64); // /prod/api, released at 5 s
+  decodeAll(release, decoder);
+  const exit = record({ kind: 18, size: 96, cgroupId: 77n });
+  exit.writeBigUInt64LE(4_000_000_000n, 8); // an exit at 4 s, decoded after the release
+  assert.equal(decodeAll(exit, decoder)[0]?.fields.cgroup, '/prod/api', 'the older record still names its cgroup');
+  decoder.settleReleases(4_999_999_999n);
+  assert.equal(p.pathOf(0, 77n), '/prod/api', 'kept until the bulk stream passes the release');
+  decoder.settleReleases(5_000_000_000n);
+  assert.equal(p.pathOf(0, 77n), undefined, 'forgotten once it has');
+});
+
+test('decodeSome takes a bounded number of records and says where to go on; skipped kinds are counted, not decoded', () => {
+  const batch = Buffer.concat([record({ kind: 16, size: 88 }), record({ kind: 20, size: 72 }), record({ kind: 16, size: 88 })]);
+  const decoder = new Decoder(paths(), { wallOffsetMs: 0 });
+  const names: string[] = [];
+  const skipped: string[] = [];
+  const at = decoder.decodeSome(batch, 0, 2, (e) => names.push(e.name), 1 << 16, (spec) => skipped.push(spec.name));
+  assert.equal(at, 88 + 72);
+  assert.deepEqual(names, ['process.hang']);
+  assert.deepEqual(skipped, ['process.fork']);
+  assert.equal(Decoder.timeAt(batch, at), 5_000_000_000n);
+  assert.equal(decoder.decodeSome(batch, at, 10, (e) => names.push(e.name)), batch.length);
+  assert.deepEqual(names, ['process.hang', 'process.fork']);
+});
+
 test('a frozen notification decodes val as a boolean and attach names the moved task', () => {
   const frozen = record({ kind: 12, size: 368 });
   frozen.writeInt32LE(1, 80);

@@ -219,3 +219,20 @@ test('an event rule at its cap of alerts folds new values into one overflow aler
   e.onEvent(ev('oom.victim', 71_000, { cgroup: '/prod/s7', comm: 'app7' }));
   assert.equal(notices.at(-1), 'firing oom {cgroup=/prod/s7} "app7 OOM-killed in /prod/s7" count=1', 'below the cap again, a new value has its own alert');
 });
+
+test("a recording's gap lines degrade the alerts over them, and only those of the events that lost records", async () => {
+  const { recordingFromJsonLines } = await import('../../src/events/event_json');
+  const lines = [
+    '{"gap":{"process.exit":40},"time":"2026-01-01T00:00:01.500Z"}',
+    '{"event":"process.exit","time":"2026-01-01T00:00:02.000Z","pid":8,"comm":"b","exit_code":0,"exit_status":0,"signal":0,"group_dead":true}',
+    '{"event":"process.hang","time":"2026-01-01T00:00:03.000Z","pid":7,"comm":"a","prio":120}',
+  ].join('\n');
+  const { events, gaps } = recordingFromJsonLines(lines, 'gap.jsonl');
+  assert.equal(events.length, 2);
+  assert.deepEqual(gaps, [{ time: Date.parse('2026-01-01T00:00:01.500Z'), missing: { 'process.exit': 40 } }]);
+  const rules = 'rule "hang" { when process.hang cooldown 10s then stdout }\nrule "exit" { when process.exit cooldown 10s then stdout }';
+  const notices = replay(rulesFrom(rules), events, { host: HOST, gaps }).notices.filter((n) => n.change === 'firing');
+  const degraded = Object.fromEntries(notices.map((n) => [n.alert.rule, n.alert.degraded?.lostRecords ?? 0]));
+  assert.deepEqual(degraded, { hang: 0, exit: 40 });
+  assert.throws(() => recordingFromJsonLines('{"gap":{"process.nope":1},"time":"2026-01-01T00:00:00Z"}', 'g.jsonl'), /g\.jsonl:1: unknown event "process\.nope" in "gap"/);
+});
