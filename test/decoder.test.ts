@@ -155,12 +155,22 @@ test('decodeSome takes a bounded number of records and says where to go on; skip
   const decoder = new Decoder(paths(), { wallOffsetMs: 0 });
   const names: string[] = [];
   const skipped: string[] = [];
-  const at = decoder.decodeSome(batch, 0, 2, (e) => names.push(e.name), 1 << 16, (spec) => skipped.push(spec.name));
+  const at = decoder.decodeSome(
+    batch,
+    0,
+    2,
+    (e) => names.push(e.name),
+    1 << 16,
+    (spec) => skipped.push(spec.name),
+  );
   assert.equal(at, 88 + 72);
   assert.deepEqual(names, ['process.hang']);
   assert.deepEqual(skipped, ['process.fork']);
   assert.equal(Decoder.timeAt(batch, at), 5_000_000_000n);
-  assert.equal(decoder.decodeSome(batch, at, 10, (e) => names.push(e.name)), batch.length);
+  assert.equal(
+    decoder.decodeSome(batch, at, 10, (e) => names.push(e.name)),
+    batch.length,
+  );
   assert.deepEqual(names, ['process.hang', 'process.fork']);
 });
 

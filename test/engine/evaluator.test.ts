@@ -234,5 +234,8 @@ test("a recording's gap lines degrade the alerts over them, and only those of th
   const notices = replay(rulesFrom(rules), events, { host: HOST, gaps }).notices.filter((n) => n.change === 'firing');
   const degraded = Object.fromEntries(notices.map((n) => [n.alert.rule, n.alert.degraded?.lostRecords ?? 0]));
   assert.deepEqual(degraded, { hang: 0, exit: 40 });
-  assert.throws(() => recordingFromJsonLines('{"gap":{"process.nope":1},"time":"2026-01-01T00:00:00Z"}', 'g.jsonl'), /g\.jsonl:1: unknown event "process\.nope" in "gap"/);
+  assert.throws(
+    () => recordingFromJsonLines('{"gap":{"process.nope":1},"time":"2026-01-01T00:00:00Z"}', 'g.jsonl'),
+    /g\.jsonl:1: unknown event "process\.nope" in "gap"/,
+  );
 });
