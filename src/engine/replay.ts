@@ -76,10 +76,7 @@ export function replay(rules: readonly CheckedRule[], events: readonly KernelEve
   const noteGapsUntil = (t: number): void => {
     for (; nextGap < gaps.length && (gaps[nextGap] as RecordingGap).time <= t; nextGap++) {
       const gap = gaps[nextGap] as RecordingGap;
-      evaluator.noteLoss(
-        gap.time,
-        Object.values(gap.missing).reduce((a, b) => a + b, 0),
-      );
+      for (const [event, n] of Object.entries(gap.missing)) evaluator.noteLoss(gap.time, n, event);
     }
   };
   let sent = 0;
