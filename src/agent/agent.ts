@@ -100,13 +100,15 @@ export class Agent {
       maxInFlightBytes: this.config.recordsInFlightBytes,
       ...(saved ? { restore: saved } : {}),
       onNotice: (n) => this.route(n),
-      onOverload: (shedding) =>
-        shedding
-          ? log.warn(
-              { lagMs: Math.round(shedding.lagMs), shed: shedding.events, degradedRules: shedding.rules },
-              'falling behind the kernel: shedding high-rate records; the rules on them are degraded',
-            )
-          : log.info({}, 'keeping up with the kernel again: no longer shedding'),
+      onOverload: (shedding) => {
+        if (shedding) {
+          log.warn(
+            { lagMs: Math.round(shedding.lagMs), shed: shedding.events, degradedRules: shedding.rules },
+            'falling behind the kernel: shedding high-rate records; the rules on them are degraded',
+          );
+        } else log.info({}, 'keeping up with the kernel again: no longer shedding');
+        this.monitor.overloadChanged(Date.now(), shedding);
+      },
       onError: (e) => {
         log.error({ err: e }, 'reading kernel events failed; exiting so the service manager restarts kernwatch');
         this.failure?.(e);
@@ -284,12 +286,7 @@ export class Agent {
     if (!this.engine || !this.dispatcher || this.stopping) return;
     this.loopDelay.sample();
     const stats = this.engine.stats();
-    this.monitor.observe({
-      t: Date.now(),
-      counters: stats.counters,
-      notifiers: this.dispatcher.stats(),
-      ...(stats.shedding ? { shedding: stats.shedding } : {}),
-    });
+    this.monitor.observe({ t: Date.now(), counters: stats.counters, notifiers: this.dispatcher.stats() });
     this.noteLag(stats.pump.lagMs);
     void this.stateFile.save(this.engine.snapshot());
   }

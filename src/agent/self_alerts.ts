@@ -28,8 +28,6 @@ export interface SelfSample {
   /** the kernel's cumulative per-event counters */
   readonly counters: ReadonlyMap<string, EventCounters>;
   readonly notifiers: readonly NotifierStats[];
-  /** what the engine sheds now, if it is overloaded */
-  readonly shedding?: Shedding;
 }
 
 export interface SelfNotice {
@@ -83,7 +81,6 @@ export class SelfMonitor {
   observe(sample: SelfSample): void {
     this.observeLoss(sample);
     this.observeNotifiers(sample);
-    this.observeOverload(sample);
   }
 
   /** Self-alerts firing now, for /metrics. */
@@ -174,15 +171,16 @@ export class SelfMonitor {
   }
 
   /**
-   * One alert while the engine sheds records: it names the rules that cannot
-   * be trusted meanwhile (in its annotations, never its labels: the set may
-   * change while it fires), and resolves when shedding ends.
+   * Shedding began (`shedding`) or ended (undefined) at `t`: one alert while
+   * the engine sheds records, naming the rules that cannot be trusted
+   * meanwhile (in its annotations, never its labels: the set may change
+   * while it fires), resolved when shedding ends. Told at once rather than
+   * sampled, as shedding may last less than a sample interval.
    */
-  private observeOverload(s: SelfSample): void {
-    const shedding = s.shedding;
-    if (shedding) this.lastShedding = shedding;
+  overloadChanged(t: number, shedding: Shedding | undefined): void {
     const shown = shedding ?? this.lastShedding;
-    if (!shown || (!shedding && !this.overloadFiring)) return;
+    this.lastShedding = shedding;
+    if (!shown) return;
     const rules = shown.rules.join(', ');
     const details = {
       summary: shedding
@@ -195,7 +193,7 @@ export class SelfMonitor {
     this.overloadFiring = this.step(
       this.overloadFiring,
       shedding !== undefined,
-      s.t,
+      t,
       this.labels(OVERLOADED, 'warning', {}),
       'warning',
       details,

@@ -9,7 +9,7 @@ import type { SelfAlertSettings } from '../../src/config/config';
 import type { EventCounters } from '../../src/live/stats';
 import type { NotifierStats } from '../../src/notifiers/delivery_queue';
 import { Histogram } from '../../src/notifiers/histogram';
-import { NOTIFIER_FAILING, RECORDS_LOST, SelfMonitor, type SelfNotice } from '../../src/agent/self_alerts';
+import { NOTIFIER_FAILING, OVERLOADED, RECORDS_LOST, SelfMonitor, type SelfNotice } from '../../src/agent/self_alerts';
 
 const SETTINGS: SelfAlertSettings = {
   notify: ['oncall', 'mail'],
@@ -164,4 +164,27 @@ test('a notifier that fails briefly and recovers raises nothing', () => {
   m.observe({ t: 30_000, counters: counters(0, 0), notifiers: [healthy('oncall', { consecutiveFailures: 6, failingSince: 0 })] });
   m.observe({ t: 35_000, counters: counters(0, 0), notifiers: [healthy('oncall')] });
   assert.deepEqual(notices, []);
+});
+
+test('shedding is one overload alert naming the degraded rules in its annotations, resolved the moment shedding ends', () => {
+  const { m, notices } = monitor();
+  const shedding = { events: ['mem.pcpu_drain'], mask: 4, rules: ['drain-storm', 'drain-distinct'], since: 1_000, lagMs: 1_850 };
+  m.overloadChanged(1_000, shedding);
+  m.overloadChanged(2_500, undefined);
+  assert.deepEqual(
+    notices.map((n) => n.change),
+    ['firing', 'resolved'],
+  );
+  const [firing, resolved] = notices;
+  assert.ok(firing && resolved);
+  assert.equal(firing.alert.labels.alertname, OVERLOADED);
+  assert.deepEqual(Object.keys(firing.alert.labels).sort(), ['alertname', 'host', 'severity'], 'no rule names in the labels');
+  assert.equal(firing.alert.fields.degraded_rules, 'drain-storm, drain-distinct');
+  assert.match(
+    firing.alert.summary,
+    /1850 ms behind the kernel, so it sheds mem\.pcpu_drain; these rules cannot be trusted until this resolves: drain-storm, drain-distinct/,
+  );
+  assert.equal(resolved.alert.fingerprint, firing.alert.fingerprint);
+  assert.match(resolved.alert.summary, /keeps up again/);
+  assert.deepEqual(m.firing(), []);
 });
