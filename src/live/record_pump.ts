@@ -57,7 +57,6 @@ export class RecordPump {
   private age = { window: 0, max: 0, previous: 0 };
   /** the newest bulk record consumed, monotonic ns */
   private bulkSeenNs = 0n;
-  private stopped = false;
   /** bit `kind`: bulk records of that kind waiting here are dropped, not consumed (see overload.ts) */
   private shedMask = 0;
   /** records dropped that way, per event */
@@ -75,7 +74,6 @@ export class RecordPump {
   ) {}
 
   push(batch: Buffer, urgent: boolean): void {
-    if (this.stopped) return this.release(urgent, batch.length);
     this.backlogBytes += batch.length;
     if (urgent) this.urgent.push(batch);
     else this.bulk.push({ batch, at: 0 });
@@ -101,14 +99,6 @@ export class RecordPump {
     return head ? Math.max(0, this.monoNowMs() - Number(Decoder.timeAt(head.batch, head.at)) / 1e6) : 0;
   }
 
-  /** Stops consuming: what is waiting is given back unread. */
-  stop(): void {
-    this.stopped = true;
-    for (const b of this.urgent.splice(0)) this.release(true, b.length);
-    for (const p of this.bulk.splice(0)) this.release(false, p.batch.length);
-    this.backlogBytes = 0;
-  }
-
   stats(): PumpStats {
     this.rotateAges();
     return {
@@ -126,7 +116,6 @@ export class RecordPump {
     // setImmediate runs after the loop's I/O callbacks, and timers run before the next one
     setImmediate(() => {
       this.scheduled = false;
-      if (this.stopped) return;
       this.slice(this.options.sliceMs);
       if (this.urgent.length > 0 || this.bulk.length > 0) this.schedule();
     });
