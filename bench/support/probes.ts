@@ -114,15 +114,26 @@ export function increase(after: ReadonlyMap<string, number>, before: ReadonlyMap
   return out;
 }
 
+export interface HistogramQuantile {
+  /** interpolated within its bucket as Prometheus's histogram_quantile does */
+  readonly value: number;
+  /** the bucket it lies in: (lower, upper]; upper is Infinity past the last finite bound */
+  readonly lower: number;
+  readonly upper: number;
+  readonly count: number;
+  /** sum / count: exact, where the quantile is only as fine as the buckets */
+  readonly mean: number;
+}
+
 /**
- * The `q` quantile of histogram `name` (summed over its labels but `le`),
- * interpolated within its bucket as Prometheus's histogram_quantile does;
- * undefined when the page has no such histogram or it has no observations,
- * Infinity when the quantile lies past the last finite bound.
+ * The `q` quantile of histogram `name`, summed over its labels but `le`;
+ * undefined when the page has no such histogram or it has no observations.
  */
-export function histogramQuantile(series: readonly Series[], name: string, q: number): { value: number; count: number } | undefined {
+export function histogramQuantile(series: readonly Series[], name: string, q: number): HistogramQuantile | undefined {
   const buckets = new Map<number, number>();
+  let total = 0;
   for (const s of series) {
+    if (s.name === `${name}_sum`) total += s.value;
     if (s.name !== `${name}_bucket` || s.labels.le === undefined) continue;
     const le = s.labels.le === '+Inf' ? Infinity : Number(s.labels.le);
     buckets.set(le, (buckets.get(le) ?? 0) + s.value);
@@ -133,15 +144,15 @@ export function histogramQuantile(series: readonly Series[], name: string, q: nu
   const rank = q * count;
   let lower = 0;
   let below = 0;
-  for (const [le, n] of sorted) {
+  for (const [upper, n] of sorted) {
     if (n >= rank) {
-      if (le === Infinity) return { value: Infinity, count };
-      return { value: lower + ((le - lower) * (rank - below)) / Math.max(1, n - below), count };
+      const value = upper === Infinity ? Infinity : lower + ((upper - lower) * (rank - below)) / Math.max(1, n - below);
+      return { value, lower, upper, count, mean: total / count };
     }
-    lower = le;
+    lower = upper;
     below = n;
   }
-  return { value: Infinity, count };
+  return { value: Infinity, lower, upper: Infinity, count, mean: total / count };
 }
 
 /** Scrapes /metrics every `everyMs` (one at a time, `timeoutMs` each) as Prometheus would; keeps the last page that came. */
