@@ -249,6 +249,19 @@ async function restartAfterDeath(
   return agent;
 }
 
+/** SIGTERM, SIGKILL after 15 s; says how it went and the agent's own count of records from its last log line. */
+async function stopAgent(agent: FloodAgent): Promise<string> {
+  if (agent.ended !== undefined) return `the agent had ended by itself (${agent.ended})`;
+  const stopping = Date.now();
+  await agent.stop();
+  const took = `${((Date.now() - stopping) / 1000).toFixed(1)} s`;
+  const last = agent.logs().find((l) => l.msg === 'stopped');
+  const count = (k: string): string => (typeof last?.[k] === 'number' ? n(last[k]) : '?');
+  return last
+    ? `stopped by SIGTERM in ${took}; its own count: ${count('seen')} records seen, ${count('delivered')} delivered, ${count('lost')} lost`
+    : `did not stop on SIGTERM (${agent.ended ?? 'still running'} after ${took})`;
+}
+
 async function runRow(row: Row, cgroups: FloodCgroups, receiver: WebhookReceiver): Promise<RowResult> {
   const seconds = rowSeconds(row);
   const notes: string[] = [];
@@ -321,6 +334,8 @@ async function runRow(row: Row, cgroups: FloodCgroups, receiver: WebhookReceiver
       notes.push(`the agent ended (${first.ended}) ${(((endedAt ?? floodEnd) - floodStart) / 1000).toFixed(1)} s into the flood`);
       agent = await restartAfterDeath(first, startAgent, rules, receiver, path.join(work, 'state'), notes);
     }
+    notes.push(await stopAgent(agent));
+    // what it delivered while stopping counts, late
     const waitedUntil = Date.now();
     const latencies = made.map(({ kill, rule }): Latency => {
       const a = receiver.firing(rule);
