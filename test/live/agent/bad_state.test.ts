@@ -90,7 +90,7 @@ test('SIGTERM while start-up waits on a slow disk: the agent finishes starting, 
   await withSetup(async (s) => {
     const agent = AgentProcess.start(s.dir, [], { NODE_OPTIONS: `--require=${STALL}`, KW_STALL_DIR: s.outbox, KW_STALL_MS: '3000' });
     try {
-      await agent.waitLog('test: reading the outbox stalls', 60_000);
+      await agent.waitLog('test: readdir stalls', 60_000);
       agent.signal('SIGTERM');
       assert.deepEqual(await agent.exit(STARTUP_STOP_MS + 15_000), { code: 0, signal: null }, agent.stderrText());
       const order = agent.logs.map((l) => l.msg).filter((m) => ['stopping: the signal came during start-up', 'kernwatch running', 'stopped'].includes(m));
@@ -105,7 +105,7 @@ test('SIGTERM while start-up hangs on a disk that never answers: the process exi
   await withSetup(async (s) => {
     const agent = AgentProcess.start(s.dir, [], { NODE_OPTIONS: `--require=${STALL}`, KW_STALL_DIR: s.outbox });
     try {
-      await agent.waitLog('test: reading the outbox stalls', 60_000);
+      await agent.waitLog('test: readdir stalls', 60_000);
       const sent = Date.now();
       agent.signal('SIGTERM');
       assert.deepEqual(await agent.exit(STARTUP_STOP_MS + 5_000), { code: 1, signal: null }, agent.stderrText());
