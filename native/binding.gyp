@@ -7,7 +7,8 @@
         "src/bpf_session.cc",
         "src/ring_reader.cc",
         "src/bpf_error.cc",
-        "src/record_layout.cc"
+        "src/record_layout.cc",
+        "src/quiesce.cc"
       ],
       "include_dirs": [
         "<!@(node -p \"require('node-addon-api').include\")",

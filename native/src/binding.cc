@@ -7,6 +7,7 @@
 #include "bpf_error.h"
 #include "kernwatch.h"
 #include "bpf_session.h"
+#include "quiesce.h"
 #include "record_layout.h"
 
 namespace {
@@ -46,6 +47,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("possibleCpus", Napi::Function::New(env, PossibleCpus));
   exports.Set("recordSizes", Napi::Function::New(env, RecordSizes));
   exports.Set("constants", Napi::Function::New(env, Constants));
+  exports.Set("quiescePrograms", Napi::Function::New(env, kernwatch::QuiescePrograms));
   return exports;
 }
 

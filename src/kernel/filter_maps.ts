@@ -7,7 +7,7 @@
 import { encodeStruct, offsetOf } from './c_layout';
 import { SEGMENT, stateBytes, writeTreeEntries, type GlobEntry } from './cgroup_globs';
 import { patternBytes } from './comm_patterns';
-import type { BpfSessionHandle } from './native';
+import { isBpfError, nativeAddon, type BpfSessionHandle } from './native';
 import type { KernelRuleSet } from './kernel_rule_set';
 import { LIMITS } from './limits';
 import { KW_AGG_FN, KW_CMP, KW_COMM_MATCH, KW_GROUP_BY, MAP_STRUCTS, u32Key } from './map_layouts';
@@ -51,8 +51,11 @@ interface Written {
   uids: number[];
 }
 
-/** Time for programs that read the old generation to finish: they run for microseconds. */
-const GRACE_MS = 20;
+/**
+ * Where the kernel refuses membarrier (a seccomp filter), time for programs
+ * that read the old generation to finish instead: they run for microseconds.
+ */
+const FALLBACK_GRACE_MS = 20;
 
 export class FilterMaps {
   private generation = 0;
@@ -87,7 +90,7 @@ export class FilterMaps {
     this.writeControl(next);
     const previous = this.generation;
     this.generation = next;
-    await new Promise((r) => setTimeout(r, GRACE_MS));
+    await quiesce();
     this.clear(previous);
     return next;
   }
@@ -207,5 +210,15 @@ export class FilterMaps {
     for (const comm of done.comms) this.bpf.delete('comm_rules', commKey(comm, g));
     for (const uid of done.uids) this.bpf.delete('uid_rules', uidKey(uid, g));
     this.written[g] = { comms: [], uids: [] };
+  }
+}
+
+/** Waits until no program still reads the generation flipped away from (an RCU grace period). */
+async function quiesce(): Promise<void> {
+  try {
+    await nativeAddon().quiescePrograms();
+  } catch (e) {
+    if (!isBpfError(e)) throw e;
+    await new Promise((r) => setTimeout(r, FALLBACK_GRACE_MS));
   }
 }

@@ -57,6 +57,8 @@ export interface NativeAddon {
   recordSizes(): Record<string, number>;
   /** the limits #defined in bpf/kernwatch.h (see limits.ts) */
   constants(): KernelLimits;
+  /** resolves once every BPF program running at the call has returned (an RCU grace period; native/src/quiesce.h) */
+  quiescePrograms(): Promise<void>;
 }
 
 let addon: NativeAddon | undefined;

@@ -68,6 +68,8 @@ export interface LiveStats {
   readonly overloadEpisodes: number;
   /** records shed in userspace (already waiting when shedding began), per event; the kernel's are in `counters` */
   readonly shedHere: ReadonlyMap<string, number>;
+  /** records of a rule set generation no longer routed anywhere (should stay 0) */
+  readonly unrouted: number;
 }
 
 export class LiveEngine {
@@ -82,6 +84,9 @@ export class LiveEngine {
   private readonly deliveredByEvent = new Map<string, number>();
   private stopped = false;
   private reloading: Promise<unknown> = Promise.resolve();
+  /** resolves once the generation the last reload left has no record left to route */
+  private retiring: Promise<void> = Promise.resolve();
+  private unrouted = 0;
   private lastTickAt: number | undefined;
   private ticksLate = 0;
   private tickDelayMs = 0;
@@ -177,6 +182,8 @@ export class LiveEngine {
   private async swap(rules: readonly CheckedRule[]): Promise<KernelPlan> {
     if (this.stopped) throw new Error('engine is stopped');
     const plan = planKernel(rules, this.cgroups.tree(0));
+    // the slot the new rules go into may still route records of the rules before the last reload
+    await this.retiring;
     const previous = this.current;
     const next = new Evaluator(plan, this.evaluatorOptions, this.options.onNotice, previous);
     const oldGeneration = this.session.filters.active;
@@ -189,17 +196,19 @@ export class LiveEngine {
       this.evaluators[newGeneration] = undefined;
       throw e;
     }
-    // programs that read the old generation have finished: its last counts are final
+    // programs that read the old generation have finished (retarget waited for them): its
+    // last counts are final, and its records are all stamped before now
+    const flippedNs = process.hrtime.bigint();
     const now = this.now();
     for (const d of this.counts.drain(oldGeneration)) previous.onCount(now, d.bit, d.n, d.group, d.max ?? d.sum);
     this.current = next;
     this.planNow = plan;
     this.applyShedding(this.overload.replan(sheddable(plan.selections)));
-    // records of the old generation still in the ring buffer go to `previous` until
-    // the reader has flushed them; then it is dropped
-    setTimeout(() => {
+    // records of the old generation still in the rings or waiting to be evaluated go to
+    // `previous` until every record stamped before the flip was consumed; then it is dropped
+    this.retiring = this.session.consumedPast(flippedNs).then(() => {
       if (this.evaluators[oldGeneration] === previous) this.evaluators[oldGeneration] = undefined;
-    }, 1000).unref();
+    });
     return plan;
   }
 
@@ -207,7 +216,9 @@ export class LiveEngine {
     this.delivered += batch.length;
     for (const e of batch) {
       this.deliveredByEvent.set(e.name, (this.deliveredByEvent.get(e.name) ?? 0) + 1);
-      this.evaluators[e.generation]?.onEvent(e);
+      const evaluator = this.evaluators[e.generation];
+      if (evaluator) evaluator.onEvent(e);
+      else this.unrouted++; // a generation retired with records still to come: a bug, counted
     }
   }
 
@@ -265,6 +276,7 @@ export class LiveEngine {
       shedding: this.overload.shedding,
       overloadEpisodes: this.overload.episodes,
       shedHere: new Map(this.session.shedHere),
+      unrouted: this.unrouted,
     };
   }
 

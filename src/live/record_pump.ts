@@ -61,6 +61,9 @@ export class RecordPump {
   private shedMask = 0;
   /** records dropped that way, per event */
   readonly shedByEvent = new Map<string, number>();
+  /** callers waiting for every record before a time to be consumed (passed()) */
+  private passWaiters: Array<{ readonly ns: bigint; readonly resolve: () => void }> = [];
+  private passTimer: NodeJS.Timeout | undefined;
   private readonly countShed = (spec: EventSpec): void => {
     this.shedByEvent.set(spec.name, (this.shedByEvent.get(spec.name) ?? 0) + 1);
   };
@@ -91,6 +94,18 @@ export class RecordPump {
    */
   shed(mask: number): void {
     this.shedMask = mask;
+  }
+
+  /**
+   * Resolves once every record stamped before monotonic `ns` was consumed:
+   * the bulk records waiting are all newer, or none waits and the reader has
+   * had time to hand over what the rings held then, and no urgent one waits.
+   */
+  passed(ns: bigint): Promise<void> {
+    return new Promise((resolve) => {
+      this.passWaiters.push({ ns, resolve });
+      this.checkPassed();
+    });
   }
 
   /** How far behind the kernel the oldest bulk record waiting is, in ms (0: none waiting). */
@@ -141,6 +156,7 @@ export class RecordPump {
       }
     }
     this.settleReleases();
+    this.checkPassed();
     const took = performance.now() - start;
     if (took > this.longestSliceMs) this.longestSliceMs = took;
   }
@@ -188,6 +204,25 @@ export class RecordPump {
     if (head) return this.decoder.settleReleases(Decoder.timeAt(head.batch, head.at) - 1n);
     const quietSince = BigInt(Math.floor((this.monoNowMs() - BULK_SETTLE_MS) * 1e6));
     this.decoder.settleReleases(quietSince > this.bulkSeenNs ? quietSince : this.bulkSeenNs);
+  }
+
+  /** The time before which every record was consumed, monotonic ns. */
+  private consumedUntil(): bigint {
+    if (this.urgent.length > 0) return 0n;
+    const head = this.bulk[0];
+    if (head) return Decoder.timeAt(head.batch, head.at) - 1n;
+    return BigInt(Math.floor((this.monoNowMs() - BULK_SETTLE_MS) * 1e6));
+  }
+
+  private checkPassed(): void {
+    if (this.passWaiters.length === 0) return;
+    const until = this.consumedUntil();
+    const done = this.passWaiters.filter((w) => w.ns <= until);
+    this.passWaiters = this.passWaiters.filter((w) => w.ns > until);
+    for (const w of done) w.resolve();
+    clearTimeout(this.passTimer);
+    // with no record arriving no slice runs: look again once the reader has had its time
+    if (this.passWaiters.length > 0) this.passTimer = setTimeout(() => this.checkPassed(), BULK_SETTLE_MS).unref();
   }
 
   private monoNowMs(): number {

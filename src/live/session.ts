@@ -150,6 +150,11 @@ export class KernelSession {
     return this.pump.stats();
   }
 
+  /** Resolves once every record stamped before monotonic `ns` was consumed. */
+  consumedPast(ns: bigint): Promise<void> {
+    return this.pump.passed(ns);
+  }
+
   /** How far behind the kernel the oldest record waiting is, in ms. */
   lagMs(): number {
     return this.pump.lagMs();

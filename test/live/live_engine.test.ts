@@ -6,7 +6,7 @@
  * rule sets at once.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
@@ -137,3 +137,35 @@ test('a reload switches to the new rule set at once and keeps unchanged rules al
     assert.equal(notices.filter((x) => x.alert.rule === 'keep' && x.change === 'firing').length, 1, 'the kept rule kept its alert: no second firing');
   });
 });
+
+test(
+  'reloads back to back under a stream of records route every record with the rules it was filtered by: none is dropped unrouted',
+  { skip: SKIP },
+  async () => {
+    const rule = (name: string, comm: string): string => `rule "${name}" { when process.exit and comm == "${comm}" cooldown 1h then stdout }`;
+    await withEngine(rule('r0', 'kw-r0'), async (engine) => {
+      // children that name themselves (prctl) and exit: a steady stream of exits of the three comms
+      const script = `import ctypes, os\nlibc = ctypes.CDLL(None)\nfor i in range(400):\n    for name in (b'kw-r0', b'kw-r1', b'kw-r2'):\n        pid = os.fork()\n        if pid == 0:\n            libc.prctl(15, name, 0, 0, 0)\n            os._exit(0)\n        os.waitpid(pid, 0)\n`;
+      const stream = spawn('python3', ['-c', script], { stdio: 'ignore' });
+      try {
+        await sleep(200);
+        // three reloads at once: each waits until the generation it writes over has no record left
+        await Promise.all([
+          engine.reload(rulesFrom(`${rule('r0', 'kw-r0')}\n${rule('r1', 'kw-r1')}`)),
+          engine.reload(rulesFrom(`${rule('r0', 'kw-r0')}\n${rule('r2', 'kw-r2')}`)),
+          engine.reload(rulesFrom(`${rule('r0', 'kw-r0')}\n${rule('r1', 'kw-r1')}\n${rule('r2', 'kw-r2')}`)),
+        ]);
+        await new Promise((resolve) => stream.once('exit', resolve));
+      } finally {
+        stream.kill('SIGKILL');
+      }
+      const stats = await engine.stop();
+      assert.equal(stats.unrouted, 0, 'records left without an evaluator');
+      assert.deepEqual(
+        engine.plan.selections.map((s) => s.rule.name),
+        ['r0', 'r1', 'r2'],
+      );
+      assert.ok((stats.evaluator.perRule.get('r0')?.matched ?? 0) > 0, 'the rule kept through every reload kept matching');
+    });
+  },
+);
