@@ -269,6 +269,7 @@ async function runRow(row: Row, cgroups: FloodCgroups, receiver: WebhookReceiver
   const work = fs.mkdtempSync(path.join(os.tmpdir(), `kw-flood-${row.id}-`));
   writeFiles(rulesDir, { ...row.rules(), 'flood-oom.rules': oomRules(row, cgroups) });
   const memcg = row.memcgMiB === undefined ? undefined : cgroups.memoryCgroup(`agent-${row.id}`, row.memcgMiB);
+  const oomKills = cgroups.oomCgroups(row.id, OOMS);
   const startAgent = (): Promise<FloodAgent> => FloodAgent.start(work, rulesDir, receiver.url, memcg?.dir);
   const loop = monitorEventLoopDelay({ resolution: 10 });
   let agent: FloodAgent | undefined;
@@ -291,9 +292,9 @@ async function runRow(row: Row, cgroups: FloodCgroups, receiver: WebhookReceiver
     // spread over the flood, the last a second or more before its end
     const every = Math.max(1_000, (seconds * 1000 - FIRST_OOM_MS - 1_000) / OOMS);
     const kills: OomKill[] = [];
-    for (let i = 0; i < OOMS; i++) {
+    for (const [i, start] of oomKills.entries()) {
       await sleep(Math.max(0, floodStart + FIRST_OOM_MS + i * every - Date.now()));
-      kills.push(await cgroups.oomKill(row.id, i));
+      kills.push(await start());
     }
     await sleep(Math.max(0, floodStart + seconds * 1000 - Date.now()));
     if (storm) notes.push(await storm.stop());

@@ -91,7 +91,7 @@ export class FloodCgroups {
     return new FloodCgroups(name, v2, v2);
   }
 
-  /** The glob that matches OOM kill `index` made by `oomKill(prefix, index)`, and only it. */
+  /** The glob that matches the OOM kill of `oomCgroups(prefix, ...)[index]`, and only it. */
   glob(prefix: string, index: number): string {
     return `${this.v2.path}/${prefix}/${index}/**`;
   }
@@ -114,34 +114,39 @@ export class FloodCgroups {
   }
 
   /**
-   * Starts an OOM kill in new cgroups `prefix/index`: a shell joins them, then
-   * becomes dd, which allocates 128 MiB against a 32 MiB limit. Resolves once
-   * it runs; `killed` says how it ended (within 15 s, or it is stopped).
+   * Makes cgroups `prefix/0` .. `prefix/count-1` for OOM kills, now: made
+   * during a flood, a memory cgroup's allocations would stall this process in
+   * direct compaction and delay the receiver's clock. Each `start()` runs a
+   * shell that joins its cgroups, then becomes dd, which allocates 128 MiB
+   * against a 32 MiB limit; it resolves once the child runs, and `killed`
+   * says how it ended (within 15 s, or it is stopped).
    */
-  async oomKill(prefix: string, index: number): Promise<OomKill> {
-    const leaf = `${prefix}/${index}`;
+  oomCgroups(prefix: string, count: number): (() => Promise<OomKill>)[] {
     for (const top of new Set([this.v2, this.memory])) {
-      if (fs.existsSync(path.join(top.dir, prefix))) continue;
       const made = this.child(top, prefix);
       if (top === this.memory && this.memory === this.v2) made.write('cgroup.subtree_control', '+memory');
     }
-    const cg = this.child(this.v2, leaf);
-    const memcg = this.memory === this.v2 ? undefined : this.child(this.memory, leaf);
-    const limited = memcg ?? cg;
-    limited.write(memcg ? 'memory.limit_in_bytes' : 'memory.max', `${OOM_LIMIT_MIB}M`);
-    const join = [...new Set([cg.dir, limited.dir])].map((d) => `echo $$ > '${d}/cgroup.procs'`).join(' && ');
-    const madeAt = Date.now();
-    const g = await spawnGroup(['/bin/sh', '-c', `${join} && exec dd if=/dev/zero of=/dev/null bs=${OOM_ALLOC_MIB}M count=1`]);
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      void stopGroup(g, 0, 'SIGKILL');
-    }, 15_000);
-    const killed = g.exited.then((e) => {
-      clearTimeout(timer);
-      return e.signal === 'SIGKILL' && !timedOut;
+    return Array.from({ length: count }, (_, index) => {
+      const cg = this.child(this.v2, `${prefix}/${index}`);
+      const memcg = this.memory === this.v2 ? undefined : this.child(this.memory, `${prefix}/${index}`);
+      const limited = memcg ?? cg;
+      limited.write(memcg ? 'memory.limit_in_bytes' : 'memory.max', `${OOM_LIMIT_MIB}M`);
+      const join = [...new Set([cg.dir, limited.dir])].map((d) => `echo $$ > '${d}/cgroup.procs'`).join(' && ');
+      return async () => {
+        const madeAt = Date.now();
+        const g = await spawnGroup(['/bin/sh', '-c', `${join} && exec dd if=/dev/zero of=/dev/null bs=${OOM_ALLOC_MIB}M count=1`]);
+        let timedOut = false;
+        const timer = setTimeout(() => {
+          timedOut = true;
+          void stopGroup(g, 0, 'SIGKILL');
+        }, 15_000);
+        const killed = g.exited.then((e) => {
+          clearTimeout(timer);
+          return e.signal === 'SIGKILL' && !timedOut;
+        });
+        return { cgroup: cg.path, pid: g.pid, madeAt, killed };
+      };
     });
-    return { cgroup: cg.path, pid: g.pid, madeAt, killed };
   }
 
   /** Removes every cgroup made (killing what still runs in them), bounded. */
