@@ -81,7 +81,13 @@ test(
       storm = forkStorm(40);
       const stormLost = (): number => (['process.fork', 'process.exit', 'process.free'] as const).reduce((n, k) => n + (s.counters().get(k)?.lost ?? 0), 0);
       // the backlog builds up until the kernel's ring overflows, however fast this machine forks
-      await retryUntil('the storm overflowing the kernel ring', 30_000, () => (stormLost() > 0 && s.pumpStats().lagMs > 200 ? true : undefined), 100);
+      const state = (): string =>
+        `lost ${stormLost()}, ${s.pumpStats().lagMs.toFixed(0)} ms behind, forks seen ${s.counters().get('process.fork')?.seen}, storm ${storm?.exitCode ?? 'running'}`;
+      await retryUntil('the storm overflowing the kernel ring', 30_000, () => (stormLost() > 0 && s.pumpStats().lagMs > 200 ? true : undefined), 100).catch(
+        (e: Error) => {
+          throw new Error(`${e.message}: ${state()}`);
+        },
+      );
       const lagBefore = s.pumpStats().lagMs;
       const victim = await oomAsync(victimDir, memcg?.dir);
       const oom = await retryUntil('the OOM victim consumed', 10_000, () => consumed.find((c) => c.name === 'oom.victim'));
