@@ -55,6 +55,7 @@ test(
     const memcg = v1Unavailable('memory') ? undefined : ScratchCgroup.v1('memory');
     let storm: ChildProcess | undefined;
     let session: KernelSession | undefined;
+    let sampler: NodeJS.Timeout | undefined;
     try {
       if (!memcg) fs.writeFileSync(path.join(scratch.dir, 'cgroup.subtree_control'), '+memory');
       const victimDir = path.join(scratch.dir, 'victim');
@@ -77,7 +78,7 @@ test(
         },
       });
       const s = session;
-      const sampler = setInterval(() => (maxBacklog = Math.max(maxBacklog, s.pumpStats().backlogBytes)), 5);
+      sampler = setInterval(() => (maxBacklog = Math.max(maxBacklog, s.pumpStats().backlogBytes)), 5);
       storm = forkStorm(40);
       const stormLost = (): number => (['process.fork', 'process.exit', 'process.free'] as const).reduce((n, k) => n + (s.counters().get(k)?.lost ?? 0), 0);
       // the backlog builds up until the kernel's ring overflows, however fast this machine forks
@@ -105,6 +106,7 @@ test(
       assert.equal(counters.get('oom.victim')?.lost, 0, 'no OOM record lost');
       assert.ok(victim > 0);
     } finally {
+      clearInterval(sampler);
       storm?.kill('SIGKILL');
       if (session) {
         await session.stop().catch(() => undefined);
