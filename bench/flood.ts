@@ -31,7 +31,9 @@
  * kills per row (8); FLOOD_GRACE_SECONDS how long to wait after the flood for
  * alerts still missing (30); FLOOD_TAIL_READ_EVERY_MS how often the slow
  * reader takes what is in the pipe (100); FLOOD_AGENT_MEMORY_MIB the memcg row's
- * limit (512); FLOOD_KEEP=1 keeps each row's directories (config, state, logs).
+ * limit (512); FLOOD_CHURNERS the compaction storm's churning processes (3: the
+ * issue's; more take CPU from the agent); FLOOD_KEEP=1 keeps each row's
+ * directories (config, state, logs).
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -41,7 +43,17 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { FloodAgent } from './support/flood_agent';
 import { FloodCgroups, OOM_ALLOC_MIB, OOM_LIMIT_MIB, type OomKill } from './support/flood_cgroups';
 import { generatedRuleDir } from './support/fixtures';
-import { HealthzWatch, histogramQuantile, type HistogramQuantile, increase, MetricsScraper, parseMetrics, perEvent, RssWatch } from './support/probes';
+import {
+  cpuSeconds,
+  HealthzWatch,
+  histogramQuantile,
+  type HistogramQuantile,
+  increase,
+  MetricsScraper,
+  parseMetrics,
+  perEvent,
+  RssWatch,
+} from './support/probes';
 import { ROOT } from './support/side_by_side';
 import { SlowTail, type TailResult } from './support/slow_tail';
 import { buildStorms, compactionStorm, forkStorm, type Storm } from './support/storms';
@@ -288,6 +300,7 @@ async function runRow(row: Row, cgroups: FloodCgroups, receiver: WebhookReceiver
     if (row.tail) tail = await SlowTail.start(row.tail, TAIL_READ_EVERY_MS);
     loop.enable();
     const floodStart = Date.now();
+    const cpuAtStart = cpuSeconds(first.pid);
     if (row.storm) storm = await row.storm(seconds);
     // spread over the flood, the last a second or more before its end
     const every = Math.max(1_000, (seconds * 1000 - FIRST_OOM_MS - 1_000) / OOMS);
@@ -306,6 +319,8 @@ async function runRow(row: Row, cgroups: FloodCgroups, receiver: WebhookReceiver
     const graceEnd = Date.now() + GRACE_MS;
     while (Date.now() < graceEnd && first.ended === undefined && rules.some((r) => !receiver.firing(r))) await sleep(50);
     const floodEnd = Date.now();
+    const cpu = (cpuSeconds(first.pid) ?? NaN) - (cpuAtStart ?? NaN);
+    if (Number.isFinite(cpu)) notes.push(`the agent used ${(cpu / ((floodEnd - floodStart) / 1000)).toFixed(2)} CPUs over the flood and the wait after it`);
     loop.disable();
     const fresh = await watch.scraper.scrape(10_000);
     const last = watch.scraper.last;

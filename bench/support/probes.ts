@@ -4,6 +4,7 @@
  * timeout), resident memory from /proc, and /metrics scraped like
  * Prometheus, parsed into per-event counters and histogram quantiles.
  */
+import * as fs from 'node:fs';
 import * as http from 'node:http';
 import { rssMiB } from './side_by_side';
 
@@ -70,6 +71,21 @@ export class RssWatch {
 
   stop(): void {
     clearInterval(this.timer);
+  }
+}
+
+/** CPU seconds (user + system) `pid` has used, from /proc/PID/stat; undefined once it is gone. */
+export function cpuSeconds(pid: number): number | undefined {
+  try {
+    // the fields after the command name, which may hold spaces and parentheses
+    const fields = fs
+      .readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /s, '')
+      .split(' ');
+    // utime and stime, fields 14 and 15, in clock ticks: 100 a second on Linux
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
   }
 }
 

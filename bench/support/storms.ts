@@ -16,7 +16,8 @@ const FORKLOOP = path.join(OUT, 'forkloop');
 const MEMSTORM = path.join(OUT, 'memstorm');
 
 export const HOLD_MIB = 1024;
-export const CHURNERS = 3;
+/** the three; FLOOD_CHURNERS for a harder storm on a faster agent */
+export const CHURNERS = Number(process.env.FLOOD_CHURNERS ?? 3);
 export const CHURN_MIB = 384;
 export const COMPACT_EVERY_MS = 250;
 
