@@ -10,7 +10,7 @@ NODEDIR := $(shell node -p "require('path').resolve(process.execPath, '../..')")
 NODE_GYP_FLAGS := $(if $(wildcard $(NODEDIR)/include/node/node.h),--nodedir=$(NODEDIR),)
 TS_SOURCES := $(shell find src test bench -name '*.ts' 2>/dev/null) tsconfig.json
 
-.PHONY: all build build-only deps demo lint test test-unit test-host test-kernels test-package test-image test-install bench clean install deb image
+.PHONY: all build build-only deps demo layouts lint test test-unit test-host test-kernels test-package test-image test-install bench clean install deb image
 
 all: build
 
@@ -84,9 +84,15 @@ test: lint test-unit test-host test-package test-image test-install test-kernels
 
 # eslint (typescript-eslint, type-aware), prettier, clang-format for bpf/ and native/
 lint: deps node_modules/.package-lock.json
+	node scripts/gen-layouts.mjs --check
 	npx eslint src test bench
 	npx prettier --check --log-level warn "src/**/*.ts" "test/**/*.ts" "bench/**/*.ts" eslint.config.mjs scripts/vm/webhook-receiver.mjs
 	clang-format --dry-run --Werror bpf/*.c bpf/*.h native/src/*.cc native/src/*.h
+
+# src/kernel/kernwatch_h.ts and native/src/kernwatch_h_layout.h from bpf/kernwatch.h
+# (committed, so the unit tests need no clang; make lint fails when they are stale)
+layouts: node_modules/.package-lock.json
+	node scripts/gen-layouts.mjs
 
 # every test outside test/live/: no root, no kernel, no BPF or addon build
 # (the kernel limits are values checked against bpf/kernwatch.h's text)

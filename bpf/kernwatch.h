@@ -2,9 +2,11 @@
 /*
  * The one definition of every record kernwatch's BPF programs emit and of
  * every map key and value userspace reads. Included by the bpf/ programs (through
- * vmlinux.h types) and by native/ (through <linux/types.h>); the TypeScript
- * decoder in src/events/ is checked against the BTF of the compiled object by
- * test/layout.test.ts, so the three can never drift apart silently.
+ * vmlinux.h types) and by native/ (through <linux/types.h>). TypeScript
+ * reads it through src/kernel/kernwatch_h.ts and native/ asserts every offset
+ * through native/src/kernwatch_h_layout.h, both generated from this file as
+ * clang compiles it for BPF (scripts/gen-layouts.mjs, `make layouts`); make
+ * lint fails when they are stale, so no side can drift silently.
  *
  * Fixed-width types only, every struct padded explicitly to 8 bytes so that
  * the BPF target (clang -target bpf) and x86_64 agree on each offset.

@@ -145,7 +145,7 @@ struct {
 
 /*
  * Never read: it puts every record type into the object's BTF, where
- * test/layout.test.ts checks the TypeScript decoder's offsets against it.
+ * test/live/layout.test.ts holds src/kernel/kernwatch_h.ts to it.
  */
 struct kw_record_types {
 	struct kw_oom_victim oom_victim;

@@ -1,10 +1,14 @@
 /**
  * The event catalog: the one place that names kernwatch's events, their
  * fields, types and units. The decoder, `kernwatch events` and the rule
- * checker all read it; test/live/layout.test.ts holds its C layouts against the
- * BTF of the compiled BPF object.
+ * checker all read it. Where its members sit, and the numbers of its kinds,
+ * come from bpf/kernwatch.h through src/kernel/kernwatch_h.ts.
  */
+import { KW_DEFINES, KW_ENUMS } from '../kernel/kernwatch_h';
 import type { EventSpec, FieldSpec, MemberSpec } from './types';
+
+/** enum kw_kind: each event names its kind, and the header numbers it */
+const KIND = KW_ENUMS.kw_kind;
 
 /** C members of struct kw_header, in order. */
 export const HEADER_MEMBERS: readonly MemberSpec[] = [
@@ -114,7 +118,7 @@ const PRIO: FieldSpec = { name: 'prio', type: 'number', doc: 'kernel priority of
 export const EVENTS: readonly EventSpec[] = [
   {
     name: 'oom.victim',
-    kind: 1,
+    kind: KIND.KW_OOM_VICTIM,
     tracepoint: 'oom/mark_victim',
     program: 'handle__mark_victim',
     record: 'kw_oom_victim',
@@ -152,7 +156,7 @@ export const EVENTS: readonly EventSpec[] = [
   },
   {
     name: 'mem.pcpu_drain',
-    kind: 2,
+    kind: KIND.KW_PCPU_DRAIN,
     tracepoint: 'kmem/mm_page_pcpu_drain',
     program: 'handle__mm_page_pcpu_drain',
     fallback: { program: 'handle__mm_page_pcpu_drain_btf', loses: 'pfn is -1' },
@@ -164,7 +168,7 @@ export const EVENTS: readonly EventSpec[] = [
     keyFields: ['comm', 'pid', 'cgroup', 'order', 'migratetype'],
     doc: 'Pages drained from a per-CPU free list back to the buddy allocator; bursts under memory pressure.',
     members: [
-      { c: 'pfn', ctype: 'u64', field: 'pfn', unknown: 2n ** 64n - 1n }, // KW_PFN_UNKNOWN
+      { c: 'pfn', ctype: 'u64', field: 'pfn', unknown: KW_DEFINES.KW_PFN_UNKNOWN },
       { c: 'order', ctype: 'u32', field: 'order' },
       { c: 'migratetype', ctype: 's32', field: 'migratetype' },
     ],
@@ -178,18 +182,18 @@ export const EVENTS: readonly EventSpec[] = [
       { name: 'migratetype', type: 'number', doc: "the kernel's migratetype (0 unmovable, 1 movable, 2 reclaimable, ...)" },
     ],
   },
-  cgroupEvent({ name: 'cgroup.mkdir', kind: 3, tracepoint: 'cgroup_mkdir', doc: 'A cgroup was created.' }),
-  cgroupEvent({ name: 'cgroup.rmdir', kind: 4, tracepoint: 'cgroup_rmdir', doc: 'A cgroup was removed.' }),
+  cgroupEvent({ name: 'cgroup.mkdir', kind: KIND.KW_CGROUP_MKDIR, tracepoint: 'cgroup_mkdir', doc: 'A cgroup was created.' }),
+  cgroupEvent({ name: 'cgroup.rmdir', kind: KIND.KW_CGROUP_RMDIR, tracepoint: 'cgroup_rmdir', doc: 'A cgroup was removed.' }),
   cgroupEvent({
     name: 'cgroup.release',
-    kind: 5,
+    kind: KIND.KW_CGROUP_RELEASE,
     tracepoint: 'cgroup_release',
     keyFields: ['cgroup', 'hierarchy'],
     doc: 'A removed cgroup was finally released by the kernel (after rmdir, asynchronously).',
   }),
   cgroupEvent({
     name: 'cgroup.populated',
-    kind: 6,
+    kind: KIND.KW_CGROUP_POPULATED,
     tracepoint: 'cgroup_notify_populated',
     keyFields: ['cgroup', 'hierarchy', 'populated'],
     doc: 'A cgroup gained its first task (populated = true) or lost its last (false).',
@@ -197,7 +201,7 @@ export const EVENTS: readonly EventSpec[] = [
   }),
   cgroupEvent({
     name: 'cgroup.attach',
-    kind: 7,
+    kind: KIND.KW_CGROUP_ATTACH,
     tracepoint: 'cgroup_attach_task',
     keyFields: ['task_comm', 'task_pid', 'cgroup', 'hierarchy', 'comm', 'pid'],
     doc: "A task was moved into the cgroup. pid/comm are the mover's, task_* the moved task's.",
@@ -205,24 +209,24 @@ export const EVENTS: readonly EventSpec[] = [
   }),
   cgroupEvent({
     name: 'cgroup.rename',
-    kind: 8,
+    kind: KIND.KW_CGROUP_RENAME,
     tracepoint: 'cgroup_rename',
     keyFields: ['cgroup', 'hierarchy', 'comm', 'pid'],
     doc: 'A cgroup was renamed (cgroup v1 only); cgroup is the new path.',
   }),
   cgroupEvent({
     name: 'cgroup.transfer',
-    kind: 9,
+    kind: KIND.KW_CGROUP_TRANSFER,
     tracepoint: 'cgroup_transfer_tasks',
     keyFields: ['task_comm', 'task_pid', 'cgroup', 'hierarchy', 'comm', 'pid'],
     doc: 'The kernel moved a task out of a cgroup (cpuset v1 lost its CPUs); cgroup is the destination.',
     fields: TASK_MOVE_FIELDS,
   }),
-  cgroupEvent({ name: 'cgroup.freeze', kind: 10, tracepoint: 'cgroup_freeze', doc: 'Freezing a v2 cgroup was requested.' }),
-  cgroupEvent({ name: 'cgroup.unfreeze', kind: 11, tracepoint: 'cgroup_unfreeze', doc: 'A v2 cgroup was thawed.' }),
+  cgroupEvent({ name: 'cgroup.freeze', kind: KIND.KW_CGROUP_FREEZE, tracepoint: 'cgroup_freeze', doc: 'Freezing a v2 cgroup was requested.' }),
+  cgroupEvent({ name: 'cgroup.unfreeze', kind: KIND.KW_CGROUP_UNFREEZE, tracepoint: 'cgroup_unfreeze', doc: 'A v2 cgroup was thawed.' }),
   cgroupEvent({
     name: 'cgroup.frozen',
-    kind: 12,
+    kind: KIND.KW_CGROUP_FROZEN,
     tracepoint: 'cgroup_notify_frozen',
     keyFields: ['cgroup', 'hierarchy', 'frozen'],
     doc: 'A v2 cgroup reached the frozen state (frozen = true) or left it (false).',
@@ -230,7 +234,7 @@ export const EVENTS: readonly EventSpec[] = [
   }),
   {
     name: 'migrate.start',
-    kind: 13,
+    kind: KIND.KW_MIGRATE_START,
     tracepoint: 'migrate/mm_migrate_pages_start',
     program: 'handle__mm_migrate_pages_start',
     record: 'kw_migrate_start',
@@ -250,7 +254,7 @@ export const EVENTS: readonly EventSpec[] = [
   },
   {
     name: 'migrate.pages',
-    kind: 14,
+    kind: KIND.KW_MIGRATE_PAGES,
     tracepoint: 'migrate/mm_migrate_pages',
     program: 'handle__mm_migrate_pages',
     record: 'kw_migrate_pages',
@@ -282,7 +286,7 @@ export const EVENTS: readonly EventSpec[] = [
   },
   {
     name: 'migrate.remove_pte',
-    kind: 15,
+    kind: KIND.KW_MIGRATE_PTE,
     tracepoint: 'migrate/remove_migration_pte',
     program: 'handle__remove_migration_pte',
     record: 'kw_migrate_pte',
@@ -306,7 +310,7 @@ export const EVENTS: readonly EventSpec[] = [
   },
   {
     name: 'process.fork',
-    kind: 16,
+    kind: KIND.KW_PROC_FORK,
     tracepoint: 'sched/sched_process_fork',
     program: 'handle__sched_process_fork',
     record: 'kw_fork',
@@ -329,7 +333,7 @@ export const EVENTS: readonly EventSpec[] = [
   },
   {
     name: 'process.newtask',
-    kind: 17,
+    kind: KIND.KW_PROC_NEWTASK,
     tracepoint: 'task/task_newtask',
     program: 'handle__task_newtask',
     record: 'kw_newtask',
@@ -352,7 +356,7 @@ export const EVENTS: readonly EventSpec[] = [
   },
   {
     name: 'process.exit',
-    kind: 18,
+    kind: KIND.KW_PROC_EXIT,
     tracepoint: 'sched/sched_process_exit',
     program: 'handle__sched_process_exit',
     record: 'kw_exit',
@@ -382,7 +386,7 @@ export const EVENTS: readonly EventSpec[] = [
   },
   {
     name: 'process.free',
-    kind: 19,
+    kind: KIND.KW_PROC_FREE,
     tracepoint: 'sched/sched_process_free',
     program: 'handle__sched_process_free',
     record: 'kw_task',
@@ -400,7 +404,7 @@ export const EVENTS: readonly EventSpec[] = [
   },
   {
     name: 'process.hang',
-    kind: 20,
+    kind: KIND.KW_PROC_HANG,
     tracepoint: 'sched/sched_process_hang',
     program: 'handle__sched_process_hang',
     record: 'kw_task',
@@ -417,7 +421,7 @@ export const EVENTS: readonly EventSpec[] = [
   },
   {
     name: 'process.exit_mmap',
-    kind: 21,
+    kind: KIND.KW_PROC_EXIT_MMAP,
     tracepoint: 'mmap/exit_mmap',
     program: 'handle__exit_mmap',
     record: 'kw_exit_mmap',

@@ -5,12 +5,12 @@
 import { EVENTS } from './catalog';
 import type { CgroupPaths } from './cgroup_paths';
 import type { FieldValue, KernelEvent } from './event';
+import { KW_DEFINES } from '../kernel/kernwatch_h';
 import { HEADER_LAYOUT, recordLayout, type PlacedMember } from './layout';
 import type { EventSpec, FieldSpec } from './types';
 import { decodeKernelString } from './kernel_string';
 
-const KW_F_PATH_TRUNCATED = 1;
-const KW_F_GENERATION = 2;
+const { KW_F_PATH_TRUNCATED, KW_F_GENERATION } = KW_DEFINES;
 const H = Object.fromEntries(HEADER_LAYOUT.members.map((m) => [m.c, m.offset])) as Record<string, number>;
 
 interface CompiledEvent {
@@ -23,7 +23,7 @@ interface CompiledEvent {
 
 const COMPILED = new Map<number, CompiledEvent>(
   EVENTS.map((spec) => {
-    const layout = recordLayout(spec.members);
+    const layout = recordLayout(spec);
     return [
       spec.kind,
       {

@@ -1,9 +1,9 @@
 /**
- * Where the members of a C struct of bpf/kernwatch.h sit, computed with the
- * C rules for natural alignment, and the bytes of a struct written or read by
- * member name. test/live/layout.test.ts holds every layout declared with this
- * against the BTF of the compiled BPF object.
+ * Where the members of a C struct of bpf/kernwatch.h sit, as clang placed
+ * them for BPF (src/kernel/kernwatch_h.ts, generated from the header), and
+ * the bytes of a struct written or read by member name.
  */
+import { KW_STRUCTS, type KwStructName } from './kernwatch_h';
 import { LIMITS } from './limits';
 
 /** C member types used in bpf/kernwatch.h. */
@@ -32,27 +32,21 @@ const SIZE: Record<CType, number> = {
   path: LIMITS.KW_PATH_LEN,
   segment: LIMITS.KW_SEGMENT_LEN,
 };
-const ALIGN: Record<CType, number> = { u8: 1, u16: 2, s16: 2, u32: 4, s32: 4, u64: 8, comm: 1, path: 1, segment: 1 };
 
-const alignUp = (n: number, to: number): number => Math.ceil(n / to) * to;
-
-/** Places `members` from byte `start`, the struct aligned to at least `startAlign`. */
-export function placeStruct<M extends CMember>(members: readonly M[], start = 0, startAlign = 1): StructLayout<M> {
-  let offset = start;
-  let maxAlign = startAlign;
-  const placed: Placed<M>[] = [];
-  for (const m of members) {
-    offset = alignUp(offset, ALIGN[m.ctype]);
-    placed.push({ ...m, offset, size: SIZE[m.ctype] });
-    offset += SIZE[m.ctype];
-    maxAlign = Math.max(maxAlign, ALIGN[m.ctype]);
-  }
-  return { members: placed, size: alignUp(offset, maxAlign) };
+function isCType(type: string): type is CType {
+  return type in SIZE;
 }
 
-/** A struct declared as [member, type] pairs, in C order. */
-export function cStruct(members: ReadonlyArray<readonly [string, CType]>): StructLayout {
-  return placeStruct(members.map(([c, ctype]) => ({ c, ctype })));
+/** Struct `name` of the header, every member at its offset; `h`, a record's header, stays a struct of its own. */
+export function structLayout(name: KwStructName): StructLayout {
+  const s = KW_STRUCTS[name];
+  const members: Placed<CMember>[] = [];
+  for (const m of s.members) {
+    if (m.type.startsWith('struct ')) continue;
+    if (!isCType(m.type)) throw new Error(`${name}.${m.name}: type ${m.type} has no reader here`);
+    members.push({ c: m.name, ctype: m.type, offset: m.offset, size: m.size });
+  }
+  return { members, size: s.size };
 }
 
 /** A string member takes text (NUL-terminated) or raw bytes (a Buffer, copied as they are). */

@@ -14,11 +14,19 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { KW_ENUMS } from './kernwatch_h';
 import { LIMITS } from './limits';
 import { maskedText, type MaskedText } from './masked_text';
 
 /** enum kw_segment */
-export const SEGMENT = { none: 0, any: 1, literal: 2, prefix: 3, anyDepth: 4, suffix: 5 } as const;
+export const SEGMENT = {
+  none: KW_ENUMS.kw_segment.KW_SEG_NONE,
+  any: KW_ENUMS.kw_segment.KW_SEG_ANY,
+  literal: KW_ENUMS.kw_segment.KW_SEG_LITERAL,
+  prefix: KW_ENUMS.kw_segment.KW_SEG_PREFIX,
+  anyDepth: KW_ENUMS.kw_segment.KW_SEG_ANY_DEPTH,
+  suffix: KW_ENUMS.kw_segment.KW_SEG_SUFFIX,
+} as const;
 export type SegmentKind = keyof typeof SEGMENT;
 
 export interface GlobState {

@@ -1,10 +1,12 @@
 /**
- * The limits bpf/kernwatch.h defines (map sizes, rule bits, string lengths).
- * The header is the definition: test/kernel_limits.test.ts reads it and fails
- * on any value that differs here, and test/live/layout.test.ts checks the
- * addon compiled from it. Kept as values rather than read from the addon so
- * that the language, the engine and their tests load without a BPF build.
+ * The limits bpf/kernwatch.h defines (map sizes, rule bits, string lengths),
+ * as src/kernel/kernwatch_h.ts (generated from the header) has them; values,
+ * not read from the addon, so that the language, the engine and their tests
+ * load without a BPF build. test/live/layout.test.ts checks the addon
+ * compiled from the same header.
  */
+import { KW_DEFINES, KW_ENUMS } from './kernwatch_h';
+
 export interface KernelLimits {
   readonly KW_COMM_LEN: number;
   readonly KW_PATH_LEN: number;
@@ -26,14 +28,14 @@ export interface KernelLimits {
 }
 
 export const LIMITS: KernelLimits = {
-  KW_COMM_LEN: 16,
-  KW_PATH_LEN: 256,
-  KW_MAX_RULES: 64,
-  KW_MAX_THRESHOLDS: 32,
-  KW_GENERATIONS: 2,
-  KW_SCRATCH_LEN: 512,
-  KW_MAX_GLOB_STATES: 64,
-  KW_SEGMENT_LEN: 64,
-  KW_MAX_COMM_PATTERNS: 16,
-  KW_KIND_MAX: 22,
+  KW_COMM_LEN: KW_DEFINES.KW_COMM_LEN,
+  KW_PATH_LEN: KW_DEFINES.KW_PATH_LEN,
+  KW_MAX_RULES: KW_DEFINES.KW_MAX_RULES,
+  KW_MAX_THRESHOLDS: KW_DEFINES.KW_MAX_THRESHOLDS,
+  KW_GENERATIONS: KW_DEFINES.KW_GENERATIONS,
+  KW_SCRATCH_LEN: KW_DEFINES.KW_SCRATCH_LEN,
+  KW_MAX_GLOB_STATES: KW_DEFINES.KW_MAX_GLOB_STATES,
+  KW_SEGMENT_LEN: KW_DEFINES.KW_SEGMENT_LEN,
+  KW_MAX_COMM_PATTERNS: KW_DEFINES.KW_MAX_COMM_PATTERNS,
+  KW_KIND_MAX: KW_ENUMS.kw_kind.KW_KIND_MAX,
 };

@@ -185,7 +185,7 @@ test("a cgroup created after the rules were loaded inherits its parent's rules a
 });
 
 test('numeric thresholds on record fields are decided in the kernel', { skip: SKIP }, async () => {
-  const exitCode = recordLayout(EXIT.members).members.find((m) => m.c === 'exit_code');
+  const exitCode = recordLayout(EXIT).members.find((m) => m.c === 'exit_code');
   assert.ok(exitCode);
   const set = ruleSet({
     kinds: new Map([[EXIT.kind, kind(bit(5), { byThreshold: bit(5), byComm: bit(5) })]]),
@@ -230,7 +230,7 @@ test('a counted rule is aggregated per group in the kernel and sends no records'
 });
 
 test('a counted rule can sum a record field in the kernel', { skip: SKIP }, async () => {
-  const status = recordLayout(EXIT.members).members.find((m) => m.c === 'exit_status');
+  const status = recordLayout(EXIT).members.find((m) => m.c === 'exit_status');
   assert.ok(status);
   const set = ruleSet({
     kinds: new Map([[EXIT.kind, kind(bit(4), { counted: bit(4), byComm: bit(4) })]]),
@@ -256,7 +256,7 @@ test('a counted rule can sum a record field in the kernel', { skip: SKIP }, asyn
 
 /** Rule 5 keeps the largest exit status of `comm`'s exits in the kernel; a reader of its counts. */
 function maxExitStatus(comm: string): { set: KernelRuleSet; counter: (session: KernelSession) => KernelCounts } {
-  const status = recordLayout(EXIT.members).members.find((m) => m.c === 'exit_status');
+  const status = recordLayout(EXIT).members.find((m) => m.c === 'exit_status');
   assert.ok(status);
   const max = { offset: status.offset, size: 4 as const, signed: true, scale: 1, field: 'exit_status' };
   const set = ruleSet({
