@@ -8,12 +8,15 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { systemClock, type Clock } from '../notifiers/clock';
 
 export interface RuleWatcherOptions {
   readonly quietMs: number;
   readonly maxWaitMs: number;
   readonly onChange: () => void;
   readonly onError: (error: Error, watched: string) => void;
+  /** whose timers measure quiet and the maximum wait; default the system's monotonic one */
+  readonly clock?: Clock;
 }
 
 export const DEFAULT_QUIET_MS = 500;
@@ -21,14 +24,17 @@ export const DEFAULT_MAX_WAIT_MS = 5_000;
 
 export class RuleWatcher {
   private watchers: fs.FSWatcher[] = [];
-  private quiet: NodeJS.Timeout | undefined;
-  private deadline: NodeJS.Timeout | undefined;
+  /** cancel the timers under way */
+  private quiet: (() => void) | undefined;
+  private deadline: (() => void) | undefined;
   private closed = false;
+  private readonly clock: Clock;
 
   constructor(
     private readonly roots: readonly string[],
     private readonly options: RuleWatcherOptions,
   ) {
+    this.clock = options.clock ?? systemClock;
     this.arm();
   }
 
@@ -55,23 +61,26 @@ export class RuleWatcher {
 
   private changed(): void {
     if (this.closed) return;
-    clearTimeout(this.quiet);
-    this.quiet = setTimeout(() => this.fire(), this.options.quietMs);
-    this.deadline ??= setTimeout(() => this.fire(), this.options.maxWaitMs);
+    this.quiet?.();
+    this.quiet = this.clock.after(this.options.quietMs, () => this.fire());
+    this.deadline ??= this.clock.after(this.options.maxWaitMs, () => this.fire());
   }
 
   private fire(): void {
-    clearTimeout(this.quiet);
-    clearTimeout(this.deadline);
+    this.cancelTimers();
+    if (!this.closed) this.options.onChange();
+  }
+
+  private cancelTimers(): void {
+    this.quiet?.();
+    this.deadline?.();
     this.quiet = undefined;
     this.deadline = undefined;
-    if (!this.closed) this.options.onChange();
   }
 
   close(): void {
     this.closed = true;
-    clearTimeout(this.quiet);
-    clearTimeout(this.deadline);
+    this.cancelTimers();
     for (const w of this.watchers) w.close();
     this.watchers = [];
   }

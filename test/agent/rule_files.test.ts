@@ -10,7 +10,8 @@ import { test } from 'node:test';
 import { loadRuleSet } from '../../src/agent/rule_set';
 import { RuleWatcher } from '../../src/agent/rule_watcher';
 import { parseConfig } from '../../src/config/load_config';
-import { retryUntil, sleep } from '../support/bounded';
+import { retryUntil } from '../support/bounded';
+import { FakeClock } from '../support/fake_clock';
 import { tempDir } from '../notifiers/support';
 import { writeFiles } from './support';
 
@@ -23,32 +24,45 @@ async function withDir(body: (dir: string) => Promise<void> | void): Promise<voi
   }
 }
 
-async function withWatcher(roots: readonly string[], body: (changes: number[]) => Promise<void>): Promise<void> {
+/**
+ * A watcher whose waits run on a FakeClock: the file events are real, time
+ * moves only when the test says. `changes` holds the clock's time of each.
+ */
+async function withWatcher(roots: readonly string[], body: (changes: number[], clock: FakeClock) => Promise<void>): Promise<void> {
   const changes: number[] = [];
   const errors: Error[] = [];
-  const w = new RuleWatcher(roots, { quietMs: 200, maxWaitMs: 1_000, onChange: () => changes.push(Date.now()), onError: (e) => errors.push(e) });
+  const clock = new FakeClock();
+  const w = new RuleWatcher(roots, { quietMs: 200, maxWaitMs: 1_000, onChange: () => changes.push(clock.now()), onError: (e) => errors.push(e), clock });
   try {
-    await body(changes);
+    await body(changes, clock);
     assert.deepEqual(errors, []);
   } finally {
     w.close();
   }
 }
 
+/** The watcher saw a change made at the clock's time now: its quiet wait ends 200 ms on. */
+async function seen(clock: FakeClock, what: string): Promise<void> {
+  const t = clock.now();
+  await retryUntil(`${what} seen`, 3_000, () => (clock.pending().includes(t + 200) ? true : undefined));
+}
+
 test('rule files written one after another make one change, once the writes are quiet', async () => {
   await withDir(async (dir) => {
     writeFiles(dir, { 'rules/a.rules': 'when oom.victim then stdout\n' });
-    await withWatcher([path.join(dir, 'rules')], async (changes) => {
-      let last = 0;
+    await withWatcher([path.join(dir, 'rules')], async (changes, clock) => {
       for (let i = 0; i < 6; i++) {
+        if (i > 0) clock.advance(50);
         writeFiles(dir, { [`rules/sub${i % 2}/r${i}.rules`]: 'when oom.victim then stdout\n' });
-        last = Date.now();
-        await sleep(50);
+        await seen(clock, `write ${i}`);
       }
-      await retryUntil('the change', 3_000, () => changes[0]);
-      await sleep(500);
-      assert.equal(changes.length, 1);
-      assert.ok((changes[0] as number) - last >= 190, 'after the writes went quiet');
+      const last = clock.now();
+      clock.advance(199);
+      assert.equal(changes.length, 0, 'not while the writes may go on');
+      const at = await retryUntil('the change', 3_000, () => (clock.advanceToNext(), changes[0]));
+      assert.ok(at >= last + 200, `at ${at} ms, after the writes went quiet at ${last} ms`);
+      clock.advance(2_000);
+      assert.equal(changes.length, 1, 'one change; the maximum wait made no second');
     });
   });
 });
@@ -56,15 +70,14 @@ test('rule files written one after another make one change, once the writes are 
 test('writes that never stop still make a change by the maximum wait', async () => {
   await withDir(async (dir) => {
     writeFiles(dir, { 'rules/a.rules': '' });
-    await withWatcher([path.join(dir, 'rules')], async (changes) => {
-      const started = Date.now();
-      while (changes.length === 0 && Date.now() - started < 3_000) {
+    await withWatcher([path.join(dir, 'rules')], async (changes, clock) => {
+      // a write every 150 ms: never 200 ms quiet
+      for (let i = 0; changes.length === 0 && i < 20; i++) {
         fs.appendFileSync(path.join(dir, 'rules/a.rules'), '# more\n');
-        await sleep(50);
+        await seen(clock, `write ${i}`);
+        clock.advance(150);
       }
-      assert.equal(changes.length, 1);
-      const after = (changes[0] as number) - started;
-      assert.ok(after >= 900 && after < 2_000, `changed ${after} ms into the writes`);
+      assert.deepEqual(changes, [1_000], 'the maximum wait after the first write');
     });
   });
 });
@@ -72,13 +85,20 @@ test('writes that never stop still make a change by the maximum wait', async () 
 test('a single rule file replaced by rename (an editor, a ConfigMap) is seen; its neighbours are not', async () => {
   await withDir(async (dir) => {
     writeFiles(dir, { 'prod.rules': 'when oom.victim then stdout\n', 'other.txt': '' });
-    await withWatcher([path.join(dir, 'prod.rules')], async (changes) => {
-      fs.writeFileSync(path.join(dir, 'other.txt'), 'x');
-      await sleep(400);
-      assert.equal(changes.length, 0, 'a neighbour changed');
+    await withWatcher([path.join(dir, 'prod.rules')], async (changes, clock) => {
+      // a second watcher of the same directory sees a file written after the neighbour: one inotify
+      // descriptor per process reports a directory's events in order, to every watcher of it
+      await withWatcher([path.join(dir, 'marker.rules')], async (_marks, markClock) => {
+        fs.writeFileSync(path.join(dir, 'other.txt'), 'x');
+        fs.writeFileSync(path.join(dir, 'marker.rules'), '');
+        await seen(markClock, 'the marker');
+      });
+      assert.deepEqual(clock.pending(), [], 'a neighbour changed: nothing to reload');
       fs.writeFileSync(path.join(dir, 'prod.rules.tmp'), 'when process.hang then stdout\n');
       fs.renameSync(path.join(dir, 'prod.rules.tmp'), path.join(dir, 'prod.rules'));
-      await retryUntil('the change', 3_000, () => changes[0]);
+      await seen(clock, 'the rename');
+      clock.advance(200);
+      assert.deepEqual(changes, [200]);
     });
   });
 });
