@@ -10,6 +10,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { checkOptionsFor } from '../config/check_action';
 import type { Config } from '../config/config';
 import { loadConfig } from '../config/load_config';
@@ -17,6 +18,8 @@ import { RULE_FILE_MAX_BYTES, readTextFile } from '../config/text_file';
 import { findRuleFiles, RULE_FILE_EXTENSION, RuleSetChecker, RuleTreeTooLarge, type CheckResult, type Diagnostic } from '../dsl';
 
 export const CONFIG_FILE_NAME = 'kernwatch.yaml';
+/** closed files are looked at on disk once a second at most: every edit would stat them all */
+export const DISK_CHECK_MS = 1000;
 
 export interface RuleSet {
   /** the config file or the directory that defines the set */
@@ -38,8 +41,11 @@ export class Workspace {
   private readonly open = new Map<string, string>();
   /** modification time and size of each closed file when it was read */
   private readonly stamps = new Map<string, string>();
-  /** per set: when its closed files were last looked at */
+  /** per set: when its closed files were last looked at, on `now` */
   private readonly lastDiskCheck = new Map<string, number>();
+
+  /** `now` is monotonic ms: a wall clock stepped back would leave the disk unread for as long as the step */
+  constructor(private readonly now: () => number = () => performance.now()) {}
 
   /** The set `file` belongs to, read from disk the first time. */
   setOf(file: string): RuleSet {
@@ -88,8 +94,9 @@ export class Workspace {
   }
 
   /** Closed files of `set` changed on disk (a `git pull`) are read again, looked at once a second at most. */
-  private refreshClosed(set: RuleSet, now = Date.now()): void {
-    if (now - (this.lastDiskCheck.get(set.key) ?? 0) < 1000) return;
+  private refreshClosed(set: RuleSet): void {
+    const now = this.now();
+    if (now - (this.lastDiskCheck.get(set.key) ?? -Infinity) < DISK_CHECK_MS) return;
     this.lastDiskCheck.set(set.key, now);
     for (const f of set.checker.fileNames()) {
       if (this.open.has(f) || !this.stamps.has(f) || stampOf(f) === this.stamps.get(f)) continue;

@@ -10,7 +10,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { formatRuleSource } from '../../src/dsl';
-import { sleep } from '../support/bounded';
 import { positionOf, TestClient, uri, type LspRange } from './client';
 
 interface CompletionItem {
@@ -248,21 +247,4 @@ test('closing a file that is not on disk clears its diagnostics', async () => {
   const cleared = client.nextDiagnostics(uri(scratch));
   await client.connection.sendNotification('textDocument/didClose', { textDocument: { uri: uri(scratch) } });
   assert.deepEqual((await cleared).diagnostics, []);
-});
-
-test('a closed file changed on disk (a git pull) is read again at a later edit', async () => {
-  await client.connection.sendNotification('textDocument/didClose', { textDocument: { uri: uri(file('lib.rules')) } });
-  fs.writeFileSync(file('lib.rules'), LIB.replace('let prod', 'let production'));
-  try {
-    await sleep(1100); // the disk is looked at once a second at most
-    const after = await client.change(file('oom.rules'), 600, `${OOM}\n`);
-    assert.deepEqual(
-      after.diagnostics.map((d) => d.message),
-      ["unknown field or let 'prod' on oom.victim"],
-    );
-  } finally {
-    fs.writeFileSync(file('lib.rules'), LIB);
-    await sleep(1100);
-    assert.deepEqual((await client.change(file('oom.rules'), 601, OOM)).diagnostics, []);
-  }
 });
