@@ -20,6 +20,7 @@ import { DEFAULT_MAX_WAIT_MS, DEFAULT_QUIET_MS, RuleWatcher } from './rule_watch
 import { SelfMonitor, type SelfNotice } from './self_alerts';
 import { ruleSetChanges } from '../dsl';
 import { AlertStateFile } from './alert_state_file';
+import { StateDirLock } from './state_dir_lock';
 
 export interface AgentOptions {
   readonly log: AgentLog;
@@ -62,6 +63,7 @@ export class Agent {
 
   private constructor(
     private readonly config: Config,
+    private readonly lock: StateDirLock,
     private running: Running,
     private readonly options: AgentOptions,
   ) {
@@ -74,12 +76,14 @@ export class Agent {
   }
 
   /**
-   * Starts the engine first, so a host where BPF cannot load fails before
-   * anything else is touched (KernelSessionError, exit 2), then opens the
-   * outboxes (StateDirError), /metrics and the watcher.
+   * Takes the state directory's lock first: a second agent is refused
+   * (StateDirError) before it reads or writes anything there. Then reads
+   * alerts.json, starts the engine (KernelSessionError, exit 2, where BPF
+   * cannot load), opens the outboxes, /metrics and the watcher.
    */
   static async start(config: Config, ruleSet: RuleSet, options: AgentOptions): Promise<Agent> {
-    const agent = new Agent(config, { ruleSet, loadedAt: Date.now() }, options);
+    const lock = await StateDirLock.take(config.stateDir);
+    const agent = new Agent(config, lock, { ruleSet, loadedAt: Date.now() }, options);
     try {
       await agent.open();
     } catch (e) {
@@ -120,7 +124,8 @@ export class Agent {
       log.info({ file: this.stateFile.file, saved: new Date(saved.savedAt).toISOString(), restored, dropped }, 'alert state restored');
     }
     this.warnUnavailable();
-    this.dispatcher = await Dispatcher.open(this.config, { log });
+    const unwritable = this.lock.unwritable;
+    this.dispatcher = await Dispatcher.open(this.config, { log, ...(unwritable !== undefined ? { unwritable } : {}) });
     const early = this.early;
     this.early = [];
     for (const e of early) this.send(e.notifier, e.notification);
@@ -358,6 +363,11 @@ export class Agent {
     }
     await this.dispatcher?.close();
     await this.metrics?.close();
+    // last: until here this agent may still write the state directory
+    const problem = this.lock.release();
+    if (problem) {
+      this.options.log.warn({ dir: this.lock.dir, reason: problem }, 'could not remove the state directory lock; the next start takes it over');
+    }
   }
 }
 

@@ -18,12 +18,17 @@ import { DeliveryQueue, DEFAULT_QUEUE_OPTIONS, type NotifierStats, type QueueOpt
 import { stderrLogger, type Logger } from './notifier';
 import { createNotifier } from './create_notifier';
 import type { BackoffPolicy } from './backoff';
-import { describeErrno, readTextFile } from '../config/text_file';
+import { describeErrno } from '../config/text_file';
 
 export interface DispatcherOptions {
   readonly log?: Logger;
-  /** false: outboxes in memory only (`rules test --send`); default true, under config.stateDir/outbox/<name> */
+  /**
+   * false: outboxes in memory only (`rules test --send`); default true, under
+   * config.stateDir/outbox/<name>, whose lock the caller holds (src/agent/state_dir_lock.ts)
+   */
   readonly durable?: boolean;
+  /** the state directory refuses writes (its lock found out): outboxes in memory, said in one line */
+  readonly unwritable?: string;
   /** where the stdout notifier writes; default process.stdout */
   readonly stdout?: Writable;
   readonly now?: () => number;
@@ -54,12 +59,10 @@ export class Dispatcher {
   private constructor(
     private readonly config: Config,
     private readonly queues: ReadonlyMap<string, DeliveryQueue>,
-    private readonly lockFile: string | undefined,
     private readonly now: () => number,
-    private readonly log: Logger,
   ) {}
 
-  /** Opens every notifier's outbox, takes the state directory's lock, and starts delivering what a previous run left. */
+  /** Opens every notifier's outbox and starts delivering what a previous run left. */
   static async open(config: Config, options: DispatcherOptions = {}): Promise<Dispatcher> {
     const durable = options.durable ?? true;
     const queueOptions: QueueOptions = {
@@ -76,9 +79,8 @@ export class Dispatcher {
         { dir: outboxRoot, reason },
         `cannot write the state directory (${reason}): notifications are kept in memory only, and lost if kernwatch stops before delivering them`,
       );
-    const lock = durable ? takeLock(outboxRoot) : undefined;
-    let lockFile = lock && 'file' in lock ? lock.file : undefined;
-    if (lock && 'unwritable' in lock) memoryOnly(lock.unwritable);
+    let onDisk = durable && options.unwritable === undefined;
+    if (durable && options.unwritable !== undefined) memoryOnly(options.unwritable);
     const openQueues = async (root: string | undefined): Promise<Map<string, DeliveryQueue>> => {
       const queues = new Map<string, DeliveryQueue>();
       for (const [name, n] of config.notifiers) {
@@ -90,23 +92,22 @@ export class Dispatcher {
     };
     let queues: Map<string, DeliveryQueue>;
     try {
-      queues = await openQueues(lockFile ? outboxRoot : undefined);
+      queues = await openQueues(onDisk ? outboxRoot : undefined);
     } catch (e) {
-      if (lockFile) releaseLock(lockFile);
       const reason = unwritableReason(e);
-      if (!lockFile) throw e;
+      if (!onDisk) throw e;
       if (!reason) throw new StateDirError(`cannot use ${outboxRoot}: ${(e as NodeJS.ErrnoException).code ?? String((e as Error).message ?? e)}`);
       // an outbox that cannot be made: run from memory rather than not at all
-      lockFile = undefined;
+      onDisk = false;
       memoryOnly(reason);
       queues = await openQueues(undefined);
     }
-    if (lockFile) warnOrphans(outboxRoot, config, queueOptions.log);
+    if (onDisk) warnOrphans(outboxRoot, config, queueOptions.log);
     for (const q of queues.values()) {
       if (q.outbox.size > 0) queueOptions.log.info({ notifier: q.notifier.name, pending: q.outbox.size }, 'delivering notifications left by a previous run');
       q.start();
     }
-    return new Dispatcher(config, queues, lockFile, queueOptions.now, queueOptions.log);
+    return new Dispatcher(config, queues, queueOptions.now);
   }
 
   has(notifier: string): boolean {
@@ -159,14 +160,11 @@ export class Dispatcher {
     return { pending: [...this.queues.values()].reduce((n, q) => n + q.outbox.size, 0) };
   }
 
-  /** Stops the delivery loops (an in-flight send finishes) and releases the lock. Pending entries stay on disk. */
+  /** Stops the delivery loops (an in-flight send finishes). Pending entries stay on disk. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.queues.values()].map((q) => q.close()));
-    const problem = this.lockFile ? releaseLock(this.lockFile) : undefined;
-    // a lock left behind names a dead process: the next start takes it over
-    if (problem) this.log.warn({ file: this.lockFile, reason: problem }, 'could not remove the state directory lock; the next start takes it over');
   }
 
   /** Counters and gauges per notifier, for /metrics and self-alerts. */
@@ -177,6 +175,8 @@ export class Dispatcher {
 
 /** An outbox left by a notifier since removed from the config is never delivered: say so. */
 function warnOrphans(root: string, config: Config, log: Logger): void {
+  // no notifier with an outbox has made the directory yet: nothing can be left in it
+  if (!fs.existsSync(root)) return;
   for (const entry of fs.readdirSync(root, { withFileTypes: true })) {
     if (!entry.isDirectory() || config.notifiers.has(entry.name)) continue;
     const pending = fs.readdirSync(path.join(root, entry.name)).filter((n) => n.endsWith('.json')).length;
@@ -199,105 +199,11 @@ function withSourceUrl(alert: Alert, config: Config): Alert {
   return { ...alert, sourceUrl: url };
 }
 
-/** Lock files this process holds, so a second Dispatcher on the same directory is refused too. */
-const heldLocks = new Set<string>();
-
-/**
- * One agent per state directory: two would deliver each other's outboxes
- * twice. The lock names its holder by pid and start time, so a lock left by
- * a killed agent is taken over even when its pid has been reused (pid 1 in
- * a restarted container).
- */
-function takeLock(dir: string): { file: string } | { unwritable: string } {
-  try {
-    makeDir(dir);
-  } catch (e) {
-    const reason = unwritableReason(e);
-    if (reason) return { unwritable: reason };
-    throw new StateDirError(`cannot use ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)} (set state_dir in the config)`);
-  }
-  const file = path.join(dir, 'LOCK');
-  if (heldLocks.has(file)) throw new StateDirError(`${dir} is in use by another dispatcher in this process`);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      fs.writeFileSync(file, `${process.pid} ${startTime(process.pid) ?? ''}\n`, { flag: 'wx', mode: 0o600 });
-      heldLocks.add(file);
-      return { file };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
-        const reason = unwritableReason(e);
-        if (reason) return { unwritable: reason };
-        throw new StateDirError(`cannot use ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-      }
-      let holder: string;
-      try {
-        // never a blocking read: a FIFO in its place would hang the start
-        holder = readTextFile(file, 4096, 'lock file');
-      } catch {
-        // not a lock kernwatch wrote (a FIFO, a directory): out of the way
-        try {
-          fs.renameSync(file, `${file}.corrupt`);
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new StateDirError(`${dir}: cannot take the lock: ${file} is not a lock file`);
-        }
-        continue;
-      }
-      const [pidText, started] = holder.trim().split(' ');
-      const pid = Number.parseInt(pidText ?? '', 10);
-      if (Number.isInteger(pid) && pid !== process.pid && startTime(pid) !== undefined && startTime(pid) === started) {
-        throw new StateDirError(`${dir} is in use by another kernwatch (pid ${pid})`);
-      }
-      fs.rmSync(file, { force: true });
-    }
-  }
-  throw new StateDirError(`${dir}: cannot take the lock`);
-}
-
-/**
- * mkdir -p, with the true error: a recursive mkdir on a read-only file
- * system reports ENOENT; making the first missing directory by itself
- * reports EROFS.
- */
-function makeDir(dir: string): void {
-  try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    let missing = dir;
-    while (!fs.existsSync(path.dirname(missing)) && path.dirname(missing) !== missing) missing = path.dirname(missing);
-    // throws the true error; if it works after all (a race), the whole path is made again
-    fs.mkdirSync(missing, { mode: 0o700 });
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  }
-}
-
-/** Returns why the lock could not be removed (a file system gone read-only), or undefined. */
-function releaseLock(file: string): string | undefined {
-  heldLocks.delete(file);
-  try {
-    fs.rmSync(file, { force: true });
-    return undefined;
-  } catch (e) {
-    return unwritableReason(e) ?? String((e as Error).message);
-  }
-}
-
 const UNWRITABLE = new Set(['EROFS', 'ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'ENOENT', 'EIO']);
 
 /** A disk that refuses writes, in words: kernwatch can still run and deliver from memory. */
-function unwritableReason(e: unknown): string | undefined {
+export function unwritableReason(e: unknown): string | undefined {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === undefined || !UNWRITABLE.has(code)) return undefined;
   return code === 'ENOENT' ? 'a directory on its path is missing and cannot be created' : describeErrno(e);
-}
-
-/** Field 22 of /proc/PID/stat (clock ticks since boot), or undefined when no such process. */
-function startTime(pid: number): string | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // the command name (field 2) may hold spaces and parentheses: count from the last ')'
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
 }

@@ -1,0 +1,174 @@
+/**
+ * One agent per state directory: the lock is taken before alerts.json or an
+ * outbox is read, a second agent is refused with one line having written
+ * nothing there, and a lock left by a killed agent is taken over at once,
+ * also when several agents start together on it.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Writable } from 'node:stream';
+import { test } from 'node:test';
+import { Agent } from '../../src/agent/agent';
+import { jsonLog } from '../../src/agent/log';
+import { loadRuleSet } from '../../src/agent/rule_set';
+import { StateDirLock } from '../../src/agent/state_dir_lock';
+import { StateDirError } from '../../src/notifiers/dispatcher';
+import { retryUntil } from '../support/bounded';
+import { configFrom, withTempDir } from '../notifiers/support';
+import { writeFiles } from './support';
+
+interface LockChild {
+  readonly proc: ChildProcess;
+  readonly lines: string[];
+  readonly exited: Promise<void>;
+}
+
+/** lock_child.js on `dir`: another agent taking the lock. */
+function lockChild(dir: string, holdMs?: number): LockChild {
+  const proc = spawn(process.execPath, [path.join(__dirname, 'lock_child.js'), dir, ...(holdMs === undefined ? [] : [String(holdMs)])], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines: string[] = [];
+  proc.stdout?.on('data', (c: Buffer) => lines.push(...c.toString().split('\n').filter(Boolean)));
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const killer = setTimeout(() => proc.kill('SIGKILL'), 30_000);
+  killer.unref();
+  void exited.then(() => clearTimeout(killer));
+  return { proc, lines, exited };
+}
+
+const firstLine = (c: LockChild): Promise<string> => retryUntil('the child’s answer', 10_000, () => c.lines[0]);
+
+async function killed(c: LockChild): Promise<void> {
+  c.proc.kill('SIGKILL');
+  await c.exited;
+}
+
+/** Every name under `dir` with its bytes and mtime: what a refused agent must leave as it was. */
+function contents(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of fs.readdirSync(dir, { recursive: true }) as string[]) {
+    const full = path.join(dir, name);
+    const stat = fs.lstatSync(full);
+    out[name] = `${stat.mtimeMs} ${stat.isFile() ? fs.readFileSync(full, 'hex') : stat.isSocket() ? 'socket' : 'dir'}`;
+  }
+  return out;
+}
+
+test('a second agent on a state directory is refused with one line and writes nothing there; the first keeps its lock', async () => {
+  await withTempDir('lock', async (dir) => {
+    const state = path.join(dir, 'state');
+    const holder = lockChild(state);
+    try {
+      assert.equal(await firstLine(holder), 'held');
+      // what the running agent has written: its alert state and a pending delivery
+      writeFiles(state, { 'alerts.json': '{"version":1}\n', 'outbox/hook/00000000000001-000000-abc.json': '{}\n' });
+      writeFiles(dir, {
+        'kernwatch.yaml':
+          'state_dir: ./state\nrules: [rules/]\nnotifiers:\n  hook: { type: webhook, url: "http://127.0.0.1:9/", secret: a-test-secret-of-32-characters }\n',
+        'rules/oom.rules': 'rule "oom" { when oom.victim summary "{comm}" then hook }\n',
+      });
+      const config = configFrom(fs.readFileSync(path.join(dir, 'kernwatch.yaml'), 'utf8'), dir);
+      const loaded = loadRuleSet(config);
+      assert.ok(loaded.ok);
+      const before = contents(state);
+      const log: string[] = [];
+      const out = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          log.push(chunk.toString());
+          done();
+        },
+      });
+      await assert.rejects(Agent.start(config, loaded.ruleSet, { log: jsonLog('debug', out), watch: false }), {
+        name: 'StateDirError',
+        message: `${state} is in use by another kernwatch (pid ${holder.proc.pid})`,
+      });
+      assert.deepEqual(contents(state), before, 'alerts.json, the outbox and the lock as they were');
+      assert.deepEqual(log, [], 'refused before it logged anything');
+      await assert.rejects(StateDirLock.take(state), StateDirError);
+      assert.equal(holder.proc.exitCode, null, 'the first agent still runs');
+    } finally {
+      await killed(holder);
+    }
+  });
+});
+
+test('a lock left by a SIGKILLed agent is taken over at once, its pid file with it; a released lock lets the next agent in', async () => {
+  await withTempDir('lock', async (dir) => {
+    const state = path.join(dir, 'state');
+    const dead = lockChild(state);
+    assert.equal(await firstLine(dead), 'held');
+    await killed(dead);
+    assert.ok(fs.lstatSync(path.join(state, 'LOCK')).isSocket(), 'the dead agent’s socket is still there');
+    const lock = await StateDirLock.take(state);
+    assert.equal(lock.unwritable, undefined);
+    assert.equal(fs.readFileSync(path.join(state, 'LOCK.pid'), 'utf8'), `${process.pid}\n`);
+    assert.deepEqual(fs.readdirSync(state).sort(), ['LOCK', 'LOCK.pid'], 'no name of the takeover left behind');
+    const next = lockChild(state, 60_000);
+    try {
+      assert.match(await firstLine(next), new RegExp(`^refused: .* is in use by another kernwatch \\(pid ${process.pid}\\)$`));
+    } finally {
+      await killed(next);
+    }
+    assert.equal(lock.release(), undefined);
+    assert.deepEqual(fs.readdirSync(state), [], 'a clean release leaves nothing');
+    const again = await StateDirLock.take(state);
+    again.release();
+  });
+});
+
+test('agents starting together on a dead agent’s lock: exactly one takes it', { timeout: 30_000 }, async () => {
+  await withTempDir('lock', async (dir) => {
+    const state = path.join(dir, 'state');
+    const dead = lockChild(state);
+    assert.equal(await firstLine(dead), 'held');
+    await killed(dead);
+    const racers = Array.from({ length: 8 }, () => lockChild(state));
+    try {
+      const answers = await Promise.all(racers.map(firstLine));
+      assert.equal(answers.filter((a) => a === 'held').length, 1, answers.join('\n'));
+      assert.ok(
+        answers.every((a) => a === 'held' || / is in use by another kernwatch/.test(a)),
+        answers.join('\n'),
+      );
+    } finally {
+      await Promise.all(racers.map(killed));
+    }
+  });
+});
+
+test('a FIFO where the lock should be is set aside, never opened; a state_dir under a file is one line', async () => {
+  await withTempDir('lock', async (dir) => {
+    const state = path.join(dir, 'state');
+    fs.mkdirSync(state);
+    execFileSync('mkfifo', [path.join(state, 'LOCK'), path.join(state, 'LOCK.pid')]);
+    const lock = await StateDirLock.take(state);
+    try {
+      assert.ok(fs.lstatSync(path.join(state, 'LOCK')).isSocket(), 'the lock taken');
+      assert.ok(fs.lstatSync(path.join(state, 'LOCK.corrupt')).isFIFO(), 'the FIFO moved out of its way');
+    } finally {
+      lock.release();
+    }
+    fs.writeFileSync(path.join(dir, 'file'), '');
+    await assert.rejects(StateDirLock.take(path.join(dir, 'file', 'state')), {
+      name: 'StateDirError',
+      message: `cannot use ${path.join(dir, 'file', 'state')}: ENOTDIR (set state_dir in the config)`,
+    });
+  });
+});
+
+test('a state_dir path longer than a socket address holds is locked all the same', async () => {
+  await withTempDir('lock', async (dir) => {
+    const state = path.join(dir, 'd'.repeat(100), 'state');
+    const lock = await StateDirLock.take(state);
+    try {
+      assert.ok(fs.lstatSync(path.join(state, 'LOCK')).isSocket());
+      await assert.rejects(StateDirLock.take(state), /is in use by another kernwatch/);
+    } finally {
+      lock.release();
+    }
+    assert.deepEqual(fs.readdirSync(state), []);
+  });
+});
