@@ -11,8 +11,6 @@ import type { Template } from './template';
 /** How urgent a rule's alerts are; notifiers route on it. */
 export type Severity = 'info' | 'warning' | 'critical';
 
-export type { Template, TemplatePart } from './template';
-
 export type CompareOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
 
 export interface FieldRef {

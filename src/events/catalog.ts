@@ -436,8 +436,6 @@ export const EVENTS: readonly EventSpec[] = [
   },
 ];
 
-export type EventName = string;
-
 /**
  * Task moves come in bursts under container churn. (mkdir and rename stay
  * urgent although churn makes them frequent too: they teach the cgroup path

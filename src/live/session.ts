@@ -19,8 +19,6 @@ import { attachProgram, withFallbacks } from './attach_program';
 import { KernelSessionError } from './session_error';
 import { RecordPump, DEFAULT_SLICE_MS, type PumpStats } from './record_pump';
 
-export { KernelSessionError };
-
 export interface SessionOptions {
   /** catalog names; none is valid (a rule set with no rules) */
   readonly events: readonly string[];
