@@ -20,12 +20,15 @@ import { DEFAULT_MAX_WAIT_MS, DEFAULT_QUIET_MS, RuleWatcher } from './rule_watch
 import { SelfMonitor, type SelfNotice } from './self_alerts';
 import { ruleSetChanges } from '../dsl';
 import { AlertStateFile } from './alert_state_file';
+import { systemClock, type Clock } from '../notifiers/clock';
 import { StateDirLock } from './state_dir_lock';
 
 export interface AgentOptions {
   readonly log: AgentLog;
   /** reload when a rule file changes */
   readonly watch: boolean;
+  /** self-monitoring and delivery wait on its monotonic clock; wall time only in what they show. Default the system's */
+  readonly clock?: Clock;
 }
 
 /** at shutdown, how long pending notifications may take to go out; the rest stay in the outbox */
@@ -47,6 +50,7 @@ export class Agent {
   private watcher: RuleWatcher | undefined;
   private sampler: NodeJS.Timeout | undefined;
   private readonly monitor: SelfMonitor;
+  private readonly clock: Clock;
   /** notifications raised before the dispatcher was open (the engine starts first) */
   private early: { notifier: string; notification: Notification }[] = [];
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -71,7 +75,13 @@ export class Agent {
       this.failure = reject;
     });
     this.failed.catch(() => undefined);
-    this.monitor = new SelfMonitor(config.selfAlerts, config.host, (n) => this.routeSelf(n));
+    this.clock = options.clock ?? systemClock;
+    this.monitor = new SelfMonitor(
+      config.selfAlerts,
+      config.host,
+      (n) => this.routeSelf(n),
+      () => this.clock.wallNow(),
+    );
     this.stateFile = new AlertStateFile(config.stateDir, options.log);
   }
 
@@ -111,21 +121,21 @@ export class Agent {
             'falling behind the kernel: shedding high-rate records; the rules on them are degraded',
           );
         } else log.info({}, 'keeping up with the kernel again: no longer shedding');
-        this.monitor.overloadChanged(Date.now(), shedding);
+        this.monitor.overloadChanged(this.clock.now(), shedding);
       },
       onError: (e) => {
         log.error({ err: e }, 'reading kernel events failed; exiting so the service manager restarts kernwatch');
         this.failure?.(e);
       },
     });
-    this.monitor.attached(Date.now());
+    this.monitor.attached(this.clock.now());
     if (saved && this.engine.restored) {
       const { restored, dropped } = this.engine.restored;
       log.info({ file: this.stateFile.file, saved: new Date(saved.savedAt).toISOString(), restored, dropped }, 'alert state restored');
     }
     this.warnUnavailable();
     const unwritable = this.lock.unwritable;
-    this.dispatcher = await Dispatcher.open(this.config, { log, ...(unwritable !== undefined ? { unwritable } : {}) });
+    this.dispatcher = await Dispatcher.open(this.config, { log, clock: this.clock, ...(unwritable !== undefined ? { unwritable } : {}) });
     const early = this.early;
     this.early = [];
     for (const e of early) this.send(e.notifier, e.notification);
@@ -137,6 +147,7 @@ export class Agent {
       this.watcher = new RuleWatcher(this.config.rules, {
         quietMs: DEFAULT_QUIET_MS,
         maxWaitMs: DEFAULT_MAX_WAIT_MS,
+        clock: this.clock,
         onChange: () => void this.reload('watch'),
         onError: (e, watched) => log.warn({ err: e, path: watched }, 'cannot watch rule path; SIGHUP still reloads'),
       });
@@ -189,7 +200,7 @@ export class Agent {
     for (const w of next.warnings) log.warn(diagnosticFields(w), 'rule warning');
     if (next.hash === running.hash) {
       this.reloads.success += 1;
-      this.monitor.reloadOutcome(Date.now());
+      this.monitor.reloadOutcome(this.clock.now());
       log.info({ reason, hash: next.hash }, 'rule set unchanged');
       return true;
     }
@@ -200,7 +211,7 @@ export class Agent {
       return this.refuse(reason, 'the kernel refused them', [String((e as Error).message ?? e)]);
     }
     this.reloads.success += 1;
-    this.monitor.reloadOutcome(Date.now());
+    this.monitor.reloadOutcome(this.clock.now());
     this.running = { ruleSet: next, loadedAt: Date.now() };
     log.info(
       {
@@ -223,7 +234,7 @@ export class Agent {
     this.reloads.failure += 1;
     for (const p of problems) log.error(diagnosticFields(p), 'rule error');
     log.error({ reason, errors: problems.length, hash: this.running.ruleSet.hash }, `new rules not loaded: ${why}; the running rules stay`);
-    this.monitor.reloadOutcome(Date.now(), { why, problems });
+    this.monitor.reloadOutcome(this.clock.now(), { why, problems });
     return false;
   }
 
@@ -291,7 +302,7 @@ export class Agent {
     if (!this.engine || !this.dispatcher || this.stopping) return;
     this.loopDelay.sample();
     const stats = this.engine.stats();
-    this.monitor.observe({ t: Date.now(), counters: stats.counters, notifiers: this.dispatcher.stats() });
+    this.monitor.observe({ t: this.clock.now(), counters: stats.counters, notifiers: this.dispatcher.stats() });
     this.noteLag(stats.pump.lagMs);
     void this.stateFile.save(this.engine.snapshot());
   }

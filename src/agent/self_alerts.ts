@@ -5,7 +5,8 @@
  * rules that could not be loaded (the old ones still running). Each is
  * one alert with a running figure, re-sent at most once per repeat interval
  * and resolved once the condition is gone: never one alert per drop.
- * Time is passed in; nothing here reads a clock.
+ * Time is passed in, monotonic, for every window and repeat; the wall clock,
+ * injected, is read only when a notice is made (its startsAt, endsAt, at).
  */
 import type { SelfAlertSettings } from '../config/config';
 import type { Alert, Severity } from '../engine/alert';
@@ -23,7 +24,7 @@ export const OVERLOADED = 'KernwatchOverloaded';
 export const SELF_RULE = 'kernwatch';
 
 export interface SelfSample {
-  /** wall-clock ms */
+  /** monotonic ms (src/notifiers/clock.ts), as every `t` here */
   readonly t: number;
   /** the kernel's cumulative per-event counters */
   readonly counters: ReadonlyMap<string, EventCounters>;
@@ -38,7 +39,9 @@ export interface SelfNotice {
 }
 
 interface Firing {
+  /** wall-clock ms, for the notice */
   readonly startsAt: number;
+  /** monotonic ms, for the repeat interval */
   lastSentAt: number;
   /** the alert's count when last over its threshold, for the resolution */
   lastCount: number;
@@ -63,11 +66,14 @@ export class SelfMonitor {
   private overloadFiring: Firing | undefined;
   /** the last shedding seen, for the resolution's text */
   private lastShedding: Shedding | undefined;
+  /** wall-clock ms when the shedding under way began, for display: a Shedding's own `since` is engine time */
+  private sheddingSince = 0;
 
   constructor(
     private readonly settings: SelfAlertSettings,
     private readonly host: string,
     private readonly emit: (notice: SelfNotice) => void,
+    private readonly wallNow: () => number = () => Date.now(),
   ) {}
 
   /**
@@ -179,6 +185,7 @@ export class SelfMonitor {
    */
   overloadChanged(t: number, shedding: Shedding | undefined): void {
     const shown = shedding ?? this.lastShedding;
+    if (shedding && !this.lastShedding) this.sheddingSince = this.wallNow();
     this.lastShedding = shedding;
     if (!shown) return;
     const rules = shown.rules.join(', ');
@@ -187,7 +194,12 @@ export class SelfMonitor {
         ? `kernwatch is overloaded: records were ${Math.round(shedding.lagMs)} ms behind the kernel, so it sheds ${shedding.events.join(', ')}; ` +
           `these rules cannot be trusted until this resolves: ${rules}`
         : `kernwatch keeps up again; it no longer sheds ${shown.events.join(', ')} (rules ${rules})`,
-      fields: { shed_events: shown.events.join(','), degraded_rules: rules, lag_ms: Math.round(shown.lagMs), since: new Date(shown.since).toISOString() },
+      fields: {
+        shed_events: shown.events.join(','),
+        degraded_rules: rules,
+        lag_ms: Math.round(shown.lagMs),
+        since: new Date(this.sheddingSince).toISOString(),
+      },
       count: shown.rules.length,
     };
     this.overloadFiring = this.step(
@@ -203,8 +215,9 @@ export class SelfMonitor {
 
   private observeNotifiers(s: SelfSample): void {
     for (const n of s.notifiers) {
+      // measured by the queue on its monotonic clock; failingSince is wall time, only shown
       const since = n.failingSince;
-      const over = since !== undefined && s.t - since >= this.settings.notifierFailingForMs;
+      const over = n.failingForMs !== undefined && n.failingForMs >= this.settings.notifierFailingForMs;
       const current = this.failing.get(n.name);
       if (!over && !current) continue;
       const failures = over ? n.consecutiveFailures : (current?.lastCount ?? 0);
@@ -250,6 +263,7 @@ export class SelfMonitor {
     notifiers: readonly string[],
   ): Firing | undefined {
     const send = (change: Change, f: Firing, endsAt?: number): void => {
+      const at = endsAt ?? this.wallNow();
       const alert: Alert = {
         fingerprint: fingerprint(labels),
         rule: SELF_RULE,
@@ -262,13 +276,13 @@ export class SelfMonitor {
         ...(details.value === undefined ? {} : { value: details.value }),
         startsAt: f.startsAt,
         ...(endsAt === undefined ? {} : { endsAt }),
-        at: endsAt ?? f.lastSentAt,
+        at,
         host: this.host,
       };
       this.emit({ change, alert, notifiers });
     };
     if (over && !current) {
-      const f: Firing = { startsAt: t, lastSentAt: t, lastCount: details.count };
+      const f: Firing = { startsAt: this.wallNow(), lastSentAt: t, lastCount: details.count };
       send('firing', f);
       return f;
     }
@@ -280,7 +294,7 @@ export class SelfMonitor {
       }
       return current;
     }
-    if (current) send('resolved', current, t);
+    if (current) send('resolved', current, this.wallNow());
     return undefined;
   }
 }

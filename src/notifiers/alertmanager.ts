@@ -91,7 +91,8 @@ export class AlertmanagerNotifier implements Notifier {
 
   constructor(
     private readonly config: AlertmanagerConfig,
-    private readonly now: () => number = Date.now,
+    /** endsAt is wall time: Alertmanager compares it with its own clock */
+    private readonly wallNow: () => number = Date.now,
   ) {
     this.name = config.name;
     this.tickIntervalMs = config.resendIntervalMs;
@@ -107,7 +108,7 @@ export class AlertmanagerNotifier implements Notifier {
   }
 
   render(d: Delivery): void {
-    amAlert(d.alert, this.now(), this.config.resendIntervalMs);
+    amAlert(d.alert, this.wallNow(), this.config.resendIntervalMs);
   }
 
   async send(batch: readonly Delivery[]): Promise<void> {
@@ -127,7 +128,7 @@ export class AlertmanagerNotifier implements Notifier {
    * the next re-send. Rejected by all with a 4xx: not retryable.
    */
   private async post(alerts: readonly Alert[]): Promise<void> {
-    const now = this.now();
+    const now = this.wallNow();
     const body = JSON.stringify(alerts.map((a) => amAlert(a, now, this.config.resendIntervalMs)));
     const results = await Promise.allSettled(
       this.config.urls.map((base) =>
@@ -136,7 +137,7 @@ export class AlertmanagerNotifier implements Notifier {
           body,
           { 'Content-Type': 'application/json', 'User-Agent': 'kernwatch' },
           this.config.timeoutMs,
-          this.now,
+          this.wallNow,
         ),
       ),
     );

@@ -20,8 +20,11 @@ export function backoffMs(attempt: number, policy: BackoffPolicy = DEFAULT_BACKO
 /** Longest Retry-After we obey; a receiver asking for more gets re-asked then. */
 export const MAX_RETRY_AFTER_MS = 3_600_000;
 
-/** HTTP Retry-After: delta-seconds or an HTTP date; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
+/**
+ * HTTP Retry-After as a delay: delta-seconds, or an HTTP date less the wall
+ * clock `wallNow` when the answer came; undefined when absent or unreadable.
+ */
+export function parseRetryAfter(value: string | null | undefined, wallNow: number): number | undefined {
   if (value === null || value === undefined || value.trim() === '') return undefined;
   const v = value.trim();
   let ms: number;
@@ -29,7 +32,7 @@ export function parseRetryAfter(value: string | null | undefined, now: number): 
   else {
     const at = Date.parse(v);
     if (Number.isNaN(at)) return undefined;
-    ms = at - now;
+    ms = at - wallNow;
   }
   return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, Math.round(ms)));
 }

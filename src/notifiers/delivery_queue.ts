@@ -8,6 +8,8 @@ import type { Outbox, DropReason } from './outbox';
 import { DeliveryError, type Delivery, type Logger, type Notifier } from './notifier';
 import { backoffMs, type BackoffPolicy, DEFAULT_BACKOFF } from './backoff';
 import { Histogram, type HistogramSnapshot } from './histogram';
+import { systemClock, type Clock } from './clock';
+import { Pacer } from './pace';
 
 export interface NotifierStats {
   readonly name: string;
@@ -28,8 +30,11 @@ export interface NotifierStats {
   readonly notPersisted: number;
   /** failed attempts since the last success: a self-alert watches this */
   readonly consecutiveFailures: number;
-  /** wall-clock ms of the first failure in the current run of failures; absent while healthy */
+  /** wall-clock ms of the first failure in the current run of failures, for display; absent while healthy */
   readonly failingSince?: number;
+  /** how long the current run of failures has lasted, on the monotonic clock: what a self-alert compares */
+  readonly failingForMs?: number;
+  /** wall-clock ms */
   readonly lastSuccessAt?: number;
   readonly lastError?: string;
   /** seconds from dispatch() (the alert raised) to its outbox entry's data fsynced, per durable delivery: kernwatch_outbox_persist_seconds */
@@ -38,12 +43,15 @@ export interface NotifierStats {
 
 export interface QueueOptions {
   readonly log: Logger;
-  readonly now: () => number;
+  /** every wait is on its monotonic clock and its timers; wall time only for what stats() shows */
+  readonly clock: Clock;
   readonly random: () => number;
   readonly backoff: BackoffPolicy;
+  /** shared by a dispatcher's queues, so that notifiers on one receiver's limit share its pace; default: one of its own */
+  readonly pacer?: Pacer;
 }
 
-export const DEFAULT_QUEUE_OPTIONS: Omit<QueueOptions, 'log'> = { now: Date.now, random: Math.random, backoff: DEFAULT_BACKOFF };
+export const DEFAULT_QUEUE_OPTIONS: Omit<QueueOptions, 'log'> = { clock: systemClock, random: Math.random, backoff: DEFAULT_BACKOFF };
 
 export class DeliveryQueue {
   private delivered = 0;
@@ -53,21 +61,24 @@ export class DeliveryQueue {
   private readonly dropped: Record<DropReason, number> = { overflow: 0, expired: 0, rejected: 0, corrupt: 0 };
   private consecutiveFailures = 0;
   private notPersisted = 0;
-  private failingSince: number | undefined;
+  /** the first failure of the current run: wall ms to show, monotonic ms to measure */
+  private failingSince: { readonly wall: number; readonly at: number } | undefined;
   private lastSuccessAt: number | undefined;
   private lastError: string | undefined;
   private readonly persist = new Histogram();
   /** deliveries known to render: each is rendered once before its first send */
   private readonly renders = new WeakSet<Delivery>();
 
-  /** earliest time of the next send: pacing or backoff */
-  private notBefore = 0;
-  private lastSendAt = 0;
+  /** earliest start of the next send after a failure (backoff, Retry-After); pacing is the pacer's */
+  private notBefore = -Infinity;
+  private readonly clock: Clock;
+  private readonly pacer: Pacer;
+  private readonly paceKey: string;
   private nextTick = 0;
   private closed = false;
   private running: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private cancelTimer: (() => void) | undefined;
   private idleWaiters: (() => void)[] = [];
 
   constructor(
@@ -75,6 +86,9 @@ export class DeliveryQueue {
     readonly outbox: Outbox,
     private readonly options: QueueOptions,
   ) {
+    this.clock = options.clock;
+    this.pacer = options.pacer ?? new Pacer();
+    this.paceKey = notifier.paceKey ?? `notifier ${notifier.name}`;
     const { setAside, recovered, movedDir } = outbox.opening;
     this.dropped.corrupt = setAside.length;
     if (movedDir) options.log.error({ notifier: notifier.name, movedTo: movedDir }, 'the outbox path was not a directory: set aside, a new outbox made');
@@ -87,16 +101,16 @@ export class DeliveryQueue {
   }
 
   start(): void {
-    this.nextTick = this.options.now() + (this.notifier.tickIntervalMs ?? 0);
+    this.nextTick = this.clock.now() + (this.notifier.tickIntervalMs ?? 0);
     this.running ??= this.loop().catch((e: unknown) => {
       // a bug, not a delivery failure: say so loudly, never crash the agent
       this.options.log.error({ notifier: this.notifier.name, err: String((e as Error)?.stack ?? e) }, 'delivery loop stopped');
     });
   }
 
-  /** New work, or a flush asking to skip the current backoff wait. */
+  /** New work, or a flush asking to skip the current backoff wait (never the pace). */
   wake(skipBackoff = false): void {
-    if (skipBackoff) this.notBefore = Math.min(this.notBefore, this.lastSendAt + this.notifier.minIntervalMs);
+    if (skipBackoff) this.notBefore = -Infinity;
     this.wakeUp?.();
   }
 
@@ -145,7 +159,8 @@ export class DeliveryQueue {
       pending: this.outbox.size,
       notPersisted: this.notPersisted,
       consecutiveFailures: this.consecutiveFailures,
-      failingSince: this.failingSince,
+      failingSince: this.failingSince?.wall,
+      failingForMs: this.failingSince ? this.clock.now() - this.failingSince.at : undefined,
       lastSuccessAt: this.lastSuccessAt,
       lastError: this.lastError,
       persistSeconds: this.persist.snapshot(),
@@ -170,27 +185,29 @@ export class DeliveryQueue {
 
   /** One turn: expire, re-send if due, else send the next batch or wait. */
   private async step(): Promise<void> {
-    const { now } = this.options;
-    const expired = await this.outbox.expire(now());
+    const expired = await this.outbox.expire();
     this.countDropped('expired', expired, 'older than the outbox max_age');
 
-    if (this.notifier.tick && this.notifier.tickIntervalMs && now() >= this.nextTick) {
+    if (this.notifier.tick && this.notifier.tickIntervalMs && this.clock.now() >= this.nextTick) {
       await this.runTick();
       return;
     }
     const batch = this.nextBatch();
     if (batch.length === 0) {
       for (const w of this.idleWaiters.splice(0)) w();
-      await this.sleep(this.notifier.tick ? this.nextTick - now() : undefined);
-      return;
-    }
-    if (now() < this.notBefore) {
-      // a long backoff must not hold up the periodic re-send
-      await this.sleep(Math.min(this.notBefore, this.notifier.tick ? this.nextTick : Infinity) - now());
+      await this.sleep(this.notifier.tick ? this.nextTick - this.clock.now() : undefined);
       return;
     }
     // a batch without the ones set aside is taken afresh at the next turn
     if (await this.setAsideUnrenderable(batch)) return;
+    // checked with no await before attempt() takes the pace: a queue sharing it cannot start in between
+    const due = Math.max(this.notBefore, this.pacer.readyAt(this.paceKey));
+    const now = this.clock.now();
+    if (now < due) {
+      // a long backoff must not hold up the periodic re-send
+      await this.sleep(Math.min(due, this.notifier.tick ? this.nextTick : Infinity) - now);
+      return;
+    }
     await this.attempt(batch);
   }
 
@@ -228,26 +245,26 @@ export class DeliveryQueue {
   }
 
   private async attempt(batch: readonly Delivery[]): Promise<void> {
-    const { now, log } = this.options;
-    this.lastSendAt = now();
+    const { log } = this.options;
+    const clock = this.clock;
+    this.pacer.started(this.paceKey, clock.now(), this.notifier.minIntervalMs);
     try {
       await this.notifier.send(batch);
     } catch (e) {
       this.failures++;
       this.consecutiveFailures++;
-      this.failingSince ??= now();
+      this.failingSince ??= { wall: clock.wallNow(), at: clock.now() };
       const err = e instanceof DeliveryError ? e : new DeliveryError(String((e as Error)?.message ?? e), true);
       this.lastError = err.message;
       const fields = { notifier: this.notifier.name, deliveries: batch.length, err: err.message, attempt: this.consecutiveFailures };
       if (!err.retryable) {
         await this.outbox.remove(batch);
         this.countDropped('rejected', batch, `the receiver rejected them: ${err.message}`);
-        this.notBefore = now() + this.notifier.minIntervalMs;
         return;
       }
       this.retries++;
       const wait = Math.max(err.retryAfterMs ?? 0, backoffMs(this.consecutiveFailures, this.options.backoff, this.options.random));
-      this.notBefore = now() + wait;
+      this.notBefore = clock.now() + wait;
       log.warn({ ...fields, retryInMs: wait }, 'notification failed, will retry');
       return;
     }
@@ -256,21 +273,21 @@ export class DeliveryQueue {
     this.sends++;
     this.consecutiveFailures = 0;
     this.failingSince = undefined;
-    this.lastSuccessAt = now();
-    this.notBefore = this.lastSendAt + this.notifier.minIntervalMs;
+    this.lastSuccessAt = clock.wallNow();
+    this.notBefore = -Infinity;
   }
 
   private async runTick(): Promise<void> {
-    const { now, log } = this.options;
+    const { log } = this.options;
     const interval = this.notifier.tickIntervalMs ?? 60_000;
     try {
-      await this.notifier.tick?.(now());
-      this.nextTick = now() + interval;
+      await this.notifier.tick?.();
+      this.nextTick = this.clock.now() + interval;
     } catch (e) {
       this.failures++;
       this.lastError = String((e as Error)?.message ?? e);
       // sooner than a full interval, so a restarted receiver is refilled quickly
-      this.nextTick = now() + Math.min(interval, backoffMs(1, this.options.backoff, this.options.random) * 5);
+      this.nextTick = this.clock.now() + Math.min(interval, backoffMs(1, this.options.backoff, this.options.random) * 5);
       log.warn({ notifier: this.notifier.name, err: this.lastError }, 'periodic re-send failed');
     }
   }
@@ -279,16 +296,13 @@ export class DeliveryQueue {
     if (this.closed) return Promise.resolve();
     return new Promise((resolve) => {
       const done = (): void => {
-        if (this.timer) clearTimeout(this.timer);
-        this.timer = undefined;
+        this.cancelTimer?.();
+        this.cancelTimer = undefined;
         this.wakeUp = undefined;
         resolve();
       };
       this.wakeUp = done;
-      if (ms !== undefined) {
-        this.timer = setTimeout(done, Math.max(0, ms));
-        this.timer.unref();
-      }
+      if (ms !== undefined) this.cancelTimer = this.clock.after(ms, done);
     });
   }
 }

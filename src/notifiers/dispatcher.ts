@@ -18,6 +18,8 @@ import { DeliveryQueue, DEFAULT_QUEUE_OPTIONS, type NotifierStats, type QueueOpt
 import { stderrLogger, type Logger } from './notifier';
 import { createNotifier } from './create_notifier';
 import type { BackoffPolicy } from './backoff';
+import type { Clock } from './clock';
+import { Pacer } from './pace';
 import { describeErrno } from '../config/text_file';
 
 export interface DispatcherOptions {
@@ -31,7 +33,8 @@ export interface DispatcherOptions {
   readonly unwritable?: string;
   /** where the stdout notifier writes; default process.stdout */
   readonly stdout?: Writable;
-  readonly now?: () => number;
+  /** the queues' waits and the outboxes' ages run on its monotonic clock; default the system's */
+  readonly clock?: Clock;
   readonly random?: () => number;
   readonly backoff?: BackoffPolicy;
 }
@@ -59,7 +62,7 @@ export class Dispatcher {
   private constructor(
     private readonly config: Config,
     private readonly queues: ReadonlyMap<string, DeliveryQueue>,
-    private readonly now: () => number,
+    private readonly clock: Clock,
   ) {}
 
   /** Opens every notifier's outbox and starts delivering what a previous run left. */
@@ -68,7 +71,9 @@ export class Dispatcher {
     const queueOptions: QueueOptions = {
       ...DEFAULT_QUEUE_OPTIONS,
       log: options.log ?? stderrLogger,
-      ...(options.now ? { now: options.now } : {}),
+      // one pacer for all: notifiers on one Slack webhook share its pace
+      pacer: new Pacer(),
+      ...(options.clock ? { clock: options.clock } : {}),
       ...(options.random ? { random: options.random } : {}),
       ...(options.backoff ? { backoff: options.backoff } : {}),
     };
@@ -86,7 +91,10 @@ export class Dispatcher {
       for (const [name, n] of config.notifiers) {
         // stdout cannot be down; a disk copy of it would only replay old lines
         const dir = root && n.type !== 'stdout' ? path.join(root, name) : undefined;
-        queues.set(name, new DeliveryQueue(createNotifier(n, options.stdout), await Outbox.open(dir, n.outbox), queueOptions));
+        queues.set(
+          name,
+          new DeliveryQueue(createNotifier(n, options.stdout, queueOptions.clock), await Outbox.open(dir, n.outbox, queueOptions.clock), queueOptions),
+        );
       }
       return queues;
     };
@@ -107,7 +115,7 @@ export class Dispatcher {
       if (q.outbox.size > 0) queueOptions.log.info({ notifier: q.notifier.name, pending: q.outbox.size }, 'delivering notifications left by a previous run');
       q.start();
     }
-    return new Dispatcher(config, queues, queueOptions.now);
+    return new Dispatcher(config, queues, queueOptions.clock);
   }
 
   has(notifier: string): boolean {
@@ -132,7 +140,7 @@ export class Dispatcher {
     if (settings && rank(n.alert.severity) < rank(settings.minSeverity)) return 'skipped';
     const alert = withSourceUrl(n.alert, this.config);
     const result = await q.outbox.add(
-      { key: idempotencyKey(alert, n.args), notifier, args: [...n.args], alert, enqueuedAt: this.now() },
+      { key: idempotencyKey(alert, n.args), notifier, args: [...n.args], alert, enqueuedAt: this.clock.wallNow() },
       q.notifier.supersedes?.bind(q.notifier),
     );
     if (result.outcome === 'duplicate') return 'duplicate';

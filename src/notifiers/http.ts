@@ -7,9 +7,13 @@ export function retryableStatus(status: number): boolean {
   return status === 408 || status === 425 || status === 429 || status >= 500;
 }
 
-export function httpError(url: string, status: number, body: string, retryAfter: string | null, now: number): DeliveryError {
+/**
+ * `wallNow` is the wall clock when the answer arrived: a Retry-After date is
+ * made a delay there, once, and the queue waits it out on its monotonic clock.
+ */
+export function httpError(url: string, status: number, body: string, retryAfter: string | null, wallNow: number): DeliveryError {
   const snippet = body.replace(/\s+/g, ' ').slice(0, 200);
-  return new DeliveryError(`${redact(url)}: HTTP ${status}${snippet ? `: ${snippet}` : ''}`, retryableStatus(status), parseRetryAfter(retryAfter, now));
+  return new DeliveryError(`${redact(url)}: HTTP ${status}${snippet ? `: ${snippet}` : ''}`, retryableStatus(status), parseRetryAfter(retryAfter, wallNow));
 }
 
 /** A webhook URL is a secret (Slack's is the credential): show scheme and host only. */
@@ -41,7 +45,7 @@ export async function post(
   body: string,
   rawHeaders: Readonly<Record<string, string>>,
   timeoutMs: number,
-  now: () => number = Date.now,
+  wallNow: () => number = Date.now,
 ): Promise<void> {
   let response: Response;
   let request: { url: string; headers: Record<string, string> };
@@ -63,5 +67,5 @@ export async function post(
   }
   const text = await response.text().catch(() => '');
   if (response.status >= 200 && response.status < 300) return;
-  throw httpError(url, response.status, text, response.headers.get('retry-after'), now());
+  throw httpError(url, response.status, text, response.headers.get('retry-after'), wallNow());
 }

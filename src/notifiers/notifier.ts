@@ -16,7 +16,7 @@ export interface Delivery {
   readonly args: readonly string[];
   /** bigint field values are stored as decimal strings */
   readonly alert: Alert;
-  /** wall-clock ms */
+  /** wall-clock ms: on disk, it must outlive a reboot; the outbox measures age on the monotonic clock (outbox.ts) */
   readonly enqueuedAt: number;
 }
 
@@ -27,6 +27,8 @@ export interface Notifier {
   readonly maxBatch: number;
   /** at least this long between two sends (Slack's one message per second) */
   readonly minIntervalMs: number;
+  /** notifiers with the same pace key share one pace (Slack: one webhook); default: its own */
+  readonly paceKey?: string;
   /** deliveries with the same key may share one send (e.g. the same Slack channel) */
   batchKey(d: Delivery): string;
   /**
@@ -41,7 +43,7 @@ export interface Notifier {
   supersedes?(incoming: Delivery, pending: Delivery): boolean;
   /** periodic work run between sends, e.g. re-sending active alerts to Alertmanager */
   readonly tickIntervalMs?: number;
-  tick?(now: number): Promise<void>;
+  tick?(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -21,6 +21,7 @@ import type { Delivery } from './notifier';
 import { storableAlert } from './render';
 import { deliveryProblem } from './delivery_schema';
 import { StateFileError, readRegularFile, setAside } from './regular_file';
+import { monotonicFromWall, systemClock, type Clock } from './clock';
 
 export type DropReason = 'overflow' | 'expired' | 'rejected' | 'corrupt';
 
@@ -69,6 +70,8 @@ export function idempotencyKey(alert: Alert, args: readonly string[]): string {
 
 export class Outbox {
   private readonly entries: Delivery[] = [];
+  /** by entry id: when it was queued, on the monotonic clock, for max_age */
+  private readonly queuedAt = new Map<string, number>();
   private seq = 0;
   /** keys being written, so two concurrent adds of one key make one entry */
   private readonly writing = new Set<string>();
@@ -79,11 +82,12 @@ export class Outbox {
   private constructor(
     private readonly dir: string | undefined,
     readonly settings: OutboxSettings,
+    private readonly clock: Clock,
   ) {}
 
   /** Opens (creating) the directory and reads back what a previous run left. */
-  static async open(dir: string | undefined, settings: OutboxSettings): Promise<Outbox> {
-    const box = new Outbox(dir, settings);
+  static async open(dir: string | undefined, settings: OutboxSettings, clock: Clock = systemClock): Promise<Outbox> {
+    const box = new Outbox(dir, settings, clock);
     if (dir) box.opening = await box.load(dir);
     return box;
   }
@@ -110,6 +114,8 @@ export class Outbox {
         recovered++;
       }
       this.entries.push({ ...read.delivery, id });
+      // the file has wall time, which outlives a reboot (the monotonic clock starts again at boot): converted once, here
+      this.queuedAt.set(id, monotonicFromWall(read.delivery.enqueuedAt, this.clock));
     }
     this.entries.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     if (recovered > 0) this.syncDirSoon();
@@ -131,6 +137,7 @@ export class Outbox {
    */
   async add(fields: Omit<Delivery, 'id'>, supersedes?: (incoming: Delivery, pending: Delivery) => boolean): Promise<AddResult> {
     if (this.writing.has(fields.key) || this.entries.some((e) => e.key === fields.key)) return { outcome: 'duplicate' };
+    const queuedAt = this.clock.now();
     const id = `${String(fields.enqueuedAt).padStart(14, '0')}-${String(this.seq++ % 1e6).padStart(6, '0')}-${fields.key.slice(0, 12)}`;
     const delivery: Delivery = { ...fields, alert: storableAlert(fields.alert), id };
     this.writing.add(fields.key);
@@ -146,6 +153,7 @@ export class Outbox {
     }
     const superseded = supersedes ? this.entries.filter((e) => supersedes(delivery, e)) : [];
     this.entries.push(delivery);
+    this.queuedAt.set(id, queuedAt);
     const overflow = this.entries.length > this.settings.maxEntries ? this.entries.slice(0, this.entries.length - this.settings.maxEntries) : [];
     await this.remove([...superseded, ...overflow]);
     return {
@@ -158,8 +166,9 @@ export class Outbox {
   }
 
   /** Entries older than max_age, removed and returned for counting. */
-  async expire(now: number): Promise<Delivery[]> {
-    const old = this.entries.filter((e) => now - e.enqueuedAt > this.settings.maxAgeMs);
+  async expire(): Promise<Delivery[]> {
+    const now = this.clock.now();
+    const old = this.entries.filter((e) => now - (this.queuedAt.get(e.id) ?? now) > this.settings.maxAgeMs);
     await this.remove(old);
     return old;
   }
@@ -183,6 +192,7 @@ export class Outbox {
   private forget(done: readonly Delivery[]): Set<string> {
     const ids = new Set(done.map((d) => d.id));
     for (let i = this.entries.length - 1; i >= 0; i--) if (ids.has(this.entries[i]?.id ?? '')) this.entries.splice(i, 1);
+    for (const id of ids) this.queuedAt.delete(id);
     return ids;
   }
 

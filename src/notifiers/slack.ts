@@ -127,31 +127,25 @@ export function slackMessage(batch: readonly Delivery[], config: SlackConfig): I
   };
 }
 
-/**
- * Slack's limit is per webhook, and two notifiers (say, two channels) may
- * share one: they share its pace too. Earliest next send, by URL.
- */
-const webhookNextSend = new Map<string, number>();
-
-async function paceWebhook(url: string, intervalMs: number): Promise<void> {
-  const now = Date.now();
-  const at = Math.max(now, webhookNextSend.get(url) ?? 0);
-  webhookNextSend.set(url, at + intervalMs);
-  if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
-}
-
 export class SlackNotifier implements Notifier {
   readonly type = 'slack';
   readonly name: string;
   readonly maxBatch = SLACK_MAX_BATCH;
   readonly minIntervalMs: number;
+  /** Slack's limit is per webhook, and two notifiers (two channels) may share one: the queue's pacer paces them together */
+  readonly paceKey: string;
   private readonly webhook: IncomingWebhook;
   /** Retry-After of the last response; @slack/webhook's error does not carry headers */
   private lastRetryAfter: string | null = null;
 
-  constructor(private readonly config: SlackConfig) {
+  constructor(
+    private readonly config: SlackConfig,
+    /** for a Retry-After date, made a delay when the answer arrives */
+    private readonly wallNow: () => number = Date.now,
+  ) {
     this.name = config.name;
     this.minIntervalMs = config.minIntervalMs;
+    this.paceKey = `slack ${config.url}`;
     this.webhook = new IncomingWebhook(config.url, {
       timeout: config.timeoutMs,
       // retries are ours: durable, paced and counted
@@ -174,7 +168,6 @@ export class SlackNotifier implements Notifier {
 
   async send(batch: readonly Delivery[]): Promise<void> {
     this.lastRetryAfter = null;
-    await paceWebhook(this.config.url, this.minIntervalMs);
     const message = slackMessage(batch, this.config);
     try {
       try {
@@ -187,7 +180,7 @@ export class SlackNotifier implements Notifier {
       }
     } catch (e) {
       if (e instanceof IncomingWebhookHTTPError) {
-        throw httpError(this.config.url, e.statusCode, e.body, this.lastRetryAfter, Date.now());
+        throw httpError(this.config.url, e.statusCode, e.body, this.lastRetryAfter, this.wallNow());
       }
       const original = (e as { original?: { cause?: { code?: string }; name?: string } }).original;
       const why = original?.cause?.code ?? original?.name ?? String(e);

@@ -29,7 +29,8 @@ export class WebhookNotifier implements Notifier {
 
   constructor(
     private readonly config: WebhookConfig,
-    private readonly now: () => number = Date.now,
+    /** the signed timestamp is wall time: the receiver checks freshness against its own clock */
+    private readonly wallNow: () => number = Date.now,
   ) {
     this.name = config.name;
   }
@@ -45,7 +46,7 @@ export class WebhookNotifier implements Notifier {
   async send(batch: readonly Delivery[]): Promise<void> {
     for (const d of batch) {
       const body = webhookBody(d);
-      const timestamp = String(Math.floor(this.now() / 1000));
+      const timestamp = String(Math.floor(this.wallNow() / 1000));
       await post(
         this.config.url,
         body,
@@ -58,7 +59,7 @@ export class WebhookNotifier implements Notifier {
           [SIGNATURE_HEADER]: sign(this.config.secret, timestamp, body),
         },
         this.config.timeoutMs,
-        this.now,
+        this.wallNow,
       );
     }
   }

@@ -10,6 +10,9 @@ import type { EventCounters } from '../../src/live/stats';
 import type { NotifierStats } from '../../src/notifiers/delivery_queue';
 import { Histogram } from '../../src/notifiers/histogram';
 import { NOTIFIER_FAILING, OVERLOADED, RECORDS_LOST, SelfMonitor, type SelfNotice } from '../../src/agent/self_alerts';
+import { retryUntil } from '../support/bounded';
+import { FakeClock, withWallStep } from '../support/fake_clock';
+import { deadUrl, oomAlert, withDispatcher } from '../notifiers/support';
 
 const SETTINGS: SelfAlertSettings = {
   notify: ['oncall', 'mail'],
@@ -19,9 +22,10 @@ const SETTINGS: SelfAlertSettings = {
   repeatIntervalMs: 3_600_000,
 };
 
-function monitor(settings: Partial<SelfAlertSettings> = {}): { m: SelfMonitor; notices: SelfNotice[] } {
+/** `wallNow` is the wall clock the notices read; sample times are monotonic */
+function monitor(settings: Partial<SelfAlertSettings> = {}, wallNow: () => number = () => 0): { m: SelfMonitor; notices: SelfNotice[] } {
   const notices: SelfNotice[] = [];
-  return { m: new SelfMonitor({ ...SETTINGS, ...settings }, 'web-3', (n) => notices.push(n)), notices };
+  return { m: new SelfMonitor({ ...SETTINGS, ...settings }, 'web-3', (n) => notices.push(n), wallNow), notices };
 }
 
 const counters = (sent: number, lost: number, other = { sent: 0, lost: 0 }): Map<string, EventCounters> =>
@@ -72,8 +76,8 @@ test('record loss at or under the threshold raises nothing', () => {
 });
 
 test('the loss alert is re-sent once per repeat interval while it lasts, then resolved a window after the loss stops', () => {
-  const { m, notices } = monitor({ repeatIntervalMs: 120_000 });
   let t = 0;
+  const { m, notices } = monitor({ repeatIntervalMs: 120_000 }, () => t);
   let sent = 0;
   let lost = 0;
   // 5 minutes of loss, then 2 quiet minutes
@@ -128,11 +132,13 @@ test('counters that start again from zero (a new kernel session) are not read as
 });
 
 test('a notifier failing past notifier_failing_for raises one alert, to the other notifiers only, resolved when it delivers again', () => {
-  const { m, notices } = monitor();
+  let t = 0;
+  const { m, notices } = monitor({}, () => t);
   const failingSince = 10_000;
-  for (let t = 0; t <= 300_000; t += 5_000) {
+  for (; t <= 300_000; t += 5_000) {
     const failures = t >= failingSince ? Math.floor((t - failingSince) / 5_000) + 1 : 0;
-    const oncall = healthy('oncall', failures > 0 ? { consecutiveFailures: failures, failingSince, pending: 3, lastError: 'HTTP 500: down' } : {});
+    const failing = { consecutiveFailures: failures, failingSince, failingForMs: t - failingSince, pending: 3, lastError: 'HTTP 500: down' };
+    const oncall = healthy('oncall', failures > 0 ? failing : {});
     m.observe({ t, counters: counters(0, 0), notifiers: [oncall, healthy('mail')] });
   }
   assert.equal(notices.length, 1);
@@ -160,8 +166,8 @@ test('a notifier failing past notifier_failing_for raises one alert, to the othe
 
 test('a notifier that fails briefly and recovers raises nothing', () => {
   const { m, notices } = monitor();
-  m.observe({ t: 0, counters: counters(0, 0), notifiers: [healthy('oncall', { consecutiveFailures: 3, failingSince: 0 })] });
-  m.observe({ t: 30_000, counters: counters(0, 0), notifiers: [healthy('oncall', { consecutiveFailures: 6, failingSince: 0 })] });
+  m.observe({ t: 0, counters: counters(0, 0), notifiers: [healthy('oncall', { consecutiveFailures: 3, failingSince: 0, failingForMs: 0 })] });
+  m.observe({ t: 30_000, counters: counters(0, 0), notifiers: [healthy('oncall', { consecutiveFailures: 6, failingSince: 0, failingForMs: 30_000 })] });
   m.observe({ t: 35_000, counters: counters(0, 0), notifiers: [healthy('oncall')] });
   assert.deepEqual(notices, []);
 });
@@ -188,3 +194,73 @@ test('shedding is one overload alert naming the degraded rules in its annotation
   assert.match(resolved.alert.summary, /keeps up again/);
   assert.deepEqual(m.firing(), []);
 });
+
+for (const step of [120_000, -240_000]) {
+  test(`a wall-clock step of ${step / 1000} s while the loss alert fires moves none of its samples: it repeats and resolves as without the step`, async () => {
+    /** [change, monotonic t] of each notice, and the notices, with Date.now stepped by `by` from t = 150 s */
+    const run = async (by: number): Promise<{ at: [string, number][]; notices: SelfNotice[] }> => {
+      let t = 0;
+      let offset = 0;
+      const at: [string, number][] = [];
+      const notices: SelfNotice[] = [];
+      // the wall clock the monitor reads by default is Date.now
+      const m = new SelfMonitor({ ...SETTINGS, repeatIntervalMs: 120_000 }, 'web-3', (n) => {
+        at.push([n.change, t]);
+        notices.push(n);
+      });
+      await withWallStep(
+        () => offset,
+        async () => {
+          let sent = 0;
+          let lost = 0;
+          for (; t <= 300_000; t += 5_000) {
+            if (t === 150_000) offset = by;
+            m.observe({ t, counters: counters((sent += 900), (lost += 100)), notifiers: [] });
+          }
+          for (; t <= 420_000; t += 5_000) m.observe({ t, counters: counters((sent += 1000), lost), notifiers: [] });
+        },
+      );
+      return { at, notices };
+    };
+    const control = await run(0);
+    const stepped = await run(step);
+    assert.deepEqual(stepped.at, control.at, 'the same notices at the same samples');
+    const [firing, , repeat] = stepped.notices;
+    assert.ok(firing && repeat && repeat.change === 'repeat');
+    const shown = repeat.alert.at - firing.alert.startsAt;
+    assert.ok(Math.abs(shown - step) < 5_000, `a notice made after the step shows the wall clock then (${shown} ms after startsAt)`);
+  });
+
+  test(`a notifier failing for 30 s when the wall clock steps ${step / 1000} s raises its alert a minute after its first failure, not sooner or later`, async () => {
+    const clock = new FakeClock();
+    let offset = 0;
+    await withDispatcher(
+      'self-failing',
+      deadUrl,
+      (dead) => `state_dir: ./state\nnotifiers:\n  hook: { type: webhook, url: "${dead.url}", secret: 0123456789abcdef }\n`,
+      ({ dispatcher: d }) =>
+        withWallStep(
+          () => offset,
+          async () => {
+            const fired: number[] = [];
+            const m = new SelfMonitor(SETTINGS, 'web-3', () => fired.push(clock.now()));
+            await d.dispatch('hook', { alert: oomAlert(), args: [] });
+            // a failure every 5 s of the queue's clock, sampled after each
+            for (let attempt = 1; attempt <= 16; attempt++) {
+              await retryUntil(`failed attempt ${attempt}`, 5000, () =>
+                d.stats().find((x) => x.name === 'hook' && x.retries === attempt) && clock.pending().length === 1 ? true : undefined,
+              );
+              m.observe({ t: clock.now(), counters: counters(0, 0), notifiers: d.stats() });
+              if (clock.now() === 30_000) {
+                offset = step;
+                clock.stepWall(step);
+              }
+              clock.advanceToNext();
+            }
+            assert.deepEqual(fired, [60_000]);
+          },
+        ),
+      { clock, backoff: { baseMs: 5_000, capMs: 5_000 }, random: () => 1 },
+    );
+  });
+}

@@ -4,10 +4,11 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import type { Dispatcher } from '../../src/notifiers/dispatcher';
 import { retryUntil } from '../support/bounded';
+import { FakeClock } from '../support/fake_clock';
 import { Alertmanager, freePort } from '../support/alertmanager';
 import { HOSTILE_COMM, LONG_PATH, oomAlert, tempDir, withDispatcher } from './support';
 
-async function withAlertmanager(body: (am: Alertmanager, d: Dispatcher) => Promise<void>): Promise<void> {
+async function withAlertmanager(body: (am: Alertmanager, d: Dispatcher) => Promise<void>, clock?: FakeClock): Promise<void> {
   const amDir = tempDir('am-data');
   try {
     await withDispatcher(
@@ -26,6 +27,7 @@ notifiers:
     resend_interval: 1s
 `,
       (h) => body(h.server, h.dispatcher),
+      clock ? { clock } : {},
     );
   } finally {
     fs.rmSync(amDir, { recursive: true, force: true });
@@ -53,15 +55,20 @@ test('alertmanager: the alert arrives with identity labels and value annotations
 });
 
 test('alertmanager: resolving sets endsAt and the alert leaves the active list', async () => {
+  // Alertmanager reads endsAt against its own wall clock: the queue's starts at the real one
+  const clock = new FakeClock(Date.now());
   await withAlertmanager(async (am, d) => {
     await d.dispatch('fleet', { alert: oomAlert(), args: [] });
     await retryUntil('the alert', 10_000, async () => ((await am.alerts()).length === 1 ? true : undefined));
     await d.dispatch('fleet', { alert: oomAlert({ state: 'resolved', endsAt: Date.now() - 1000 }), args: [] });
     await retryUntil('the alert resolved', 10_000, async () => ((await am.alerts()).length === 0 ? true : undefined));
-    // the re-send cadence must not bring it back
-    await new Promise((resolve) => setTimeout(resolve, 2500));
+    // the re-send cadence must not bring it back: three re-sends, each over once the queue waits for the next
+    for (let i = 0; i < 3; i++) {
+      const t = clock.advanceToNext();
+      await retryUntil(`the re-send at ${t} ms`, 5000, () => ((clock.pending()[0] ?? 0) > t ? true : undefined));
+    }
     assert.equal((await am.alerts()).length, 0);
-  });
+  }, clock);
 });
 
 test('alertmanager: a restarted Alertmanager is refilled by the re-send cadence', async () => {

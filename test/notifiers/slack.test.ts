@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Dispatcher } from '../../src/notifiers/dispatcher';
 import { SLACK_LIMITS } from '../../src/notifiers/slack';
-import { retryUntil, sleep } from '../support/bounded';
+import { retryUntil } from '../support/bounded';
+import { FakeClock, withWallStep } from '../support/fake_clock';
 import { HOSTILE_COMM, LONG_PATH, Receiver, oomAlert, withDispatcher, type Harness } from './support';
 
 interface Block {
@@ -23,15 +24,31 @@ notifiers:
     min_interval: 1s
 `;
 
-async function withSlack(body: (r: Receiver, d: Dispatcher, log: Harness<Receiver>['log']) => Promise<void>): Promise<void> {
+/** A Slack notifier on a FakeClock: its pace and retries wait until the test moves the clock. */
+async function withSlack(body: (r: Receiver, d: Dispatcher, log: Harness<Receiver>['log'], clock: FakeClock) => Promise<void>): Promise<void> {
   const r = await Receiver.start();
+  const clock = new FakeClock();
+  r.now = () => clock.now();
   await withDispatcher(
     'slack',
     async () => r,
     SLACK_YAML,
-    (h) => body(h.server, h.dispatcher, h.log),
-    { env: { SLACK_URL: r.url } },
+    (h) => body(h.server, h.dispatcher, h.log, clock),
+    { env: { SLACK_URL: r.url }, clock },
   );
+}
+
+/**
+ * Until `done`, each time the queues wait on the clock its time jumps to the
+ * soonest wait's end. A timer pending means a queue is parked in its wait,
+ * not sending: with one queue, requests are stamped when their sends began.
+ */
+async function driveUntil(clock: FakeClock, what: string, done: () => boolean): Promise<void> {
+  await retryUntil(what, 10_000, () => {
+    if (done()) return true;
+    if (clock.pending().length > 0) clock.advanceToNext();
+    return undefined;
+  });
 }
 
 test('slack: one alert becomes this exact Block Kit message, posted to the webhook', async () => {
@@ -124,7 +141,7 @@ test('slack: hostile kernel strings cannot mention, link or break the message, a
 });
 
 test('slack: a burst is grouped into a few paced messages, nothing dropped', async () => {
-  await withSlack(async (r, d) => {
+  await withSlack(async (r, d, _log, clock) => {
     const n = 60;
     await Promise.all(
       Array.from({ length: n }, (_, i) => d.dispatch('oncall', { alert: oomAlert({ fingerprint: `fp${i}`, summary: `victim ${i}` }), args: [] })),
@@ -134,16 +151,15 @@ test('slack: a burst is grouped into a few paced messages, nothing dropped', asy
         const p = JSON.parse(q.body) as { blocks: Block[] };
         return p.blocks.map((b) => /victim (\d+)/.exec(b.text?.text ?? '')?.[1]).filter((x): x is string => x !== undefined);
       });
-    await retryUntil('all alerts in Slack', 10_000, () => (seen().length >= n ? true : undefined));
-    await sleep(1200);
+    await driveUntil(clock, 'all alerts delivered', () => d.stats().some((s) => s.name === 'oncall' && s.delivered === n));
+    // the outbox is empty: nothing is left to send twice
     const ids = seen();
     assert.equal(ids.length, n, 'each alert exactly once');
     assert.equal(new Set(ids).size, n);
     assert.ok(r.requests.length <= 4, `${r.requests.length} messages for a burst of ${n}`);
     for (let i = 1; i < r.requests.length; i++) {
       const gap = (r.requests[i]?.at ?? 0) - (r.requests[i - 1]?.at ?? 0);
-      // sends start 1 s apart; arrival times also carry each request's own latency
-      assert.ok(gap >= 800, `messages ${gap} ms apart: paced at one per second`);
+      assert.ok(gap >= 1000, `messages ${gap} ms apart on the queue's clock: paced at one per second`);
     }
     const grouped = JSON.parse(r.requests.at(-1)?.body ?? '{}') as { blocks: Block[]; text: string };
     assert.ok(grouped.blocks.length <= SLACK_LIMITS.blocks);
@@ -152,12 +168,18 @@ test('slack: a burst is grouped into a few paced messages, nothing dropped', asy
 });
 
 test('slack: HTTP 429 is retried no sooner than Retry-After, and counted', async () => {
-  await withSlack(async (r, d) => {
+  await withSlack(async (r, d, _log, clock) => {
     r.replies = [{ status: 429, headers: { 'retry-after': '1' }, body: 'rate_limited' }];
     await d.dispatch('oncall', { alert: oomAlert(), args: [] });
+    await retryUntil('the retry scheduled', 5000, () =>
+      d.stats().some((x) => x.name === 'oncall' && x.retries === 1) && clock.pending().length === 1 ? true : undefined,
+    );
+    assert.deepEqual(clock.pending(), [1000], "Retry-After: 1 is a second on the queue's clock (above the fast backoff)");
+    clock.advance(999);
+    assert.equal(r.requests.length, 1, 'not retried before');
+    clock.advance(1);
     await retryUntil('the retry', 10_000, () => (r.requests.length === 2 ? true : undefined));
-    const gap = (r.requests[1]?.at ?? 0) - (r.requests[0]?.at ?? 0);
-    assert.ok(gap >= 950, `retried after ${gap} ms, Retry-After said 1 s`);
+    assert.equal(r.requests[1]?.at, 1000);
     assert.equal(r.requests[0]?.body, r.requests[1]?.body, 'the same message');
     const s = await retryUntil('the delivery counted', 2000, () => d.stats().find((x) => x.name === 'oncall' && x.delivered === 1));
     assert.equal(s?.failures, 1);
@@ -169,11 +191,12 @@ test('slack: HTTP 429 is retried no sooner than Retry-After, and counted', async
 });
 
 test('slack: a 404 (webhook revoked) is not retried; the drop is counted and logged', async () => {
-  await withSlack(async (r, d, log) => {
+  await withSlack(async (r, d, log, clock) => {
     r.replies = [{ status: 404, body: 'no_service' }];
     await d.dispatch('oncall', { alert: oomAlert(), args: [] });
-    await retryUntil('the drop', 5000, () => (d.stats().find((x) => x.name === 'oncall')?.dropped.rejected === 1 ? true : undefined));
-    await sleep(300);
+    const s = await retryUntil('the drop', 5000, () => d.stats().find((x) => x.name === 'oncall' && x.dropped.rejected === 1));
+    assert.equal(s.pending, 0, 'nothing left to retry');
+    assert.deepEqual(clock.pending(), [], 'no retry waiting');
     assert.equal(r.requests.length, 1);
     assert.ok(
       log.lines.some((l) => l.level === 'error' && /rejected/.test(l.msg) && !/secret/.test(JSON.stringify(l))),
@@ -182,24 +205,44 @@ test('slack: a 404 (webhook revoked) is not retried; the drop is counted and log
   });
 });
 
-test('slack: two notifiers on one webhook share its pace', async () => {
-  await withDispatcher(
-    'slack-shared',
-    () => Receiver.start(),
-    (r) => `
+for (const step of [120_000, -240_000]) {
+  test(`slack: two notifiers on one webhook share its pace, on the queues' clock: a wall-clock step of ${step / 1000} s moves it not`, async () => {
+    const clock = new FakeClock();
+    let wallStep = 0;
+    await withDispatcher(
+      'slack-shared',
+      () => Receiver.start(),
+      (r) => `
 state_dir: ./state
 notifiers:
   db: { type: slack, url: "${r.url}", channel: "#db" }
   web: { type: slack, url: "${r.url}", channel: "#web" }
 `,
-    async ({ server: r, dispatcher: d }) => {
-      await Promise.all([d.dispatch('db', { alert: oomAlert(), args: [] }), d.dispatch('web', { alert: oomAlert(), args: [] })]);
-      await retryUntil('both messages', 5000, () => r.requests[1]);
-      const gap = (r.requests[1]?.at ?? 0) - (r.requests[0]?.at ?? 0);
-      assert.ok(gap >= 800, `${gap} ms apart on one webhook`);
-    },
-  );
-});
+      ({ server: r, dispatcher: d }) =>
+        withWallStep(
+          () => wallStep,
+          async () => {
+            await Promise.all([d.dispatch('db', { alert: oomAlert(), args: [] }), d.dispatch('web', { alert: oomAlert(), args: [] })]);
+            // one delivered, the other parked on the shared pace: nothing else can send until the clock moves
+            await retryUntil('one message, the other waiting', 5000, () =>
+              d.stats().some((s) => s.delivered === 1) && clock.pending().length === 1 ? true : undefined,
+            );
+            assert.equal(r.requests.length, 1, 'one message at a time on one webhook');
+            assert.deepEqual(clock.pending(), [1000], 'the other a second later');
+            wallStep = step;
+            clock.stepWall(step);
+            clock.advance(999);
+            assert.equal(r.requests.length, 1);
+            clock.advance(1);
+            await retryUntil('the second message', 5000, () => r.requests[1]);
+            const channels = r.requests.map((q) => (JSON.parse(q.body) as { channel: string }).channel);
+            assert.deepEqual(channels.sort(), ['#db', '#web'], 'one message each');
+          },
+        ),
+      { clock },
+    );
+  });
+}
 
 test('slack: blocks Slack refuses (invalid_blocks) fall back to the plain-text message rather than losing the alert', async () => {
   await withSlack(async (r, d) => {

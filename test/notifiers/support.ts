@@ -74,6 +74,7 @@ export interface Received {
   readonly url: string;
   readonly headers: http.IncomingHttpHeaders;
   readonly body: string;
+  /** the receiver's `now()` when the request began */
   readonly at: number;
 }
 
@@ -88,11 +89,13 @@ export class Receiver {
   readonly requests: Received[] = [];
   private readonly server: http.Server;
   replies: Reply[] = [];
+  /** what requests are stamped with: a test on a FakeClock stamps them with its time */
+  now: () => number = Date.now;
 
   private constructor() {
     this.server = http.createServer((req, res) => {
       // when the request began, not when its body ended: closer to when it was sent
-      const at = Date.now();
+      const at = this.now();
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
