@@ -57,7 +57,19 @@ interface Written {
  */
 const FALLBACK_GRACE_MS = 20;
 
-export class FilterMaps {
+/** What holds the kernel's rule sets: the BPF filter maps, or a simulated kernel's. */
+export interface RuleFilters {
+  /** the generation the programs read now */
+  readonly active: number;
+  /** writes the first rule set, before any program is attached */
+  installFirst(set: KernelRuleSet): void;
+  /** writes `set` into the generation not in use, flips to it once complete, clears the old one; returns the new generation */
+  install(set: KernelRuleSet): Promise<number>;
+  /** records of the kinds in `kinds` (bit `kind`) are shed in the kernel */
+  shed(kinds: number): void;
+}
+
+export class FilterMaps implements RuleFilters {
   private generation = 0;
   private readonly written: Written[] = [
     { comms: [], uids: [] },

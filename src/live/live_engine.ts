@@ -7,11 +7,12 @@
  * whose unchanged rules share their state with the new one.
  */
 import { EVENTS } from '../events/catalog';
-import { CgroupPaths } from '../events/cgroup_paths';
+import type { CgroupPaths } from '../events/cgroup_paths';
 import { CgroupState } from '../events/cgroup_state';
 import type { KernelEvent } from '../events/event';
 import type { CheckedRule } from '../dsl';
 import { KernelSession } from './session';
+import { HOST_KERNEL, type KernelBackend } from './kernel_backend';
 import { totalCounters, type EventCounters } from './stats';
 import { Evaluator, DEFAULT_TICK_MS, type EvaluatorOptions, type EvaluatorStats } from '../engine/evaluator';
 import { KernelCounts } from './kernel_counts';
@@ -35,6 +36,8 @@ export interface LiveEngineOptions {
   readonly maxInFlightBytes?: number;
   /** shedding began (with what and why) or ended (undefined) */
   readonly onOverload?: (shedding: Shedding | undefined) => void;
+  /** the kernel to run on; default the host's (a simulated one in tests: simulated_kernel.ts) */
+  readonly kernel?: KernelBackend;
 }
 
 /** Records reach JavaScript within a few flushes of the ring reader (10 ms each). */
@@ -107,7 +110,8 @@ export class LiveEngine {
   }
 
   static start(rules: readonly CheckedRule[], options: LiveEngineOptions): LiveEngine {
-    const cgroups = CgroupPaths.forHost();
+    const kernel = options.kernel ?? HOST_KERNEL;
+    const cgroups = kernel.cgroups();
     const plan = planKernel(rules, cgroups.tree(0));
     const evaluatorOptions: EvaluatorOptions = {
       host: options.host,
@@ -115,9 +119,9 @@ export class LiveEngine {
       ...(options.maxGroups ? { maxGroups: options.maxGroups } : {}),
     };
     const evaluator = new Evaluator(plan, evaluatorOptions, options.onNotice);
-    const restored = options.restore ? evaluator.restore(options.restore, Date.now(), new CgroupState(cgroups)) : undefined;
     let engine: LiveEngine | undefined;
     const session = KernelSession.start({
+      kernel,
       events: plan.events,
       ruleSet: plan.kernel,
       cgroups,
@@ -130,7 +134,8 @@ export class LiveEngine {
     const counts = new KernelCounts(session.bpf, cgroups);
     counts.setAggregates(session.filters.active, plan.kernel.aggregates);
     engine = new LiveEngine(plan, session, evaluator, counts, cgroups, evaluatorOptions, options);
-    engine.restored = restored;
+    // on the engine's clock, before the first tick: deadlines the snapshot kept go on from where they were
+    if (options.restore) engine.restored = evaluator.restore(options.restore, engine.now(), new CgroupState(cgroups));
     return engine;
   }
 

@@ -3,17 +3,16 @@
  * asked for, streams decoded events in batches, and reports counters.
  */
 import { eventByName, URGENT_KINDS_MASK } from '../events/catalog';
-import { CgroupPaths } from '../events/cgroup_paths';
+import type { CgroupPaths } from '../events/cgroup_paths';
 import { Decoder } from '../events/decoder';
 import type { KernelEvent } from '../events/event';
 import type { EventSpec } from '../events/types';
 import { ProgramAvailability } from '../kernel/availability';
-import { missingBtf } from '../kernel/btf';
-import { isBpfError, openBpfSession, type BpfError, type BpfSessionHandle } from '../kernel/native';
+import { isBpfError, type BpfError, type BpfSessionHandle } from '../kernel/native';
 import { refusalMessage } from '../kernel/refusal';
-import { canTrace } from '../kernel/privileges';
 import { readCounters, type EventCounters } from './stats';
-import { FilterMaps } from '../kernel/filter_maps';
+import type { RuleFilters } from '../kernel/filter_maps';
+import { HOST_KERNEL, type KernelBackend } from './kernel_backend';
 import { passAll, type KernelRuleSet } from '../kernel/kernel_rule_set';
 import { attachProgram, withFallbacks } from './attach_program';
 import { KernelSessionError } from './session_error';
@@ -35,6 +34,8 @@ export interface SessionOptions {
   readonly ruleSet?: KernelRuleSet;
   /** load every program the kernel has, so that retarget() can attach any of them later */
   readonly loadAll?: boolean;
+  /** the kernel to run on; default the host's */
+  readonly kernel?: KernelBackend;
 }
 
 export class KernelSession {
@@ -45,7 +46,8 @@ export class KernelSession {
   /** events that run through their fallback program, with what that costs and why */
   readonly degraded = new Map<string, string>();
   readonly decoder: Decoder;
-  readonly filters: FilterMaps;
+  readonly filters: RuleFilters;
+  readonly cgroups: CgroupPaths;
   private readonly pump: RecordPump;
   private stopped = false;
   /** each program attached for an event, to the program actually attached (itself or its fallback) */
@@ -55,35 +57,35 @@ export class KernelSession {
     readonly bpf: BpfSessionHandle,
     readonly availability: ProgramAvailability,
     decoder: Decoder,
-    v2Mount: string | undefined,
+    cgroups: CgroupPaths,
+    kernel: KernelBackend,
     options: SessionOptions,
   ) {
     this.attached = [];
     this.unavailable = new Map();
     this.decoder = decoder;
-    this.filters = new FilterMaps(bpf, v2Mount);
+    this.cgroups = cgroups;
+    this.filters = kernel.filters(bpf, cgroups.directoryOf(0, '/'));
     this.pump = new RecordPump(decoder, options.onEvents, (urgent, bytes) => this.bpf.releaseBatch(urgent, bytes), {
       sliceMs: options.sliceMs ?? DEFAULT_SLICE_MS,
     });
   }
 
   static start(options: SessionOptions): KernelSession {
-    if (!canTrace()) {
-      throw new KernelSessionError('kernwatch needs root or CAP_BPF with CAP_PERFMON to load BPF programs', 2);
-    }
-    const noBtf = missingBtf();
-    if (noBtf) throw new KernelSessionError(noBtf, 2);
+    const kernel = options.kernel ?? HOST_KERNEL;
+    const refused = kernel.refusal();
+    if (refused) throw new KernelSessionError(refused.message, refused.exitCode);
     const wanted = resolveEvents(options.events);
     const ringBytes = options.ringBytes ?? 16 << 20;
-    const bpf = openBpfSession(ringBytes, Math.max(4096, Math.min(ringBytes, 1 << 20)), URGENT_KINDS_MASK);
+    const bpf = kernel.open(ringBytes, Math.max(4096, Math.min(ringBytes, 1 << 20)), URGENT_KINDS_MASK);
     try {
       const availability = new ProgramAvailability(bpf.programs());
       const ruleSet = options.ruleSet ?? passAll(availability.partition(wanted).usable.map((e) => e.kind));
       const toLoad = options.loadAll ? availability.present : programsFor(availability.partition(wanted).usable, ruleSet, availability);
       for (const refused of callBpf(() => bpf.load(withFallbacks(toLoad, availability)))) availability.refuse(refused.name, refusalMessage(refused));
-      const cgroups = options.cgroups ?? CgroupPaths.forHost();
+      const cgroups = options.cgroups ?? kernel.cgroups();
       const decoder = new Decoder(cgroups, { deferReleases: true });
-      const session = new KernelSession(bpf, availability, decoder, cgroups.directoryOf(0, '/'), options);
+      const session = new KernelSession(bpf, availability, decoder, cgroups, kernel, options);
       session.filters.installFirst(ruleSet);
       session.attachFor(wanted, ruleSet);
       if (wanted.length > 0 && session.attached.length === 0) {
