@@ -40,6 +40,15 @@ export interface LiveEngineOptions {
   readonly kernel?: KernelBackend;
 }
 
+/** A difference between the wall clock and the engine's larger than this is a step of the wall clock. */
+const WALL_STEP_MS = 1_000;
+
+function onWallClock(notice: AlertNotice, offsetMs: number): AlertNotice {
+  const a = notice.alert;
+  const endsAt = a.endsAt === undefined ? {} : { endsAt: a.endsAt + offsetMs };
+  return { ...notice, alert: { ...a, startsAt: a.startsAt + offsetMs, at: a.at + offsetMs, ...endsAt } };
+}
+
 /** Records reach JavaScript within a few flushes of the ring reader (10 ms each). */
 const LATENESS_MS = 100;
 
@@ -118,7 +127,7 @@ export class LiveEngine {
       tickMs: options.tickMs ?? DEFAULT_TICK_MS,
       ...(options.maxGroups ? { maxGroups: options.maxGroups } : {}),
     };
-    const evaluator = new Evaluator(plan, evaluatorOptions, options.onNotice);
+    const evaluator = new Evaluator(plan, evaluatorOptions, (n) => engine?.notify(n));
     let engine: LiveEngine | undefined;
     const session = KernelSession.start({
       kernel,
@@ -137,6 +146,22 @@ export class LiveEngine {
     // on the engine's clock, before the first tick: deadlines the snapshot kept go on from where they were
     if (options.restore) engine.restored = evaluator.restore(options.restore, engine.now(), new CgroupState(cgroups));
     return engine;
+  }
+
+  /**
+   * Engine times are monotonic, set against the wall clock at start; a
+   * notice's wall times (startsAt, at, endsAt) are said as the wall clock
+   * reads when it is made. The offset moves only when the wall clock moved
+   * by more than a second against the monotonic one (a step, or long
+   * slewing), so an alert's startsAt, which names its email thread, is the
+   * same in each of its notices unless the clock was stepped in between.
+   */
+  private wallOffsetMs = 0;
+
+  private notify(notice: AlertNotice): void {
+    const drift = Date.now() - this.now();
+    if (Math.abs(drift - this.wallOffsetMs) > WALL_STEP_MS) this.wallOffsetMs = drift;
+    this.options.onNotice(this.wallOffsetMs === 0 ? notice : onWallClock(notice, this.wallOffsetMs));
   }
 
   /** What start() took back from `restore`: the rules restored, and those left behind with why. */
@@ -190,7 +215,7 @@ export class LiveEngine {
     // the slot the new rules go into may still route records of the rules before the last reload
     await this.retiring;
     const previous = this.current;
-    const next = new Evaluator(plan, this.evaluatorOptions, this.options.onNotice, previous);
+    const next = new Evaluator(plan, this.evaluatorOptions, (n) => this.notify(n), previous);
     const oldGeneration = this.session.filters.active;
     const newGeneration = 1 - oldGeneration;
     this.evaluators[newGeneration] = next;
