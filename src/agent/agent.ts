@@ -4,6 +4,7 @@
  * reloads that keep the running rules when the new ones are broken,
  * /metrics, self-alerts, and a shutdown that detaches, then flushes.
  */
+import type { KernelBackend } from '../live/kernel_backend';
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../config/config';
 import type { Notification } from '../engine/alert';
@@ -29,6 +30,8 @@ export interface AgentOptions {
   readonly watch: boolean;
   /** self-monitoring and delivery wait on its monotonic clock; wall time only in what they show. Default the system's */
   readonly clock?: Clock;
+  /** the kernel the rules run on; default the host's (tests run the agent on a simulated one) */
+  readonly kernel?: KernelBackend;
 }
 
 /** at shutdown, how long pending notifications may take to go out; the rest stay in the outbox */
@@ -112,6 +115,7 @@ export class Agent {
       host: this.config.host,
       ringBytes: this.config.ringBytes,
       maxInFlightBytes: this.config.recordsInFlightBytes,
+      ...(this.options.kernel ? { kernel: this.options.kernel } : {}),
       ...(saved ? { restore: saved } : {}),
       onNotice: (n) => this.route(n),
       onOverload: (shedding) => {
