@@ -2,9 +2,7 @@
  * The validated, secret-resolved form of kernwatch.yaml. Everything here is
  * plain data: durations in milliseconds, paths absolute, secrets read.
  */
-import type { Severity } from '../dsl';
-
-export type NotifierType = 'slack' | 'email' | 'webhook' | 'alertmanager' | 'stdout';
+import type { NotifierConfig } from './notifiers/all';
 
 export interface OutboxSettings {
   /** pending notifications kept on disk; beyond it the oldest are dropped and counted */
@@ -13,66 +11,13 @@ export interface OutboxSettings {
   readonly maxAgeMs: number;
 }
 
-interface NotifierCommon {
-  readonly name: string;
-  /** send a notification when the alert resolves */
-  readonly sendResolved: boolean;
-  /** alerts below this severity are not sent here (the pager takes `critical`, the chat channel all) */
-  readonly minSeverity: Severity;
-  /** per delivery attempt */
-  readonly timeoutMs: number;
-  readonly outbox: OutboxSettings;
-}
-
-export interface SlackConfig extends NotifierCommon {
-  readonly type: 'slack';
-  readonly url: string;
-  readonly channel?: string;
-  readonly username?: string;
-  readonly iconEmoji?: string;
-  /** at most one message per this interval; a burst in between is grouped */
-  readonly minIntervalMs: number;
-}
-
-export type SmtpTls = 'starttls' | 'tls' | 'none';
-
-export interface EmailConfig extends NotifierCommon {
-  readonly type: 'email';
-  readonly smtp: {
-    readonly host: string;
-    readonly port: number;
-    readonly tls: SmtpTls;
-    readonly tlsVerify: boolean;
-    readonly ca?: string;
-    readonly user?: string;
-    readonly password?: string;
-  };
-  readonly from: string;
-  readonly to: readonly string[];
-}
-
-export interface WebhookConfig extends NotifierCommon {
-  readonly type: 'webhook';
-  readonly url: string;
-  /** HMAC-SHA256 key for the X-Kernwatch-Signature header */
-  readonly secret: string;
-  readonly headers: Readonly<Record<string, string>>;
-}
-
-export interface AlertmanagerConfig extends NotifierCommon {
-  readonly type: 'alertmanager';
-  /** every member of the Alertmanager cluster, as Prometheus does it */
-  readonly urls: readonly string[];
-  /** active alerts are re-sent this often, well inside resolve_timeout */
-  readonly resendIntervalMs: number;
-}
-
-export interface StdoutConfig extends NotifierCommon {
-  readonly type: 'stdout';
-  readonly format: 'json' | 'text';
-}
-
-export type NotifierConfig = SlackConfig | EmailConfig | WebhookConfig | AlertmanagerConfig | StdoutConfig;
+// each notifier type's config is declared beside its schema and builder, in ./notifiers/
+export type { NotifierConfig, NotifierType } from './notifiers/all';
+export type { AlertmanagerConfig } from './notifiers/alertmanager';
+export type { EmailConfig } from './notifiers/email';
+export type { SlackConfig } from './notifiers/slack';
+export type { StdoutConfig } from './notifiers/stdout';
+export type { WebhookConfig } from './notifiers/webhook';
 
 /** `kernwatch run`'s own alerts: one per condition, re-sent at most every repeatIntervalMs */
 export interface SelfAlertSettings {

@@ -1,34 +1,39 @@
 /**
- * loadConfig(path): read kernwatch.yaml (or JSON), check it against
- * schema/kernwatch.schema.json with ajv, resolve secrets from environment
+ * loadConfig(path): read kernwatch.yaml (or JSON), check it against its
+ * schema (config_schema.ts) with ajv, resolve secrets from environment
  * variables and files, fill in defaults. Every mistake becomes a
  * ConfigProblem naming its line, column and dotted path in the file.
  */
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { LineCounter, isMap, isScalar, parseDocument, visit, type Document } from 'yaml';
-import type { Config, LogLevel, NotifierConfig, OutboxSettings, SelfAlertSettings, SmtpTls } from './config';
+import type { Config, LogLevel, NotifierConfig, OutboxSettings, SelfAlertSettings } from './config';
 import { ConfigError, type ConfigProblem } from './config_error';
+import { configSchema } from './config_schema';
+import { NOTIFIER_KINDS, type AnyNotifierKind } from './notifiers/all';
+import type { BuildContext, NotifierCommon, Raw, SettingPath } from './notifiers/kind';
 import { durationMs } from './duration';
 import { isEmailAddress, isHttpUrl } from './formats';
 import { CONFIG_FILE_MAX_BYTES, SECRET_FILE_MAX_BYTES, readTextFile } from './text_file';
 import { closest, type Severity } from '../dsl';
 
-export const SCHEMA_PATH = path.resolve(__dirname, '../../../schema/kernwatch.schema.json');
-
 const DEFAULT_OUTBOX: OutboxSettings = { maxEntries: 1000, maxAgeMs: 24 * 3_600_000 };
 const DEFAULT_TIMEOUT_MS = 10_000;
 
-let validator: ValidateFunction | undefined;
+/** compiled once per list of notifier types (tests bring their own) */
+const validators = new WeakMap<readonly AnyNotifierKind[], ValidateFunction>();
 
-function schemaValidator(): ValidateFunction {
+function schemaValidator(kinds: readonly AnyNotifierKind[]): ValidateFunction {
+  let validator = validators.get(kinds);
   if (validator) return validator;
   const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false });
   ajv.addFormat('url', isHttpUrl);
   ajv.addFormat('email-address', isEmailAddress);
-  validator = ajv.compile(JSON.parse(fs.readFileSync(SCHEMA_PATH, 'utf8')) as object);
+  // read by schemaProblems (and by editors), no check of its own
+  ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
+  validator = ajv.compile(configSchema(kinds));
+  validators.set(kinds, validator);
   return validator;
 }
 
@@ -48,13 +53,12 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return parseConfig('{}', '<defaults>', env);
 }
 
-type Raw = Record<string, unknown>;
-
 const MAX_ALIAS_EXPANSIONS = 100;
 const DEFAULT_RING_BYTES = 16 * 1024 * 1024;
 const DEFAULT_IN_FLIGHT_BYTES = 4 * 1024 * 1024;
 
-export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): Config {
+/** `kinds`: the notifier types there are (a test may add one). */
+export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env, kinds: readonly AnyNotifierKind[] = NOTIFIER_KINDS): Config {
   const lines = new LineCounter();
   // the library's own uniqueKeys check compares every pair of keys: a config with 100,000 keys took minutes
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
@@ -72,22 +76,16 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
     throw new ConfigError(file, [{ path: '', message: `YAML aliases expand too far (over ${MAX_ALIAS_EXPANSIONS} uses): ${(e as Error).message}` }]);
   }
   const locate = locator(doc, lines);
-  const validate = schemaValidator();
-  const valid = validate(data);
-  const problems = valid ? [] : schemaProblems(validate.errors ?? [], locate);
+  const validate = schemaValidator(kinds);
+  const problems = validate(data) ? [] : schemaProblems(validate.errors ?? [], locate);
   // the builder's own checks (secrets, notifier names, durations) run on a file the schema refused too,
-  // so that one run reports every mistake; on input of the wrong shape it may stop early
-  const builder = new Builder(file, env, locate);
-  let config: Config | undefined;
-  try {
-    config = builder.build(data as Raw);
-  } catch (e) {
-    if (valid) throw e;
-  }
+  // so that one run reports every mistake, on every part the schema accepted
+  const builder = new Builder(file, env, locate, kinds, problems);
+  const config = builder.build(isRaw(data) ? data : {});
   // one problem per setting: the schema's word on it stands
   const seen = new Set(problems.map((p) => p.path));
   problems.push(...builder.problems.filter((p) => !seen.has(p.path)));
-  if (problems.length > 0 || !config)
+  if (problems.length > 0)
     throw new ConfigError(
       file,
       [...problems].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)),
@@ -172,9 +170,9 @@ function schemaProblems(errors: readonly ErrorObject[], locate: Locate): ConfigP
     let message: string | undefined;
     let atKey = false;
     if (e.keyword === 'if' || e.keyword === 'oneOf' || e.keyword === 'propertyNames') continue;
-    if (e.schemaPath.includes('/duration/')) {
-      message = 'must be a duration such as 500ms, 10s, 5m or 24h';
-    } else if (e.keyword === 'required') {
+    // the schema's own word for a mistake at this node (config_schema.ts)
+    const said = (e.parentSchema as { errorMessage?: unknown } | undefined)?.errorMessage;
+    if (e.keyword === 'required') {
       segments.push((e.params as { missingProperty: string }).missingProperty);
       message = 'is required';
     } else if (e.keyword === 'additionalProperties') {
@@ -185,23 +183,16 @@ function schemaProblems(errors: readonly ErrorObject[], locate: Locate): ConfigP
       atKey = true;
       message = `unknown setting${hint ? ` (did you mean '${hint}'?)` : ''}`;
     } else if (e.propertyName !== undefined) {
+      // a key the schema refused (propertyNames): shown at the key
       segments.push(e.propertyName);
       atKey = true;
-      message = 'a notifier name is letters, digits and _ (rules call it by this name)';
+      message = typeof said === 'string' ? said : (e.message ?? e.keyword);
+    } else if (typeof said === 'string') {
+      message = said;
     } else if (e.keyword === 'format') {
       message = (e.params as { format: string }).format === 'url' ? 'must be a URL' : 'must be an email address (name@domain)';
     } else if (e.keyword === 'enum') {
       message = `must be one of: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
-    } else if (e.keyword === 'pattern' && segments.at(-1) === 'channel') {
-      message = 'must be a Slack channel with its # (#oncall), or @user';
-    } else if (e.keyword === 'pattern' && segments.at(-1) === 'icon_emoji') {
-      message = 'must be an emoji name such as :rotating_light:';
-    } else if (e.keyword === 'pattern' && typeof segments.at(-1) === 'string' && String(segments.at(-1)).endsWith('_env')) {
-      message = 'must be an environment variable name';
-    } else if (e.keyword === 'pattern' && segments.at(-2) === 'headers') {
-      message = 'a header value cannot contain a line break';
-    } else if (e.keyword === 'pattern' && segments.at(-1) === 'listen') {
-      message = 'must be host:port, e.g. 127.0.0.1:9469';
     } else {
       message = e.message ?? e.keyword;
     }
@@ -211,30 +202,57 @@ function schemaProblems(errors: readonly ErrorObject[], locate: Locate): ConfigP
   return [...byPath.values()].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
 }
 
-/** Turns schema-valid raw data into Config, collecting secret and default problems. */
-class Builder {
+/**
+ * Turns the raw data into Config, collecting the problems the schema cannot
+ * see (secrets, names, ranges). A part the schema refused is not built: a
+ * builder reads the shape the schema describes, and the schema's word on
+ * that part stands. A builder that throws on a part the schema accepted is
+ * a located problem too, never lost.
+ */
+class Builder implements BuildContext {
   readonly problems: ConfigProblem[] = [];
   private readonly dir: string;
+  /** the paths the schema refused */
+  private readonly refused: readonly string[];
 
   constructor(
     private readonly file: string,
     private readonly env: NodeJS.ProcessEnv,
     private readonly locate: Locate,
+    private readonly kinds: readonly AnyNotifierKind[],
+    schemaProblems: readonly ConfigProblem[],
   ) {
     this.dir = path.dirname(path.resolve(file));
+    this.refused = schemaProblems.map((p) => p.path);
   }
 
-  private problem(segments: readonly (string | number)[], message: string): void {
+  problem(segments: SettingPath, message: string): void {
     this.problems.push({ path: dotted(segments), message, ...this.locate(segments) });
+  }
+
+  /** `build()` of the part at `at`, or `fallback()` when the schema refused something in it or the builder threw. */
+  private part<T>(at: SettingPath, fallback: () => T, build: () => T): T {
+    const key = dotted(at);
+    if (this.refused.some((p) => p === key || p.startsWith(`${key}.`) || p.startsWith(`${key}[`))) return fallback();
+    try {
+      return build();
+    } catch (e) {
+      this.problem(at, `could not be read: ${String((e as Error)?.message ?? e)} (a bug in kernwatch: please report it)`);
+      return fallback();
+    }
   }
 
   build(raw: Raw): Config {
     const stateDirEnv = this.env.STATE_DIRECTORY?.split(':')[0];
     const stateDir = typeof raw.state_dir === 'string' ? path.resolve(this.dir, raw.state_dir) : stateDirEnv || '/var/lib/kernwatch';
     const notifiers = new Map<string, NotifierConfig>();
-    const rawNotifiers = (raw.notifiers ?? {}) as Record<string, Raw>;
+    const rawNotifiers = isRaw(raw.notifiers) ? raw.notifiers : {};
     for (const [name, n] of Object.entries(rawNotifiers)) {
-      const built = this.notifier(name, n);
+      const built = this.part(
+        ['notifiers', name],
+        () => undefined,
+        () => this.notifier(name, n as Raw),
+      );
       if (built) notifiers.set(name, built);
     }
     if (!notifiers.has('stdout') && !('stdout' in rawNotifiers)) {
@@ -248,10 +266,18 @@ class Builder {
       ringBytes: this.ringBytes(raw.ring_buffer),
       recordsInFlightBytes: this.inFlightBytes(raw.records_in_flight),
       ...(typeof raw.rule_source_url === 'string' ? { ruleSourceUrl: raw.rule_source_url } : {}),
-      rules: ((raw.rules as string[] | undefined) ?? []).map((r) => path.resolve(this.dir, r)),
+      rules: this.part(
+        ['rules'],
+        () => [],
+        () => ((raw.rules as string[] | undefined) ?? []).map((r) => path.resolve(this.dir, r)),
+      ),
       metricsListen: metrics?.listen,
       notifiers,
-      selfAlerts: this.selfAlerts((raw.self_alerts ?? {}) as Raw, notifiers),
+      selfAlerts: this.part(
+        ['self_alerts'],
+        () => this.selfAlerts({}, notifiers),
+        () => this.selfAlerts((raw.self_alerts ?? {}) as Raw, notifiers),
+      ),
       logLevel: (raw.log_level as LogLevel | undefined) ?? 'info',
     };
   }
@@ -294,7 +320,7 @@ class Builder {
   }
 
   /** A duration setting in ms, at least `minMs` (a zero re-send interval would spin). */
-  private duration(n: Raw, at: readonly string[], key: string, fallback: number, minMs: number): number {
+  duration(n: Raw, at: SettingPath, key: string, fallback: number, minMs: number): number {
     if (n[key] === undefined) return fallback;
     const ms = durationMs(n[key] as string | number);
     if (ms < minMs) {
@@ -304,7 +330,7 @@ class Builder {
     return ms;
   }
 
-  private common(n: Raw, at: readonly string[]): { sendResolved: boolean; minSeverity: Severity; timeoutMs: number; outbox: OutboxSettings } {
+  private common(n: Raw, at: SettingPath): Omit<NotifierCommon, 'name'> {
     const outbox = (n.outbox ?? {}) as Raw;
     return {
       sendResolved: n.send_resolved !== false,
@@ -319,78 +345,20 @@ class Builder {
 
   private notifier(name: string, n: Raw): NotifierConfig | undefined {
     const at = ['notifiers', name];
-    const common = { name, ...this.common(n, at) };
     if (name === 'stdout' && n.type !== 'stdout') {
       this.problem([...at, 'type'], "the name 'stdout' is reserved for the built-in stdout notifier");
       return undefined;
     }
-    switch (n.type) {
-      case 'slack': {
-        const url = this.secret(n, at, 'url', true, isHttpUrl, 'a URL');
-        if (url === undefined) return undefined;
-        return {
-          ...common,
-          type: 'slack',
-          url,
-          channel: n.channel as string | undefined,
-          username: n.username as string | undefined,
-          iconEmoji: n.icon_emoji as string | undefined,
-          minIntervalMs: this.duration(n, at, 'min_interval', 1000, 0),
-        };
-      }
-      case 'email': {
-        const smtp = n.smtp as Raw;
-        const smtpAt = [...at, 'smtp'];
-        const tls = (smtp.tls as SmtpTls | undefined) ?? 'starttls';
-        const user = this.secret(smtp, smtpAt, 'user', false);
-        const password = this.secret(smtp, smtpAt, 'password', false);
-        const given = (key: string): boolean => [key, `${key}_env`, `${key}_file`].some((k) => smtp[k] !== undefined);
-        if (given('user') !== given('password')) {
-          this.problem(smtpAt, 'set both a user and a password, or neither');
-        }
-        let ca: string | undefined;
-        if (typeof smtp.ca_file === 'string') ca = this.readFile([...smtpAt, 'ca_file'], smtp.ca_file);
-        return {
-          ...common,
-          type: 'email',
-          smtp: {
-            host: smtp.host as string,
-            port: (smtp.port as number | undefined) ?? (tls === 'tls' ? 465 : tls === 'starttls' ? 587 : 25),
-            tls,
-            tlsVerify: smtp.tls_verify !== false,
-            ca,
-            user,
-            password,
-          },
-          from: n.from as string,
-          to: n.to as string[],
-        };
-      }
-      case 'webhook': {
-        const url = this.secret(n, at, 'url', true, isHttpUrl, 'a URL');
-        const secret = this.secret(n, at, 'secret', true, (s) => s.length >= 16, 'at least 16 characters');
-        if (url === undefined || secret === undefined) return undefined;
-        return { ...common, type: 'webhook', url, secret, headers: (n.headers as Record<string, string> | undefined) ?? {} };
-      }
-      case 'alertmanager':
-        return {
-          ...common,
-          type: 'alertmanager',
-          urls: n.urls as string[],
-          resendIntervalMs: this.duration(n, at, 'resend_interval', 60_000, 1000),
-        };
-      case 'stdout':
-        return { ...common, type: 'stdout', format: (n.format as 'json' | 'text' | undefined) ?? 'json' };
-      default:
-        return undefined;
-    }
+    // a type there is not is the schema's to say
+    const kind = this.kinds.find((k) => k.type === n.type);
+    return kind?.build(n, at, { name, ...this.common(n, at) }, this);
   }
 
   /**
    * A secret given inline as `key`, by environment variable as `key_env`, or
    * in a file as `key_file` (relative to the config file): exactly one.
    */
-  private secret(n: Raw, at: readonly string[], key: string, required: boolean, valid?: (s: string) => boolean, what?: string): string | undefined {
+  secret(n: Raw, at: SettingPath, key: string, required: boolean, valid?: (s: string) => boolean, what?: string): string | undefined {
     const forms = [key, `${key}_env`, `${key}_file`].filter((k) => n[k] !== undefined);
     if (forms.length === 0) {
       if (required) this.problem([...at], `needs ${key}, ${key}_env or ${key}_file`);
@@ -427,7 +395,7 @@ class Builder {
     return value;
   }
 
-  private readFile(at: readonly string[], file: string): string | undefined {
+  readFile(at: SettingPath, file: string): string | undefined {
     const full = path.resolve(this.dir, file);
     try {
       return readTextFile(full, SECRET_FILE_MAX_BYTES);
@@ -436,6 +404,10 @@ class Builder {
       return undefined;
     }
   }
+}
+
+function isRaw(v: unknown): v is Raw {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** `64KiB`, `16MiB` in bytes; NaN for anything else. */
