@@ -1,22 +1,24 @@
 /**
  * One agent per state directory: the lock is taken before alerts.json or an
  * outbox is read, a second agent is refused with one line having written
- * nothing there, and a lock left by a killed agent is taken over at once,
- * also when several agents start together on it.
+ * nothing there (agents on the simulated kernel: no root), and a lock left
+ * by a killed agent is taken over at once, also when several agents start
+ * together on it.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Writable } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { test } from 'node:test';
 import { Agent } from '../../src/agent/agent';
 import { jsonLog } from '../../src/agent/log';
 import { loadRuleSet } from '../../src/agent/rule_set';
 import { StateDirLock } from '../../src/agent/state_dir_lock';
-import { StateDirError } from '../../src/notifiers/dispatcher';
+import { loadConfig } from '../../src/config/load_config';
+import { SimulatedKernel } from '../../src/live/simulated_kernel';
 import { retryUntil } from '../support/bounded';
-import { configFrom, withTempDir } from '../notifiers/support';
+import { Receiver, withTempDir } from '../notifiers/support';
 import { writeFiles } from './support';
 
 interface LockChild {
@@ -57,40 +59,61 @@ function contents(dir: string): Record<string, string> {
   return out;
 }
 
-test('a second agent on a state directory is refused with one line and writes nothing there; the first keeps its lock', async () => {
+test('a second agent on a running agent’s state directory is refused with one line, writes nothing there; the first goes on', async () => {
   await withTempDir('lock', async (dir) => {
     const state = path.join(dir, 'state');
-    const holder = lockChild(state);
+    const receiver = await Receiver.start();
+    // down until the second agent has come and gone: the first one's page waits in its outbox
+    receiver.replies = Array.from({ length: 1000 }, () => ({ status: 503 }));
+    const kernel = new SimulatedKernel();
+    const spare = new SimulatedKernel();
+    writeFiles(dir, {
+      'kernwatch.yaml': `state_dir: ./state\nrules: [rules/]\nnotifiers:\n  hook: { type: webhook, url: "${receiver.url}", secret: 0123456789abcdef, timeout: 2s }\n`,
+      'rules/oom.rules': 'rule "oom" { when oom.victim by pid cooldown 1h summary "{comm} ({pid})" then hook }\n',
+    });
+    const config = loadConfig(path.join(dir, 'kernwatch.yaml'));
+    const loaded = loadRuleSet(config);
+    assert.ok(loaded.ok);
+    let first: Agent | undefined;
     try {
-      assert.equal(await firstLine(holder), 'held');
-      // what the running agent has written: its alert state and a pending delivery
-      writeFiles(state, { 'alerts.json': '{"version":1}\n', 'outbox/hook/00000000000001-000000-abc.json': '{}\n' });
-      writeFiles(dir, {
-        'kernwatch.yaml':
-          'state_dir: ./state\nrules: [rules/]\nnotifiers:\n  hook: { type: webhook, url: "http://127.0.0.1:9/", secret: a-test-secret-of-32-characters }\n',
-        'rules/oom.rules': 'rule "oom" { when oom.victim summary "{comm}" then hook }\n',
+      first = await Agent.start(config, loaded.ruleSet, { log: jsonLog('error', new PassThrough()), watch: false, kernel });
+      kernel.fire({ event: 'oom.victim', members: { comm: 'java', pid: 77, tgid: 77, anon_rss_kb: 4096 } });
+      await retryUntil('the page refused once, in the outbox and in alerts.json', 10_000, () => {
+        const box = path.join(state, 'outbox', 'hook');
+        const saved = fs.existsSync(path.join(state, 'alerts.json')) && fs.readFileSync(path.join(state, 'alerts.json'), 'utf8').includes('java');
+        return receiver.requests.length > 0 && saved && fs.existsSync(box) && fs.readdirSync(box).length === 1 ? true : undefined;
       });
-      const config = configFrom(fs.readFileSync(path.join(dir, 'kernwatch.yaml'), 'utf8'), dir);
-      const loaded = loadRuleSet(config);
-      assert.ok(loaded.ok);
       const before = contents(state);
-      const log: string[] = [];
-      const out = new Writable({
+
+      const said: string[] = [];
+      const log = new Writable({
         write(chunk: Buffer, _encoding, done) {
-          log.push(chunk.toString());
+          said.push(chunk.toString());
           done();
         },
       });
-      await assert.rejects(Agent.start(config, loaded.ruleSet, { log: jsonLog('debug', out), watch: false }), {
+      await assert.rejects(Agent.start(config, loaded.ruleSet, { log: jsonLog('debug', log), watch: false, kernel: spare }), {
         name: 'StateDirError',
-        message: `${state} is in use by another kernwatch (pid ${holder.proc.pid})`,
+        message: `${state} is in use by another kernwatch (pid ${process.pid})`,
       });
+      assert.deepEqual(said, [], 'refused before its first log line');
       assert.deepEqual(contents(state), before, 'alerts.json, the outbox and the lock as they were');
-      assert.deepEqual(log, [], 'refused before it logged anything');
-      await assert.rejects(StateDirLock.take(state), StateDirError);
-      assert.equal(holder.proc.exitCode, null, 'the first agent still runs');
+
+      const refused = receiver.requests.length;
+      receiver.replies = [];
+      await retryUntil('the waiting page delivered by the first agent', 20_000, () =>
+        receiver.requests.length > refused && fs.readdirSync(path.join(state, 'outbox', 'hook')).length === 0 ? true : undefined,
+      );
+      kernel.fire({ event: 'oom.victim', members: { comm: 'postgres', pid: 78, tgid: 78, anon_rss_kb: 4096 } });
+      await retryUntil('a new page from the first agent', 10_000, () => receiver.requests.find((r) => r.body.includes('postgres')));
+      await first.stop();
+      first = undefined;
+      assert.deepEqual(fs.readdirSync(state).sort(), ['alerts.json', 'outbox'], 'the lock released at stop');
     } finally {
-      await killed(holder);
+      await first?.stop().catch(() => undefined);
+      await receiver.close();
+      kernel.dispose();
+      spare.dispose();
     }
   });
 });
