@@ -54,7 +54,8 @@ const { kw_count_key, kw_count } = MAP_STRUCTS;
 export class SimulatedKernel implements KernelBackend {
   /** the directory standing in for the cgroup v2 mount */
   readonly cgroupRoot: string;
-  private session: SimulatedBpf | undefined;
+  /** every session open on it, as a kernel runs the programs of each (an agent and a `kernwatch record` beside it) */
+  private readonly sessions = new Set<SimulatedBpf>();
 
   constructor(private readonly options: SimulatedKernelOptions = {}) {
     this.cgroupRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'kw-sim-cgroup-'));
@@ -69,8 +70,9 @@ export class SimulatedKernel implements KernelBackend {
   }
 
   open(ringBytes: number, urgentBytes: number, urgentKinds: number): BpfSessionHandle {
-    this.session = new SimulatedBpf(this, ringBytes, urgentBytes, urgentKinds, new Set(this.options.missing ?? []));
-    return this.session;
+    const session = new SimulatedBpf(this, ringBytes, urgentBytes, urgentKinds, new Set(this.options.missing ?? []), () => this.sessions.delete(session));
+    this.sessions.add(session);
+    return session;
   }
 
   filters(bpf: BpfSessionHandle): RuleFilters {
@@ -94,9 +96,10 @@ export class SimulatedKernel implements KernelBackend {
     return fs.statSync(path.join(this.cgroupRoot, cgroupPath), { bigint: true }).ino;
   }
 
-  /** The tracepoint fires (if its program is attached). */
+  /** The tracepoint fires, in every session that attached its program. */
   fire(firing: SimulatedFiring): void {
-    this.session?.fire(firing);
+    const monoNs = firing.monoNs ?? process.hrtime.bigint();
+    for (const session of this.sessions) session.fire({ ...firing, monoNs });
   }
 
   /** Removes the stand-in cgroup tree. */
@@ -170,6 +173,7 @@ class SimulatedBpf implements BpfSessionHandle {
     urgentBytes: number,
     private readonly urgentKinds: number,
     private readonly missing: ReadonlySet<string>,
+    private readonly closed: () => void,
   ) {
     const cgroups = kernel.cgroups();
     this.view = new Decoder(cgroups);
@@ -252,6 +256,7 @@ class SimulatedBpf implements BpfSessionHandle {
   close(): void {
     clearInterval(this.flushTimer);
     this.maps.clear();
+    this.closed();
   }
 
   fire(firing: SimulatedFiring): void {
