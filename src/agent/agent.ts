@@ -100,7 +100,7 @@ export class Agent {
     try {
       await agent.open();
     } catch (e) {
-      await agent.teardown();
+      await agent.teardown(true);
       throw e;
     }
     return agent;
@@ -368,7 +368,7 @@ export class Agent {
     );
   }
 
-  private async teardown(): Promise<void> {
+  private async teardown(startFailed = false): Promise<void> {
     this.watcher?.close();
     this.loopDelay.close();
     clearInterval(this.sampler);
@@ -379,7 +379,7 @@ export class Agent {
     await this.dispatcher?.close();
     await this.metrics?.close();
     // last: until here this agent may still write the state directory
-    const problem = this.lock.release();
+    const problem = this.lock.release(startFailed);
     if (problem) {
       this.options.log.warn({ dir: this.lock.dir, reason: problem }, 'could not remove the state directory lock; the next start takes it over');
     }

@@ -33,6 +33,8 @@ export class StateDirLock {
     /** why the directory refuses writes (read-only, full): the agent then keeps notifications in memory */
     readonly unwritable: string | undefined,
     private held: { readonly server: net.Server; readonly dirFd: number } | undefined,
+    /** the first directory of the path that take() made, if it made one */
+    private readonly made?: string,
   ) {}
 
   /**
@@ -40,8 +42,9 @@ export class StateDirLock {
    * having written nothing there, when another live agent holds it.
    */
   static async take(dir: string): Promise<StateDirLock> {
+    let made: string | undefined;
     try {
-      makeDir(dir);
+      made = makeDir(dir);
     } catch (e) {
       const reason = unwritableReason(e);
       if (reason) return new StateDirLock(dir, reason, undefined);
@@ -61,11 +64,16 @@ export class StateDirLock {
       throw e;
     }
     // held from here on; a disk too full for a few bytes is said, and the agent runs from memory
-    return new StateDirLock(dir, writeHolder(dir), { server, dirFd });
+    return new StateDirLock(dir, writeHolder(dir), { server, dirFd }, made);
   }
 
-  /** Lets the next agent in. Returns why `LOCK.pid` could not be removed (a disk gone read-only), or undefined. */
-  release(): string | undefined {
+  /**
+   * Lets the next agent in. After a start that failed (no privileges for
+   * BPF), the directories take() made go too if nothing else was written
+   * in them: a failed start leaves nothing behind. Returns why `LOCK.pid`
+   * could not be removed (a disk gone read-only), or undefined.
+   */
+  release(startFailed = false): string | undefined {
     const held = this.held;
     if (!held) return undefined;
     this.held = undefined;
@@ -78,6 +86,7 @@ export class StateDirLock {
     // libuv unlinks the socket by the name it was bound with, through dirFd: close that after it
     held.server.close();
     fs.closeSync(held.dirFd);
+    if (startFailed && this.made !== undefined) removeEmptyUpTo(this.dir, this.made);
     return problem;
   }
 }
@@ -211,11 +220,11 @@ function lstat(file: string): fs.Stats | undefined {
 /**
  * mkdir -p, with the true error: a recursive mkdir on a read-only file
  * system reports ENOENT; making the first missing directory by itself
- * reports EROFS.
+ * reports EROFS. Returns the first directory it made.
  */
-function makeDir(dir: string): void {
+function makeDir(dir: string): string | undefined {
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     let missing = dir;
@@ -223,6 +232,19 @@ function makeDir(dir: string): void {
     // throws the true error; if it works after all (a race), the whole path is made again
     fs.mkdirSync(missing, { mode: 0o700 });
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return missing;
+  }
+}
+
+/** rmdir from `dir` up to `top`, stopping at the first that is not empty. */
+function removeEmptyUpTo(dir: string, top: string): void {
+  for (let d = dir; ; d = path.dirname(d)) {
+    try {
+      fs.rmdirSync(d);
+    } catch {
+      return;
+    }
+    if (d === top || path.dirname(d) === d) return;
   }
 }
 

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { test } from 'node:test';
@@ -114,6 +115,33 @@ test('a second agent on a running agent’s state directory is refused with one 
       await receiver.close();
       kernel.dispose();
       spare.dispose();
+    }
+  });
+});
+
+test('a start that fails after the lock leaves no directory it made; one that was there stays', async () => {
+  await withTempDir('lock', async (dir) => {
+    const busy = net.createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const kernel = new SimulatedKernel();
+    try {
+      const port = (busy.address() as net.AddressInfo).port;
+      writeFiles(dir, {
+        'kernwatch.yaml': `state_dir: ./var/state\nrules: [rules/]\nmetrics: { listen: "127.0.0.1:${port}" }\n`,
+        'rules/oom.rules': 'when oom.victim then stdout\n',
+      });
+      const config = loadConfig(path.join(dir, 'kernwatch.yaml'));
+      const loaded = loadRuleSet(config);
+      assert.ok(loaded.ok);
+      const start = (): Promise<Agent> => Agent.start(config, loaded.ruleSet, { log: jsonLog('error', new PassThrough()), watch: false, kernel });
+      await assert.rejects(start(), { name: 'MetricsListenError' });
+      assert.equal(fs.existsSync(path.join(dir, 'var')), false, 'var/ and var/state/ made for the lock, and gone');
+      fs.mkdirSync(path.join(dir, 'var', 'state'), { recursive: true });
+      await assert.rejects(start(), { name: 'MetricsListenError' });
+      assert.deepEqual(fs.readdirSync(path.join(dir, 'var', 'state')), [], 'there before: kept, and left empty');
+    } finally {
+      kernel.dispose();
+      await new Promise((resolve) => busy.close(resolve));
     }
   });
 });
