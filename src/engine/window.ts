@@ -1,6 +1,6 @@
 /**
  * A sliding window over evaluation ticks: events are binned into buckets one
- * tick wide, and the window at tick T is the buckets of (T - W, T]. Only
+ * tick wide, and the window at tick T counts the events of [T - W, T). Only
  * non-empty buckets are kept, so memory follows activity, not window length.
  */
 import type { FieldValue } from '../events/event';
