@@ -28,23 +28,121 @@ test('inside a cgroup namespace the host hierarchy mounted at "/.." still serves
   assert.deepEqual(discoverHierarchies(pod, ''), [{ id: 0, name: 'unified', mountPoint: '/sys/fs/cgroup' }]);
 });
 
-test('an id never seen is found by rescanning the hierarchy, at most once a second', () => {
+/** A v2 hierarchy in a temporary directory, with the ids of the directories made in it. */
+function tempHierarchy(now?: () => number): { root: string; p: CgroupPaths; mkdir: (rel: string) => bigint } {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kw-cgpaths-'));
-  let now = 0;
+  const p = new CgroupPaths([{ id: 0, name: 'unified', mountPoint: root }], now);
+  const mkdir = (rel: string): bigint => {
+    fs.mkdirSync(path.join(root, rel), { recursive: true });
+    return fs.statSync(path.join(root, rel), { bigint: true }).ino;
+  };
+  return { root, p, mkdir };
+}
+
+test('an id never seen is not looked for on the spot: a walk in the background finds it, and every other id not known', async () => {
+  const { root, p, mkdir } = tempHierarchy();
   try {
-    const p = new CgroupPaths([{ id: 0, name: 'unified', mountPoint: root }], () => now);
-    fs.mkdirSync(path.join(root, 'prod', 'api'), { recursive: true });
-    const apiId = fs.statSync(path.join(root, 'prod', 'api'), { bigint: true }).ino;
+    const apiId = mkdir('prod/api');
+    const dbId = mkdir('prod/db');
+    assert.equal(p.pathOf(0, apiId), undefined, 'the lookup answers from the cache alone');
+    assert.equal(p.pathOf(0, dbId), undefined);
+    await p.settled();
     assert.equal(p.pathOf(0, apiId), '/prod/api');
+    assert.equal(p.pathOf(0, dbId), '/prod/db');
     assert.equal(p.pathOf(0, fs.statSync(root, { bigint: true }).ino), '/');
-    fs.mkdirSync(path.join(root, 'late'));
-    const lateId = fs.statSync(path.join(root, 'late'), { bigint: true }).ino;
-    now = 500;
-    assert.equal(p.pathOf(0, lateId), undefined, 'no second scan within a second');
-    now = 1500;
-    assert.equal(p.pathOf(0, lateId), '/late');
-    assert.equal(p.pathOf(7, lateId), undefined, 'an unknown hierarchy resolves nothing');
+    assert.equal(p.walkStats().walks, 1, 'misses before a walk begins share it');
+    assert.equal(p.pathOf(7, apiId), undefined, 'an unknown hierarchy resolves nothing');
+    await p.settled();
+    assert.equal(p.walkStats().walks, 1, 'and asks for no walk');
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
+});
+
+test('walks that find nothing new come less often, up to a minute apart; one that finds a cgroup brings them back to a second', async () => {
+  let now = 0;
+  const { root, p, mkdir } = tempHierarchy(() => now);
+  try {
+    mkdir('a');
+    p.refresh();
+    await p.settled();
+    assert.equal(p.walkStats().intervalMs, 1000, 'the first walk learned the tree');
+    for (const expected of [2000, 4000, 8000, 16_000, 32_000, 60_000, 60_000]) {
+      now += 100_000;
+      assert.equal(p.pathOf(0, 424242n), undefined);
+      await p.settled();
+      assert.equal(p.walkStats().intervalMs, expected);
+    }
+    const late = mkdir('late');
+    now += 100_000;
+    assert.equal(p.pathOf(0, late), undefined);
+    await p.settled();
+    assert.equal(p.pathOf(0, late), '/late');
+    assert.equal(p.walkStats().intervalMs, 1000);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a path a record taught wins over what a walk read, and a cgroup forgotten while a walk runs is not learned back', async () => {
+  const { root, p, mkdir } = tempHierarchy();
+  try {
+    const renamed = mkdir('v1/old');
+    const released = mkdir('gone/deep/er');
+    p.learn(0, renamed, '/v1/new');
+    p.refresh();
+    while (p.walkStats().walks === 0) await new Promise((resolve) => setImmediate(resolve));
+    // the walk has begun and taken in nothing yet: a release record decoded now, its directory still
+    // there to be read (as one stat()ed just before its rmdir would be)
+    p.forget(0, released);
+    await p.settled();
+    assert.equal(p.pathOf(0, renamed), '/v1/new');
+    assert.equal(p.pathOf(0, released), undefined, 'released after the walk began: not learned back');
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a cut path is dropped and the whole one read in the background', async () => {
+  const { root, p, mkdir } = tempHierarchy();
+  try {
+    const long = mkdir('a-long-name/b');
+    p.learn(0, long, '/a-long-na');
+    p.relearn(0, long);
+    assert.equal(p.pathOf(0, long), undefined);
+    await p.settled();
+    assert.equal(p.pathOf(0, long), '/a-long-name/b');
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('removed cgroups are forgotten on release, or once 65,536 newer ones wait for theirs', () => {
+  const p = new CgroupPaths([{ id: 0, name: 'unified', mountPoint: '/nonexistent' }]);
+  p.learn(0, 1n, '/first');
+  p.removed(0, 1n);
+  assert.equal(p.pathOf(0, 1n), '/first', 'records still in flight may name a removed cgroup');
+  p.forget(0, 1n);
+  assert.equal(p.pathOf(0, 1n), undefined);
+  for (let id = 10n; id < 10n + 65_537n; id++) {
+    p.learn(0, id, `/c${id}`);
+    p.removed(0, id);
+  }
+  assert.equal(p.pathOf(0, 10n), undefined, 'the oldest removed one is gone');
+  assert.equal(p.pathOf(0, 11n), '/c11');
+  p.learn(0, 5n, '/live');
+  p.removed(0, 99n);
+  assert.equal(p.pathOf(0, 5n), '/live', 'an rmdir of an id never known changes nothing');
+});
+
+test('only the v2 and v1 memory hierarchies are kept: records of the others teach nothing', () => {
+  const p = new CgroupPaths(discoverHierarchies(MOUNTINFO, PROC_CGROUPS));
+  assert.deepEqual(
+    [0, 4, 1].map((h) => p.keeps(h)),
+    [true, true, false],
+  );
+  p.learn(1, 50n, '/cpu-only');
+  assert.equal(p.pathOf(1, 50n), undefined);
+  p.learn(4, 50n, '/memcg');
+  assert.equal(p.pathOf(4, 50n), '/memcg');
 });

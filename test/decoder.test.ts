@@ -3,6 +3,9 @@
  * bpf/kernwatch.h by hand, independently of src/events/layout.ts.
  */
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { test } from 'node:test';
 import { CgroupPaths } from '../src/events/cgroup_paths';
 import { Decoder } from '../src/events/decoder';
@@ -39,6 +42,7 @@ function paths(): CgroupPaths {
     [
       { id: 0, name: 'unified', mountPoint: '/nonexistent/unified' },
       { id: 4, name: 'memory', mountPoint: '/nonexistent/memory' },
+      { id: 2, name: 'cpu,cpuacct', mountPoint: '/nonexistent/cpu' },
     ],
     () => 0,
   );
@@ -112,6 +116,45 @@ test('a cgroup id nobody can resolve leaves the path absent, never a made-up one
   assert.equal(e.name, 'process.hang');
   assert.equal(e.fields.cgroup, undefined);
   assert.equal(e.fields.cgroup_id, 123456n);
+});
+
+test('a record naming a cgroup not known yet is decoded at once without its path, counted, and named once the background walk found it', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kw-decoder-'));
+  try {
+    fs.mkdirSync(path.join(root, 'prod', 'new'), { recursive: true });
+    const id = fs.statSync(path.join(root, 'prod', 'new'), { bigint: true }).ino;
+    const p = new CgroupPaths([{ id: 0, name: 'unified', mountPoint: root }]);
+    const decoder = new Decoder(p, { wallOffsetMs: 0 });
+    const exit = record({ kind: 18, size: 96, cgroupId: id });
+    // the directory is there to be read: a lookup that walked on the spot would find it
+    const [first] = decodeAll(exit, decoder);
+    assert.equal(first?.fields.cgroup, undefined);
+    assert.equal(first?.fields.cgroup_id, id);
+    assert.deepEqual([...decoder.stats.unresolved], [['process.exit', 1]]);
+    await p.settled();
+    assert.equal(decodeAll(exit, decoder)[0]?.fields.cgroup, '/prod/new');
+    assert.deepEqual([...decoder.stats.unresolved], [['process.exit', 1]]);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("a cgroup's mkdir record names it on the next record, with no walk; an id of a hierarchy not kept is not counted", () => {
+  const p = paths();
+  const decoder = new Decoder(p, { wallOffsetMs: 0 });
+  const mkdir = record({ kind: 3, size: 368 });
+  mkdir.writeBigUInt64LE(555n, 64);
+  Buffer.from('/prod/fresh').copy(mkdir, 112);
+  const victim = record({ kind: 1, size: 144, cgroupId: 555n });
+  victim.writeBigUInt64LE(9999n, 104); // memcg_id, in v1 cpu,cpuacct: paths are not kept there
+  victim.writeInt32LE(2, 112);
+  const [, oom] = decodeAll(Buffer.concat([mkdir, victim]), decoder);
+  assert.equal(oom?.fields.cgroup, '/prod/fresh');
+  assert.equal(oom?.fields.memcg, undefined);
+  assert.equal(decoder.stats.unresolved.size, 0);
+  victim.writeInt32LE(4, 112); // the memory hierarchy, kept: the victim's memcg is not known
+  decodeAll(victim, decoder);
+  assert.deepEqual([...decoder.stats.unresolved], [['oom.victim', 1]]);
 });
 
 test('cgroup events carry their own path, learn it on mkdir and forget it on release', () => {

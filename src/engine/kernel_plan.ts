@@ -10,6 +10,7 @@
  * (tier 2) and sends no records at all.
  */
 import { eventByName } from '../events/catalog';
+import { PATH_CACHE_EVENTS } from '../events/cgroup_paths';
 import { memberOfField } from '../events/layout';
 import type { EventSpec } from '../events/types';
 import type { Aggregate, CheckedRule, CompareOp, Condition, FieldRef, Selection, Value, WindowRule } from '../dsl';
@@ -174,10 +175,9 @@ class Builder {
   }
 
   result(): KernelRuleSet {
-    if (this.globs.size > 0) {
-      // the path cache must learn a new cgroup before its first event is decoded
-      for (const name of ['cgroup.mkdir', 'cgroup.rename']) this.kindOf((eventByName(name) as EventSpec).kind).rules |= 1n << BigInt(PASS_ALL_RULE);
-    }
+    // the path cache must learn a new cgroup before its first event is decoded, and forget it once
+    // released, whether a rule wants these records or not: the reserved bit routes them to no rule
+    for (const name of PATH_CACHE_EVENTS) this.kindOf((eventByName(name) as EventSpec).kind).rules |= 1n << BigInt(PASS_ALL_RULE);
     const globStates = this.globs.states();
     const globRoot = this.globs.rootEntry();
     return {

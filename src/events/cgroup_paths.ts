@@ -1,10 +1,17 @@
 /**
  * Turns kernel cgroup ids into paths. A cgroup's id is its kernfs node id,
  * which on 64-bit kernels is the inode number of its directory, so a walk of
- * a mounted hierarchy that stats each directory finds every id. The cache is
- * kept right by the cgroup events themselves (mkdir, rename, release) and
- * rescans a hierarchy, at most once a second, when asked for an id it has not
- * seen, so a cgroup created while kernwatch was not looking is still found.
+ * a mounted hierarchy that stats each directory finds every id.
+ *
+ * Looking a path up never blocks: it is the cache or nothing. The cache is
+ * kept by the cgroup records themselves (mkdir and rename teach a path,
+ * rmdir and release end it), which the kernel plan always has sent, so a
+ * path depends on records rather than on when a walk ran. An id it does not
+ * know (a cgroup made while the programs were loading, a record lost) is
+ * found by a walk of the hierarchy in the background, one directory per
+ * step, at most once a second and less often while walks find nothing new;
+ * until then the lookup says undefined. Only the hierarchies records are
+ * looked up in are kept: v2, and v1 memory for an OOM victim's memcg.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -17,13 +24,50 @@ export interface CgroupHierarchy {
   readonly mountPoint: string;
 }
 
-const RESCAN_INTERVAL_MS = 1000;
+/** The records that keep the cache: the kernel plan has them sent whatever the rules. */
+export const PATH_CACHE_EVENTS = ['cgroup.mkdir', 'cgroup.rename', 'cgroup.rmdir', 'cgroup.release'] as const;
+
+/** A walk waits this long after the last one began; twice as long after each that learned nothing, up to the maximum. */
+const WALK_INTERVAL_MS = 1000;
+const MAX_WALK_INTERVAL_MS = 60_000;
 const MAX_WALK_ENTRIES = 200_000;
+/**
+ * Removed cgroups (rmdir) whose release has not come yet, kept at most per
+ * hierarchy: a memory cgroup is released only once its last page is, hours
+ * later on some hosts. Past this the oldest is forgotten at once: no task
+ * is left in a removed cgroup to name it.
+ */
+const MAX_REMOVED = 65_536;
+
+/** What is known of one hierarchy. */
+interface Known {
+  readonly paths: Map<bigint, string>;
+  /** removed and not released yet, oldest first */
+  readonly removed: Set<bigint>;
+  /** a lookup missed since the last walk began */
+  missed: boolean;
+  /** forgotten while a walk of the hierarchy runs: it must not learn them back from what it read before */
+  forgottenInWalk: Set<bigint> | undefined;
+}
+
+export interface CgroupWalkStats {
+  /** background walks run */
+  readonly walks: number;
+  /** ids they found that no record had taught */
+  readonly learned: number;
+  /** how long after the last walk began the next may start, in ms */
+  readonly intervalMs: number;
+}
 
 export class CgroupPaths {
   private readonly byHierarchy = new Map<number, CgroupHierarchy>();
-  private readonly paths = new Map<number, Map<bigint, string>>();
-  private readonly lastScan = new Map<number, number>();
+  private readonly known = new Map<number, Known>();
+  /** a walk scheduled or running, and its timer while scheduled */
+  private walk: Promise<void> | undefined;
+  private walkTimer: NodeJS.Timeout | undefined;
+  private lastWalkAt = -Infinity;
+  private walkIntervalMs = WALK_INTERVAL_MS;
+  private readonly walks = { walks: 0, learned: 0 };
 
   constructor(
     hierarchies: readonly CgroupHierarchy[],
@@ -31,7 +75,9 @@ export class CgroupPaths {
   ) {
     for (const h of hierarchies) {
       this.byHierarchy.set(h.id, h);
-      this.paths.set(h.id, new Map());
+      if (h.id === 0 || h.name.split(',').includes('memory')) {
+        this.known.set(h.id, { paths: new Map(), removed: new Set(), missed: false, forgottenInWalk: undefined });
+      }
     }
   }
 
@@ -54,59 +100,151 @@ export class CgroupPaths {
     return h ? path.join(h.mountPoint, cgroupPath) : undefined;
   }
 
-  /** The cgroup's path relative to its hierarchy ("/" for the root), if known. */
-  pathOf(hierarchy: number, id: bigint): string | undefined {
-    const known = this.paths.get(hierarchy);
-    if (!known) return undefined;
-    const hit = known.get(id);
-    if (hit !== undefined) {
-      if (hierarchy === 0 || this.stillAt(hierarchy, id, hit)) return hit;
-      // a v1 cgroup renamed or removed with no event to tell us: look for it
-      // once more; if it is nowhere it was removed, and its last path is right
-      known.delete(id);
-      this.scan(hierarchy);
-      return known.get(id) ?? hit;
-    }
-    const last = this.lastScan.get(hierarchy) ?? -Infinity;
-    if (this.now() - last < RESCAN_INTERVAL_MS) return undefined;
-    this.scan(hierarchy);
-    return known.get(id);
+  /** Whether paths of `hierarchy` are kept: it is mounted here, and v2 or v1 memory. */
+  keeps(hierarchy: number): boolean {
+    return this.known.has(hierarchy);
   }
 
   /**
-   * Whether cgroup `id` is still at `cgroupPath`. Only v1 cgroups can be
-   * renamed, and v1 lookups (an OOM victim's memcg) are rare, so only they pay
-   * for this stat; v2 lookups happen for every event and are never stale.
+   * The cgroup's path relative to its hierarchy ("/" for the root), if
+   * known. Never blocks: an id not known is looked for in the background.
    */
-  private stillAt(hierarchy: number, id: bigint, cgroupPath: string): boolean {
-    const dir = this.directoryOf(hierarchy, cgroupPath);
-    try {
-      return dir !== undefined && fs.statSync(dir, { bigint: true }).ino === id;
-    } catch {
-      return false;
+  pathOf(hierarchy: number, id: bigint): string | undefined {
+    const k = this.known.get(hierarchy);
+    if (!k) return undefined;
+    const hit = k.paths.get(id);
+    if (hit !== undefined || id === 0n) return hit;
+    k.missed = true;
+    this.scheduleWalk();
+    return undefined;
+  }
+
+  /**
+   * Every cgroup of a hierarchy, freshly scanned: [id, path] pairs. Blocks
+   * for the whole walk (a fifth of a second for 20,000 cgroups): for
+   * compiling rules, never for records.
+   */
+  tree(hierarchy: number): Array<[bigint, string]> {
+    this.scan(hierarchy);
+    return [...(this.known.get(hierarchy)?.paths ?? new Map<bigint, string>())];
+  }
+
+  /** A mkdir or rename record: the cgroup is at `cgroupPath` now. */
+  learn(hierarchy: number, id: bigint, cgroupPath: string): void {
+    this.known.get(hierarchy)?.paths.set(id, cgroupPath);
+  }
+
+  /** A release record: no record can name the cgroup any more. */
+  forget(hierarchy: number, id: bigint): void {
+    const k = this.known.get(hierarchy);
+    if (!k) return;
+    k.paths.delete(id);
+    k.removed.delete(id);
+    k.forgottenInWalk?.add(id);
+  }
+
+  /** An rmdir record: the cgroup is forgotten on its release, or once MAX_REMOVED newer ones wait for theirs. */
+  removed(hierarchy: number, id: bigint): void {
+    const k = this.known.get(hierarchy);
+    if (!k?.paths.has(id)) return;
+    k.removed.add(id);
+    if (k.removed.size > MAX_REMOVED) this.forget(hierarchy, k.removed.values().next().value as bigint);
+  }
+
+  /** The path a record gave is not the cgroup's (it was cut short): the background walk reads the whole one. */
+  relearn(hierarchy: number, id: bigint): void {
+    const k = this.known.get(hierarchy);
+    if (!k) return;
+    k.paths.delete(id);
+    k.missed = true;
+    this.scheduleWalk();
+  }
+
+  /** Walks every kept hierarchy in the background, learning the cgroups no record taught (those made before the records began). */
+  refresh(): void {
+    for (const k of this.known.values()) k.missed = true;
+    this.scheduleWalk();
+  }
+
+  /** Resolves once no walk is running or waiting to run. */
+  async settled(): Promise<void> {
+    while (this.walk) {
+      this.walkTimer?.ref();
+      await this.walk;
     }
   }
 
-  /** Every cgroup of a hierarchy, freshly scanned: [id, path] pairs. */
-  tree(hierarchy: number): Array<[bigint, string]> {
-    this.scan(hierarchy);
-    return [...(this.paths.get(hierarchy) ?? new Map<bigint, string>())];
+  walkStats(): CgroupWalkStats {
+    return { ...this.walks, intervalMs: this.walkIntervalMs };
   }
 
-  learn(hierarchy: number, id: bigint, cgroupPath: string): void {
-    this.paths.get(hierarchy)?.set(id, cgroupPath);
+  /** One walk at a time, at most once per interval; one that is running looks again for what was missed meanwhile. */
+  private scheduleWalk(): void {
+    if (this.walk) return;
+    const delay = Math.max(0, this.lastWalkAt + this.walkIntervalMs - this.now());
+    this.walk = new Promise<void>((resolve) => {
+      this.walkTimer = setTimeout(() => {
+        this.walkTimer = undefined;
+        void this.walkMissed().then(() => {
+          this.walk = undefined;
+          resolve();
+          if ([...this.known.values()].some((k) => k.missed)) this.scheduleWalk();
+        });
+      }, delay);
+      this.walkTimer.unref();
+    });
   }
 
-  forget(hierarchy: number, id: bigint): void {
-    this.paths.get(hierarchy)?.delete(id);
+  private async walkMissed(): Promise<void> {
+    this.lastWalkAt = this.now();
+    this.walks.walks++;
+    let learned = 0;
+    for (const [hierarchy, k] of this.known) {
+      if (!k.missed) continue;
+      k.missed = false;
+      k.forgottenInWalk = new Set();
+      learned += await this.walkInSteps(hierarchy, k);
+      k.forgottenInWalk = undefined;
+    }
+    this.walks.learned += learned;
+    this.walkIntervalMs = learned > 0 ? WALK_INTERVAL_MS : Math.min(MAX_WALK_INTERVAL_MS, this.walkIntervalMs * 2);
   }
 
-  /** Walks the hierarchy's mount and records every cgroup directory. */
-  scan(hierarchy: number): void {
+  /**
+   * The hierarchy's cgroups not known yet, one directory a step: its stat
+   * and listing are read off the event loop, and taking them in costs
+   * microseconds. A path a record taught wins over what the walk read.
+   */
+  private async walkInSteps(hierarchy: number, k: Known): Promise<number> {
+    const mountPoint = this.byHierarchy.get(hierarchy)?.mountPoint;
+    const pending = mountPoint === undefined ? [] : ['/'];
+    let visited = 0;
+    let learned = 0;
+    while (pending.length > 0 && visited < MAX_WALK_ENTRIES) {
+      const rel = pending.pop() as string;
+      const dir = path.join(mountPoint as string, rel);
+      let read: [fs.BigIntStats, fs.Dirent[]];
+      try {
+        read = await Promise.all([fs.promises.stat(dir, { bigint: true }), fs.promises.readdir(dir, { withFileTypes: true })]);
+      } catch {
+        continue; // removed while we walked
+      }
+      visited++;
+      const [{ ino }, entries] = read;
+      if (!k.paths.has(ino) && !k.forgottenInWalk?.has(ino)) {
+        k.paths.set(ino, rel);
+        learned++;
+      }
+      for (const e of entries) if (e.isDirectory()) pending.push(rel === '/' ? `/${e.name}` : `${rel}/${e.name}`);
+    }
+    return learned;
+  }
+
+  /** Walks the hierarchy's mount at once and records every cgroup directory (tree()). */
+  private scan(hierarchy: number): void {
     const h = this.byHierarchy.get(hierarchy);
-    const known = this.paths.get(hierarchy);
+    const known = this.known.get(hierarchy)?.paths;
     if (!h || !known) return;
-    this.lastScan.set(hierarchy, this.now());
     const pending: string[] = ['/'];
     let visited = 0;
     while (pending.length > 0 && visited < MAX_WALK_ENTRIES) {

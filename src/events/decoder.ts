@@ -1,6 +1,10 @@
 /**
  * Decodes batches of ring-buffer records (bpf/kernwatch.h layouts, back to
  * back, each 8-byte aligned) into KernelEvents, following the catalog.
+ * Decoding does no I/O and never waits: a cgroup's path is the path cache's
+ * (cgroup_paths.ts), which the cgroup records decoded here keep; a record
+ * naming a cgroup the cache does not know yet is decoded without its path
+ * and counted (stats.unresolved).
  */
 import { EVENTS } from './catalog';
 import type { CgroupPaths } from './cgroup_paths';
@@ -42,6 +46,13 @@ const COMPILED = new Map<number, CompiledEvent>(
 export interface DecodeStats {
   /** records of a kind this build does not know, or cut short */
   malformed: number;
+  /**
+   * Per event: records decoded without the path of a cgroup they name
+   * (`cgroup`, or an OOM victim's `memcg`), its id not known yet. The field
+   * is absent in the event, so a rule on it did not match: count these as
+   * records lost.
+   */
+  readonly unresolved: Map<string, number>;
 }
 
 export interface DecoderOptions {
@@ -59,7 +70,7 @@ export interface DecoderOptions {
 const MAX_HELD_RELEASES = 65_536;
 
 export class Decoder {
-  readonly stats: DecodeStats = { malformed: 0 };
+  readonly stats: DecodeStats = { malformed: 0, unresolved: new Map() };
   /** wall-clock ms minus monotonic ms, measured once */
   private readonly wallOffsetMs: number;
   private readonly deferReleases: boolean;
@@ -72,6 +83,8 @@ export class Decoder {
   ) {
     this.wallOffsetMs = options.wallOffsetMs ?? Date.now() - Number(process.hrtime.bigint()) / 1e6;
     this.deferReleases = options.deferReleases ?? false;
+    // what the hierarchies held before the first record: cgroups made while the programs were loading
+    this.cgroups.refresh();
   }
 
   /**
@@ -173,13 +186,22 @@ export class Decoder {
     if (spec.subject === 'cgroup') {
       this.deriveCgroupEvent(spec, fields, raw, truncated, monoNs);
     } else {
-      setCgroup(fields, 'cgroup', headerCgroup, this.cgroups.pathOf(0, headerCgroup));
+      setCgroup(fields, 'cgroup', headerCgroup, this.pathOf(spec, 0, headerCgroup));
     }
     if (spec.name === 'oom.victim') {
       const hierarchy = raw.memcg_hierarchy as number;
       const id = raw.memcg_id as bigint;
-      if (hierarchy >= 0 && id !== 0n) setCgroup(fields, 'memcg', id, this.cgroups.pathOf(hierarchy, id));
+      if (hierarchy >= 0 && id !== 0n) setCgroup(fields, 'memcg', id, this.pathOf(spec, hierarchy, id));
     }
+  }
+
+  /** The cached path, never a walk; a miss in a hierarchy that is kept is counted (stats.unresolved). */
+  private pathOf(spec: EventSpec, hierarchy: number, id: bigint): string | undefined {
+    const found = this.cgroups.pathOf(hierarchy, id);
+    if (found === undefined && id !== 0n && this.cgroups.keeps(hierarchy)) {
+      this.stats.unresolved.set(spec.name, (this.stats.unresolved.get(spec.name) ?? 0) + 1);
+    }
+    return found;
   }
 
   private deriveCgroupEvent(spec: EventSpec, fields: Record<string, FieldValue>, raw: Record<string, FieldValue>, truncated: boolean, monoNs: bigint): void {
@@ -190,14 +212,11 @@ export class Decoder {
     fields.cgroup_id = id;
     fields.hierarchy = this.cgroups.hierarchyName(hierarchy);
     if (spec.name === 'cgroup.mkdir' || spec.name === 'cgroup.rename') {
-      if (!truncated) {
-        this.cgroups.learn(hierarchy, id, cgroupPath);
-      } else {
-        // a cut path must not become the cgroup's path: read the full one from the mount
-        this.cgroups.forget(hierarchy, id);
-        this.cgroups.scan(hierarchy);
-      }
+      // a cut path must not become the cgroup's path: the full one is read from the mount, in the background
+      if (!truncated) this.cgroups.learn(hierarchy, id, cgroupPath);
+      else this.cgroups.relearn(hierarchy, id);
     }
+    if (spec.name === 'cgroup.rmdir') this.cgroups.removed(hierarchy, id);
     if (spec.name === 'cgroup.release') this.release(hierarchy, id, monoNs);
     if (spec.name === 'cgroup.populated') fields.populated = raw.val !== 0;
     if (spec.name === 'cgroup.frozen') fields.frozen = raw.val !== 0;

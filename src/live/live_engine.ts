@@ -275,11 +275,16 @@ export class LiveEngine {
     this.current.advanceTo(now - LATENESS_MS);
   }
 
-  /** Records the ring buffer could not take, firings the kernel skipped, and records shed, per event. */
+  /**
+   * Records the ring buffer could not take, firings the kernel skipped,
+   * records shed, and records decoded without their cgroup's path (not known
+   * yet: a rule on it could not match), per event.
+   */
   private noteLosses(now: number): void {
     const here = this.session.shedHere;
+    const unresolved = this.session.decoder.stats.unresolved;
     for (const [event, c] of this.session.counters()) {
-      const lost = c.lost + c.missed + c.shed + (here.get(event) ?? 0);
+      const lost = c.lost + c.missed + c.shed + (here.get(event) ?? 0) + (unresolved.get(event) ?? 0);
       const before = this.lost.get(event) ?? 0;
       if (lost > before) this.current.noteLoss(now, lost - before, event);
       this.lost.set(event, lost);

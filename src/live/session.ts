@@ -2,7 +2,7 @@
  * A live kernel session: loads and attaches the programs for the events
  * asked for, streams decoded events in batches, and reports counters.
  */
-import { eventByName, URGENT_KINDS_MASK } from '../events/catalog';
+import { EVENTS, eventByName, URGENT_KINDS_MASK } from '../events/catalog';
 import type { CgroupPaths } from '../events/cgroup_paths';
 import { Decoder } from '../events/decoder';
 import type { KernelEvent } from '../events/event';
@@ -201,10 +201,13 @@ export class KernelSession {
  * Programs that must run for the filters to stay right even when no rule
  * wants their records: cgroup mkdir/release keep `cgroup_rules` current for
  * cgroups created after load. Their records are dropped in the kernel then.
+ * And those of every kind the rule set sends, asked for or not (the cgroup
+ * records that keep the path cache).
  */
 function programsFor(events: readonly EventSpec[], set: KernelRuleSet, availability: ProgramAvailability): string[] {
   const trackers = set.globStates.length === 0 ? [] : ['handle__cgroup_mkdir', 'handle__cgroup_release'];
-  return [...new Set([...events.map((e) => e.program), ...trackers.filter((p) => availability.runnable(p))])];
+  const sent = EVENTS.filter((e) => (set.kinds.get(e.kind)?.rules ?? 0n) !== 0n).map((e) => e.program);
+  return [...new Set([...events.map((e) => e.program), ...[...trackers, ...sent].filter((p) => availability.runnable(p))])];
 }
 
 function resolveEvents(names: readonly string[]): EventSpec[] {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { explainPlan } from '../../src/engine/explain';
 import { planKernel } from '../../src/engine/kernel_plan';
+import { eventByName } from '../../src/events/catalog';
 import { stepGlobs } from '../../src/kernel/cgroup_globs';
 import { rulesFrom } from './helpers';
 
@@ -47,6 +48,20 @@ test('a cgroup subtree glob matches the prefix and every cgroup below it, now an
   assert.equal(created(plan, '/staging/prod'), 0n);
   // the path cache must see new cgroups: mkdir and rename records pass with the reserved bit
   assert.equal(plan.kernel.kinds.get(3)?.rules, bit(63));
+});
+
+test('with no cgroup glob at all the kernel still sends the records that keep the path cache, for no rule', () => {
+  const plan = planKernel(rulesFrom('when process.exit and comm == "kw-x" then stdout\nwhen cgroup.mkdir and cgroup matches "/prod/*" then stdout'), TREE);
+  const mkdir = plan.selections[1];
+  for (const name of ['cgroup.mkdir', 'cgroup.rename', 'cgroup.rmdir', 'cgroup.release']) {
+    const kind = eventByName(name)?.kind as number;
+    const rules = plan.kernel.kinds.get(kind)?.rules;
+    assert.equal(rules, name === 'cgroup.mkdir' ? bit(63) | bit(mkdir?.bit as number) : bit(63), name);
+  }
+  assert.deepEqual(plan.events, ['process.exit', 'cgroup.mkdir'], 'the events the rules use, as before');
+  const none = planKernel(rulesFrom('when process.exit and comm == "kw-x" then stdout'), TREE);
+  assert.equal(none.kernel.globStates.length, 0);
+  assert.equal(none.kernel.kinds.get(eventByName('cgroup.mkdir')?.kind as number)?.rules, bit(63));
 });
 
 test('a children glob matches direct children only, existing or new', () => {
