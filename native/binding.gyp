@@ -8,7 +8,8 @@
         "src/ring_reader.cc",
         "src/bpf_error.cc",
         "src/record_layout.cc",
-        "src/quiesce.cc"
+        "src/quiesce.cc",
+        "src/map_batch.cc"
       ],
       "include_dirs": [
         "<!@(node -p \"require('node-addon-api').include\")",

@@ -14,6 +14,7 @@
 
 #include "bpf_error.h"
 #include "kernwatch.h"
+#include "map_batch.h"
 #include "kernwatch.skel.h"
 #include "kernwatch_compat.skel.h"
 
@@ -99,6 +100,12 @@ Napi::Buffer<uint8_t> BufferArg(const Napi::CallbackInfo& info, size_t index, co
   return info[index].As<Napi::Buffer<uint8_t>>();
 }
 
+// A Buffer holding a copy of `bytes`; an empty vector may have no data to copy from.
+Napi::Buffer<uint8_t> CopyOut(Napi::Env env, const std::vector<uint8_t>& bytes) {
+  if (bytes.empty()) return Napi::Buffer<uint8_t>::New(env, 0);
+  return Napi::Buffer<uint8_t>::Copy(env, bytes.data(), bytes.size());
+}
+
 }  // namespace
 
 Napi::Function BpfSession::Define(Napi::Env env) {
@@ -112,7 +119,8 @@ Napi::Function BpfSession::Define(Napi::Env env) {
                          InstanceMethod("lookup", &BpfSession::Lookup),
                          InstanceMethod("update", &BpfSession::Update),
                          InstanceMethod("delete", &BpfSession::Delete),
-                         InstanceMethod("keys", &BpfSession::Keys),
+                         InstanceMethod("entries", &BpfSession::Entries),
+                         InstanceMethod("deleteKeys", &BpfSession::DeleteKeys),
                          InstanceMethod("recursionMisses", &BpfSession::RecursionMisses),
                          InstanceMethod("startReader", &BpfSession::StartReader),
                          InstanceMethod("stopReader", &BpfSession::StopReader),
@@ -187,6 +195,7 @@ void BpfSession::Open(Napi::Env env) {
 void BpfSession::Release() {
   for (auto& entry : links_) bpf_link__destroy(entry.second);
   links_.clear();
+  batch_states_.clear();
   if (skel_ != nullptr) kernwatch_bpf__destroy(skel_);
   skel_ = nullptr;
   loaded_ = false;
@@ -309,12 +318,7 @@ Napi::Value BpfSession::Lookup(const Napi::CallbackInfo& info) {
   RequireLoaded(env, "lookup");
   bpf_map* map = MapArg(info, 0);
   Napi::Buffer<uint8_t> key = BufferArg(info, 1, "key");
-  size_t value_size = bpf_map__value_size(map);
-  bpf_map_type type = bpf_map__type(map);
-  if (type == BPF_MAP_TYPE_PERCPU_ARRAY || type == BPF_MAP_TYPE_PERCPU_HASH || type == BPF_MAP_TYPE_LRU_PERCPU_HASH) {
-    value_size = ((value_size + 7) / 8 * 8) * libbpf_num_possible_cpus();
-  }
-  Napi::Buffer<uint8_t> value = Napi::Buffer<uint8_t>::New(env, value_size);
+  Napi::Buffer<uint8_t> value = Napi::Buffer<uint8_t>::New(env, ValueBytes(map));
   int err = bpf_map__lookup_elem(map, key.Data(), key.Length(), value.Data(), value.Length(), 0);
   if (err == -ENOENT) return env.Null();
   if (err) throw BpfError(env, std::string("lookup ") + bpf_map__name(map), err);
@@ -345,25 +349,48 @@ Napi::Value BpfSession::Delete(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, true);
 }
 
-// keys(map) -> Buffer of every key, back to back. Keys deleted meanwhile by
-// the kernel may end the walk early, which callers tolerate: they only clear.
-Napi::Value BpfSession::Keys(const Napi::CallbackInfo& info) {
+// entries(map, { walk, batchCount }) -> { keys, values, count, walked, restarts }:
+// every entry, keys back to back and values in the same order, each as
+// lookup() gives it. `walk` reads with get_next_key even where the batch
+// call works, and `batchCount` fixes the entries asked for per call (tests
+// and the bench compare them).
+Napi::Value BpfSession::Entries(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  RequireLoaded(env, "keys");
+  RequireLoaded(env, "entries");
   bpf_map* map = MapArg(info, 0);
-  size_t key_size = bpf_map__key_size(map);
-  std::vector<uint8_t> all;
-  std::vector<uint8_t> key(key_size), next(key_size);
-  const void* previous = nullptr;
-  while (true) {
-    int err = bpf_map__get_next_key(map, previous, next.data(), key_size);
-    if (err == -ENOENT) break;
-    if (err) throw BpfError(env, std::string("keys ") + bpf_map__name(map), err);
-    all.insert(all.end(), next.begin(), next.end());
-    key.swap(next);
-    previous = key.data();
+  ReadOptions options;
+  if (info.Length() > 1 && info[1].IsObject()) {
+    Napi::Object o = info[1].As<Napi::Object>();
+    if (o.Has("walk")) options.walk = o.Get("walk").ToBoolean().Value();
+    if (o.Has("batchCount")) options.batch_count = o.Get("batchCount").As<Napi::Number>().Uint32Value();
   }
-  return Napi::Buffer<uint8_t>::Copy(env, all.data(), all.size());
+  MapEntries entries;
+  int err = ReadEntries(map, batch_states_[map], options, entries);
+  if (err) throw BpfError(env, std::string(entries.walked ? "walk " : "lookup batch ") + bpf_map__name(map), err);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("keys", CopyOut(env, entries.keys));
+  out.Set("values", CopyOut(env, entries.values));
+  out.Set("count", Napi::Number::New(env, static_cast<double>(entries.count)));
+  out.Set("walked", Napi::Boolean::New(env, entries.walked));
+  out.Set("restarts", Napi::Number::New(env, entries.restarts));
+  return out;
+}
+
+// deleteKeys(map, keys) -> how many of the keys, back to back in one Buffer, were there
+Napi::Value BpfSession::DeleteKeys(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireLoaded(env, "deleteKeys");
+  bpf_map* map = MapArg(info, 0);
+  Napi::Buffer<uint8_t> keys = BufferArg(info, 1, "keys");
+  size_t key_size = bpf_map__key_size(map);
+  if (keys.Length() % key_size != 0) {
+    throw Napi::RangeError::New(env, std::string("deleteKeys ") + bpf_map__name(map) + ": keys are " +
+                                         std::to_string(key_size) + " bytes each");
+  }
+  size_t deleted = 0;
+  int err = kernwatch::DeleteKeys(map, batch_states_[map], keys.Data(), keys.Length() / key_size, deleted);
+  if (err) throw BpfError(env, std::string("delete batch ") + bpf_map__name(map), err);
+  return Napi::Number::New(env, static_cast<double>(deleted));
 }
 
 // recursionMisses() -> { program: count } for every loaded program. The

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "map_batch.h"
 #include "ring_reader.h"
 
 struct kernwatch_bpf;
@@ -33,7 +34,8 @@ class BpfSession : public Napi::ObjectWrap<BpfSession> {
   Napi::Value Lookup(const Napi::CallbackInfo& info);
   void Update(const Napi::CallbackInfo& info);
   Napi::Value Delete(const Napi::CallbackInfo& info);
-  Napi::Value Keys(const Napi::CallbackInfo& info);
+  Napi::Value Entries(const Napi::CallbackInfo& info);
+  Napi::Value DeleteKeys(const Napi::CallbackInfo& info);
   Napi::Value RecursionMisses(const Napi::CallbackInfo& info);
   void StartReader(const Napi::CallbackInfo& info);
   Napi::Value StopReader(const Napi::CallbackInfo& info);
@@ -55,6 +57,7 @@ class BpfSession : public Napi::ObjectWrap<BpfSession> {
   kernwatch_bpf* skel_ = nullptr;
   bool loaded_ = false;
   std::map<std::string, bpf_link*> links_;
+  std::map<const bpf_map*, MapBatchState> batch_states_;  // per map of the loaded object
   std::unique_ptr<RingReader> reader_;
 };
 

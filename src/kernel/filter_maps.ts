@@ -212,15 +212,17 @@ export class FilterMaps implements RuleFilters {
     for (let rule = 0; rule < KW_MAX_RULES; rule++) this.bpf.update('rule_aggs', u32Key(g * KW_MAX_RULES + rule), zeroAgg);
     const done = this.written[g] as Written;
     // the kernel adds entries of its own for cgroups created since (see
-    // inherit_cgroup_rules), so walk the map rather than our own list
-    const keys = this.bpf.keys('cgroup_rules');
+    // inherit_cgroup_rules), so read the map rather than our own list
+    const { keys, count } = this.bpf.entries('cgroup_rules');
     const keySize = kw_cgroup_key.size;
     const generationAt = offsetOf(kw_cgroup_key, 'generation');
-    for (let at = 0; at + keySize <= keys.length; at += keySize) {
-      if (keys.readUInt32LE(at + generationAt) === g) this.bpf.delete('cgroup_rules', keys.subarray(at, at + keySize));
+    const old: Buffer[] = [];
+    for (let i = 0; i < count; i++) {
+      if (keys.readUInt32LE(i * keySize + generationAt) === g) old.push(keys.subarray(i * keySize, (i + 1) * keySize));
     }
-    for (const comm of done.comms) this.bpf.delete('comm_rules', commKey(comm, g));
-    for (const uid of done.uids) this.bpf.delete('uid_rules', uidKey(uid, g));
+    if (old.length > 0) this.bpf.deleteKeys('cgroup_rules', Buffer.concat(old));
+    if (done.comms.length > 0) this.bpf.deleteKeys('comm_rules', Buffer.concat(done.comms.map((comm) => commKey(comm, g))));
+    if (done.uids.length > 0) this.bpf.deleteKeys('uid_rules', Buffer.concat(done.uids.map((uid) => uidKey(uid, g))));
     this.written[g] = { comms: [], uids: [] };
   }
 }

@@ -22,8 +22,10 @@ export interface BpfSessionHandle {
   lookup(map: string, key: Buffer): Buffer | null;
   update(map: string, key: Buffer, value: Buffer, flags?: number): void;
   delete(map: string, key: Buffer): boolean;
-  /** every key of a map, back to back */
-  keys(map: string): Buffer;
+  /** every entry of a map, read in batches (a get_next_key walk where the kernel has no batch read for it) */
+  entries(map: string, options?: EntriesOptions): MapEntries;
+  /** deletes `keys` (back to back) in one batch; returns how many of them were there */
+  deleteKeys(map: string, keys: Buffer): number;
   /** per loaded program: firings the kernel skipped because it was already running on that CPU */
   recursionMisses(): Record<string, number>;
   /**
@@ -38,6 +40,25 @@ export interface BpfSessionHandle {
   releaseBatch(urgent: boolean, bytes: number): void;
   stopReader(): Promise<void>;
   close(): void;
+}
+
+export interface MapEntries {
+  /** `count` keys back to back */
+  readonly keys: Buffer;
+  /** their values in the same order, each as lookup() gives it */
+  readonly values: Buffer;
+  readonly count: number;
+  /** read with get_next_key and a lookup per key, because the kernel refused the batch read */
+  readonly walked: boolean;
+  /** times the walk lost its place (its key was deleted) and went back to the first key; keys met again are left out */
+  readonly restarts: number;
+}
+
+export interface EntriesOptions {
+  /** walk with get_next_key even where the batch read works */
+  readonly walk?: boolean;
+  /** entries asked for per batch call (grown when a hash bucket holds more); default: as many as the last read found */
+  readonly batchCount?: number;
 }
 
 /** What the addon throws for a failed libbpf or kernel call. */

@@ -6,6 +6,10 @@
  * kw_count): each tick steps `count_epoch` once, then takes per group the
  * largest max the CPUs kept for the epoch that just ended, which the next
  * epoch's events, filling the other slot, leave alone.
+ *
+ * The map is read once a tick, in batches (BpfSessionHandle.entries): the
+ * first read() after step() reads every entry of both generations, and keeps
+ * the other generation's for its read() in the same epoch.
  */
 import type { CgroupPaths } from '../events/cgroup_paths';
 import type { FieldValue } from '../events/event';
@@ -13,6 +17,7 @@ import { offsetOf } from '../kernel/c_layout';
 import { MAP_STRUCTS, perCpuStride, u32Key } from '../kernel/map_layouts';
 import type { BpfSessionHandle } from '../kernel/native';
 import type { GroupBy, KernelAggregate } from '../kernel/kernel_rule_set';
+import { LIMITS } from '../kernel/limits';
 
 export interface CountDelta {
   readonly bit: number;
@@ -43,10 +48,22 @@ const TAG_AT = [offsetOf(kw_count, 'tag_even'), offsetOf(kw_count, 'tag_odd')] a
  */
 const IDLE_MS = 60_000;
 
+/** One entry of the map, its CPUs' counters added up. */
+interface CountRow {
+  readonly key: Buffer;
+  readonly bit: number;
+  readonly total: number;
+  readonly sum: bigint;
+  /** for a max rule: the largest max the CPUs kept for the epoch read; undefined when none did */
+  readonly max: bigint | undefined;
+}
+
 export class KernelCounts {
   private readonly totals = new Map<string, { total: number; sum: bigint; changedAt: number }>();
   /** per generation: how each counted bit groups and sums */
   private readonly aggregates: Array<ReadonlyMap<number, KernelAggregate>> = [new Map(), new Map()];
+  /** the rows of the map's last read, per generation, that no read() has taken yet, and the epoch tag they were read for */
+  private unread: { readonly ended: number; readonly rows: Map<number, CountRow[]> } | undefined;
 
   constructor(
     private readonly bpf: BpfSessionHandle,
@@ -66,6 +83,7 @@ export class KernelCounts {
   step(): number {
     const epoch = this.currentEpoch();
     this.bpf.update('count_epoch', u32Key(0), u32Key(epoch >= 0xfffffffe ? 0 : epoch + 1));
+    this.unread = undefined;
     return epoch + 1;
   }
 
@@ -76,16 +94,45 @@ export class KernelCounts {
    * tick) are not seen: their events are counted, their values missed.
    */
   read(generation: number, ended: number, now = Date.now()): CountDelta[] {
-    const out: CountDelta[] = [];
+    const { deltas, idle } = this.deltas(generation, this.take(generation, ended), now);
+    if (idle.length > 0) this.bpf.deleteKeys('counts', Buffer.concat(idle));
+    return deltas;
+  }
+
+  /**
+   * Reads generation `generation` one last time, then deletes its counters
+   * so that the generation starts from zero when it is used again.
+   */
+  drain(generation: number): CountDelta[] {
+    // the epoch now, not stepped: the generation in use reads its maxima of it at the next tick
+    this.unread = undefined;
+    const rows = this.readMap(this.currentEpoch() + 1).get(generation) ?? [];
+    const { deltas } = this.deltas(generation, rows, Date.now());
+    if (rows.length > 0) this.bpf.deleteKeys('counts', Buffer.concat(rows.map((r) => r.key)));
+    for (const r of rows) this.totals.delete(r.key.toString('hex'));
+    return deltas;
+  }
+
+  /** The rows of `generation` from this epoch's read of the map, or from a new read if a read() took them already. */
+  private take(generation: number, ended: number): CountRow[] {
+    if (this.unread?.ended !== ended || !this.unread.rows.has(generation)) this.unread = { ended, rows: this.readMap(ended) };
+    const rows = this.unread.rows.get(generation) ?? [];
+    this.unread.rows.delete(generation);
+    return rows;
+  }
+
+  /** Every entry of the map, by generation, with the maxima of the epoch tagged `ended`. */
+  private readMap(ended: number): Map<number, CountRow[]> {
+    const rows = new Map<number, CountRow[]>(Array.from({ length: LIMITS.KW_GENERATIONS }, (_, g) => [g, []]));
     const slot = (ended & 1) as 0 | 1;
-    const keys = this.bpf.keys('counts');
-    for (let at = 0; at + KEY_SIZE <= keys.length; at += KEY_SIZE) {
-      const key = keys.subarray(at, at + KEY_SIZE);
-      if (key.readUInt32LE(GENERATION_AT) !== generation) continue;
-      const perCpu = this.bpf.lookup('counts', key);
-      if (!perCpu) continue;
+    const { keys, values, count } = this.bpf.entries('counts');
+    const valueBytes = count === 0 ? 0 : values.length / count;
+    for (let i = 0; i < count; i++) {
+      const key = keys.subarray(i * KEY_SIZE, (i + 1) * KEY_SIZE);
+      const generation = key.readUInt32LE(GENERATION_AT);
       const bit = key.readUInt32LE(RULE_AT);
       const agg = this.aggregates[generation]?.get(bit);
+      const perCpu = values.subarray(i * valueBytes, (i + 1) * valueBytes);
       let total = 0;
       let sum = 0n;
       let max: bigint | undefined;
@@ -96,12 +143,23 @@ export class KernelCounts {
         const raw = agg.max.signed ? perCpu.readBigInt64LE(c + MAX_AT[slot]) : perCpu.readBigUInt64LE(c + MAX_AT[slot]);
         if (max === undefined || raw > max) max = raw;
       }
+      rows.get(generation)?.push({ key, bit, total, sum, max });
+    }
+    return rows;
+  }
+
+  /** What `rows` of `generation` added since they were last read, and the keys of groups idle long enough to delete. */
+  private deltas(generation: number, rows: readonly CountRow[], now: number): { deltas: CountDelta[]; idle: Buffer[] } {
+    const deltas: CountDelta[] = [];
+    const idle: Buffer[] = [];
+    for (const { key, bit, total, sum, max } of rows) {
+      const agg = this.aggregates[generation]?.get(bit);
       const id = key.toString('hex');
       const known = this.totals.get(id);
       const delta = total - (known?.total ?? 0);
       if (delta <= 0) {
         if (known && now - known.changedAt > IDLE_MS) {
-          this.bpf.delete('counts', key);
+          idle.push(key);
           this.totals.delete(id);
         }
         continue;
@@ -113,26 +171,9 @@ export class KernelCounts {
       if (agg?.max && max === undefined) continue;
       const added = agg?.sum ? Number(agg.sum.signed ? raw : BigInt.asUintN(64, raw)) * agg.sum.scale : 0;
       const group = this.group(agg?.groupBy ?? 'none', key.readBigUInt64LE(GROUP_AT));
-      out.push({ bit, n: delta, sum: added, ...(agg?.max && max !== undefined ? { max: Number(max) * agg.max.scale } : {}), group });
+      deltas.push({ bit, n: delta, sum: added, ...(agg?.max && max !== undefined ? { max: Number(max) * agg.max.scale } : {}), group });
     }
-    return out;
-  }
-
-  /**
-   * Reads generation `generation` one last time, then deletes its counters
-   * so that the generation starts from zero when it is used again.
-   */
-  drain(generation: number): CountDelta[] {
-    // the epoch now, not stepped: the generation in use reads its maxima of it at the next tick
-    const last = this.read(generation, this.currentEpoch() + 1);
-    const keys = this.bpf.keys('counts');
-    for (let at = 0; at + KEY_SIZE <= keys.length; at += KEY_SIZE) {
-      const key = keys.subarray(at, at + KEY_SIZE);
-      if (key.readUInt32LE(GENERATION_AT) !== generation) continue;
-      this.bpf.delete('counts', key);
-      this.totals.delete(key.toString('hex'));
-    }
-    return last;
+    return { deltas, idle };
   }
 
   private currentEpoch(): number {

@@ -25,7 +25,7 @@ import type { RuleFilters } from '../kernel/filter_maps';
 import type { KernelRuleSet } from '../kernel/kernel_rule_set';
 import { KW_DEFINES } from '../kernel/kernwatch_h';
 import { MAP_STRUCTS } from '../kernel/map_layouts';
-import type { BpfError, BpfSessionHandle, ProgramInfo } from '../kernel/native';
+import type { BpfError, BpfSessionHandle, MapEntries, ProgramInfo } from '../kernel/native';
 import type { RefusedProgram } from '../kernel/refusal';
 import { KernelSimulator } from '../engine/kernel_simulator';
 import type { KernelBackend } from './kernel_backend';
@@ -227,8 +227,23 @@ class SimulatedBpf implements BpfSessionHandle {
     return this.mapOf(map).delete(key.toString('hex'));
   }
 
-  keys(map: string): Buffer {
-    return Buffer.concat([...this.mapOf(map).keys()].map((k) => Buffer.from(k, 'hex')));
+  entries(map: string): MapEntries {
+    const m = this.mapOf(map);
+    return {
+      keys: Buffer.concat([...m.keys()].map((k) => Buffer.from(k, 'hex'))),
+      values: Buffer.concat([...m.values()]),
+      count: m.size,
+      walked: false,
+      restarts: 0,
+    };
+  }
+
+  deleteKeys(map: string, keys: Buffer): number {
+    const m = this.mapOf(map);
+    const keySize = (m.keys().next().value?.length ?? 0) / 2;
+    let deleted = 0;
+    for (let at = 0; keySize > 0 && at < keys.length; at += keySize) if (m.delete(keys.subarray(at, at + keySize).toString('hex'))) deleted++;
+    return deleted;
   }
 
   recursionMisses(): Record<string, number> {
