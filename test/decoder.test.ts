@@ -121,12 +121,15 @@ test('a cgroup id nobody can resolve leaves the path absent, never a made-up one
 test('a record naming a cgroup not known yet is decoded at once without its path, counted, and named once the background walk found it', async () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kw-decoder-'));
   try {
-    fs.mkdirSync(path.join(root, 'prod', 'new'), { recursive: true });
-    const id = fs.statSync(path.join(root, 'prod', 'new'), { bigint: true }).ino;
+    fs.mkdirSync(path.join(root, 'prod'));
     const p = new CgroupPaths([{ id: 0, name: 'unified', mountPoint: root }]);
     const decoder = new Decoder(p, { wallOffsetMs: 0 });
+    assert.equal(p.pathOf(0, fs.statSync(path.join(root, 'prod'), { bigint: true }).ino), '/prod', 'what was there at start is read before the first record');
+    // made after start, and its mkdir record lost: the directory is there to be read, and a
+    // lookup that walked on the spot would find it
+    fs.mkdirSync(path.join(root, 'prod', 'new'));
+    const id = fs.statSync(path.join(root, 'prod', 'new'), { bigint: true }).ino;
     const exit = record({ kind: 18, size: 96, cgroupId: id });
-    // the directory is there to be read: a lookup that walked on the spot would find it
     const [first] = decodeAll(exit, decoder);
     assert.equal(first?.fields.cgroup, undefined);
     assert.equal(first?.fields.cgroup_id, id);

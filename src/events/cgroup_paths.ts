@@ -4,7 +4,8 @@
  * a mounted hierarchy that stats each directory finds every id.
  *
  * Looking a path up never blocks: it is the cache or nothing. The cache is
- * kept by the cgroup records themselves (mkdir and rename teach a path,
+ * read from the mount at a session's start, before its first record, and
+ * then kept by the cgroup records themselves (mkdir and rename teach a path,
  * rmdir and release end it), which the kernel plan always has sent, so a
  * path depends on records rather than on when a walk ran. An id it does not
  * know (a cgroup made while the programs were loading, a record lost) is
@@ -46,6 +47,8 @@ interface Known {
   readonly removed: Set<bigint>;
   /** a lookup missed since the last walk began */
   missed: boolean;
+  /** walked at once (scan()) at least once */
+  scanned: boolean;
   /** forgotten while a walk of the hierarchy runs: it must not learn them back from what it read before */
   forgottenInWalk: Set<bigint> | undefined;
 }
@@ -67,6 +70,8 @@ export class CgroupPaths {
   private walkTimer: NodeJS.Timeout | undefined;
   private lastWalkAt = -Infinity;
   private walkIntervalMs = WALK_INTERVAL_MS;
+  /** the walk asked for is refresh()'s alone: finding nothing new is no reason to wait longer */
+  private refreshOnly = false;
   private readonly walks = { walks: 0, learned: 0 };
 
   constructor(
@@ -76,7 +81,7 @@ export class CgroupPaths {
     for (const h of hierarchies) {
       this.byHierarchy.set(h.id, h);
       if (h.id === 0 || h.name.split(',').includes('memory')) {
-        this.known.set(h.id, { paths: new Map(), removed: new Set(), missed: false, forgottenInWalk: undefined });
+        this.known.set(h.id, { paths: new Map(), removed: new Set(), missed: false, scanned: false, forgottenInWalk: undefined });
       }
     }
   }
@@ -115,6 +120,7 @@ export class CgroupPaths {
     const hit = k.paths.get(id);
     if (hit !== undefined || id === 0n) return hit;
     k.missed = true;
+    this.refreshOnly = false;
     this.scheduleWalk();
     return undefined;
   }
@@ -157,11 +163,22 @@ export class CgroupPaths {
     if (!k) return;
     k.paths.delete(id);
     k.missed = true;
+    this.refreshOnly = false;
     this.scheduleWalk();
+  }
+
+  /**
+   * Walks at once each kept hierarchy not walked yet: for a session's start,
+   * before its first record, so that the cgroups already there are named
+   * from the first record on.
+   */
+  fillOnce(): void {
+    for (const [hierarchy, k] of this.known) if (!k.scanned) this.scan(hierarchy);
   }
 
   /** Walks every kept hierarchy in the background, learning the cgroups no record taught (those made before the records began). */
   refresh(): void {
+    if (![...this.known.values()].some((k) => k.missed)) this.refreshOnly = true;
     for (const k of this.known.values()) k.missed = true;
     this.scheduleWalk();
   }
@@ -196,6 +213,8 @@ export class CgroupPaths {
   }
 
   private async walkMissed(): Promise<void> {
+    const refreshOnly = this.refreshOnly;
+    this.refreshOnly = false;
     this.lastWalkAt = this.now();
     this.walks.walks++;
     let learned = 0;
@@ -207,7 +226,8 @@ export class CgroupPaths {
       k.forgottenInWalk = undefined;
     }
     this.walks.learned += learned;
-    this.walkIntervalMs = learned > 0 ? WALK_INTERVAL_MS : Math.min(MAX_WALK_INTERVAL_MS, this.walkIntervalMs * 2);
+    if (learned > 0) this.walkIntervalMs = WALK_INTERVAL_MS;
+    else if (!refreshOnly) this.walkIntervalMs = Math.min(MAX_WALK_INTERVAL_MS, this.walkIntervalMs * 2);
   }
 
   /**
@@ -243,8 +263,10 @@ export class CgroupPaths {
   /** Walks the hierarchy's mount at once and records every cgroup directory (tree()). */
   private scan(hierarchy: number): void {
     const h = this.byHierarchy.get(hierarchy);
-    const known = this.known.get(hierarchy)?.paths;
-    if (!h || !known) return;
+    const k = this.known.get(hierarchy);
+    if (!h || !k) return;
+    k.scanned = true;
+    const known = k.paths;
     const pending: string[] = ['/'];
     let visited = 0;
     while (pending.length > 0 && visited < MAX_WALK_ENTRIES) {

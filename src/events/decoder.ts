@@ -83,7 +83,9 @@ export class Decoder {
   ) {
     this.wallOffsetMs = options.wallOffsetMs ?? Date.now() - Number(process.hrtime.bigint()) / 1e6;
     this.deferReleases = options.deferReleases ?? false;
-    // what the hierarchies held before the first record: cgroups made while the programs were loading
+    // what the hierarchies hold before the first record: read now if no walk has (start-up, not
+    // decoding), and again in the background for cgroups made while the programs were loading
+    this.cgroups.fillOnce();
     this.cgroups.refresh();
   }
 
