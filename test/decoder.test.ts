@@ -181,6 +181,20 @@ test('cgroup events carry their own path, learn it on mkdir and forget it on rel
   assert.equal(p.pathOf(0, 555n), undefined);
 });
 
+test('records of events not asked for are not handed on, and still teach the path cache', () => {
+  const p = paths();
+  const decoder = new Decoder(p, { wallOffsetMs: 0, emitted: ['process.exit'] });
+  const mkdir = record({ kind: 3, size: 368 });
+  mkdir.writeBigUInt64LE(556n, 64);
+  Buffer.from('/prod/asked-for-nothing').copy(mkdir, 112);
+  const exit = record({ kind: 18, size: 96, cgroupId: 556n });
+  const out = decodeAll(Buffer.concat([mkdir, exit]), decoder);
+  assert.deepEqual(
+    out.map((e) => [e.name, e.fields.cgroup]),
+    [['process.exit', '/prod/asked-for-nothing']],
+  );
+});
+
 test('a release read ahead of older bulk records (the urgent ring) keeps the path until they are decoded', () => {
   const p = paths();
   const decoder = new Decoder(p, { wallOffsetMs: 0, deferReleases: true });

@@ -6,7 +6,7 @@
  * Looking a path up never blocks: it is the cache or nothing. The cache is
  * read from the mount at a session's start, before its first record, and
  * then kept by the cgroup records themselves (mkdir and rename teach a path,
- * rmdir and release end it), which the kernel plan always has sent, so a
+ * rmdir and release end it), which every session has sent, so a
  * path depends on records rather than on when a walk ran. An id it does not
  * know (a cgroup made while the programs were loading, a record lost) is
  * found by a walk of the hierarchy in the background, one directory per
@@ -260,7 +260,7 @@ export class CgroupPaths {
     return learned;
   }
 
-  /** Walks the hierarchy's mount at once and records every cgroup directory (tree()). */
+  /** Walks the hierarchy's mount at once and records every cgroup directory (tree(), fillOnce()). */
   private scan(hierarchy: number): void {
     const h = this.byHierarchy.get(hierarchy);
     const k = this.known.get(hierarchy);

@@ -64,6 +64,12 @@ export interface DecoderOptions {
    * ahead of older bulk records of the same cgroup.
    */
   readonly deferReleases?: boolean;
+  /**
+   * The events handed on (default: all). Records of the others are decoded
+   * only for what they teach the path cache: the cgroup records a session
+   * has sent for it although nobody asked for them.
+   */
+  readonly emitted?: readonly string[];
 }
 
 /** Releases held back at most: past this the oldest is forgotten at once. */
@@ -74,6 +80,8 @@ export class Decoder {
   /** wall-clock ms minus monotonic ms, measured once */
   private readonly wallOffsetMs: number;
   private readonly deferReleases: boolean;
+  /** bit `kind` set for each kind handed on */
+  private readonly emitMask: number;
   /** cgroups released but maybe still named by older records not decoded yet, oldest first */
   private readonly heldReleases: Array<{ readonly hierarchy: number; readonly id: bigint; readonly monoNs: bigint }> = [];
 
@@ -83,6 +91,8 @@ export class Decoder {
   ) {
     this.wallOffsetMs = options.wallOffsetMs ?? Date.now() - Number(process.hrtime.bigint()) / 1e6;
     this.deferReleases = options.deferReleases ?? false;
+    const emitted = options.emitted;
+    this.emitMask = emitted ? EVENTS.filter((e) => emitted.includes(e.name)).reduce((m, e) => (m | (1 << e.kind)) >>> 0, 0) : 0xffffffff;
     // what the hierarchies hold before the first record: read now if no walk has (start-up, not
     // decoding), and again in the background for cgroups made while the programs were loading
     this.cgroups.fillOnce();
@@ -120,7 +130,8 @@ export class Decoder {
       const compiled = COMPILED.get(kind);
       if (compiled && size === compiled.size) {
         if ((skip >>> kind) & 1) skipped?.(compiled.spec);
-        else emit(this.decodeRecord(batch, at, compiled));
+        else if ((this.emitMask >>> kind) & 1) emit(this.decodeRecord(batch, at, compiled));
+        else this.decodeRecord(batch, at, compiled);
       } else this.stats.malformed++;
       at += Math.ceil(size / 8) * 8;
     }

@@ -3,7 +3,7 @@
  * asked for, streams decoded events in batches, and reports counters.
  */
 import { EVENTS, eventByName, URGENT_KINDS_MASK } from '../events/catalog';
-import type { CgroupPaths } from '../events/cgroup_paths';
+import { PATH_CACHE_EVENTS, type CgroupPaths } from '../events/cgroup_paths';
 import { Decoder } from '../events/decoder';
 import type { KernelEvent } from '../events/event';
 import type { EventSpec } from '../events/types';
@@ -80,11 +80,13 @@ export class KernelSession {
     const bpf = kernel.open(ringBytes, Math.max(4096, Math.min(ringBytes, 1 << 20)), URGENT_KINDS_MASK);
     try {
       const availability = new ProgramAvailability(bpf.programs());
-      const ruleSet = options.ruleSet ?? passAll(availability.partition(wanted).usable.map((e) => e.kind));
+      // with no rule set, every record of the events asked for, and the cgroup records that keep the path cache
+      const ruleSet =
+        options.ruleSet ?? passAll([...availability.partition(wanted).usable, ...PATH_CACHE_EVENTS.map((n) => eventByName(n) as EventSpec)].map((e) => e.kind));
       const toLoad = options.loadAll ? availability.present : programsFor(availability.partition(wanted).usable, ruleSet, availability);
       for (const refused of callBpf(() => bpf.load(withFallbacks(toLoad, availability)))) availability.refuse(refused.name, refusalMessage(refused));
       const cgroups = options.cgroups ?? kernel.cgroups();
-      const decoder = new Decoder(cgroups, { deferReleases: true });
+      const decoder = new Decoder(cgroups, { deferReleases: true, ...(options.ruleSet ? {} : { emitted: wanted.map((e) => e.name) }) });
       const session = new KernelSession(bpf, availability, decoder, cgroups, kernel, options);
       session.filters.installFirst(ruleSet);
       session.attachFor(wanted, ruleSet);
