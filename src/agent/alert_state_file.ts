@@ -86,7 +86,8 @@ export class AlertStateFile {
 
   private async write(snapshot: EngineSnapshot): Promise<void> {
     try {
-      const text = encodeSnapshot({ ...snapshot, savedAt: 0 });
+      // unchanged but for when it was saved: nothing to write
+      const text = encodeSnapshot({ ...snapshot, savedAt: 0, clock: undefined });
       if (text === this.lastWritten) return;
       await this.writeFlushed(encodeSnapshot(snapshot));
       await fs.rename(this.tmp, this.file);

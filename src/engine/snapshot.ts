@@ -17,10 +17,27 @@ export interface RuleSnapshot {
   readonly state: unknown;
 }
 
+/**
+ * Where the engine's clock stood when a snapshot was saved, so that the next
+ * process can go on from it: on the same boot the monotonic clock tells
+ * exactly how long the gap was, whatever the wall clock did; after a reboot
+ * (another boot id) only the wall clock can, and a step during the gap moves
+ * the deadlines by as much.
+ */
+export interface SavedClock {
+  /** /proc/sys/kernel/random/boot_id */
+  readonly bootId: string;
+  /** CLOCK_MONOTONIC ms at save */
+  readonly monoMs: number;
+  /** wall-clock ms at save */
+  readonly wallMs: number;
+}
+
 export interface EngineSnapshot {
   readonly version: typeof SNAPSHOT_VERSION;
-  /** wall-clock ms */
+  /** the engine's time at save: its times are monotonic, set against the wall clock at its start */
   readonly savedAt: number;
+  readonly clock?: SavedClock;
   readonly host: string;
   readonly rules: Readonly<Record<string, RuleSnapshot>>;
 }
@@ -168,6 +185,12 @@ export const SNAPSHOT_SCHEMA = {
   properties: {
     version: { const: SNAPSHOT_VERSION },
     savedAt: TIME,
+    clock: {
+      type: 'object',
+      required: ['bootId', 'monoMs', 'wallMs'],
+      additionalProperties: false,
+      properties: { bootId: { type: 'string' }, monoMs: TIME, wallMs: TIME },
+    },
     host: { type: 'string' },
     rules: {
       type: 'object',

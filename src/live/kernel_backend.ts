@@ -6,6 +6,7 @@
  * reloads, the agent) is the same code for both, so it is tested without
  * root through the simulated kernel.
  */
+import * as fs from 'node:fs';
 import { CgroupPaths } from '../events/cgroup_paths';
 import { missingBtf } from '../kernel/btf';
 import { FilterMaps, type RuleFilters } from '../kernel/filter_maps';
@@ -20,6 +21,8 @@ export interface KernelBackend {
   open(ringBytes: number, urgentBytes: number, urgentKinds: number): BpfSessionHandle;
   /** the rule sets of `bpf`'s programs; `v2Mount` is where cgroup v2 is mounted, walked to install cgroup globs */
   filters(bpf: BpfSessionHandle, v2Mount: string | undefined): RuleFilters;
+  /** names this boot: the monotonic clock records are stamped with starts again with another one */
+  bootId(): string;
 }
 
 /** The running kernel, through the native addon. */
@@ -32,4 +35,11 @@ export const HOST_KERNEL: KernelBackend = {
   cgroups: () => CgroupPaths.forHost(),
   open: openBpfSession,
   filters: (bpf, v2Mount) => new FilterMaps(bpf, v2Mount),
+  bootId() {
+    try {
+      return fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    } catch {
+      return ''; // no procfs: every start counts as a new boot, and the wall clock bridges the gap
+    }
+  },
 };

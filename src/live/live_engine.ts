@@ -40,6 +40,23 @@ export interface LiveEngineOptions {
   readonly kernel?: KernelBackend;
 }
 
+const monoNowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+
+/**
+ * The engine's time base that goes on from a snapshot's: now is its savedAt
+ * plus the gap, which the monotonic clock measures exactly on the same boot
+ * (a wall-clock step during the gap changes nothing) and only the wall clock
+ * can after a reboot. A snapshot without its clock (an older kernwatch) is
+ * taken at the wall clock's word, as before. A gap measured below zero (the
+ * wall clock stepped back across a reboot) counts as none.
+ */
+function clockOffsetAfter(snapshot: EngineSnapshot, bootId: string): number | undefined {
+  const saved = snapshot.clock;
+  if (!saved) return undefined;
+  const gap = saved.bootId !== '' && saved.bootId === bootId ? monoNowMs() - saved.monoMs : Date.now() - saved.wallMs;
+  return snapshot.savedAt + Math.max(0, gap) - monoNowMs();
+}
+
 /** A difference between the wall clock and the engine's larger than this is a step of the wall clock. */
 const WALL_STEP_MS = 1_000;
 
@@ -111,6 +128,7 @@ export class LiveEngine {
     private readonly cgroups: CgroupPaths,
     private readonly evaluatorOptions: EvaluatorOptions,
     private readonly options: LiveEngineOptions,
+    private readonly bootId: string,
   ) {
     this.current = evaluator;
     this.evaluators[session.filters.active] = evaluator;
@@ -129,8 +147,10 @@ export class LiveEngine {
     };
     const evaluator = new Evaluator(plan, evaluatorOptions, (n) => engine?.notify(n));
     let engine: LiveEngine | undefined;
+    const offset = options.restore ? clockOffsetAfter(options.restore, kernel.bootId()) : undefined;
     const session = KernelSession.start({
       kernel,
+      ...(offset === undefined ? {} : { clockOffsetMs: offset }),
       events: plan.events,
       ruleSet: plan.kernel,
       cgroups,
@@ -142,7 +162,7 @@ export class LiveEngine {
     });
     const counts = new KernelCounts(session.bpf, cgroups);
     counts.setAggregates(session.filters.active, plan.kernel.aggregates);
-    engine = new LiveEngine(plan, session, evaluator, counts, cgroups, evaluatorOptions, options);
+    engine = new LiveEngine(plan, session, evaluator, counts, cgroups, evaluatorOptions, options, kernel.bootId());
     // on the engine's clock, before the first tick: deadlines the snapshot kept go on from where they were
     if (options.restore) engine.restored = evaluator.restore(options.restore, engine.now(), new CgroupState(cgroups));
     return engine;
@@ -169,7 +189,8 @@ export class LiveEngine {
 
   /** The running rules' alert state, for the next process. */
   snapshot(): EngineSnapshot {
-    return this.current.snapshot(this.now(), this.evaluatorOptions.host);
+    const clock = { bootId: this.bootId, monoMs: monoNowMs(), wallMs: Date.now() };
+    return { ...this.current.snapshot(this.now(), this.evaluatorOptions.host), clock };
   }
 
   /**

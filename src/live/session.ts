@@ -36,6 +36,8 @@ export interface SessionOptions {
   readonly loadAll?: boolean;
   /** the kernel to run on; default the host's */
   readonly kernel?: KernelBackend;
+  /** the engine's time minus monotonic ms (Decoder's wallOffsetMs); default the wall clock's offset now */
+  readonly clockOffsetMs?: number;
 }
 
 export class KernelSession {
@@ -86,7 +88,11 @@ export class KernelSession {
       const toLoad = options.loadAll ? availability.present : programsFor(availability.partition(wanted).usable, ruleSet, availability);
       for (const refused of callBpf(() => bpf.load(withFallbacks(toLoad, availability)))) availability.refuse(refused.name, refusalMessage(refused));
       const cgroups = options.cgroups ?? kernel.cgroups();
-      const decoder = new Decoder(cgroups, { deferReleases: true, ...(options.ruleSet ? {} : { emitted: wanted.map((e) => e.name) }) });
+      const decoder = new Decoder(cgroups, {
+        deferReleases: true,
+        ...(options.ruleSet ? {} : { emitted: wanted.map((e) => e.name) }),
+        ...(options.clockOffsetMs === undefined ? {} : { wallOffsetMs: options.clockOffsetMs }),
+      });
       const session = new KernelSession(bpf, availability, decoder, cgroups, kernel, options);
       session.filters.installFirst(ruleSet);
       session.attachFor(wanted, ruleSet);

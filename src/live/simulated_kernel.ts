@@ -45,6 +45,8 @@ export interface SimulatedKernelOptions {
   readonly missing?: readonly string[];
 }
 
+let boots = 0;
+
 /** The reader's batches, and how often it hands over what the rings hold. */
 const BATCH_BYTES = 64 << 10;
 const FLUSH_MS = 10;
@@ -57,8 +59,15 @@ export class SimulatedKernel implements KernelBackend {
   /** every session open on it, as a kernel runs the programs of each (an agent and a `kernwatch record` beside it) */
   private readonly sessions = new Set<SimulatedBpf>();
 
+  /** each simulated kernel is a boot of its own */
+  private readonly boot = `simulated-${process.pid}-${++boots}`;
+
   constructor(private readonly options: SimulatedKernelOptions = {}) {
     this.cgroupRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'kw-sim-cgroup-'));
+  }
+
+  bootId(): string {
+    return this.boot;
   }
 
   refusal(): undefined {

@@ -148,3 +148,38 @@ test('a backlog more than a second behind the kernel sheds the high-rate kinds r
     { onOverload: (s) => shedding.push(s) },
   );
 });
+
+test('restored state goes on from the clock it was saved on: the monotonic gap on the same boot, whatever the wall clock did; the wall-clock gap after a reboot', async () => {
+  const rule = 'rule "brief" { when oom.victim cooldown 3s then stdout }';
+  const monoNowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+  const kernel = new SimulatedKernel();
+  const rebooted = new SimulatedKernel();
+  const realNow = Date.now.bind(Date);
+  try {
+    const notices: AlertNotice[] = [];
+    const first = LiveEngine.start(rulesFrom(rule), { host: 'sim', tickMs: 20, onNotice: (n) => notices.push(n), kernel });
+    kernel.fire({ event: 'oom.victim', members: { comm: 'java', pid: 1, tgid: 1 } });
+    await waitFor(() => fired(notices, 'brief').length === 1, 5_000, 'the OOM fired');
+    const saved = first.snapshot();
+    await first.stop();
+    assert.ok(saved.clock, 'the snapshot says where its clock stood');
+
+    Date.now = () => realNow() + 120_000; // the wall clock steps while no agent runs
+    const again: AlertNotice[] = [];
+    const restoredAt = performance.now();
+    const second = LiveEngine.start(rulesFrom(rule), { host: 'sim', tickMs: 20, onNotice: (n) => again.push(n), kernel, restore: saved });
+    assert.ok(Math.abs(second.now() - (saved.savedAt + monoNowMs() - saved.clock.monoMs)) < 50, 'same boot: the gap is the monotonic one');
+    await waitFor(() => again.some((n) => n.change === 'resolved'), 10_000, 'the restored alert resolved');
+    const resolvedAfter = performance.now() - restoredAt;
+    await second.stop();
+    assert.ok(resolvedAfter >= 2_000, `resolved ${resolvedAfter.toFixed(0)} ms after the restore: what was left of its 3 s cooldown, not at once`);
+
+    const third = LiveEngine.start(rulesFrom(rule), { host: 'sim', tickMs: 20, onNotice: () => undefined, kernel: rebooted, restore: saved });
+    assert.ok(Math.abs(third.now() - (saved.savedAt + Date.now() - saved.clock.wallMs)) < 50, 'after a reboot: the gap is the wall clock one, step included');
+    await third.stop();
+  } finally {
+    Date.now = realNow;
+    kernel.dispose();
+    rebooted.dispose();
+  }
+});
