@@ -150,3 +150,25 @@ test('only the v2 and v1 memory hierarchies are kept: records of the others teac
   p.learn(4, 50n, '/memcg');
   assert.equal(p.pathOf(4, 50n), '/memcg');
 });
+
+test("a reload's tree is read in steps off the event loop: the same cgroups as a blocking walk, and a path a record taught kept", async () => {
+  const { root, p, mkdir } = tempHierarchy();
+  try {
+    const api = mkdir('prod/api');
+    mkdir('prod/db');
+    const renamed = mkdir('batch/x');
+    p.learn(0, renamed, '/batch/renamed-by-a-record');
+    let turns = 0;
+    const ticker = setInterval(() => turns++, 0);
+    const inSteps = new Map(await p.treeInSteps(0));
+    clearInterval(ticker);
+    assert.equal(inSteps.get(api), '/prod/api');
+    assert.equal(inSteps.get(renamed), '/batch/renamed-by-a-record', 'the record wins over the walk');
+    const blocking = new Map(new CgroupPaths([{ id: 0, name: 'unified', mountPoint: root }]).tree(0));
+    assert.deepEqual([...inSteps.keys()].sort(), [...blocking.keys()].sort(), 'every cgroup a blocking walk finds');
+    assert.ok(turns > 0, 'the event loop turned while the walk ran');
+    assert.deepEqual(await p.treeInSteps(5), [], 'an unknown hierarchy has no cgroups');
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});

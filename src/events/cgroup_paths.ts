@@ -135,6 +135,24 @@ export class CgroupPaths {
     return [...(this.known.get(hierarchy)?.paths ?? new Map<bigint, string>())];
   }
 
+  /**
+   * Every cgroup of a hierarchy, [id, path] pairs, without blocking: what
+   * records taught, and a walk in steps off the event loop for what they did
+   * not. For compiling rules while records flow (a reload).
+   */
+  async treeInSteps(hierarchy: number): Promise<Array<[bigint, string]>> {
+    const k = this.known.get(hierarchy);
+    if (!k) return [];
+    await this.settled(); // one walk at a time over a hierarchy's cache
+    k.forgottenInWalk = new Set();
+    try {
+      await this.walkInSteps(hierarchy, k);
+    } finally {
+      k.forgottenInWalk = undefined;
+    }
+    return [...k.paths];
+  }
+
   /** A mkdir or rename record: the cgroup is at `cgroupPath` now. */
   learn(hierarchy: number, id: bigint, cgroupPath: string): void {
     this.known.get(hierarchy)?.paths.set(id, cgroupPath);
