@@ -59,6 +59,12 @@ function flowMetrics(page: Page, engine: LiveStats | undefined, events: readonly
       ...events.map(([event]): [Labels, number] => [{ event, where: 'userspace' }, engine?.shedHere.get(event) ?? 0]),
     ],
   );
+  page.family(
+    'kernwatch_records_unresolved_total',
+    'counter',
+    "Records decoded before their cgroup's path was known, per event: their cgroup fields are absent and the rules on the event degraded.",
+    events.map(([event]): [Labels, number] => [{ event }, engine?.unresolved.get(event) ?? 0]),
+  );
   page.family('kernwatch_overloaded', 'gauge', '1 while the agent sheds high-rate records because it cannot evaluate them in time.', [
     [{}, engine?.shedding ? 1 : 0],
   ]);

@@ -145,7 +145,7 @@ async function liveTest(
   for (const d of engine.degraded()) {
     process.stderr.write(`kernwatch: note: ${d.event} runs with less detail on this host (${d.reason}); used by: ${d.rules.join(', ')}\n`);
   }
-  const started = Date.now();
+  const started = performance.now(); // the time left is monotonic: a wall-clock step moves it not
   const progress = !json && process.stderr.isTTY ? setInterval(() => showProgress(engine.stats(), notices.length, started, durationMs), 500) : undefined;
   // on stderr in --json mode too: it says when the rules are live
   const where = scope === undefined ? 'on this host' : `in cgroup ${scope} (seen by the rules as /)`;
@@ -174,7 +174,7 @@ async function liveTest(
 }
 
 function showProgress(s: LiveStats, alerts: number, started: number, durationMs: number): void {
-  const left = Math.max(0, Math.ceil((durationMs - (Date.now() - started)) / 1000));
+  const left = Math.max(0, Math.ceil((durationMs - (performance.now() - started)) / 1000));
   process.stderr.write(
     `\r\x1b[K${left}s left  events seen ${s.total.seen}, filtered in kernel ${s.total.filtered}, delivered ${s.delivered}, lost ${s.total.lost}, alerts ${alerts}`,
   );

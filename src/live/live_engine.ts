@@ -99,6 +99,8 @@ export interface LiveStats {
   readonly shedHere: ReadonlyMap<string, number>;
   /** records of a rule set generation no longer routed anywhere (should stay 0) */
   readonly unrouted: number;
+  /** records decoded before their cgroup's path was known, per event: cgroup fields absent, counted as loss */
+  readonly unresolved: ReadonlyMap<string, number>;
 }
 
 export class LiveEngine {
@@ -334,6 +336,7 @@ export class LiveEngine {
       overloadEpisodes: this.overload.episodes,
       shedHere: new Map(this.session.shedHere),
       unrouted: this.unrouted,
+      unresolved: new Map(this.session.decoder.stats.unresolved),
     };
   }
 

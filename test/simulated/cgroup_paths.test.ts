@@ -31,6 +31,7 @@ test('a record in a cgroup the cache does not know yet fires without its path, t
     assert.equal(first.alert.fields.cgroup, undefined, 'no path rather than a wrong one');
     assert.equal(first.alert.fields.cgroup_id, id);
     assert.deepEqual((await noticeOf(notices, 'kw-first', 'resolved')).alert.degraded, { lostRecords: 1 });
+    assert.equal(engine.stats().unresolved.get('process.exit'), 1, 'counted for kernwatch_records_unresolved_total');
     // the miss asked for a walk, which runs within a second of the first one
     let attempt = 0;
     const named = await retryUntil(

@@ -351,6 +351,7 @@ test('/metrics answers with the kernel, rule, notifier and rule-set counters', {
       assert.equal(sample(page, 'kernwatch_kernel_records_lost_total', { event: 'oom.victim' }), 0);
       assert.ok(sample(page, 'kernwatch_kernel_events_filtered_total', { event: 'oom.victim' }) !== undefined);
       assert.ok((sample(page, 'kernwatch_records_delivered_total', { event: 'oom.victim' }) ?? 0) >= 1);
+      assert.equal(sample(page, 'kernwatch_records_unresolved_total', { event: 'oom.victim' }), 0, 'the cgroup of the OOM was known');
       assert.equal(sample(page, 'kernwatch_rule_matched_total', { rule: 'scratch-oom' }), 1);
       assert.equal(sample(page, 'kernwatch_alerts_firing', { rule: 'scratch-oom' }), 1);
       assert.equal(sample(page, 'kernwatch_alerts_pending', { rule: 'scratch-oom' }), 0);
