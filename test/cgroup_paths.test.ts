@@ -112,7 +112,7 @@ test('a cut path is dropped and the whole one read in the background', async () 
   try {
     const long = mkdir('a-long-name/b');
     p.learn(0, long, '/a-long-na');
-    p.relearn(0, long);
+    p.relearn(0, long); // no cut path given: only the background walk can tell
     assert.equal(p.pathOf(0, long), undefined);
     await p.settled();
     assert.equal(p.pathOf(0, long), '/a-long-name/b');
@@ -168,6 +168,26 @@ test("a reload's tree is read in steps off the event loop: the same cgroups as a
     assert.deepEqual([...inSteps.keys()].sort(), [...blocking.keys()].sort(), 'every cgroup a blocking walk finds');
     assert.ok(turns > 0, 'the event loop turned while the walk ran');
     assert.deepEqual(await p.treeInSteps(5), [], 'an unknown hierarchy has no cgroups');
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a path a record cut short is found at once below its last whole ancestor, not by waiting for a walk', () => {
+  const { root, p, mkdir } = tempHierarchy();
+  try {
+    p.fillOnce();
+    const deep = `/scratch/${'a'.repeat(200)}/${'b'.repeat(100)}`;
+    const id = mkdir(deep.slice(1));
+    mkdir(`scratch/${'a'.repeat(200)}/${'b'.repeat(60)}-sibling`);
+    p.relearn(0, id, deep.slice(0, 255));
+    assert.equal(p.pathOf(0, id), deep);
+    assert.equal(p.walkStats().walks, 0, 'no walk was needed');
+    // cut inside a parent's name: found below it
+    const deeper = `/scratch/${'c'.repeat(250)}/d`;
+    const deeperId = mkdir(deeper.slice(1));
+    p.relearn(0, deeperId, deeper.slice(0, 255));
+    assert.equal(p.pathOf(0, deeperId), deeper);
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }

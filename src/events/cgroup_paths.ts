@@ -175,11 +175,26 @@ export class CgroupPaths {
     if (k.removed.size > MAX_REMOVED) this.forget(hierarchy, k.removed.values().next().value as bigint);
   }
 
-  /** The path a record gave is not the cgroup's (it was cut short): the background walk reads the whole one. */
-  relearn(hierarchy: number, id: bigint): void {
+  /**
+   * The path a record gave is not the cgroup's: it was cut short at `cut`.
+   * Every segment of it before its last '/' is whole, so the cgroup is
+   * looked for below that ancestor, among the directories whose names go on
+   * as the cut one began: a few listings at most (MAX_CUT_LISTINGS), not a
+   * walk, and done at once, so that the records after this one (its tasks')
+   * are named. Paths this long are rare; should it miss (renamed meanwhile),
+   * the background walk looks.
+   */
+  relearn(hierarchy: number, id: bigint, cut?: string): void {
     const k = this.known.get(hierarchy);
     if (!k) return;
     k.paths.delete(id);
+    const mountPoint = this.byHierarchy.get(hierarchy)?.mountPoint;
+    const found = cut === undefined || mountPoint === undefined ? undefined : findCut(mountPoint, cut, id);
+    if (found === undefined) this.walkForMissed(k);
+    else k.paths.set(id, found);
+  }
+
+  private walkForMissed(k: Known): void {
     k.missed = true;
     this.refreshOnly = false;
     this.scheduleWalk();
@@ -303,6 +318,45 @@ export class CgroupPaths {
       }
     }
   }
+}
+
+/** How many directories findCut() lists at most: a cut path names its way down, so one or two. */
+const MAX_CUT_LISTINGS = 64;
+
+/**
+ * The path, relative to `mountPoint`, of cgroup `id` whose path begins with
+ * `cut`, looked for breadth first from the cut's last whole ancestor: first
+ * among the names that go on as the cut's last segment began, then below
+ * them (the cut may have ended in a parent's name). Undefined if not found.
+ */
+function findCut(mountPoint: string, cut: string, id: bigint): string | undefined {
+  const slash = cut.lastIndexOf('/');
+  let level = [{ rel: cut.slice(0, slash), begins: cut.slice(slash + 1) }];
+  let listings = 0;
+  while (level.length > 0) {
+    const below: typeof level = [];
+    for (const { rel, begins } of level) {
+      if (listings++ >= MAX_CUT_LISTINGS) return undefined;
+      let entries: fs.Dirent[];
+      try {
+        entries = fs.readdirSync(path.join(mountPoint, rel), { withFileTypes: true });
+      } catch {
+        continue; // removed meanwhile
+      }
+      for (const e of entries) {
+        if (!e.isDirectory() || !e.name.startsWith(begins)) continue;
+        const child = `${rel}/${e.name}`;
+        try {
+          if (fs.statSync(path.join(mountPoint, child), { bigint: true }).ino === id) return child;
+        } catch {
+          continue;
+        }
+        below.push({ rel: child, begins: '' });
+      }
+    }
+    level = below;
+  }
+  return undefined;
 }
 
 /** cgroup and cgroup2 mounts from /proc/self/mountinfo, with hierarchy ids. */

@@ -227,7 +227,7 @@ export class Decoder {
     if (spec.name === 'cgroup.mkdir' || spec.name === 'cgroup.rename') {
       // a cut path must not become the cgroup's path: the full one is read from the mount, in the background
       if (!truncated) this.cgroups.learn(hierarchy, id, cgroupPath);
-      else this.cgroups.relearn(hierarchy, id);
+      else this.cgroups.relearn(hierarchy, id, cgroupPath);
     }
     if (spec.name === 'cgroup.rmdir') this.cgroups.removed(hierarchy, id);
     if (spec.name === 'cgroup.release') this.release(hierarchy, id, monoNs);
