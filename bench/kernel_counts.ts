@@ -58,7 +58,7 @@ function ticker(bpf: BpfSessionHandle): () => number {
   counts.setAggregates(0, new Map([[0, { groupBy: 'tgid' as const }]]));
   return () => {
     const ended = counts.step();
-    return counts.read(0, ended).length + counts.read(1, ended).length;
+    return [...counts.read(ended).values()].reduce((n, deltas) => n + deltas.length, 0);
   };
 }
 

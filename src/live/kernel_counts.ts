@@ -7,9 +7,8 @@
  * largest max the CPUs kept for the epoch that just ended, which the next
  * epoch's events, filling the other slot, leave alone.
  *
- * The map is read once a tick, in batches (BpfSessionHandle.entries): the
- * first read() after step() reads every entry of both generations, and keeps
- * the other generation's for its read() in the same epoch.
+ * The map is read once a tick, in batches (BpfSessionHandle.entries), for
+ * every generation at once.
  */
 import type { CgroupPaths } from '../events/cgroup_paths';
 import type { FieldValue } from '../events/event';
@@ -62,8 +61,6 @@ export class KernelCounts {
   private readonly totals = new Map<string, { total: number; sum: bigint; changedAt: number }>();
   /** per generation: how each counted bit groups and sums */
   private readonly aggregates: Array<ReadonlyMap<number, KernelAggregate>> = [new Map(), new Map()];
-  /** the rows of the map's last read, per generation, that no read() has taken yet, and the epoch tag they were read for */
-  private unread: { readonly ended: number; readonly rows: Map<number, CountRow[]> } | undefined;
 
   constructor(
     private readonly bpf: BpfSessionHandle,
@@ -83,20 +80,25 @@ export class KernelCounts {
   step(): number {
     const epoch = this.currentEpoch();
     this.bpf.update('count_epoch', u32Key(0), u32Key(epoch >= 0xfffffffe ? 0 : epoch + 1));
-    this.unread = undefined;
     return epoch + 1;
   }
 
   /**
-   * Counts added since the last read, for `generation`, with the maxima of
-   * the epoch tagged `ended` (what step() returned). The maxima of events
+   * Counts added since the last read, per generation, with the maxima of
+   * the epoch tagged `ended` (what step() returned): one read of the map. The maxima of events
    * that read the old epoch but wrote after this read (microseconds at a
    * tick) are not seen: their events are counted, their values missed.
    */
-  read(generation: number, ended: number, now = Date.now()): CountDelta[] {
-    const { deltas, idle } = this.deltas(generation, this.take(generation, ended), now);
+  read(ended: number, now = Date.now()): Map<number, CountDelta[]> {
+    const byGeneration = new Map<number, CountDelta[]>();
+    const idle: Buffer[] = [];
+    for (const [generation, rows] of this.readMap(ended)) {
+      const read = this.deltas(generation, rows, now);
+      byGeneration.set(generation, read.deltas);
+      idle.push(...read.idle);
+    }
     if (idle.length > 0) this.bpf.deleteKeys('counts', Buffer.concat(idle));
-    return deltas;
+    return byGeneration;
   }
 
   /**
@@ -105,20 +107,11 @@ export class KernelCounts {
    */
   drain(generation: number): CountDelta[] {
     // the epoch now, not stepped: the generation in use reads its maxima of it at the next tick
-    this.unread = undefined;
     const rows = this.readMap(this.currentEpoch() + 1).get(generation) ?? [];
     const { deltas } = this.deltas(generation, rows, Date.now());
     if (rows.length > 0) this.bpf.deleteKeys('counts', Buffer.concat(rows.map((r) => r.key)));
     for (const r of rows) this.totals.delete(r.key.toString('hex'));
     return deltas;
-  }
-
-  /** The rows of `generation` from this epoch's read of the map, or from a new read if a read() took them already. */
-  private take(generation: number, ended: number): CountRow[] {
-    if (this.unread?.ended !== ended || !this.unread.rows.has(generation)) this.unread = { ended, rows: this.readMap(ended) };
-    const rows = this.unread.rows.get(generation) ?? [];
-    this.unread.rows.delete(generation);
-    return rows;
   }
 
   /** Every entry of the map, by generation, with the maxima of the epoch tagged `ended`. */

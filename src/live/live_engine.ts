@@ -284,12 +284,12 @@ export class LiveEngine {
       if (this.tickDelayMs > tickMs) this.ticksLate++;
     }
     this.lastTickAt = now;
-    // one epoch a tick, whichever generations are read in it
-    const ended = this.counts.step();
+    // one epoch a tick, and one read of the counts for every generation
+    const counted = this.counts.read(this.counts.step(), now);
     for (const generation of [0, 1]) {
       const evaluator = this.evaluators[generation];
       if (!evaluator) continue;
-      for (const d of this.counts.read(generation, ended, now)) evaluator.onCount(now, d.bit, d.n, d.group, d.max ?? d.sum);
+      for (const d of counted.get(generation) ?? []) evaluator.onCount(now, d.bit, d.n, d.group, d.max ?? d.sum);
     }
     this.noteLosses(now);
     if (this.overload.observe(now, this.session.lagMs())) {
