@@ -225,7 +225,7 @@ export class Decoder {
     fields.cgroup_id = id;
     fields.hierarchy = this.cgroups.hierarchyName(hierarchy);
     if (spec.name === 'cgroup.mkdir' || spec.name === 'cgroup.rename') {
-      // a cut path must not become the cgroup's path: the full one is read from the mount, in the background
+      // a cut path must not become the cgroup's path: the full one is looked for below its last whole ancestor
       if (!truncated) this.cgroups.learn(hierarchy, id, cgroupPath);
       else this.cgroups.relearn(hierarchy, id, cgroupPath);
     }
