@@ -20,7 +20,7 @@ import { loadConfig } from '../../src/config/load_config';
 import { SimulatedKernel } from '../../src/live/simulated_kernel';
 import { retryUntil } from '../support/bounded';
 import { Receiver, withTempDir } from '../notifiers/support';
-import { writeFiles } from './support';
+import { dirContents as contents, writeFiles } from './support';
 
 interface LockChild {
   readonly proc: ChildProcess;
@@ -47,17 +47,6 @@ const firstLine = (c: LockChild): Promise<string> => retryUntil('the child’s a
 async function killed(c: LockChild): Promise<void> {
   c.proc.kill('SIGKILL');
   await c.exited;
-}
-
-/** Every name under `dir` with its bytes and mtime: what a refused agent must leave as it was. */
-function contents(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of fs.readdirSync(dir, { recursive: true }) as string[]) {
-    const full = path.join(dir, name);
-    const stat = fs.lstatSync(full);
-    out[name] = `${stat.mtimeMs} ${stat.isFile() ? fs.readFileSync(full, 'hex') : stat.isSocket() ? 'socket' : 'dir'}`;
-  }
-  return out;
 }
 
 test('a second agent on a running agent’s state directory is refused with one line, writes nothing there; the first goes on', async () => {

@@ -24,6 +24,17 @@ export function writeFiles(dir: string, files: Readonly<Record<string, string>>)
   }
 }
 
+/** Every name under `dir` with its bytes and mtime: what a refused agent must leave as it was. */
+export function dirContents(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of fs.readdirSync(dir, { recursive: true }) as string[]) {
+    const full = path.join(dir, name);
+    const stat = fs.lstatSync(full);
+    out[name] = `${stat.mtimeMs} ${stat.isFile() ? fs.readFileSync(full, 'hex') : stat.isSocket() ? 'socket' : 'dir'}`;
+  }
+  return out;
+}
+
 export class AgentProcess {
   readonly logs: LogLine[] = [];
   /** stderr lines that are not JSON: startup errors and diagnostics */

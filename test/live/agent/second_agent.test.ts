@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import { retryUntil } from '../../support/bounded';
 import { NEEDS_ROOT } from '../../support/root';
 import { Receiver, tempDir } from '../../notifiers/support';
-import { AgentProcess, writeFiles } from '../../agent/support';
+import { AgentProcess, dirContents as contents, writeFiles } from '../../agent/support';
 
 const PROBE = 'kw-second';
 
@@ -23,17 +23,6 @@ const RULE = `rule "probe-exit" {
   then oncall
 }
 `;
-
-/** Every name under `dir` with its bytes and mtime. */
-function contents(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of fs.readdirSync(dir, { recursive: true }) as string[]) {
-    const full = path.join(dir, name);
-    const stat = fs.lstatSync(full);
-    out[name] = `${stat.mtimeMs} ${stat.isFile() ? fs.readFileSync(full, 'hex') : stat.isSocket() ? 'socket' : 'dir'}`;
-  }
-  return out;
-}
 
 test(
   'a second agent on the same state directory is refused, writes nothing there; the first keeps alerting',
