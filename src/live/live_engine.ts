@@ -149,7 +149,8 @@ export class LiveEngine {
     };
     const evaluator = new Evaluator(plan, evaluatorOptions, (n) => engine?.notify(n));
     let engine: LiveEngine | undefined;
-    const offset = options.restore ? clockOffsetAfter(options.restore, kernel.bootId()) : undefined;
+    const bootId = kernel.bootId();
+    const offset = options.restore ? clockOffsetAfter(options.restore, bootId) : undefined;
     const session = KernelSession.start({
       kernel,
       ...(offset === undefined ? {} : { clockOffsetMs: offset }),
@@ -164,7 +165,7 @@ export class LiveEngine {
     });
     const counts = new KernelCounts(session.bpf, cgroups);
     counts.setAggregates(session.filters.active, plan.kernel.aggregates);
-    engine = new LiveEngine(plan, session, evaluator, counts, cgroups, evaluatorOptions, options, kernel.bootId());
+    engine = new LiveEngine(plan, session, evaluator, counts, cgroups, evaluatorOptions, options, bootId);
     // on the engine's clock, before the first tick: deadlines the snapshot kept go on from where they were
     if (options.restore) engine.restored = evaluator.restore(options.restore, engine.now(), new CgroupState(cgroups));
     return engine;
